@@ -1,0 +1,81 @@
+"""consult: a public-comment and legislative-consultation platform (立法征求意见平台)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app: a short list of named steps, each small and testable on its own."""
+    instance_path = (config or {}).get("INSTANCE_PATH") or os.environ.get("CONSULT_INSTANCE_PATH")
+    app = Flask(
+        __name__,
+        instance_path=os.path.abspath(instance_path) if instance_path else os.path.join(ROOT, "instance"),
+        instance_relative_config=True,
+        template_folder=os.path.join(ROOT, "templates"),
+        static_folder=os.path.join(ROOT, "static"),
+    )
+    from consult.config import load_config
+
+    load_config(app, config)
+    app.json.ensure_ascii = False  # Chinese stays readable in JSON answers
+    configure_extensions(app)
+    register_blueprints(app)
+    register_error_handlers(app)
+    register_template_helpers(app)
+    register_cli(app)
+    return app
+
+
+def configure_extensions(app: Flask) -> None:
+    """Bind database, migrations, CSRF, sign-in, rate limiting and translations to the app."""
+    from consult import models  # noqa: F401  (registers the tables)
+    from consult.auth.session import init_login
+    from consult.db import init_db
+    from consult.extensions import babel, csrf, db, limiter, migrate
+
+    db.init_app(app)
+    init_db(app)
+    migrate.init_app(app, db, directory=os.path.join(ROOT, "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=lambda: "zh", timezone_selector=lambda: app.config["TIMEZONE"])
+    limiter.init_app(app)
+    init_login(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    """The HTML doors by audience, and the JSON API."""
+    from consult.api import bp as api_bp
+    from consult.web.auth import bp as auth_bp
+    from consult.web.public import bp as public_bp
+
+    app.register_blueprint(public_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(api_bp, url_prefix="/api/v1")
+
+
+def register_error_handlers(app: Flask) -> None:
+    """Domain errors and HTTP errors → the JSON error shape under /api/, Chinese pages elsewhere."""
+    from consult.errors import init_error_handlers
+
+    init_error_handlers(app)
+
+
+def register_template_helpers(app: Flask) -> None:
+    """Filters and globals the templates share (local time, site settings)."""
+    from consult.web.helpers import init_template_helpers
+
+    init_template_helpers(app)
+
+
+def register_cli(app: Flask) -> None:
+    """The thin `flask --app consult …` commands."""
+    from consult.cli import init_cli
+
+    init_cli(app)

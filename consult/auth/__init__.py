@@ -1,0 +1,1 @@
+"""Accounts, password hashing, roles, API tokens and sign-in."""

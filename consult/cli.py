@@ -1,0 +1,143 @@
+"""The `flask --app consult …` commands: thin doors that parse arguments and call one operation."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from consult.context import CLI
+from consult.errors import DomainError
+
+
+def fail(err: DomainError) -> None:
+    """Print a domain error (and its fields) to stderr and exit non-zero."""
+    click.echo(f"错误：{err.message}", err=True)
+    for field, message in err.fields.items():
+        click.echo(f"  {field}: {message}", err=True)
+    sys.exit(2 if err.status < 500 else 1)
+
+
+drafts_cli = AppGroup("drafts", help="法规草案：解析草案全文。")
+users_cli = AppGroup("users", help="账号：创建账号、签发 API 令牌。")
+points_cli = AppGroup("contact-points", help="基层立法联系点。")
+
+
+@drafts_cli.command("parse")
+@click.argument("file", type=click.File("rb"))
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出")
+def drafts_parse(file, as_json: bool) -> None:  # noqa: ANN001
+    """Parse a draft text and print its chapters and articles, or its errors; saves nothing."""
+    from consult.drafts.parser import parse_draft
+
+    raw = file.read()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        try:
+            text = raw.decode("gb18030")
+        except UnicodeDecodeError:
+            click.echo("错误：无法识别文件编码，请另存为 UTF-8 文本后重试。", err=True)
+            sys.exit(2)
+    parsed = parse_draft(text)
+    if as_json:
+        click.echo(json.dumps(parsed.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        click.echo(f"标题：{parsed.title or '（未识别）'}")
+        if parsed.version_label:
+            click.echo(f"版本：{parsed.version_label}")
+        chapter = None
+        for art in parsed.articles:
+            if art.chapter != chapter:
+                chapter = art.chapter
+                click.echo(f"\n{chapter or '（无章）'}")
+            first_line = art.text.split("\n", 1)[0]
+            click.echo(f"  {art.label}  {first_line[:60]}{'…' if len(first_line) > 60 else ''}")
+        click.echo(f"\n共 {len(parsed.chapters)} 章，{len(parsed.articles)} 条。")
+        for issue in parsed.errors:
+            click.echo(f"错误：{issue.message}", err=True)
+    if not parsed.ok:
+        sys.exit(1)
+
+
+@users_cli.command("create")
+@click.argument("name")
+@click.option("--role", type=click.Choice(["admin", "staff", "contact_point"]), required=True)
+@click.option("--contact-point", "contact_point", default=None, help="联系点标识（联系点操作员必填）")
+@click.option("--display-name", default=None)
+@click.option("--password-stdin", is_flag=True, required=True, help="从标准输入读取一行作为密码")
+def users_create(name: str, role: str, contact_point: str | None, display_name: str | None,
+                 password_stdin: bool) -> None:
+    """Create an account, reading its password as one line from standard input."""
+    from consult.auth.operations import create_user
+
+    password = sys.stdin.readline().rstrip("\r\n")
+    try:
+        user = create_user(None, CLI, name, password, role, contact_point, display_name)
+    except DomainError as err:
+        fail(err)
+    click.echo(f"已创建账号 {user.username}（{user.role}）")
+
+
+@users_cli.command("token")
+@click.argument("name")
+@click.option("--label", default="cli", help="令牌名称")
+def users_token(name: str, label: str) -> None:
+    """Print a new personal API token for an account, alone on the last line."""
+    from consult.auth.operations import issue_token
+
+    try:
+        token = issue_token(None, CLI, name, label)
+    except DomainError as err:
+        fail(err)
+    click.echo("新令牌（只显示这一次，请妥善保存）：")
+    click.echo(token)
+
+
+@points_cli.command("create")
+@click.argument("slug")
+@click.option("--name", required=True)
+@click.option("--district", default=None)
+def points_create(slug: str, name: str, district: str | None) -> None:
+    """Register a grassroots legislative contact point."""
+    from consult.auth.operations import create_contact_point
+
+    try:
+        point = create_contact_point(None, CLI, slug, name, district)
+    except DomainError as err:
+        fail(err)
+    click.echo(f"已创建联系点 {point.slug}（{point.name}）")
+
+
+@click.command("seed-demo")
+@click.option("--comments", "extra", type=click.IntRange(min=0), default=0, help="另外生成 N 条合成意见")
+@click.option("--status", type=click.Choice(["published", "pending"]), default="published")
+@click.option("--draft", "draft_slug", default=None, help="合成意见全部放在该草案上")
+@click.option("--if-empty", is_flag=True, help="数据库中已有草案时不加载演示数据")
+def seed_demo_command(extra: int, status: str, draft_slug: str | None, if_empty: bool) -> None:
+    """Load the six demo drafts, comments, contact points and accounts (idempotent)."""
+    from consult.demo.seed import add_synthetic_comments, database_has_drafts, seed_demo
+
+    if if_empty and database_has_drafts():
+        click.echo("数据库中已有草案，跳过演示数据。")
+    else:
+        report = seed_demo()
+        for line in report.lines():
+            click.echo(line)
+    if extra:
+        try:
+            n, seconds = add_synthetic_comments(extra, status, draft_slug)
+        except DomainError as err:
+            fail(err)
+        click.echo(f"已生成 {n} 条合成意见（{status}），用时 {seconds:.1f} 秒。")
+
+
+def init_cli(app: Flask) -> None:
+    """Register the command groups on the app."""
+    app.cli.add_command(drafts_cli)
+    app.cli.add_command(users_cli)
+    app.cli.add_command(points_cli)
+    app.cli.add_command(seed_demo_command)

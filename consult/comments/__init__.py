@@ -1,0 +1,1 @@
+"""Comments: submission, receipt codes, moderation, decisions."""

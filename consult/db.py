@@ -1,0 +1,105 @@
+"""One way to write: write_transaction(), and the SQLite connection settings.
+
+SQLite allows one writer. A transaction that starts by reading and later writes takes its write lock
+late, and when another writer got there first SQLite answers "database is locked" at once, whatever
+the busy timeout. So writes begin with BEGIN IMMEDIATE (taking the lock up front and waiting politely
+for it), and write_transaction() refuses to start inside a transaction a door already opened.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+from flask import Flask, current_app
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from consult.extensions import db
+
+IMMEDIATE = "consult_begin_immediate"
+AFTER_COMMIT_KEY = "consult_after_commit"
+
+
+class NestedWriteError(RuntimeError):
+    """write_transaction() was called while the session already held a transaction."""
+
+
+def configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
+    """Apply WAL, busy timeout and foreign keys on every new connection, and take over BEGIN."""
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):  # noqa: ANN001
+        # Let SQLAlchemy, not the sqlite3 module, decide when a transaction begins.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):  # noqa: ANN001
+        if conn.get_execution_options().get(IMMEDIATE):
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            conn.exec_driver_sql("BEGIN")
+
+
+def init_db(app: Flask) -> None:
+    """Bind the SQLite settings to the app's engine when the database is SQLite."""
+    with app.app_context():
+        engine = db.engine
+        if engine.dialect.name == "sqlite":
+            configure_sqlite(engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
+
+
+@contextmanager
+def write_transaction() -> Iterator[Session]:
+    """Run a block of writes as one transaction: commit on success, roll back on any error.
+
+    Usage::
+
+        with write_transaction() as session:
+            session.add(obj)
+
+    Raises NestedWriteError when the session is already inside a transaction (a door that read
+    first must not also write in the same transaction; let the operation do both).
+    """
+    session = db.session()
+    if session.in_transaction():
+        raise NestedWriteError(
+            "write_transaction() started inside an open transaction; "
+            "do the reads inside the operation, or end the read transaction first"
+        )
+    # Procure the connection now, so BEGIN IMMEDIATE is the first statement of this transaction.
+    session.connection(execution_options={IMMEDIATE: True})
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    _run_after_commit()
+
+
+def end_read() -> None:
+    """End a read-only transaction a door opened, so an operation can write next."""
+    session = db.session()
+    if session.in_transaction():
+        session.rollback()
+
+
+def after_commit(callback: Callable[[], None]) -> None:
+    """Register work to run after every successful write_transaction (e.g. draining the outbox)."""
+    current_app.extensions.setdefault(AFTER_COMMIT_KEY, []).append(callback)
+
+
+def _run_after_commit() -> None:
+    for callback in current_app.extensions.get(AFTER_COMMIT_KEY, []):
+        try:
+            callback()
+        except Exception:  # derived work must never undo or hide a committed write
+            current_app.logger.exception("after-commit work failed; the outbox will retry it")

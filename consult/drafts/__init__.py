@@ -1,0 +1,1 @@
+"""Parsing of draft regulation texts into chapters, sections and articles."""

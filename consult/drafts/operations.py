@@ -1,0 +1,181 @@
+"""Draft operations: create a draft from its pasted text, and add a revised version."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from pypinyin import lazy_pinyin
+from sqlalchemy import select
+
+from consult import audit
+from consult.clock import utcnow
+from consult.context import RequestContext
+from consult.db import write_transaction
+from consult.drafts.matching import match_articles
+from consult.drafts.parser import ParsedDraft, parse_draft
+from consult.errors import Conflict, NotFound, ValidationError
+from consult.i18n import _
+from consult.models import Article, ArticleText, Draft, DraftVersion, User
+from consult.sanitize import plain_text, staff_html
+
+SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,118}[a-z0-9])?$")
+TITLE_MAX = 200
+TEXT_MAX = 500_000
+PARSE_ERRORS_SHOWN = 20
+
+
+@dataclass(frozen=True)
+class DraftInput:
+    """What staff give for a new draft."""
+
+    title: str
+    text: str
+    summary: str = ""
+    slug: str | None = None
+    opens_at: datetime | None = None
+    closes_at: datetime | None = None
+    publish: bool = False
+    show_comments: bool = True
+    version_label: str | None = None
+
+
+def slug_from_title(title: str) -> str:
+    """A URL slug in pinyin from a Chinese title: 城市书房条例（草案） → chengshi-shufang-tiaoli-caoan."""
+    words = lazy_pinyin(title, errors=lambda chars: [c for c in chars])
+    slug = "-".join(w.lower() for w in words)
+    slug = re.sub(r"[^a-z0-9]+", "-", slug).strip("-")
+    slug = re.sub(r"-{2,}", "-", slug)
+    return slug[:120].strip("-") or "draft"
+
+
+def parse_or_raise(text: str) -> ParsedDraft:
+    """Parse the draft text; any parser error becomes a ValidationError listing the lines."""
+    if not text or not text.strip():
+        raise ValidationError(_("请粘贴法规草案全文"), {"text": _("草案全文不能为空")})
+    if len(text) > TEXT_MAX:
+        raise ValidationError(_("草案全文过长（不超过%(n)d个字符）", n=TEXT_MAX), {"text": _("草案全文过长")})
+    parsed = parse_draft(text)
+    if not parsed.ok:
+        messages = [issue.message for issue in parsed.errors[:PARSE_ERRORS_SHOWN]]
+        raise ValidationError(
+            _("草案全文有%(n)d处问题，请修改后重新提交", n=len(parsed.errors)), {"text": "\n".join(messages)}
+        )
+    return parsed
+
+
+def _validate_dates(opens_at: datetime | None, closes_at: datetime | None) -> None:
+    if opens_at and closes_at and closes_at <= opens_at:
+        raise ValidationError(_("截止时间必须晚于开始时间"), {"closes_at": _("截止时间必须晚于开始时间")})
+
+
+def _add_version(
+    session,
+    draft: Draft,
+    parsed: ParsedDraft,
+    label: str | None,
+    number: int,  # noqa: ANN001
+    source: str,
+    matches: list[int | None],
+) -> DraftVersion:
+    now = utcnow()
+    version = DraftVersion(
+        draft=draft,
+        number=number,
+        label=(label or parsed.version_label or "")[:100],
+        source_text=source,
+        published_at=now if draft.published_at else None,
+    )
+    session.add(version)
+    for art, article_id in zip(parsed.articles, matches, strict=True):
+        if article_id is None:
+            article = Article(draft_id=draft.id)
+            session.add(article)
+            session.flush()
+            article_id = article.id
+        session.add(
+            ArticleText(
+                article_id=article_id,
+                version=version,
+                chapter=art.chapter,
+                section=art.section,
+                label=art.label,
+                number=art.number,
+                order=art.order,
+                text=art.text,
+            )
+        )
+    return version
+
+
+def create_draft(actor: User | None, ctx: RequestContext, data: DraftInput) -> Draft:
+    """Create a draft with its first version; published at once when asked."""
+    title = plain_text(data.title)
+    errors: dict[str, str] = {}
+    if not title:
+        errors["title"] = _("请填写草案标题")
+    elif len(title) > TITLE_MAX:
+        errors["title"] = _("标题不能超过%(n)d个字符", n=TITLE_MAX)
+    slug = (data.slug or "").strip().lower() or slug_from_title(title)
+    if not SLUG_RE.match(slug):
+        errors["slug"] = _("网址标识只能使用小写字母、数字和连字符")
+    if errors:
+        raise ValidationError(next(iter(errors.values())), errors)
+    _validate_dates(data.opens_at, data.closes_at)
+    parsed = parse_or_raise(data.text)
+    with write_transaction() as session:
+        if session.scalar(select(Draft.id).where(Draft.slug == slug)):
+            raise Conflict(_("网址标识 %(slug)s 已被使用", slug=slug), {"slug": _("该网址标识已被使用")})
+        now = utcnow()
+        draft = Draft(
+            slug=slug,
+            title=title,
+            summary=staff_html(data.summary),
+            opens_at=data.opens_at,
+            closes_at=data.closes_at,
+            published_at=now if data.publish else None,
+            show_comments=data.show_comments,
+        )
+        session.add(draft)
+        session.flush()
+        _add_version(session, draft, parsed, data.version_label, 1, data.text, [None] * len(parsed.articles))
+        audit.record(
+            session,
+            actor,
+            ctx,
+            "draft.create",
+            draft,
+            {"slug": slug, "articles": len(parsed.articles), "publish": data.publish},
+        )
+    return draft
+
+
+def add_version(
+    actor: User | None, ctx: RequestContext, slug: str, text: str, label: str | None = None
+) -> DraftVersion:
+    """Save a revised text as the new current version; articles keep their identity where they match."""
+    parsed = parse_or_raise(text)
+    with write_transaction() as session:
+        draft = session.scalar(select(Draft).where(Draft.slug == slug))
+        if draft is None:
+            raise NotFound(_("草案不存在"))
+        current = draft.current_version
+        old = [(t.article_id, t.text) for t in current.texts] if current else []
+        matches = match_articles(old, [a.text for a in parsed.articles])
+        number = (current.number + 1) if current else 1
+        version = _add_version(session, draft, parsed, label, number, text, matches)
+        draft.updated_at = utcnow()
+        audit.record(
+            session,
+            actor,
+            ctx,
+            "draft.version",
+            draft,
+            {
+                "version": number,
+                "matched": sum(m is not None for m in matches),
+                "new": sum(m is None for m in matches),
+            },
+        )
+    return version

@@ -1,0 +1,64 @@
+"""Reads about drafts that the HTML pages and the JSON API share."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+
+from consult.extensions import db
+from consult.models import Comment, Draft
+
+STAGE_ORDER = ("open", "upcoming", "closed", "concluded")
+
+
+@dataclass(frozen=True)
+class DraftListing:
+    """A public draft with its status and count of published comments."""
+
+    draft: Draft
+    status: str
+    comment_count: int
+
+    def days_left(self, now: datetime) -> int | None:
+        """Whole days until the consultation closes (open drafts only)."""
+        if self.status != "open" or self.draft.closes_at is None:
+            return None
+        seconds = (self.draft.closes_at - now).total_seconds()
+        return max(0, int(-(-seconds // 86400)))
+
+
+def public_drafts(now: datetime) -> list[DraftListing]:
+    """Published drafts, open ones first (closing soonest first), then upcoming, closed, concluded."""
+    counts = (
+        select(Comment.draft_id, func.count(Comment.id).label("n"))
+        .where(Comment.status == "published")
+        .group_by(Comment.draft_id)
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(Draft, func.coalesce(counts.c.n, 0))
+        .outerjoin(counts, counts.c.draft_id == Draft.id)
+        .where(Draft.published_at.is_not(None))
+    ).all()
+    listings = [DraftListing(d, d.status_at(now), n) for d, n in rows]
+
+    def key(item: DraftListing):
+        d = item.draft
+        stage = STAGE_ORDER.index(item.status)
+        if item.status in ("open", "upcoming"):
+            when = (d.closes_at if item.status == "open" else d.opens_at) or now
+            return (stage, when.timestamp())
+        finished = d.feedback_published_at or d.closes_at or now
+        return (stage, -finished.timestamp())
+
+    return sorted(listings, key=key)
+
+
+def public_drafts_by_stage(now: datetime) -> dict[str, list[DraftListing]]:
+    """public_drafts grouped by stage, in STAGE_ORDER."""
+    groups: dict[str, list[DraftListing]] = {stage: [] for stage in STAGE_ORDER}
+    for item in public_drafts(now):
+        groups[item.status].append(item)
+    return groups

@@ -1,0 +1,139 @@
+"""Domain errors, and how each door answers them: JSON error shape, HTML page, CLI exit."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from consult.i18n import _
+
+
+class DomainError(Exception):
+    """A rule said no. Carries a Chinese message, an error code, a status and per-field messages."""
+
+    code = "conflict"
+    status = 409
+
+    def __init__(self, message: str, fields: dict[str, str] | None = None):
+        super().__init__(message)
+        self.message = message
+        self.fields = fields or {}
+
+
+class ValidationError(DomainError):
+    """The input is malformed or breaks a rule; `fields` names what and where."""
+
+    code = "validation_error"
+    status = 400
+
+
+class NotFound(DomainError):
+    """The thing asked for does not exist (or is not public)."""
+
+    code = "not_found"
+    status = 404
+
+
+class Forbidden(DomainError):
+    """The actor may not do this."""
+
+    code = "forbidden"
+    status = 403
+
+
+class Conflict(DomainError):
+    """The change collides with the current state (e.g. someone else changed it first)."""
+
+    code = "conflict"
+    status = 409
+
+
+class ConsultationClosed(Conflict):
+    """The consultation is not open for comments."""
+
+    code = "consultation_closed"
+
+
+# HTTP status → (JSON code, Chinese title shown on the page and in the JSON message).
+HTTP_ERRORS: dict[int, tuple[str, str]] = {
+    400: ("validation_error", "请求有误"),
+    401: ("unauthorized", "请先登录"),
+    403: ("forbidden", "没有访问权限"),
+    404: ("not_found", "页面不存在"),
+    405: ("method_not_allowed", "不支持该请求方式"),
+    409: ("conflict", "操作冲突"),
+    413: ("payload_too_large", "提交的内容过大"),
+    415: ("unsupported_media_type", "不支持的内容类型"),
+    429: ("rate_limited", "操作过于频繁"),
+    500: ("internal_error", "服务器内部错误"),
+}
+
+EXPLANATIONS: dict[int, str] = {
+    400: "您提交的请求无法处理，请检查后重试。",
+    401: "请登录后再访问此页面。",
+    403: "您的账号无权访问此页面。如需权限，请联系平台管理员。",
+    404: "您要找的页面不存在，可能已被移除，或链接有误。",
+    405: "此页面不接受这种请求方式。",
+    409: "该操作与当前状态冲突，请刷新页面后重试。",
+    413: "提交的内容或文件超过了大小限制，请精简后重试。",
+    415: "请求的内容类型不受支持。",
+    429: "您的操作过于频繁，请稍后再试。您填写的内容不会丢失。",
+    500: "服务器出现了意外错误，我们已记录此问题。请稍后再试。",
+}
+
+
+def wants_json() -> bool:
+    """API paths always answer JSON."""
+    return request.path.startswith("/api/")
+
+
+def error_body(code: str, message: str, fields: dict[str, str] | None = None) -> dict[str, Any]:
+    """The one JSON error shape of CONTRACT.md."""
+    err: dict[str, Any] = {"code": code, "message": str(message)}
+    if fields:
+        err["fields"] = {k: str(v) for k, v in fields.items()}
+    return {"error": err}
+
+
+def _answer(status: int, code: str, message: str, fields: dict[str, str] | None = None):
+    if wants_json():
+        return jsonify(error_body(code, message, fields)), status
+    title = _(HTTP_ERRORS.get(status, HTTP_ERRORS[500])[1])
+    explanation = _(EXPLANATIONS.get(status, EXPLANATIONS[500]))
+    return (
+        render_template("errors/error.html", status=status, title=title, message=message, explanation=explanation),
+        status,
+    )
+
+
+def init_error_handlers(app: Flask) -> None:
+    """Register handlers for domain errors, CSRF failures, HTTP errors and crashes."""
+
+    @app.errorhandler(DomainError)
+    def _domain(err: DomainError):
+        return _answer(err.status, err.code, err.message, err.fields)
+
+    @app.errorhandler(CSRFError)
+    def _csrf(err: CSRFError):
+        return _answer(400, "csrf_failed", _("页面已过期或安全校验失败，请刷新页面后重新提交。"))
+
+    @app.errorhandler(HTTPException)
+    def _http(err: HTTPException):
+        status = err.code or 500
+        code, title = HTTP_ERRORS.get(status, ("internal_error" if status >= 500 else "validation_error", ""))
+        response = _answer(status, code, _(title) if title else (err.description or ""))
+        if status == 405 and err.get_response().headers.get("Allow"):
+            body, st = response
+            resp = app.make_response((body, st))
+            resp.headers["Allow"] = err.get_response().headers["Allow"]
+            return resp
+        return response
+
+    @app.errorhandler(Exception)
+    def _crash(err: Exception):
+        app.logger.exception("unhandled error on %s %s", request.method, request.path)
+        code, title = HTTP_ERRORS[500]
+        return _answer(500, code, _(title))

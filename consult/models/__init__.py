@@ -1,0 +1,22 @@
+"""Tables only, one module per aggregate; importing this package registers them all."""
+
+from consult.models.audit import AuditLog, OutboxEvent
+from consult.models.comments import Comment, Decision
+from consult.models.drafts import Article, ArticleText, Draft, DraftVersion
+from consult.models.intake import ContactPoint, IntakeBatch
+from consult.models.users import ApiToken, User
+
+__all__ = [
+    "ApiToken",
+    "Article",
+    "ArticleText",
+    "AuditLog",
+    "Comment",
+    "ContactPoint",
+    "Decision",
+    "Draft",
+    "DraftVersion",
+    "IntakeBatch",
+    "OutboxEvent",
+    "User",
+]

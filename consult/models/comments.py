@@ -1,0 +1,90 @@
+"""Comments (意见) and the decision on each (处理情况)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from consult.clock import utcnow
+from consult.extensions import db
+from consult.models.enums import CHANNELS, COMMENT_STATUSES, OUTCOMES
+from consult.models.types import UTCDateTime, enum_check, enum_column_type
+
+BODY_MAX = 5000
+AUTHOR_NAME_MAX = 50
+CONTACT_MAX = 200
+RECEIPT_CODE_MAX = 16
+
+
+class Comment(db.Model):
+    """An opinion on a draft as a whole or on one article, from any channel."""
+
+    __tablename__ = "comment"
+    __table_args__ = (
+        enum_check("status", COMMENT_STATUSES),
+        enum_check("channel", CHANNELS),
+        # The public pages and the moderation queue read in these orders.
+        Index("ix_comment_draft_status_submitted", "draft_id", "status", "submitted_at", "id"),
+        Index("ix_comment_article_status_submitted", "article_id", "status", "submitted_at", "id"),
+        Index("ix_comment_status_submitted", "status", "submitted_at", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    draft_id: Mapped[int] = mapped_column(ForeignKey("draft.id", ondelete="CASCADE"))
+    # The version the commenter read; the article keeps its identity across versions.
+    version_id: Mapped[int] = mapped_column(ForeignKey("draft_version.id"))
+    article_id: Mapped[int | None] = mapped_column(ForeignKey("article.id"))
+    body: Mapped[str] = mapped_column(Text)
+    # A redacted copy published instead of the original (phone or ID-card numbers); original stays private.
+    masked_body: Mapped[str | None] = mapped_column(Text)
+    channel: Mapped[str] = mapped_column(enum_column_type(CHANNELS), default="web")
+    status: Mapped[str] = mapped_column(enum_column_type(COMMENT_STATUSES), default="pending")
+    receipt_code: Mapped[str] = mapped_column(String(RECEIPT_CODE_MAX), unique=True)
+    author_name: Mapped[str | None] = mapped_column(String(AUTHOR_NAME_MAX))
+    contact: Mapped[str | None] = mapped_column(String(CONTACT_MAX))
+    notify: Mapped[bool] = mapped_column(Boolean, default=False)
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # When an offline opinion reached the office (letters, deputies, forums).
+    received_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    address_hash: Mapped[str | None] = mapped_column(String(64))
+    moderation_reason: Mapped[str | None] = mapped_column(String(500))
+    moderated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    moderated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    contact_point_id: Mapped[int | None] = mapped_column(ForeignKey("contact_point.id"), index=True)
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("intake_batch.id"), index=True)
+    # Never import the same opinion twice: hash of contact point, draft, article and body.
+    intake_key: Mapped[str | None] = mapped_column(String(64), unique=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    draft = relationship("Draft")
+    article = relationship("Article")
+    draft_version = relationship("DraftVersion")
+    decision: Mapped[Decision | None] = relationship(back_populates="comment", uselist=False)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+    @property
+    def public_body(self) -> str:
+        """What the public sees: the masked copy when there is one."""
+        return self.masked_body if self.masked_body is not None else self.body
+
+
+class Decision(db.Model):
+    """The decision on one comment: outcome and public reason. One per comment."""
+
+    __tablename__ = "decision"
+    __table_args__ = (enum_check("outcome", OUTCOMES),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    comment_id: Mapped[int] = mapped_column(ForeignKey("comment.id", ondelete="CASCADE"), unique=True)
+    outcome: Mapped[str] = mapped_column(enum_column_type(OUTCOMES))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    comment: Mapped[Comment] = relationship(back_populates="decision")
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012

@@ -1,0 +1,128 @@
+"""Drafts, their versions, articles (identity across versions) and article texts (one per version)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from consult.clock import utcnow
+from consult.extensions import db
+from consult.models.types import UTCDateTime
+
+
+class Draft(db.Model):
+    """One regulation under consultation (法规草案)."""
+
+    __tablename__ = "draft"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(120), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    # 起草说明: staff-authored, a small allowlist of HTML through sanitize.py.
+    summary: Mapped[str] = mapped_column(Text, default="")
+    opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Public only once published; its public status then follows the dates.
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    feedback_published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # 跟帖评论 rules may require real-name checks: showing comments publicly is a per-draft setting.
+    show_comments: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    versions: Mapped[list[DraftVersion]] = relationship(
+        back_populates="draft", order_by="DraftVersion.number", cascade="all, delete-orphan"
+    )
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+    def status_at(self, now: datetime) -> str:
+        """draft (unpublished), upcoming, open, closed or concluded (feedback published)."""
+        if self.published_at is None:
+            return "draft"
+        if self.feedback_published_at is not None:
+            return "concluded"
+        if self.opens_at is None or now < self.opens_at:
+            return "upcoming"
+        if self.closes_at is not None and now >= self.closes_at:
+            return "closed"
+        return "open"
+
+    @property
+    def status(self) -> str:
+        """The status now."""
+        return self.status_at(utcnow())
+
+    @property
+    def is_open(self) -> bool:
+        """Whether comments are accepted now."""
+        return self.status == "open"
+
+    @property
+    def is_public(self) -> bool:
+        """Whether the public may see the draft."""
+        return self.published_at is not None
+
+    @property
+    def current_version(self) -> DraftVersion | None:
+        """The newest version: a revised text becomes current as soon as it is saved."""
+        return self.versions[-1] if self.versions else None
+
+
+class DraftVersion(db.Model):
+    """One published text of a draft (征求意见稿, 修改稿)."""
+
+    __tablename__ = "draft_version"
+    __table_args__ = (UniqueConstraint("draft_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    draft_id: Mapped[int] = mapped_column(ForeignKey("draft.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    label: Mapped[str] = mapped_column(String(100), default="")
+    source_text: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    draft: Mapped[Draft] = relationship(back_populates="versions")
+    texts: Mapped[list[ArticleText]] = relationship(
+        back_populates="version", order_by="ArticleText.order", cascade="all, delete-orphan"
+    )
+
+
+class Article(db.Model):
+    """An article's identity across versions: comments and decisions refer to it."""
+
+    __tablename__ = "article"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    draft_id: Mapped[int] = mapped_column(ForeignKey("draft.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    texts: Mapped[list[ArticleText]] = relationship(back_populates="article")
+
+
+class ArticleText(db.Model):
+    """One article in one version: chapter, section, printed label, number, order and text."""
+
+    __tablename__ = "article_text"
+    __table_args__ = (
+        UniqueConstraint("article_id", "version_id"),
+        UniqueConstraint("version_id", "number"),
+        UniqueConstraint("version_id", "order"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("article.id", ondelete="CASCADE"))
+    version_id: Mapped[int] = mapped_column(ForeignKey("draft_version.id", ondelete="CASCADE"))
+    chapter: Mapped[str | None] = mapped_column(String(200))
+    section: Mapped[str | None] = mapped_column(String(200))
+    label: Mapped[str] = mapped_column(String(40))
+    number: Mapped[int] = mapped_column(Integer)
+    order: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+
+    article: Mapped[Article] = relationship(back_populates="texts")
+    version: Mapped[DraftVersion] = relationship(back_populates="texts")

@@ -1,0 +1,9 @@
+"""The values of every enum the platform stores, as plain string tuples (DOMAIN.md, CONTRACT.md)."""
+
+COMMENT_STATUSES = ("pending", "published", "rejected", "spam")
+CHANNELS = ("web", "contact_point", "deputy", "expert", "letter")
+OUTCOMES = ("adopted", "partially_adopted", "not_adopted", "already_provided", "out_of_scope")
+ROLES = ("admin", "staff", "contact_point")
+DRAFT_STATUSES = ("draft", "upcoming", "open", "closed", "concluded")
+MEETING_METHODS = ("forum", "visit", "questionnaire", "letter", "other")
+OUTBOX_KINDS = ("search.index", "search.remove", "mail.feedback")

@@ -1,0 +1,49 @@
+"""Grassroots legislative contact points (基层立法联系点) and the batches they upload."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Date, ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from consult.clock import utcnow
+from consult.extensions import db
+from consult.models.enums import MEETING_METHODS
+from consult.models.types import UTCDateTime, enum_check, enum_column_type
+
+
+class ContactPoint(db.Model):
+    """One 基层立法联系点: has operators, uploads batches of collected opinions."""
+
+    __tablename__ = "contact_point"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    district: Mapped[str | None] = mapped_column(String(80))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class IntakeBatch(db.Model):
+    """One uploaded file of opinions with the meeting it came from (导入批次)."""
+
+    __tablename__ = "intake_batch"
+    __table_args__ = (enum_check("method", MEETING_METHODS),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contact_point_id: Mapped[int] = mapped_column(ForeignKey("contact_point.id"), index=True)
+    draft_id: Mapped[int] = mapped_column(ForeignKey("draft.id", ondelete="CASCADE"), index=True)
+    filename: Mapped[str] = mapped_column(String(255), default="")
+    encoding: Mapped[str | None] = mapped_column(String(40))
+    meeting_date: Mapped[date | None] = mapped_column(Date)
+    meeting_place: Mapped[str | None] = mapped_column(String(200))
+    method: Mapped[str] = mapped_column(enum_column_type(MEETING_METHODS), default="forum")
+    participants: Mapped[int | None] = mapped_column(Integer)
+    collector: Mapped[str | None] = mapped_column(String(80))
+    rows_total: Mapped[int] = mapped_column(Integer, default=0)
+    rows_imported: Mapped[int] = mapped_column(Integer, default=0)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    contact_point = relationship("ContactPoint")

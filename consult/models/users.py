@@ -1,0 +1,75 @@
+"""Accounts with roles, and personal API tokens (stored hashed)."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from consult.clock import utcnow
+from consult.extensions import db
+from consult.models.enums import ROLES
+from consult.models.types import UTCDateTime, enum_check, enum_column_type
+
+
+def new_session_nonce() -> str:
+    """A fresh nonce; changing it signs the account out of every session."""
+    return secrets.token_hex(16)
+
+
+class User(UserMixin, db.Model):
+    """A staff member, administrator or contact-point operator."""
+
+    __tablename__ = "user"
+    __table_args__ = (
+        enum_check("role", ROLES),
+        # An operator belongs to exactly one contact point; staff and admins to none.
+        CheckConstraint(
+            "(role = 'contact_point') = (contact_point_id IS NOT NULL)", name="contact_point_role"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    display_name: Mapped[str] = mapped_column(String(80), default="")
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(enum_column_type(ROLES))
+    contact_point_id: Mapped[int | None] = mapped_column(ForeignKey("contact_point.id"), index=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    session_nonce: Mapped[str] = mapped_column(String(32), default=new_session_nonce)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    contact_point = relationship("ContactPoint")
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login
+        return self.active
+
+    def get_id(self) -> str:
+        """Flask-Login's session id: user id and nonce, so sign-out elsewhere invalidates it."""
+        return f"{self.id}:{self.session_nonce}"
+
+    @property
+    def is_staff(self) -> bool:
+        """Staff or admin."""
+        return self.role in ("staff", "admin")
+
+
+class ApiToken(db.Model):
+    """A personal API token; only its hash is kept."""
+
+    __tablename__ = "api_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(80), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user = relationship("User")

@@ -1,0 +1,1 @@
+"""HTML blueprints by audience: public, auth (and later admin, intake)."""

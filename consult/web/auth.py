@@ -1,0 +1,59 @@
+"""Sign-in and sign-out for staff and contact points."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+from flask_wtf import FlaskForm
+from wtforms import PasswordField, StringField
+
+from consult.auth.operations import authenticate, sign_out_everywhere
+from consult.context import RequestContext
+from consult.i18n import _, _l
+
+bp = Blueprint("auth", __name__)
+
+
+class LoginForm(FlaskForm):
+    """CSRF and rendering only; the rules live in authenticate()."""
+
+    username = StringField(_l("用户名"))
+    password = PasswordField(_l("密码"))
+
+
+def _safe_next(target: str | None) -> str | None:
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    """Show the sign-in form; on success renew the session and go where the user was headed."""
+    form = LoginForm()
+    error = None
+    if form.validate_on_submit():
+        user = authenticate(RequestContext.from_request(), form.username.data or "", form.password.data or "")
+        if user is not None:
+            session.clear()  # a new session at sign-in: nothing from before survives
+            login_user(user)
+            return redirect(_safe_next(request.args.get("next")) or url_for("public.home"), code=303)
+        error = _("用户名或密码不正确。")
+    status = 400 if request.method == "POST" else 200
+    return render_template("auth/login.html", form=form, error=error), status
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    """Sign out everywhere: the session nonce changes, so a copied cookie stops working too."""
+    sign_out_everywhere(current_user.id, RequestContext.from_request())
+    logout_user()
+    session.clear()
+    flash(_("您已安全退出。"))
+    return redirect(url_for("public.home"), code=303)

@@ -1,0 +1,1 @@
+"""Tests for the draft-text parser and Chinese numerals."""

@@ -1,0 +1,5 @@
+"""The only module-level app: `gunicorn -c gunicorn.conf.py wsgi:app`."""
+
+from consult import create_app
+
+app = create_app()
