@@ -13,8 +13,14 @@ if TYPE_CHECKING:
     from consult.models import User
 
 
-def record(session: Session, actor: User | None, ctx: RequestContext, action: str, target: Any,
-           details: dict[str, Any] | None = None) -> AuditLog:
+def record(
+    session: Session,
+    actor: User | None,
+    ctx: RequestContext,
+    action: str,
+    target: Any,
+    details: dict[str, Any] | None = None,
+) -> AuditLog:
     """Append an audit row: who (actor), what (action), to which object (target), from where (ctx)."""
     row = AuditLog(
         actor_id=actor.id if actor is not None else None,

@@ -29,7 +29,7 @@ points_cli = AppGroup("contact-points", help="基层立法联系点。")
 @drafts_cli.command("parse")
 @click.argument("file", type=click.File("rb"))
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出")
-def drafts_parse(file, as_json: bool) -> None:  # noqa: ANN001
+def drafts_parse(file, as_json: bool) -> None:
     """Parse a draft text and print its chapters and articles, or its errors; saves nothing."""
     from consult.drafts.parser import parse_draft
 
@@ -69,8 +69,9 @@ def drafts_parse(file, as_json: bool) -> None:  # noqa: ANN001
 @click.option("--contact-point", "contact_point", default=None, help="联系点标识（联系点操作员必填）")
 @click.option("--display-name", default=None)
 @click.option("--password-stdin", is_flag=True, required=True, help="从标准输入读取一行作为密码")
-def users_create(name: str, role: str, contact_point: str | None, display_name: str | None,
-                 password_stdin: bool) -> None:
+def users_create(
+    name: str, role: str, contact_point: str | None, display_name: str | None, password_stdin: bool
+) -> None:
     """Create an account, reading its password as one line from standard input."""
     from consult.auth.operations import create_user
 

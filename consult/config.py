@@ -166,7 +166,9 @@ def _validate(app: Flask) -> None:
 
         parse_many(cfg["COMMENT_RATE_LIMIT"])
     except ValueError:
-        raise ConfigError(f"CONSULT_COMMENT_RATE_LIMIT is not a rate limit: {cfg['COMMENT_RATE_LIMIT']!r}") from None
+        raise ConfigError(
+            f"CONSULT_COMMENT_RATE_LIMIT is not a rate limit: {cfg['COMMENT_RATE_LIMIT']!r}"
+        ) from None
     if cfg["PRODUCTION"]:
         if not cfg["SECRET_KEY_IS_EXPLICIT"]:
             raise ConfigError("PRODUCTION=true needs an explicit CONSULT_SECRET_KEY (at least 32 characters)")

@@ -21,8 +21,11 @@ class RequestContext:
         from consult.net import address_hash, client_address
 
         address = client_address()
-        return cls(address_hash=address_hash(address), user_agent=(request.user_agent.string or "")[:255],
-                   address=address)
+        return cls(
+            address_hash=address_hash(address),
+            user_agent=(request.user_agent.string or "")[:255],
+            address=address,
+        )
 
 
 CLI = RequestContext(address_hash=None, user_agent="cli")

@@ -30,7 +30,7 @@ def configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
     """Apply WAL, busy timeout and foreign keys on every new connection, and take over BEGIN."""
 
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection, _record):  # noqa: ANN001
+    def _on_connect(dbapi_connection, _record):
         # Let SQLAlchemy, not the sqlite3 module, decide when a transaction begins.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
@@ -41,7 +41,7 @@ def configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
         cursor.close()
 
     @event.listens_for(engine, "begin")
-    def _on_begin(conn):  # noqa: ANN001
+    def _on_begin(conn):
         if conn.get_execution_options().get(IMMEDIATE):
             conn.exec_driver_sql("BEGIN IMMEDIATE")
         else:

@@ -104,7 +104,9 @@ def _answer(status: int, code: str, message: str, fields: dict[str, str] | None 
     title = _(HTTP_ERRORS.get(status, HTTP_ERRORS[500])[1])
     explanation = _(EXPLANATIONS.get(status, EXPLANATIONS[500]))
     return (
-        render_template("errors/error.html", status=status, title=title, message=message, explanation=explanation),
+        render_template(
+            "errors/error.html", status=status, title=title, message=message, explanation=explanation
+        ),
         status,
     )
 

@@ -1,4 +1,5 @@
 """Translation helpers that also work outside a request (CLI, tests, parsers)."""
+
 from flask import has_app_context
 from flask_babel import gettext, lazy_gettext
 

@@ -39,7 +39,11 @@ def staff_html(value: str | None) -> str:
     if not value:
         return ""
     return bleach.clean(
-        value, tags=STAFF_TAGS, attributes=STAFF_ATTRIBUTES, protocols=STAFF_PROTOCOLS, strip=True,
+        value,
+        tags=STAFF_TAGS,
+        attributes=STAFF_ATTRIBUTES,
+        protocols=STAFF_PROTOCOLS,
+        strip=True,
         strip_comments=True,
     ).strip()
 

@@ -10,7 +10,7 @@ from consult.drafts.queries import public_drafts
 bp = Blueprint("api", __name__)
 
 
-def iso(value):  # noqa: ANN001, ANN201
+def iso(value):
     """ISO 8601 with offset, or None."""
     return value.isoformat() if value is not None else None
 

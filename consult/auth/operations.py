@@ -9,6 +9,7 @@ import secrets
 from sqlalchemy import select
 
 from consult import audit
+from consult.auth.passwords import hash_password, verify_password
 from consult.clock import utcnow
 from consult.context import RequestContext
 from consult.db import write_transaction
@@ -18,15 +19,15 @@ from consult.i18n import _
 from consult.models import ApiToken, ContactPoint, User
 from consult.models.enums import ROLES
 from consult.models.users import new_session_nonce
-from consult.auth.passwords import hash_password, verify_password
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_.\-]{2,80}$")
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9\-]{1,78}[a-z0-9]$")
 PASSWORD_MIN = 10
 
 
-def create_contact_point(actor: User | None, ctx: RequestContext, slug: str, name: str,
-                         district: str | None = None) -> ContactPoint:
+def create_contact_point(
+    actor: User | None, ctx: RequestContext, slug: str, name: str, district: str | None = None
+) -> ContactPoint:
     """Register a grassroots legislative contact point."""
     slug, name = (slug or "").strip(), (name or "").strip()
     errors = {}
@@ -46,8 +47,15 @@ def create_contact_point(actor: User | None, ctx: RequestContext, slug: str, nam
     return point
 
 
-def create_user(actor: User | None, ctx: RequestContext, username: str, password: str, role: str,
-                contact_point_slug: str | None = None, display_name: str | None = None) -> User:
+def create_user(
+    actor: User | None,
+    ctx: RequestContext,
+    username: str,
+    password: str,
+    role: str,
+    contact_point_slug: str | None = None,
+    display_name: str | None = None,
+) -> User:
     """Create an account; a contact-point operator is bound to one contact point."""
     username = (username or "").strip()
     errors: dict[str, str] = {}
@@ -74,8 +82,13 @@ def create_user(actor: User | None, ctx: RequestContext, username: str, password
                 raise ValidationError(
                     _("联系点 %(slug)s 不存在", slug=contact_point_slug), {"contact_point": _("联系点不存在")}
                 )
-        user = User(username=username, display_name=(display_name or username), password_hash=password_hash,
-                    role=role, contact_point_id=point_id)
+        user = User(
+            username=username,
+            display_name=(display_name or username),
+            password_hash=password_hash,
+            role=role,
+            contact_point_id=point_id,
+        )
         session.add(user)
         session.flush()
         audit.record(session, actor, ctx, "user.create", user, {"username": username, "role": role})

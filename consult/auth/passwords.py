@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
@@ -12,7 +14,9 @@ _DUMMY: dict[tuple[int, int], str] = {}
 
 def _hasher() -> PasswordHasher:
     cfg = current_app.config
-    return PasswordHasher(time_cost=cfg["ARGON2_TIME_COST"], memory_cost=cfg["ARGON2_MEMORY_COST"], parallelism=1)
+    return PasswordHasher(
+        time_cost=cfg["ARGON2_TIME_COST"], memory_cost=cfg["ARGON2_MEMORY_COST"], parallelism=1
+    )
 
 
 def hash_password(password: str) -> str:
@@ -28,10 +32,8 @@ def verify_password(password_hash: str | None, password: str) -> bool:
         if key not in _DUMMY:
             _DUMMY[key] = hasher.hash("dummy-password-for-timing")
         password_hash = _DUMMY[key]
-        try:
+        with contextlib.suppress(VerificationError, InvalidHashError):
             hasher.verify(password_hash, password)
-        except (VerificationError, InvalidHashError):
-            pass
         return False
     try:
         return hasher.verify(password_hash, password)

@@ -75,7 +75,7 @@ def _add_version(
     draft: Draft,
     parsed: ParsedDraft,
     label: str | None,
-    number: int,  # noqa: ANN001
+    number: int,
     source: str,
     matches: list[int | None],
 ) -> DraftVersion:

@@ -36,6 +36,7 @@ Rules decided here (beyond the obvious ones):
 
 import re
 from dataclasses import asdict, dataclass, field
+from itertools import islice
 
 from consult.drafts.numerals import MAX, NUMERAL_CHARS, from_chinese, to_chinese
 from consult.i18n import _
@@ -250,7 +251,7 @@ def _body_start(lines: list[_Line], header_end: int) -> int:
 
 def _chapter_has_articles(lines: list[_Line], index: int) -> bool:
     """True when the next chapter-or-article line after ``index`` is an article."""
-    for line in lines[index + 1 :]:
+    for line in islice(lines, index + 1, None):
         if line.kind == ARTICLE:
             return True
         if line.kind == CHAPTER:

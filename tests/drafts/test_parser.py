@@ -257,8 +257,10 @@ def test_sections_without_chapters() -> None:
 
 def test_section_numbers_restart_in_each_chapter() -> None:
     text = "\n".join(
-        ["第一章　总则", "第一节　甲", "第一条　内容。", "第二节　乙", "第二条　内容。"]
-        + ["第二章　运营", "第一节　丙", "第三条　内容。"]
+        [
+            *("第一章　总则", "第一节　甲", "第一条　内容。", "第二节　乙", "第二条　内容。"),
+            *("第二章　运营", "第一节　丙", "第三条　内容。"),
+        ]
     )
     draft = parse_draft(text)
     assert draft.ok
@@ -305,7 +307,10 @@ def test_any_white_space_after_label(space: str) -> None:
 
 
 def test_blank_lines_and_stray_spaces_are_tolerated() -> None:
-    text = "\n\n   本市城市书房条例  \n\n\u3000（征求意见稿）\u3000\n\n\t第一章　总则  \n\n\n  第一条　内容。 \n\n\xa0第二款。\xa0\n"
+    text = (
+        "\n\n   本市城市书房条例  \n\n\u3000（征求意见稿）\u3000\n\n"
+        "\t第一章　总则  \n\n\n  第一条　内容。 \n\n\xa0第二款。\xa0\n"
+    )
     draft = parse_draft(text)
     assert draft.ok
     assert draft.title == "本市城市书房条例"
@@ -403,8 +408,10 @@ def test_table_of_contents_heading_forms(heading: str) -> None:
 
 def test_table_of_contents_with_page_numbers_and_fuze_entry() -> None:
     text = "\n".join(
-        ["目录", "第一章　总则……………………1", "第二章　运营……………………3", "附　　则……………………5"]
-        + ["第一章　总则", "第一条　内容。", "第二章　运营", "第二条　内容。"]
+        [
+            *("目录", "第一章　总则……………………1", "第二章　运营……………………3", "附　　则……………………5"),
+            *("第一章　总则", "第一条　内容。", "第二章　运营", "第二条　内容。"),
+        ]
     )
     draft = parse_draft(text)
     assert draft.ok

@@ -1,0 +1,89 @@
+"""Migrations: one head; upgrading an empty database gives exactly the models' schema."""
+
+from __future__ import annotations
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from flask_migrate import downgrade, upgrade
+from sqlalchemy import create_engine, inspect
+
+from consult.extensions import db
+from tests.conftest import TEST_DATABASE_URL, is_postgres, reset_postgres_schema
+
+
+def _script(app):
+    config = app.extensions["migrate"].migrate.get_config()
+    return ScriptDirectory.from_config(config)
+
+
+def test_there_is_a_single_head(app):
+    assert len(_script(app).get_heads()) == 1
+
+
+@pytest.fixture
+def empty_database(tmp_path, database_template):
+    """An empty database of the pass's kind (the shared PostgreSQL one is rebuilt afterwards)."""
+    if is_postgres():
+        reset_postgres_schema(TEST_DATABASE_URL)
+        yield TEST_DATABASE_URL
+        reset_postgres_schema(TEST_DATABASE_URL)
+        from tests.conftest import _migrate
+
+        _migrate(TEST_DATABASE_URL, tmp_path / "inst")
+    else:
+        yield f"sqlite:///{tmp_path / 'empty.sqlite'}"
+
+
+def _checks(inspector, table):
+    return sorted((c["name"], " ".join(c["sqltext"].split())) for c in inspector.get_check_constraints(table))
+
+
+def _uniques(inspector, table):
+    return sorted(tuple(u["column_names"]) for u in inspector.get_unique_constraints(table))
+
+
+def test_upgrading_an_empty_database_gives_exactly_the_models_schema(make_app, empty_database, tmp_path):
+    app = make_app(SQLALCHEMY_DATABASE_URI=empty_database)
+    with app.app_context():
+        upgrade()
+        with db.engine.connect() as conn:
+            diff = compare_metadata(
+                MigrationContext.configure(conn, opts={"compare_type": True}), db.metadata
+            )
+            assert diff == [], diff
+            migrated = inspect(conn)
+            tables = set(db.metadata.tables)
+            assert set(migrated.get_table_names()) - {"alembic_version"} == tables
+            # Alembic does not compare check constraints: compare them (and uniques) with a create_all twin.
+            twin_url = f"sqlite:///{tmp_path / 'twin.sqlite'}"
+            if not is_postgres():
+                twin = create_engine(twin_url)
+                db.metadata.create_all(twin)
+                with twin.connect() as tconn:
+                    expected = inspect(tconn)
+                    for table in sorted(tables):
+                        assert _checks(migrated, table) == _checks(expected, table), table
+                        assert _uniques(migrated, table) == _uniques(expected, table), table
+                twin.dispose()
+            else:
+                for table in sorted(tables):
+                    model_checks = {
+                        c.name
+                        for c in db.metadata.tables[table].constraints
+                        if c.__class__.__name__ == "CheckConstraint"
+                    }
+                    assert {name for name, _ in _checks(migrated, table)} == model_checks, table
+        db.engine.dispose()
+
+
+def test_downgrade_to_base_and_up_again(make_app, empty_database):
+    app = make_app(SQLALCHEMY_DATABASE_URI=empty_database)
+    with app.app_context():
+        upgrade()
+        downgrade(revision="base")
+        with db.engine.connect() as conn:
+            assert set(inspect(conn).get_table_names()) <= {"alembic_version"}
+        upgrade()
+        db.engine.dispose()
