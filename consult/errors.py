@@ -120,6 +120,7 @@ def init_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def _csrf(err: CSRFError):
+        app.logger.info("CSRF failed: %s", err.description)
         return _answer(400, "csrf_failed", _("页面已过期或安全校验失败，请刷新页面后重新提交。"))
 
     @app.errorhandler(HTTPException)

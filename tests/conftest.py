@@ -13,6 +13,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+from flask.testing import FlaskClient
 from sqlalchemy import create_engine, inspect, text
 
 # The suite decides its own settings; a developer's CONSULT_* variables must not leak in.
@@ -107,6 +108,19 @@ def clock() -> FrozenClock:
     return FrozenClock(DEFAULT_NOW)
 
 
+class FreshContextClient(FlaskClient):
+    """A test client whose every request gets its own app context, as in production.
+
+    Flask reuses an app context that is already pushed (the `app` fixture pushes one for the test's
+    own reads), which would share `g` (CSRF token, signed-in user) and the database session
+    between requests.
+    """
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
 @pytest.fixture
 def make_app(database_url, tmp_path, clock):
     """Build an app on the test database with extra settings."""
@@ -123,6 +137,7 @@ def make_app(database_url, tmp_path, clock):
             **overrides,
         }
         app = create_app(config)
+        app.test_client_class = FreshContextClient
         apps.append(app)
         return app
 

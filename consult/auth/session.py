@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from flask import Flask
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from consult.extensions import db, login_manager
 from consult.i18n import _l
@@ -21,7 +23,19 @@ def init_login(app: Flask) -> None:
         user_id, _, nonce = session_id.partition(":")
         if not user_id.isdigit() or not nonce:
             return None
-        user = db.session.get(User, int(user_id))
+        session = db.session()
+        was_idle = not session.in_transaction()
+        user = session.scalar(
+            select(User).options(joinedload(User.contact_point)).where(User.id == int(user_id))
+        )
+        if was_idle:
+            # Leave no read transaction open behind the door: the operation it calls next may write
+            # (write_transaction() refuses to start inside a read). The user stays readable, detached.
+            if user is not None:
+                if user.contact_point is not None:
+                    session.expunge(user.contact_point)
+                session.expunge(user)
+            session.rollback()
         if user is None or not user.active or user.session_nonce != nonce:
             return None
         return user

@@ -1,0 +1,54 @@
+"""Sign-in and sign-out through the HTML form, for each role."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from consult.extensions import db
+from consult.models import AuditLog
+from tests.conftest import csrf_token_from
+
+
+@pytest.mark.parametrize("role", ["admin", "staff", "contact_point"])
+def test_each_role_signs_in_through_the_form(login_as, role):
+    client = login_as(role)
+    page = client.get("/").get_data(as_text=True)
+    assert client.user.username in page
+    assert "退出" in page
+
+
+def test_a_wrong_password_is_refused_with_a_chinese_message_and_audited(app, factory):
+    _user, _ = factory.user("staff", username="bob")
+    c = app.test_client()
+    token = csrf_token_from(c.get("/login").data)
+    resp = c.post("/login", data={"username": "bob", "password": "wrong-password", "csrf_token": token})
+    assert resp.status_code == 400
+    assert "用户名或密码不正确" in resp.get_data(as_text=True)
+    db.session.remove()
+    actions = db.session.scalars(select(AuditLog.action).order_by(AuditLog.id)).all()
+    assert actions[-1] == "auth.login_failed"
+
+
+def test_next_is_followed_only_within_the_site(app, factory):
+    user, password = factory.user("staff")
+    c = app.test_client()
+    token = csrf_token_from(c.get("/login").data)
+    resp = c.post(
+        "/login?next=https://evil.example/",
+        data={"username": user.username, "password": password, "csrf_token": token},
+    )
+    assert resp.status_code == 303
+    assert resp.headers["Location"] == "/"
+
+
+def test_sign_out_invalidates_a_copied_session_cookie(app, login_as):
+    client = login_as("staff")
+    cookie = client.get_cookie("session").value
+    token = csrf_token_from(client.get("/").data)
+    assert client.post("/logout", data={"csrf_token": token}).status_code == 303
+    thief = app.test_client()
+    thief.set_cookie("session", cookie)
+    page = thief.get("/").get_data(as_text=True)
+    assert client.user.username not in page
+    assert "工作人员登录" in page
