@@ -11,24 +11,25 @@ from flask.cli import AppGroup
 
 from consult.context import CLI
 from consult.errors import DomainError
+from consult.i18n import _, _l
 
 
 def fail(err: DomainError) -> None:
     """Print a domain error (and its fields) to stderr and exit non-zero."""
-    click.echo(f"错误：{err.message}", err=True)
+    click.echo(_("错误：%(message)s", message=err.message), err=True)
     for field, message in err.fields.items():
         click.echo(f"  {field}: {message}", err=True)
     sys.exit(2 if err.status < 500 else 1)
 
 
-drafts_cli = AppGroup("drafts", help="法规草案：解析草案全文。")
-users_cli = AppGroup("users", help="账号：创建账号、签发 API 令牌。")
-points_cli = AppGroup("contact-points", help="基层立法联系点。")
+drafts_cli = AppGroup("drafts", help=_l("法规草案：解析草案全文。"))
+users_cli = AppGroup("users", help=_l("账号：创建账号、签发 API 令牌。"))
+points_cli = AppGroup("contact-points", help=_l("基层立法联系点。"))
 
 
 @drafts_cli.command("parse")
 @click.argument("file", type=click.File("rb"))
-@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出")
+@click.option("--json", "as_json", is_flag=True, help=_l("以 JSON 输出"))
 def drafts_parse(file, as_json: bool) -> None:
     """Parse a draft text and print its chapters and articles, or its errors; saves nothing."""
     from consult.drafts.parser import parse_draft
@@ -40,25 +41,25 @@ def drafts_parse(file, as_json: bool) -> None:
         try:
             text = raw.decode("gb18030")
         except UnicodeDecodeError:
-            click.echo("错误：无法识别文件编码，请另存为 UTF-8 文本后重试。", err=True)
+            click.echo(_("错误：无法识别文件编码，请另存为 UTF-8 文本后重试。"), err=True)
             sys.exit(2)
     parsed = parse_draft(text)
     if as_json:
         click.echo(json.dumps(parsed.to_dict(), ensure_ascii=False, indent=2))
     else:
-        click.echo(f"标题：{parsed.title or '（未识别）'}")
+        click.echo(_("标题：%(title)s", title=parsed.title or _("（未识别）")))
         if parsed.version_label:
-            click.echo(f"版本：{parsed.version_label}")
+            click.echo(_("版本：%(label)s", label=parsed.version_label))
         chapter = None
         for art in parsed.articles:
             if art.chapter != chapter:
                 chapter = art.chapter
-                click.echo(f"\n{chapter or '（无章）'}")
+                click.echo("\n" + (chapter or _("（无章）")))
             first_line = art.text.split("\n", 1)[0]
             click.echo(f"  {art.label}  {first_line[:60]}{'…' if len(first_line) > 60 else ''}")
-        click.echo(f"\n共 {len(parsed.chapters)} 章，{len(parsed.articles)} 条。")
+        click.echo("\n" + _("共 %(c)d 章，%(a)d 条。", c=len(parsed.chapters), a=len(parsed.articles)))
         for issue in parsed.errors:
-            click.echo(f"错误：{issue.message}", err=True)
+            click.echo(_("错误：%(message)s", message=issue.message), err=True)
     if not parsed.ok:
         sys.exit(1)
 
@@ -66,9 +67,9 @@ def drafts_parse(file, as_json: bool) -> None:
 @users_cli.command("create")
 @click.argument("name")
 @click.option("--role", type=click.Choice(["admin", "staff", "contact_point"]), required=True)
-@click.option("--contact-point", "contact_point", default=None, help="联系点标识（联系点操作员必填）")
+@click.option("--contact-point", "contact_point", default=None, help=_l("联系点标识（联系点操作员必填）"))
 @click.option("--display-name", default=None)
-@click.option("--password-stdin", is_flag=True, required=True, help="从标准输入读取一行作为密码")
+@click.option("--password-stdin", is_flag=True, required=True, help=_l("从标准输入读取一行作为密码"))
 def users_create(
     name: str, role: str, contact_point: str | None, display_name: str | None, password_stdin: bool
 ) -> None:
@@ -80,12 +81,12 @@ def users_create(
         user = create_user(None, CLI, name, password, role, contact_point, display_name)
     except DomainError as err:
         fail(err)
-    click.echo(f"已创建账号 {user.username}（{user.role}）")
+    click.echo(_("已创建账号 %(name)s（%(role)s）", name=user.username, role=user.role))
 
 
 @users_cli.command("token")
 @click.argument("name")
-@click.option("--label", default="cli", help="令牌名称")
+@click.option("--label", default="cli", help=_l("令牌名称"))
 def users_token(name: str, label: str) -> None:
     """Print a new personal API token for an account, alone on the last line."""
     from consult.auth.operations import issue_token
@@ -94,7 +95,7 @@ def users_token(name: str, label: str) -> None:
         token = issue_token(None, CLI, name, label)
     except DomainError as err:
         fail(err)
-    click.echo("新令牌（只显示这一次，请妥善保存）：")
+    click.echo(_("新令牌（只显示这一次，请妥善保存）："))
     click.echo(token)
 
 
@@ -110,20 +111,20 @@ def points_create(slug: str, name: str, district: str | None) -> None:
         point = create_contact_point(None, CLI, slug, name, district)
     except DomainError as err:
         fail(err)
-    click.echo(f"已创建联系点 {point.slug}（{point.name}）")
+    click.echo(_("已创建联系点 %(slug)s（%(name)s）", slug=point.slug, name=point.name))
 
 
 @click.command("seed-demo")
-@click.option("--comments", "extra", type=click.IntRange(min=0), default=0, help="另外生成 N 条合成意见")
+@click.option("--comments", "extra", type=click.IntRange(min=0), default=0, help=_l("另外生成 N 条合成意见"))
 @click.option("--status", type=click.Choice(["published", "pending"]), default="published")
-@click.option("--draft", "draft_slug", default=None, help="合成意见全部放在该草案上")
-@click.option("--if-empty", is_flag=True, help="数据库中已有草案时不加载演示数据")
+@click.option("--draft", "draft_slug", default=None, help=_l("合成意见全部放在该草案上"))
+@click.option("--if-empty", is_flag=True, help=_l("数据库中已有草案时不加载演示数据"))
 def seed_demo_command(extra: int, status: str, draft_slug: str | None, if_empty: bool) -> None:
     """Load the six demo drafts, comments, contact points and accounts (idempotent)."""
     from consult.demo.seed import add_synthetic_comments, database_has_drafts, seed_demo
 
     if if_empty and database_has_drafts():
-        click.echo("数据库中已有草案，跳过演示数据。")
+        click.echo(_("数据库中已有草案，跳过演示数据。"))
     else:
         report = seed_demo()
         for line in report.lines():
@@ -133,7 +134,9 @@ def seed_demo_command(extra: int, status: str, draft_slug: str | None, if_empty:
             n, seconds = add_synthetic_comments(extra, status, draft_slug)
         except DomainError as err:
             fail(err)
-        click.echo(f"已生成 {n} 条合成意见（{status}），用时 {seconds:.1f} 秒。")
+        click.echo(
+            _("已生成 %(n)d 条合成意见（%(status)s），用时 %(s).1f 秒。", n=n, status=status, s=seconds)
+        )
 
 
 def init_cli(app: Flask) -> None:

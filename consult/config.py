@@ -40,8 +40,8 @@ SETTINGS: dict[str, tuple[Any, Any]] = {
     "CONTACT_RETENTION_DAYS": (int, 180),
     "TRUSTED_PROXIES": (int, 0),
     "MAX_CONTENT_LENGTH": (int, 16 * MiB),
-    "SITE_NAME": (str, "本市人大常委会立法征求意见平台"),
-    "SITE_OWNER": (str, "本市人民代表大会常务委员会法制工作委员会"),
+    "SITE_NAME": (str, "本市人大常委会立法征求意见平台"),  # i18n: data (operator setting)
+    "SITE_OWNER": (str, "本市人民代表大会常务委员会法制工作委员会"),  # i18n: data (operator setting)
     "ICP_NUMBER": (str, ""),
     "GOV_SITE_CODE": (str, ""),
     "PUBLIC_SECURITY_FILING": (str, ""),

@@ -8,7 +8,7 @@ from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from consult.i18n import _
+from consult.i18n import _, _l
 
 
 class DomainError(Exception):
@@ -58,30 +58,30 @@ class ConsultationClosed(Conflict):
 
 
 # HTTP status → (JSON code, Chinese title shown on the page and in the JSON message).
-HTTP_ERRORS: dict[int, tuple[str, str]] = {
-    400: ("validation_error", "请求有误"),
-    401: ("unauthorized", "请先登录"),
-    403: ("forbidden", "没有访问权限"),
-    404: ("not_found", "页面不存在"),
-    405: ("method_not_allowed", "不支持该请求方式"),
-    409: ("conflict", "操作冲突"),
-    413: ("payload_too_large", "提交的内容过大"),
-    415: ("unsupported_media_type", "不支持的内容类型"),
-    429: ("rate_limited", "操作过于频繁"),
-    500: ("internal_error", "服务器内部错误"),
+HTTP_ERRORS: dict[int, tuple[str, Any]] = {
+    400: ("validation_error", _l("请求有误")),
+    401: ("unauthorized", _l("请先登录")),
+    403: ("forbidden", _l("没有访问权限")),
+    404: ("not_found", _l("页面不存在")),
+    405: ("method_not_allowed", _l("不支持该请求方式")),
+    409: ("conflict", _l("操作冲突")),
+    413: ("payload_too_large", _l("提交的内容过大")),
+    415: ("unsupported_media_type", _l("不支持的内容类型")),
+    429: ("rate_limited", _l("操作过于频繁")),
+    500: ("internal_error", _l("服务器内部错误")),
 }
 
-EXPLANATIONS: dict[int, str] = {
-    400: "您提交的请求无法处理，请检查后重试。",
-    401: "请登录后再访问此页面。",
-    403: "您的账号无权访问此页面。如需权限，请联系平台管理员。",
-    404: "您要找的页面不存在，可能已被移除，或链接有误。",
-    405: "此页面不接受这种请求方式。",
-    409: "该操作与当前状态冲突，请刷新页面后重试。",
-    413: "提交的内容或文件超过了大小限制，请精简后重试。",
-    415: "请求的内容类型不受支持。",
-    429: "您的操作过于频繁，请稍后再试。您填写的内容不会丢失。",
-    500: "服务器出现了意外错误，我们已记录此问题。请稍后再试。",
+EXPLANATIONS: dict[int, Any] = {
+    400: _l("您提交的请求无法处理，请检查后重试。"),
+    401: _l("请登录后再访问此页面。"),
+    403: _l("您的账号无权访问此页面。如需权限，请联系平台管理员。"),
+    404: _l("您要找的页面不存在，可能已被移除，或链接有误。"),
+    405: _l("此页面不接受这种请求方式。"),
+    409: _l("该操作与当前状态冲突，请刷新页面后重试。"),
+    413: _l("提交的内容或文件超过了大小限制，请精简后重试。"),
+    415: _l("请求的内容类型不受支持。"),
+    429: _l("您的操作过于频繁，请稍后再试。您填写的内容不会丢失。"),
+    500: _l("服务器出现了意外错误，我们已记录此问题。请稍后再试。"),
 }
 
 
@@ -101,8 +101,8 @@ def error_body(code: str, message: str, fields: dict[str, str] | None = None) ->
 def _answer(status: int, code: str, message: str, fields: dict[str, str] | None = None):
     if wants_json():
         return jsonify(error_body(code, message, fields)), status
-    title = _(HTTP_ERRORS.get(status, HTTP_ERRORS[500])[1])
-    explanation = _(EXPLANATIONS.get(status, EXPLANATIONS[500]))
+    title = str(HTTP_ERRORS.get(status, HTTP_ERRORS[500])[1])
+    explanation = str(EXPLANATIONS.get(status, EXPLANATIONS[500]))
     return (
         render_template(
             "errors/error.html", status=status, title=title, message=message, explanation=explanation
@@ -127,7 +127,7 @@ def init_error_handlers(app: Flask) -> None:
     def _http(err: HTTPException):
         status = err.code or 500
         code, title = HTTP_ERRORS.get(status, ("internal_error" if status >= 500 else "validation_error", ""))
-        response = _answer(status, code, _(title) if title else (err.description or ""))
+        response = _answer(status, code, str(title) if title else (err.description or ""))
         if status == 405 and err.get_response().headers.get("Allow"):
             body, st = response
             resp = app.make_response((body, st))
@@ -139,4 +139,4 @@ def init_error_handlers(app: Flask) -> None:
     def _crash(err: Exception):
         app.logger.exception("unhandled error on %s %s", request.method, request.path)
         code, title = HTTP_ERRORS[500]
-        return _answer(500, code, _(title))
+        return _answer(500, code, str(title))

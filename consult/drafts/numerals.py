@@ -6,6 +6,8 @@
 ASCII or full-width Arabic digits ("10", "１０").  Anything else raises ``ValueError``.
 """
 
+# i18n: data-module — numeral characters are data, not interface text.
+
 import re
 
 MIN = 1

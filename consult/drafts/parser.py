@@ -46,9 +46,9 @@ FULL_WIDTH_SPACE = "\u3000"
 ARTICLE, CHAPTER, SECTION, TEXT = "article", "chapter", "section", "text"
 
 _NUM = f"[{NUMERAL_CHARS}]{{1,12}}"
-_ARTICLE = re.compile(rf"第\s*(?P<num>{_NUM})\s*条(?:\s+(?P<rest>.*))?")
-_CHAPTER = re.compile(rf"第\s*(?P<num>{_NUM})\s*章(?:\s+(?P<rest>.*))?")
-_SECTION = re.compile(rf"第\s*(?P<num>{_NUM})\s*节(?:\s+(?P<rest>.*))?")
+_ARTICLE = re.compile(rf"第\s*(?P<num>{_NUM})\s*条(?:\s+(?P<rest>.*))?")  # i18n: data
+_CHAPTER = re.compile(rf"第\s*(?P<num>{_NUM})\s*章(?:\s+(?P<rest>.*))?")  # i18n: data
+_SECTION = re.compile(rf"第\s*(?P<num>{_NUM})\s*节(?:\s+(?P<rest>.*))?")  # i18n: data
 _VERSION = re.compile(r"[（(]\s*(?P<label>[^（()）]{1,30}?)\s*[）)]")
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _EDGE_SPACE = re.compile(r"^[\s\ufeff\u200b]+|[\s\ufeff\u200b]+$")
@@ -122,7 +122,7 @@ class _Line:
 
     def label(self, unit: str) -> str:
         """The printed label without inner spaces, e.g. 第三条."""
-        return f"第{self.numeral}{unit}"
+        return f"第{self.numeral}{unit}"  # i18n: data
 
 
 @dataclass
@@ -209,7 +209,7 @@ def _classify(no: int, text: str) -> _Line:
 
 def _is_toc_heading(line: _Line) -> bool:
     """True for a 目录 line (any spaces between the two characters)."""
-    return line.kind == TEXT and re.sub(r"\s", "", line.text) == "目录"
+    return line.kind == TEXT and re.sub(r"\s", "", line.text) == "目录"  # i18n: data
 
 
 def _first_structural(lines: list[_Line]) -> int:
@@ -223,7 +223,7 @@ def _first_structural(lines: list[_Line]) -> int:
 def _version_label(line: _Line) -> str | None:
     """The label inside a bracketed version line such as （征求意见稿）, else None."""
     match = _VERSION.fullmatch(line.text)
-    if match and ("稿" in match["label"] or "草案" in match["label"]):
+    if match and ("稿" in match["label"] or "草案" in match["label"]):  # i18n: data
         return match["label"]
     return None
 
@@ -278,8 +278,8 @@ def _could_be_title(line: _Line) -> bool:
 def _format_label(number: int, unit: str, like: str) -> str:
     """第X条/章/节 for ``number``, in Arabic digits when the label ``like`` uses them."""
     if _ARABIC_DIGITS.search(like) or number > MAX:
-        return f"第{number}{unit}"
-    return f"第{to_chinese(number)}{unit}"
+        return f"第{number}{unit}"  # i18n: data
+    return f"第{to_chinese(number)}{unit}"  # i18n: data
 
 
 class _BodyParser:
@@ -287,9 +287,9 @@ class _BodyParser:
 
     def __init__(self, draft: ParsedDraft) -> None:
         self.draft = draft
-        self.articles = _Sequence("条")
-        self.chapters = _Sequence("章")
-        self.sections = _Sequence("节")
+        self.articles = _Sequence("条")  # i18n: data
+        self.chapters = _Sequence("章")  # i18n: data
+        self.sections = _Sequence("节")  # i18n: data
         self.chapter: _Heading | None = None
         self.section: _Heading | None = None
         self.article: _OpenArticle | None = None
@@ -315,7 +315,7 @@ class _BodyParser:
         """Start a new article."""
         self.close_article()
         self.awaiting_title = None
-        label = line.label("条")
+        label = line.label("条")  # i18n: data
         number = self.number(line, label, self.articles)
         if self.chapter is None and self.first_loose_article is None:
             self.first_loose_article = line.no
@@ -377,7 +377,7 @@ class _BodyParser:
         self.close_heading(self.section)
         self.close_heading(self.chapter)
         self.section = None
-        label = line.label("章")
+        label = line.label("章")  # i18n: data
         number = self.number(line, label, self.chapters)
         if self.first_loose_article is not None and not self.draft.chapters:
             self.error(
@@ -393,14 +393,14 @@ class _BodyParser:
         record = {"heading": heading, "number": number, "line": line.no, "sections": []}
         self.draft.chapters.append(record)
         self.chapter = _Heading(CHAPTER, line, heading, record)
-        self.sections = _Sequence("节")
+        self.sections = _Sequence("节")  # i18n: data
         self.awaiting_title = None if line.rest else self.chapter
 
     def on_section(self, line: _Line) -> None:
         """Start a new section inside the current chapter (or in a draft without chapters)."""
         self.close_article()
         self.close_heading(self.section)
-        label = line.label("节")
+        label = line.label("节")  # i18n: data
         self.number(line, label, self.sections)
         heading = _heading(label, line.rest)
         record = self.chapter.record if self.chapter else None

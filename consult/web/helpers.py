@@ -1,27 +1,27 @@
-"""Template filters and globals: local time in Chinese, site settings."""
+"""Template filters and globals: local time in the reader's language, site settings."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
 from flask import Flask
+from flask_babel import format_date, format_time
 
-from consult.clock import local_zone, utcnow
+from consult.clock import utcnow
 
 
-def localtime(value: datetime | None, fmt: str = "%Y年%m月%d日 %H:%M") -> str:
-    """A UTC datetime shown in the configured zone (Asia/Shanghai)."""
+def localtime(value: datetime | None) -> str:
+    """A UTC datetime shown in the configured zone: 2026年11月27日 10:00."""
     if value is None:
         return ""
-    return value.astimezone(local_zone()).strftime(fmt)
+    return f"{format_date(value, 'long')} {format_time(value, 'HH:mm')}"
 
 
 def localdate(value: datetime | None) -> str:
-    """A date in the configured zone, 2026年11月27日."""
+    """A date in the configured zone: 2026年11月27日."""
     if value is None:
         return ""
-    local = value.astimezone(local_zone())
-    return f"{local.year}年{local.month}月{local.day}日"
+    return format_date(value, "long")
 
 
 def init_template_helpers(app: Flask) -> None:

@@ -69,3 +69,14 @@ def test_the_drafts_api_lists_public_drafts_with_status(app, client, factory: Fa
     assert set(item) == {"slug", "title", "status", "opens_at", "closes_at", "comment_count"}
     assert item["status"] == "open"
     assert item["closes_at"].endswith("+00:00")
+
+
+def test_dates_are_shown_in_beijing_time(app, client, factory: Factory, clock):
+    from datetime import datetime
+
+    from consult.web.helpers import localdate, localtime
+
+    late_evening_utc = datetime.fromisoformat("2026-12-01T17:30:00+00:00")  # 01:30 on 2 December in Beijing
+    with app.test_request_context("/"):
+        assert localdate(late_evening_utc) == "2026年12月2日"
+        assert localtime(late_evening_utc) == "2026年12月2日 01:30"

@@ -1,0 +1,384 @@
+"""Demo data: six drafts at every stage, a few hundred comments, two contact points, demo accounts.
+
+Idempotent: a draft, contact point or account that exists already is left alone. Strings here are
+demo *data* (like the texts in data/), not interface text, so they do not go through gettext.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import random
+import re
+import secrets
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from flask import current_app
+from sqlalchemy import insert, select
+
+from consult.auth.operations import create_contact_point, create_user
+from consult.clock import utcnow
+from consult.comments.receipts import new_code
+from consult.context import CLI
+from consult.db import end_read, write_transaction
+from consult.drafts.operations import DraftInput, add_version, create_draft
+from consult.errors import NotFound
+from consult.extensions import db
+from consult.i18n import _
+from consult.models import Comment, ContactPoint, Decision, Draft, IntakeBatch, User
+from consult.net import address_hash
+from consult.sanitize import paragraphs_to_html, plain_text
+
+DATA = Path(__file__).parent / "data"
+ACCOUNTS_FILE = "demo-accounts.txt"
+BULK_CHUNK = 2000
+
+# Stage of each demo draft (DOMAIN.md), as days relative to now: opens, closes, feedback published.
+STAGES: dict[str, tuple[int, int, int | None]] = {
+    "chengshi-shufang-tiaoli": (-12, 18, None),
+    "yangchen-wuran-fangzhi-tiaoli": (-5, 25, None),
+    "dayunhe-wenhua-yichan-baohu-tiaoli": (-20, 10, None),
+    "nongmao-shichang-guanli-tiaoli": (-50, -20, None),
+    "hedao-guanli-tiaoli": (-150, -120, -30),
+    "gongyuan-guanli-tiaoli": (-200, -170, -100),
+}
+
+CONTACT_POINTS = [
+    ("dongguan-jiedao", "东关街道基层立法联系点", "主城区"),
+    ("yunhe-shequ", "运河社区基层立法联系点", "运河新区"),
+]
+
+ACCOUNTS = [
+    ("admin", "admin", None, "平台管理员"),
+    ("staff", "staff", None, "法工委工作人员"),
+    ("dongguan", "contact_point", "dongguan-jiedao", "东关街道联系点操作员"),
+    ("yunhe", "contact_point", "yunhe-shequ", "运河社区联系点操作员"),
+]
+
+# Advertising and off-topic comments in the demo set, recognised by their wording.
+SPAM_MARKERS = ("招聘", "批发", "领取", "厂家直销", "转让二手", "特价", "代写", "冷链运输", "价格优惠")
+OFF_TOPIC_MARKERS = ("房价",)
+PERSONAL_DATA = re.compile(r"1[3-9]\d{9}|[\w.+-]+@[\w-]+\.[\w.]+")
+
+
+@dataclass
+class SeedReport:
+    """What seed_demo did, for the command line."""
+
+    drafts_created: list[str] = field(default_factory=list)
+    drafts_kept: list[str] = field(default_factory=list)
+    comments: int = 0
+    accounts: list[tuple[str, str, str | None]] = field(default_factory=list)
+    accounts_file: str = ""
+
+    def lines(self) -> list[str]:
+        """Human-readable summary, including new demo passwords."""
+        out = [_("已加载演示草案 %(n)d 部，意见 %(c)d 条。", n=len(self.drafts_created), c=self.comments)]
+        if self.drafts_kept:
+            out.append(_("已存在、未改动的草案：%(slugs)s", slugs="、".join(self.drafts_kept)))
+        new = [(u, r, p) for u, r, p in self.accounts if p]
+        if new:
+            out.append(_("演示账号（密码已写入 %(path)s）：", path=self.accounts_file))
+            out.extend(f"  {u:<10} {r:<14} {p}" for u, r, p in new)
+        elif self.accounts:
+            out.append(_("演示账号已存在，密码见 %(path)s。", path=self.accounts_file))
+        return out
+
+
+def database_has_drafts() -> bool:
+    """Whether any draft exists (make run loads the demo only into an empty database)."""
+    found = db.session.scalar(select(Draft.id).limit(1)) is not None
+    end_read()
+    return found
+
+
+def _read(name: str) -> str:
+    return (DATA / name).read_text(encoding="utf-8")
+
+
+def _ensure_points() -> dict[str, int]:
+    ids = {}
+    for slug, name, district in CONTACT_POINTS:
+        existing = db.session.scalar(select(ContactPoint.id).where(ContactPoint.slug == slug))
+        end_read()
+        ids[slug] = existing or create_contact_point(None, CLI, slug, name, district).id
+    return ids
+
+
+def _ensure_accounts(report: SeedReport) -> None:
+    path = os.path.join(current_app.instance_path, ACCOUNTS_FILE)
+    report.accounts_file = path
+    created = []
+    for username, role, point, display in ACCOUNTS:
+        exists = db.session.scalar(select(User.id).where(User.username == username)) is not None
+        end_read()
+        password = None
+        if not exists:
+            password = secrets.token_urlsafe(12)
+            create_user(None, CLI, username, password, role, point, display)
+            created.append((username, role, password))
+        report.accounts.append((username, role, password))
+    if created:
+        with open(path, "a", encoding="utf-8") as fh:
+            fh.write(f"# demo accounts created {utcnow().isoformat()}\n")
+            for username, role, password in created:
+                fh.write(f"{username}\t{role}\t{password}\n")
+        os.chmod(path, 0o600)
+
+
+def _window(opens_at: datetime, closes_at: datetime, now: datetime, rng: random.Random) -> datetime:
+    end = min(closes_at, now)
+    span = max(60.0, (end - opens_at).total_seconds() - 60)
+    return opens_at + timedelta(seconds=rng.uniform(30, span))
+
+
+def _status_for(item: dict, stage: str, index: int) -> tuple[str, str | None]:
+    body = item["body"]
+    if any(m in body for m in SPAM_MARKERS):
+        return "spam", None
+    if any(m in body for m in OFF_TOPIC_MARKERS):
+        return "rejected", "与本草案无关"
+    if stage == "open" and (PERSONAL_DATA.search(body) or index % 4 == 3):
+        return "pending", None
+    return "published", None
+
+
+def _mask(body: str) -> str | None:
+    if not PERSONAL_DATA.search(body):
+        return None
+    return PERSONAL_DATA.sub(lambda m: m.group(0)[:3] + "****" + m.group(0)[-2:], body)
+
+
+def _intake_key(point_id: int, draft_id: int, article_id: int | None, body: str) -> str:
+    raw = f"{point_id}|{draft_id}|{article_id or 0}|{body}"
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def _load_comments(draft_id: int, items: list[dict], points: dict[str, int], rng: random.Random) -> int:
+    now = utcnow()
+    with write_transaction() as session:
+        draft = session.get(Draft, draft_id)
+        first = draft.versions[0]
+        labels = {t.label: t.article_id for t in first.texts}
+        stage = draft.status_at(now)
+        staff = session.scalar(select(User).where(User.username == "staff"))
+        batches = {}
+        for n, (slug, point_id) in enumerate(points.items()):
+            batch = IntakeBatch(
+                contact_point_id=point_id,
+                draft_id=draft.id,
+                filename=f"{slug}-意见汇总表.xlsx",
+                encoding="xlsx",
+                meeting_date=(draft.opens_at + timedelta(days=3 + n)).date(),
+                meeting_place="社区党群服务中心会议室" if n else "街道办事处三楼会议室",
+                method="forum",
+                participants=12 + 5 * n,
+                collector="联系点信息员",
+                created_at=draft.opens_at + timedelta(days=4 + n),
+            )
+            session.add(batch)
+            batches[point_id] = batch
+        session.flush()
+        point_ids = list(points.values())
+        for index, item in enumerate(items):
+            article_id = labels.get(item["article"]) if item.get("article") else None
+            body = plain_text(item["body"])
+            status, reason = _status_for(item, stage, index)
+            submitted = _window(draft.opens_at, draft.closes_at, now, rng)
+            channel = item.get("channel") or "web"
+            comment = Comment(
+                draft_id=draft.id,
+                version_id=first.id,
+                article_id=article_id,
+                body=body,
+                channel=channel,
+                status=status,
+                receipt_code=new_code(),
+                author_name=(item.get("author_name") or None),
+                submitted_at=submitted,
+            )
+            if channel == "web":
+                comment.address_hash = address_hash(f"198.51.100.{rng.randint(1, 254)}")
+                if index % 3 == 0:
+                    comment.contact = f"1390000{rng.randint(1000, 9999)}"
+                    comment.notify = index % 2 == 0
+            elif channel == "contact_point":
+                point_id = point_ids[index % len(point_ids)]
+                batch = batches[point_id]
+                comment.contact_point_id, comment.batch_id = point_id, batch.id
+                comment.received_at = datetime.combine(
+                    batch.meeting_date, datetime.min.time(), draft.opens_at.tzinfo
+                )
+                comment.intake_key = _intake_key(point_id, draft.id, article_id, body)
+                batch.rows_total += 1
+                batch.rows_imported += 1
+            else:
+                comment.received_at = submitted
+            if status != "pending":
+                comment.moderated_at = submitted + timedelta(hours=rng.randint(2, 48))
+                comment.moderated_by_id = staff.id if staff else None
+                comment.moderation_reason = reason
+                if status == "published":
+                    comment.masked_body = _mask(body)
+            session.add(comment)
+            if item.get("outcome") and status == "published":
+                session.flush()
+                decided = draft.closes_at + timedelta(days=rng.randint(2, 20))
+                session.add(
+                    Decision(
+                        comment_id=comment.id,
+                        outcome=item["outcome"],
+                        reason=item.get("reason") or "",
+                        decided_at=decided,
+                        decided_by_id=staff.id if staff else None,
+                    )
+                )
+    return len(items)
+
+
+def _create_demo_draft(meta: dict, report: SeedReport, points: dict[str, int], comments: dict) -> None:
+    slug = meta["slug"]
+    exists = db.session.scalar(select(Draft.id).where(Draft.slug == slug)) is not None
+    end_read()
+    if exists:
+        report.drafts_kept.append(slug)
+        return
+    now = utcnow()
+    opens, closes, feedback = STAGES[slug]
+    labels = meta.get("version_labels") or [None]
+    data = DraftInput(
+        title=meta["title"],
+        slug=slug,
+        summary=paragraphs_to_html(meta["summary"]),
+        text=_read(meta["files"][0]),
+        opens_at=now + timedelta(days=opens),
+        closes_at=now + timedelta(days=closes),
+        publish=True,
+        version_label=labels[0],
+    )
+    draft = create_draft(None, CLI, data)
+    rng = random.Random(slug)
+    report.comments += _load_comments(draft.id, comments.get(slug, []), points, rng)
+    for i, name in enumerate(meta["files"][1:], start=1):
+        add_version(None, CLI, slug, _read(name), labels[i] if i < len(labels) else None)
+    if feedback is not None:
+        with write_transaction() as session:
+            session.get(Draft, draft.id).feedback_published_at = now + timedelta(days=feedback)
+    report.drafts_created.append(slug)
+
+
+def seed_demo() -> SeedReport:
+    """Load the demo drafts, comments, contact points and accounts; leave existing ones alone."""
+    report = SeedReport()
+    end_read()
+    points = _ensure_points()
+    _ensure_accounts(report)
+    drafts = json.loads(_read("drafts.json"))
+    comments = json.loads(_read("comments.json"))
+    for meta in drafts:
+        _create_demo_draft(meta, report, points, comments)
+    return report
+
+
+# Fragments for synthetic comments: varied enough that search and duplicate detection have work.
+_OPENERS = [
+    "建议",
+    "希望",
+    "我认为",
+    "关于本条，",
+    "作为一名市民，",
+    "从基层工作实际看，",
+    "我们社区居民普遍认为，",
+]
+_TOPICS = [
+    "开放时间",
+    "罚款数额",
+    "监管职责",
+    "公众参与",
+    "信息公开",
+    "无障碍设施",
+    "执法程序",
+    "资金保障",
+    "志愿服务",
+    "举报奖励",
+    "数据共享",
+    "噪声扰民",
+    "夜间开放",
+    "老年人服务",
+    "未成年人保护",
+]
+_ASKS = [
+    "应当进一步明确",
+    "需要细化具体标准",
+    "可以借鉴外地经验",
+    "要加强监督检查",
+    "要防止形式主义",
+    "应当向社会公开",
+    "建议增加相应条款",
+    "需要和相关法规衔接",
+]
+_TAILS = ["。", "，便于执行。", "，否则难以落实。", "，请立法机关考虑。", "，这关系到群众切身利益。"]
+
+
+def add_synthetic_comments(
+    n: int, status: str = "published", draft_slug: str | None = None
+) -> tuple[int, float]:
+    """Insert n synthetic comments with bulk inserts; returns (count, seconds)."""
+    started = time.perf_counter()
+    end_read()
+    query = select(Draft)
+    query = query.where(Draft.slug == draft_slug) if draft_slug else query.where(Draft.slug.in_(list(STAGES)))
+    drafts = db.session.scalars(query.order_by(Draft.id)).all()
+    if not drafts:
+        raise NotFound(_("草案 %(slug)s 不存在", slug=draft_slug) if draft_slug else _("请先加载演示草案"))
+    targets = []
+    for d in drafts:
+        version = d.current_version
+        targets.append((d.id, version.id, [t.article_id for t in version.texts], d.opens_at or utcnow()))
+    end_read()
+    rng = random.Random(n)
+    now = utcnow()
+    moderated = status != "pending"
+    written = 0
+    with write_transaction() as session:
+        while written < n:
+            rows = []
+            for i in range(written, min(n, written + BULK_CHUNK)):
+                draft_id, version_id, articles, opens_at = targets[i % len(targets)]
+                article_id = None if rng.random() < 0.2 else rng.choice(articles)
+                body = (
+                    rng.choice(_OPENERS)
+                    + rng.choice(_TOPICS)
+                    + rng.choice(_ASKS)
+                    + rng.choice(_TAILS)
+                    + f"（第{i + 1}号意见）"
+                )
+                submitted = opens_at + timedelta(
+                    seconds=rng.uniform(0, max(60.0, (now - opens_at).total_seconds()))
+                )
+                rows.append(
+                    {
+                        "draft_id": draft_id,
+                        "version_id": version_id,
+                        "article_id": article_id,
+                        "body": body,
+                        "channel": "web",
+                        "status": status,
+                        "receipt_code": new_code(),
+                        "submitted_at": submitted,
+                        "address_hash": hashlib.sha256(f"synthetic-{i}".encode()).hexdigest()[:32],
+                        "notify": False,
+                        "moderated_at": submitted + timedelta(hours=1) if moderated else None,
+                        "version": 1,
+                    }
+                )
+            session.execute(insert(Comment), rows)
+            written += len(rows)
+    return written, time.perf_counter() - started
+
+
+__all__ = ["SeedReport", "add_synthetic_comments", "database_has_drafts", "seed_demo"]
