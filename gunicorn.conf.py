@@ -12,7 +12,7 @@ graceful_timeout = 30
 keepalive = 5
 # Load the app once before forking: no database work happens at import time (ARCHITECTURE.md habit 1).
 preload_app = True
-accesslog = os.environ.get("GUNICORN_ACCESSLOG", "-")
+accesslog = os.environ.get("GUNICORN_ACCESSLOG", "-") or None  # empty: no access log
 errorlog = "-"
 forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1")
 max_requests = 2000

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from collections.abc import Mapping
 from typing import Any
 
@@ -115,6 +116,8 @@ def _derive(app: Flask) -> None:
     if not cfg["SECRET_KEY"]:
         cfg["SECRET_KEY"] = _instance_secret(app.instance_path)
     cfg.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
+    # Staff sessions end after this much idle time (the cookie is renewed on each request).
+    cfg["PERMANENT_SESSION_LIFETIME"] = timedelta(minutes=cfg["SESSION_IDLE_MINUTES"])
     cfg["SESSION_COOKIE_HTTPONLY"] = True
     cfg["SESSION_COOKIE_SAMESITE"] = "Lax"
     cfg["REMEMBER_COOKIE_HTTPONLY"] = True

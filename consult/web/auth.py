@@ -42,6 +42,7 @@ def login():
         if user is not None:
             session.clear()  # a new session at sign-in: nothing from before survives
             login_user(user)
+            session.permanent = True  # expires after SESSION_IDLE_MINUTES without a request
             return redirect(_safe_next(request.args.get("next")) or url_for("public.home"), code=303)
         error = _("用户名或密码不正确。")
     status = 400 if request.method == "POST" else 200

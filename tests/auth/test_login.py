@@ -52,3 +52,15 @@ def test_sign_out_invalidates_a_copied_session_cookie(app, login_as):
     page = thief.get("/").get_data(as_text=True)
     assert client.user.username not in page
     assert "工作人员登录" in page
+
+
+def test_the_staff_session_expires_after_the_idle_timeout(make_app, factory):
+    app = make_app(SESSION_IDLE_MINUTES=30)
+    with app.app_context():
+        user, password = factory.user("staff")
+        c = app.test_client()
+        token = csrf_token_from(c.get("/login").data)
+        resp = c.post("/login", data={"username": user.username, "password": password, "csrf_token": token})
+    cookie = next(h for h in resp.headers.getlist("Set-Cookie") if h.startswith("session="))
+    assert "Expires=" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert app.permanent_session_lifetime.total_seconds() == 30 * 60
