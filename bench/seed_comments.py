@@ -18,12 +18,12 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from flask_migrate import upgrade  # noqa: E402
-from sqlalchemy import text  # noqa: E402
+from flask_migrate import upgrade
+from sqlalchemy import text
 
-from consult import create_app  # noqa: E402
-from consult.demo.seed import add_synthetic_comments, seed_demo  # noqa: E402
-from consult.extensions import db  # noqa: E402
+from consult import create_app
+from consult.demo.seed import add_synthetic_comments, seed_demo
+from consult.extensions import db
 
 
 def baseline(n: int) -> float:
