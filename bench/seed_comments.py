@@ -22,7 +22,8 @@ from flask_migrate import upgrade
 from sqlalchemy import text
 
 from consult import create_app
-from consult.demo.seed import add_synthetic_comments, seed_demo
+from consult.demo.seed import seed_demo
+from consult.demo.synthetic import add_synthetic_comments
 from consult.extensions import db
 
 

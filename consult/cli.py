@@ -121,7 +121,8 @@ def points_create(slug: str, name: str, district: str | None) -> None:
 @click.option("--if-empty", is_flag=True, help=_l("数据库中已有草案时不加载演示数据"))
 def seed_demo_command(extra: int, status: str, draft_slug: str | None, if_empty: bool) -> None:
     """Load the six demo drafts, comments, contact points and accounts (idempotent)."""
-    from consult.demo.seed import add_synthetic_comments, database_has_drafts, seed_demo
+    from consult.demo.seed import database_has_drafts, seed_demo
+    from consult.demo.synthetic import add_synthetic_comments
 
     if if_empty and database_has_drafts():
         click.echo(_("数据库中已有草案，跳过演示数据。"))

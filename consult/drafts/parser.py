@@ -1,32 +1,18 @@
 """Parse the plain text of a draft regulation into chapters, sections and articles.
 
-The layout follows printed Chinese regulations::
-
-    本市城市书房条例（草案）          <- title: first non-blank line that is not structural
-    （征求意见稿）                    <- version label: bracketed line right after the title
-    目　录                            <- optional table of contents, skipped
-    第一章　总则                      <- chapter: 第X章 + white space + title
-    第一节　一般规定                  <- section: 第X节 + white space + title
-    第一条　为了……                    <- article: 第X条 + white space (or end of line)
-    （一）……                          <- items and further paragraphs stay in the article
+Lines are split, classified and the title, version label and table of contents read in
+``consult.drafts.layout`` (which also documents the printed layout and label rules); this
+module walks the body, builds the articles and chapters and checks their numbering.
 
 Rules decided here (beyond the obvious ones):
 
-* Labels may use Chinese numerals or Arabic digits and may contain spaces inside
-  ("第 3 条"); the stored label drops those spaces ("第3条").  A label must be followed by
-  white space or the end of the line, so "第十条规定的……" at the start of a line is text.
-* Chapter and section headings are normalised to ``第X章　标题`` (one full-width space);
-  spaces between Chinese characters of the title are removed ("总　　则" -> "总则").
-  A heading without a title takes the next line as its title when that line is a short
+* A heading without a title takes the next line as its title when that line is a short
   phrase without sentence punctuation.
 * Non-structural lines before the body (a preamble, a date line, …) are ignored.  A bare
   heading such as "附则" without 第X章 is not a chapter: after the first article it is
   ordinary text of the current article.
 * Text between a chapter/section heading and the next article belongs to no article and
   is reported as an error, so that nothing in the draft is silently dropped.
-* A table of contents starts at a line reading 目录 (spaces allowed) before the body and
-  ends at the first article, or at the first chapter heading whose next chapter-or-article
-  line is an article.
 * Besides the errors the brief asks for, chapters and sections without any article and,
   in a draft with chapters, articles placed before the first chapter are reported.
   Section numbers restart at 第一节 in every chapter and are checked like chapters.
@@ -36,26 +22,37 @@ Rules decided here (beyond the obvious ones):
 
 import re
 from dataclasses import asdict, dataclass, field
-from itertools import islice
 
-from consult.drafts.numerals import MAX, NUMERAL_CHARS, from_chinese, to_chinese
+from consult.drafts.layout import (
+    ARTICLE,
+    CHAPTER,
+    FULL_WIDTH_SPACE,
+    SECTION,
+    TEXT,
+    Line,
+    body_start,
+    could_be_title,
+    first_structural,
+    format_heading,
+    read_header,
+    split_lines,
+)
+from consult.drafts.numerals import MAX, from_chinese, to_chinese
 from consult.i18n import _
 
-FULL_WIDTH_SPACE = "\u3000"
+__all__ = [
+    "ARTICLE",
+    "CHAPTER",
+    "FULL_WIDTH_SPACE",
+    "SECTION",
+    "TEXT",
+    "ParseIssue",
+    "ParsedArticle",
+    "ParsedDraft",
+    "parse_draft",
+]
 
-ARTICLE, CHAPTER, SECTION, TEXT = "article", "chapter", "section", "text"
-
-_NUM = f"[{NUMERAL_CHARS}]{{1,12}}"
-_ARTICLE = re.compile(rf"第\s*(?P<num>{_NUM})\s*条(?:\s+(?P<rest>.*))?")  # i18n: data
-_CHAPTER = re.compile(rf"第\s*(?P<num>{_NUM})\s*章(?:\s+(?P<rest>.*))?")  # i18n: data
-_SECTION = re.compile(rf"第\s*(?P<num>{_NUM})\s*节(?:\s+(?P<rest>.*))?")  # i18n: data
-_VERSION = re.compile(r"[（(]\s*(?P<label>[^（()）]{1,30}?)\s*[）)]")
-_LINE_BREAK = re.compile(r"\r\n|\r|\n")
-_EDGE_SPACE = re.compile(r"^[\s\ufeff\u200b]+|[\s\ufeff\u200b]+$")
-_CJK_GAP = re.compile(r"(?<=[\u3400-\u9fff])\s+(?=[\u3400-\u9fff])")
-_SENTENCE_PUNCTUATION = re.compile(r"[。，；：！？,;:!?]")
 _ARABIC_DIGITS = re.compile(r"[0-9０-９]+")
-_TITLE_MAX = 30
 _UNREADABLE = {
     ARTICLE: lambda line, label: _("第%(line)d行：无法识别条文序号“%(label)s”。", line=line, label=label),
     CHAPTER: lambda line, label: _("第%(line)d行：无法识别章的序号“%(label)s”。", line=line, label=label),
@@ -110,21 +107,6 @@ class ParsedDraft:
         }
 
 
-@dataclass(frozen=True)
-class _Line:
-    """A non-blank line of the draft, classified."""
-
-    no: int
-    text: str
-    kind: str
-    numeral: str = ""
-    rest: str = ""
-
-    def label(self, unit: str) -> str:
-        """The printed label without inner spaces, e.g. 第三条."""
-        return f"第{self.numeral}{unit}"  # i18n: data
-
-
 @dataclass
 class _Sequence:
     """Numbering state of articles, chapters or sections."""
@@ -151,7 +133,7 @@ class _Heading:
     """
 
     kind: str
-    line: _Line
+    line: Line
     heading: str
     record: dict | None = None
     position: int = 0
@@ -172,107 +154,19 @@ class _OpenArticle:
 
 def parse_draft(text: str) -> ParsedDraft:
     """Parse the plain text of a draft into title, version label, chapters and articles."""
-    lines = _split_lines(text)
-    header_end = _first_structural(lines)
-    title, version_label = _read_header(lines[:header_end])
+    lines = split_lines(text)
+    header_end = first_structural(lines)
+    title, version_label = read_header(lines[:header_end])
     draft = ParsedDraft(title=title, version_label=version_label)
     if not lines:
         draft.errors.append(ParseIssue(None, _("草案内容为空。")))
         return draft
-    _BodyParser(draft).run(lines[_body_start(lines, header_end) :])
+    _BodyParser(draft).run(lines[body_start(lines, header_end) :])
     if not draft.articles:
         draft.errors.append(
             ParseIssue(None, _("未找到任何条文：每一条应另起一行，以“第一条”这样的编号开头，编号后空一格。"))
         )
     return draft
-
-
-def _split_lines(text: str) -> list[_Line]:
-    """Split on \\r\\n, \\r or \\n, strip each line and classify the non-blank ones."""
-    lines = []
-    for no, raw in enumerate(_LINE_BREAK.split(text), start=1):
-        stripped = _EDGE_SPACE.sub("", raw)
-        if stripped:
-            lines.append(_classify(no, stripped))
-    return lines
-
-
-def _classify(no: int, text: str) -> _Line:
-    """Tell whether a stripped line is an article, chapter or section start, or plain text."""
-    for kind, pattern in ((ARTICLE, _ARTICLE), (CHAPTER, _CHAPTER), (SECTION, _SECTION)):
-        match = pattern.fullmatch(text)
-        if match:
-            numeral = re.sub(r"\s", "", match["num"])
-            return _Line(no, text, kind, numeral, (match["rest"] or "").strip())
-    return _Line(no, text, TEXT)
-
-
-def _is_toc_heading(line: _Line) -> bool:
-    """True for a 目录 line (any spaces between the two characters)."""
-    return line.kind == TEXT and re.sub(r"\s", "", line.text) == "目录"  # i18n: data
-
-
-def _first_structural(lines: list[_Line]) -> int:
-    """Index of the first article, chapter, section or 目录 line (len(lines) if none)."""
-    for index, line in enumerate(lines):
-        if line.kind != TEXT or _is_toc_heading(line):
-            return index
-    return len(lines)
-
-
-def _version_label(line: _Line) -> str | None:
-    """The label inside a bracketed version line such as （征求意见稿）, else None."""
-    match = _VERSION.fullmatch(line.text)
-    if match and ("稿" in match["label"] or "草案" in match["label"]):  # i18n: data
-        return match["label"]
-    return None
-
-
-def _read_header(header: list[_Line]) -> tuple[str | None, str | None]:
-    """Title and version label from the lines before the body."""
-    if not header:
-        return None, None
-    if _version_label(header[0]) is not None:
-        return None, _version_label(header[0])
-    version = _version_label(header[1]) if len(header) > 1 else None
-    return header[0].text, version
-
-
-def _body_start(lines: list[_Line], header_end: int) -> int:
-    """Index where the body begins, skipping a table of contents if there is one."""
-    if header_end >= len(lines) or not _is_toc_heading(lines[header_end]):
-        return header_end
-    for index in range(header_end + 1, len(lines)):
-        kind = lines[index].kind
-        if kind == ARTICLE or (kind == CHAPTER and _chapter_has_articles(lines, index)):
-            return index
-    return len(lines)
-
-
-def _chapter_has_articles(lines: list[_Line], index: int) -> bool:
-    """True when the next chapter-or-article line after ``index`` is an article."""
-    for line in islice(lines, index + 1, None):
-        if line.kind == ARTICLE:
-            return True
-        if line.kind == CHAPTER:
-            return False
-    return False
-
-
-def _normalise_title(title: str) -> str:
-    """Drop spaces between Chinese characters and collapse the other runs of spaces."""
-    return re.sub(r"\s+", " ", _CJK_GAP.sub("", title)).strip()
-
-
-def _heading(label: str, title: str) -> str:
-    """Chapter or section heading with one full-width space between label and title."""
-    title = _normalise_title(title)
-    return f"{label}{FULL_WIDTH_SPACE}{title}" if title else label
-
-
-def _could_be_title(line: _Line) -> bool:
-    """True for a short text line without sentence punctuation (a heading's title)."""
-    return line.kind == TEXT and len(line.text) <= _TITLE_MAX and not _SENTENCE_PUNCTUATION.search(line.text)
 
 
 def _format_label(number: int, unit: str, like: str) -> str:
@@ -296,7 +190,7 @@ class _BodyParser:
         self.awaiting_title: _Heading | None = None
         self.first_loose_article: int | None = None
 
-    def run(self, lines: list[_Line]) -> None:
+    def run(self, lines: list[Line]) -> None:
         """Parse every body line, then close whatever is still open."""
         handlers = {ARTICLE: self.on_article, CHAPTER: self.on_chapter, SECTION: self.on_section}
         for line in lines:
@@ -311,7 +205,7 @@ class _BodyParser:
 
     # -- articles ---------------------------------------------------------------------------
 
-    def on_article(self, line: _Line) -> None:
+    def on_article(self, line: Line) -> None:
         """Start a new article."""
         self.close_article()
         self.awaiting_title = None
@@ -353,11 +247,11 @@ class _BodyParser:
             )
         )
 
-    def on_text(self, line: _Line) -> None:
+    def on_text(self, line: Line) -> None:
         """A paragraph or item of the open article, a heading's title, or stray text."""
         if self.article is not None:
             self.article.paragraphs.append(line.text)
-        elif self.awaiting_title is not None and _could_be_title(line):
+        elif self.awaiting_title is not None and could_be_title(line):
             self.set_title(self.awaiting_title, line.text)
         else:
             self.error(
@@ -371,7 +265,7 @@ class _BodyParser:
 
     # -- chapters and sections ----------------------------------------------------------------
 
-    def on_chapter(self, line: _Line) -> None:
+    def on_chapter(self, line: Line) -> None:
         """Start a new chapter; section numbering restarts."""
         self.close_article()
         self.close_heading(self.section)
@@ -389,20 +283,20 @@ class _BodyParser:
                     first=self.first_loose_article,
                 ),
             )
-        heading = _heading(label, line.rest)
+        heading = format_heading(label, line.rest)
         record = {"heading": heading, "number": number, "line": line.no, "sections": []}
         self.draft.chapters.append(record)
         self.chapter = _Heading(CHAPTER, line, heading, record)
         self.sections = _Sequence("节")  # i18n: data
         self.awaiting_title = None if line.rest else self.chapter
 
-    def on_section(self, line: _Line) -> None:
+    def on_section(self, line: Line) -> None:
         """Start a new section inside the current chapter (or in a draft without chapters)."""
         self.close_article()
         self.close_heading(self.section)
         label = line.label("节")  # i18n: data
         self.number(line, label, self.sections)
-        heading = _heading(label, line.rest)
+        heading = format_heading(label, line.rest)
         record = self.chapter.record if self.chapter else None
         self.section = _Heading(SECTION, line, heading, record, len(record["sections"]) if record else 0)
         if record is not None:
@@ -411,7 +305,7 @@ class _BodyParser:
 
     def set_title(self, heading: _Heading, title: str) -> None:
         """Give a heading printed without a title the title found on the next line."""
-        heading.heading = _heading(heading.heading, title)
+        heading.heading = format_heading(heading.heading, title)
         if heading.record is None:
             return
         if heading.kind == CHAPTER:
@@ -429,7 +323,7 @@ class _BodyParser:
 
     # -- numbering ------------------------------------------------------------------------------
 
-    def number(self, line: _Line, label: str, seq: _Sequence) -> int:
+    def number(self, line: Line, label: str, seq: _Sequence) -> int:
         """Read the label's number, check it follows the previous one and return it."""
         try:
             number = from_chinese(line.numeral)
