@@ -118,6 +118,13 @@ def _derive(app: Flask) -> None:
     cfg.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
     # Staff sessions end after this much idle time (the cookie is renewed on each request).
     cfg["PERMANENT_SESSION_LIFETIME"] = timedelta(minutes=cfg["SESSION_IDLE_MINUTES"])
+    # A Redis that is down must answer quickly, so the comment quota can fail open.
+    cfg.setdefault(
+        "RATELIMIT_STORAGE_OPTIONS",
+        {"socket_connect_timeout": 1, "socket_timeout": 1}
+        if cfg["RATELIMIT_STORAGE_URI"].startswith("redis")
+        else {},
+    )
     cfg["SESSION_COOKIE_HTTPONLY"] = True
     cfg["SESSION_COOKIE_SAMESITE"] = "Lax"
     cfg["REMEMBER_COOKIE_HTTPONLY"] = True

@@ -57,6 +57,20 @@ class ConsultationClosed(Conflict):
     code = "consultation_closed"
 
 
+class RateLimited(DomainError):
+    """Too many requests from one address."""
+
+    code = "rate_limited"
+    status = 429
+
+
+class UnsupportedMediaType(DomainError):
+    """The request body is not of a type this endpoint accepts."""
+
+    code = "unsupported_media_type"
+    status = 415
+
+
 # HTTP status → (JSON code, Chinese title shown on the page and in the JSON message).
 HTTP_ERRORS: dict[int, tuple[str, Any]] = {
     400: ("validation_error", _l("请求有误")),

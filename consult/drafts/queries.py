@@ -7,8 +7,10 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
+from consult.errors import NotFound
 from consult.extensions import db
-from consult.models import Comment, Draft
+from consult.i18n import _
+from consult.models import ArticleText, Comment, Draft
 
 STAGE_ORDER = ("open", "upcoming", "closed", "concluded")
 
@@ -62,3 +64,58 @@ def public_drafts_by_stage(now: datetime) -> dict[str, list[DraftListing]]:
     for item in public_drafts(now):
         groups[item.status].append(item)
     return groups
+
+
+def public_draft(slug: str) -> Draft:
+    """A published draft by slug, or NotFound."""
+    draft = db.session.scalar(select(Draft).where(Draft.slug == slug, Draft.published_at.is_not(None)))
+    if draft is None:
+        raise NotFound(_("草案不存在或尚未公布"))
+    return draft
+
+
+@dataclass(frozen=True)
+class ChapterGroup:
+    """A chapter heading with its articles (texts of the current version), for tables of contents."""
+
+    heading: str | None
+    articles: list[ArticleText]
+
+
+def current_articles(draft: Draft) -> list[ArticleText]:
+    """The current version's articles in order."""
+    version = draft.current_version
+    if version is None:
+        return []
+    return list(
+        db.session.scalars(
+            select(ArticleText).where(ArticleText.version_id == version.id).order_by(ArticleText.order)
+        )
+    )
+
+
+def chapters(articles: list[ArticleText]) -> list[ChapterGroup]:
+    """Group articles under their chapter headings, keeping order."""
+    groups: list[ChapterGroup] = []
+    for text in articles:
+        if not groups or groups[-1].heading != text.chapter:
+            groups.append(ChapterGroup(text.chapter, []))
+        groups[-1].articles.append(text)
+    return groups
+
+
+def article_in_draft(draft: Draft, article_id: int) -> ArticleText:
+    """The current text of one article of the draft, or NotFound."""
+    version = draft.current_version
+    text = (
+        db.session.scalar(
+            select(ArticleText).where(
+                ArticleText.version_id == version.id, ArticleText.article_id == article_id
+            )
+        )
+        if version
+        else None
+    )
+    if text is None:
+        raise NotFound(_("该条款不存在"))
+    return text

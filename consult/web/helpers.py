@@ -2,32 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from flask import Flask
-from flask_babel import format_date, format_time
 
 from consult.clock import utcnow
-
-
-def localtime(value: datetime | None) -> str:
-    """A UTC datetime shown in the configured zone: 2026年11月27日 10:00."""
-    if value is None:
-        return ""
-    return f"{format_date(value, 'long')} {format_time(value, 'HH:mm')}"
-
-
-def localdate(value: datetime | None) -> str:
-    """A date in the configured zone: 2026年11月27日."""
-    if value is None:
-        return ""
-    return format_date(value, "long")
+from consult.i18n import localdate, localtime
+from consult.web.labels import channel_label, outcome_label, stage_badge
 
 
 def init_template_helpers(app: Flask) -> None:
     """Register the filters and the site settings every page needs."""
     app.jinja_env.filters["localtime"] = localtime
     app.jinja_env.filters["localdate"] = localdate
+    app.jinja_env.globals.update(
+        channel_label=channel_label, outcome_label=outcome_label, stage_badge=stage_badge
+    )
 
     @app.context_processor
     def _site():

@@ -1,13 +1,42 @@
-"""Public pages: the home page (more come with the citizen's path)."""
+"""Public pages: home, draft, article, commenting, receipts."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, redirect, render_template, request, url_for
 
 from consult.clock import utcnow
-from consult.drafts.queries import public_drafts_by_stage
+from consult.comments.operations import CommentInput, submit_comment
+from consult.comments.queries import (
+    latest_published_by_article,
+    published_comments,
+    published_counts,
+    receipt,
+)
+from consult.comments.receipts import display, normalise
+from consult.context import RequestContext
+from consult.db import end_read
+from consult.drafts.queries import (
+    article_in_draft,
+    chapters,
+    current_articles,
+    public_draft,
+    public_drafts_by_stage,
+)
+from consult.errors import DomainError, NotFound, ValidationError
+from consult.extensions import csrf
+from consult.i18n import _
+from consult.models import Draft
+from consult.web.forms import CommentForm
 
 bp = Blueprint("public", __name__)
+
+ARTICLE_PREVIEW_COMMENTS = 3
+COMMENTS_PER_PAGE = 20
+
+
+def _page_arg() -> int:
+    raw = request.args.get("page", "1")
+    return int(raw) if raw.isdigit() and 0 < int(raw) < 100_000 else 1
 
 
 @bp.get("/")
@@ -15,3 +44,155 @@ def home():
     """Open consultations first, then upcoming, closed and concluded ones."""
     now = utcnow()
     return render_template("public/home.html", groups=public_drafts_by_stage(now), now=now)
+
+
+def render_draft(
+    draft: Draft,
+    form: CommentForm | None = None,
+    errors: dict | None = None,
+    message: str | None = None,
+    status: int = 200,
+):
+    """The draft page: note, contents by chapter, articles with counts and latest comments, general form."""
+    articles = current_articles(draft)
+    counts = published_counts(draft.id)
+    latest = latest_published_by_article(draft.id, ARTICLE_PREVIEW_COMMENTS) if draft.show_comments else {}
+    general = (
+        published_comments(draft.id, general=True, page=_page_arg(), per_page=COMMENTS_PER_PAGE)
+        if draft.show_comments
+        else None
+    )
+    return render_template(
+        "public/draft.html",
+        draft=draft,
+        status=draft.status_at(utcnow()),
+        chapters=chapters(articles),
+        counts=counts,
+        latest=latest,
+        general=general,
+        form=form or CommentForm(),
+        errors=errors or {},
+        message=message,
+        now=utcnow(),
+    ), status
+
+
+def render_article(
+    draft: Draft,
+    article_id: int,
+    form: CommentForm | None = None,
+    errors: dict | None = None,
+    message: str | None = None,
+    status: int = 200,
+):
+    """One article with its published comments and its comment form: the link people share."""
+    text = article_in_draft(draft, article_id)
+    articles = current_articles(draft)
+    index = next(i for i, t in enumerate(articles) if t.article_id == article_id)
+    comments = (
+        published_comments(draft.id, article_id, page=_page_arg(), per_page=COMMENTS_PER_PAGE)
+        if draft.show_comments
+        else None
+    )
+    form = form or CommentForm(article_id=str(article_id))
+    return render_template(
+        "public/article.html",
+        draft=draft,
+        status=draft.status_at(utcnow()),
+        text=text,
+        comments=comments,
+        previous=articles[index - 1] if index > 0 else None,
+        following=articles[index + 1] if index + 1 < len(articles) else None,
+        count=published_counts(draft.id).get(article_id, 0),
+        form=form,
+        errors=errors or {},
+        message=message,
+        now=utcnow(),
+    ), status
+
+
+@bp.get("/drafts/<slug>")
+def draft_page(slug: str):
+    """The draft page."""
+    return render_draft(public_draft(slug))
+
+
+@bp.get("/drafts/<slug>/articles/<int:article_id>")
+def article_page(slug: str, article_id: int):
+    """The article page."""
+    return render_article(public_draft(slug), article_id)
+
+
+def _article_id(form: CommentForm) -> int | None:
+    raw = (form.article_id.data or "").strip()
+    if not raw:
+        return None
+    if not raw.isdigit():
+        raise ValidationError(_("所选条款不属于本草案"), {"article_id": _("所选条款不属于本草案")})
+    return int(raw)
+
+
+@bp.post("/drafts/<slug>/comments")
+@csrf.exempt  # the form checks its own token, so an expired page re-renders with the text kept
+def submit_comment_form(slug: str):
+    """Submit the comment form; on any refusal show the same page again with the text still in it."""
+    form = CommentForm()
+    draft = public_draft(slug)
+    article_id = None
+    try:
+        article_id = _article_id(form)
+        if not form.validate():
+            raise ValidationError(
+                _("页面已过期或安全校验失败。您填写的内容已保留，请再次点击“提交意见”。"),
+                {"form": _("页面已过期，请重新提交")},
+            )
+        data = CommentInput(
+            body=form.body.data,
+            article_id=article_id,
+            author_name=form.author_name.data,
+            contact=form.contact.data,
+            notify=bool(form.notify.data),
+            honeypot=form.website.data,
+        )
+        end_read()
+        result = submit_comment(RequestContext.from_request(), slug, data)
+    except NotFound:
+        raise
+    except DomainError as err:
+        end_read()
+        draft = public_draft(slug)
+        if article_id is not None and "article_id" not in err.fields:
+            return render_article(draft, article_id, form, err.fields, err.message, err.status)
+        return render_draft(draft, form, err.fields, err.message, err.status)
+    return redirect(url_for("public.receipt_page", code=display(result.receipt_code), new=1), code=303)
+
+
+@bp.get("/receipts")
+def receipts():
+    """Look a comment up by its receipt code."""
+    code = request.args.get("code")
+    if code is None:
+        return render_template("public/receipts.html", code="", error=None)
+    normalised = normalise(code)
+    if not normalised:
+        return render_template("public/receipts.html", code=code, error=_("请输入回执码")), 400
+    return redirect(url_for("public.receipt_page", code=normalised), code=303)
+
+
+@bp.get("/receipts/<code>")
+def receipt_page(code: str):
+    """What became of one comment."""
+    view = receipt(code)
+    if view is None:
+        return render_template(
+            "public/receipts.html",
+            code=code,
+            error=_("未找到该回执码。请核对后重新输入：回执码为13位数字，不区分空格和短横线。"),
+        ), 404
+    return render_template(
+        "public/receipt.html",
+        view=view,
+        code=display(view.comment.receipt_code),
+        new=request.args.get("new") == "1",
+        now=utcnow(),
+    )

@@ -74,7 +74,7 @@ def test_the_drafts_api_lists_public_drafts_with_status(app, client, factory: Fa
 def test_dates_are_shown_in_beijing_time(app, client, factory: Factory, clock):
     from datetime import datetime
 
-    from consult.web.helpers import localdate, localtime
+    from consult.i18n import localdate, localtime
 
     late_evening_utc = datetime.fromisoformat("2026-12-01T17:30:00+00:00")  # 01:30 on 2 December in Beijing
     with app.test_request_context("/"):

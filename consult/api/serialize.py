@@ -1,0 +1,129 @@
+"""JSON shapes of CONTRACT.md, and parsing of query and body values for the API doors."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from flask import request
+
+from consult.comments.queries import PER_PAGE_DEFAULT, PER_PAGE_MAX
+from consult.errors import UnsupportedMediaType, ValidationError
+from consult.i18n import _
+from consult.models import ArticleText, Comment, Decision, Draft
+
+
+def iso(value: datetime | None) -> str | None:
+    """ISO 8601 with offset, or None."""
+    return value.isoformat() if value is not None else None
+
+
+def int_arg(
+    name: str, default: int | None = None, minimum: int = 1, maximum: int | None = None
+) -> int | None:
+    """A whole-number query parameter, or a validation error naming it."""
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ValidationError(_("参数 %(name)s 必须是整数", name=name), {name: _("必须是整数")}) from None
+    if value < minimum or (maximum is not None and value > maximum):
+        bounds = _("%(lo)d 到 %(hi)d", lo=minimum, hi=maximum) if maximum else _("不小于 %(lo)d", lo=minimum)
+        raise ValidationError(
+            _("参数 %(name)s 超出范围（%(bounds)s）", name=name, bounds=bounds), {name: _("超出范围")}
+        )
+    return value
+
+
+def paging() -> tuple[int, int]:
+    """page and per_page from the query string."""
+    page = int_arg("page", 1, 1, 100_000)
+    per_page = int_arg("per_page", PER_PAGE_DEFAULT, 1, PER_PAGE_MAX)
+    return page, per_page
+
+
+def json_body() -> dict[str, Any]:
+    """The request's JSON object; 415 for another content type, 400 for malformed JSON."""
+    if request.mimetype != "application/json":
+        raise UnsupportedMediaType(_("请以 application/json 格式提交"))
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise ValidationError(_("请求内容不是有效的 JSON 对象"))
+    return data
+
+
+def optional_str(data: dict, name: str) -> str | None:
+    """A string field that may be absent or null; anything else is a validation error."""
+    value = data.get(name)
+    if value is None or isinstance(value, str):
+        return value
+    raise ValidationError(_("字段 %(name)s 必须是字符串", name=name), {name: _("必须是字符串")})
+
+
+def optional_int(data: dict, name: str) -> int | None:
+    """An integer field that may be absent or null."""
+    value = data.get(name)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValidationError(_("字段 %(name)s 必须是整数", name=name), {name: _("必须是整数")})
+    return value
+
+
+def optional_bool(data: dict, name: str) -> bool:
+    """A boolean field that may be absent."""
+    value = data.get(name, False)
+    if value is None:
+        return False
+    if not isinstance(value, bool):
+        raise ValidationError(
+            _("字段 %(name)s 必须是 true 或 false", name=name), {name: _("必须是 true 或 false")}
+        )
+    return value
+
+
+def decision_json(decision: Decision | None) -> dict | None:
+    """A decision as the public sees it."""
+    if decision is None:
+        return None
+    return {"outcome": decision.outcome, "reason": decision.reason, "decided_at": iso(decision.decided_at)}
+
+
+def public_comment_json(comment: Comment, show_decision: bool) -> dict:
+    """A published comment: never contact details, address or receipt code."""
+    return {
+        "id": comment.id,
+        "article_id": comment.article_id,
+        "body": comment.public_body,
+        "author_name": comment.author_name,
+        "channel": comment.channel,
+        "submitted_at": iso(comment.submitted_at),
+        "decision": decision_json(comment.decision) if show_decision else None,
+    }
+
+
+def article_json(text: ArticleText, count: int) -> dict:
+    """One article of the current version."""
+    return {
+        "id": text.article_id,
+        "label": text.label,
+        "number": text.number,
+        "chapter": text.chapter,
+        "section": text.section,
+        "text": text.text,
+        "comment_count": count,
+    }
+
+
+def draft_summary_json(draft: Draft, status: str, count: int) -> dict:
+    """A draft in the public listing."""
+    return {
+        "slug": draft.slug,
+        "title": draft.title,
+        "status": status,
+        "opens_at": iso(draft.opens_at),
+        "closes_at": iso(draft.closes_at),
+        "comment_count": count,
+    }

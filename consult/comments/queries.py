@@ -1,0 +1,144 @@
+"""Reads about comments that the HTML pages and the JSON API share."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from consult.comments.receipts import is_well_formed, normalise
+from consult.extensions import db
+from consult.models import ArticleText, Comment, Decision, Draft
+
+PER_PAGE_DEFAULT = 20
+PER_PAGE_MAX = 100
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a listing."""
+
+    items: list
+    page: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        """How many pages there are (at least 1)."""
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_next(self) -> bool:
+        """Whether a later page exists."""
+        return self.page < self.pages
+
+
+def published_comments(
+    draft_id: int,
+    article_id: int | None = None,
+    *,
+    general: bool = False,
+    page: int = 1,
+    per_page: int = PER_PAGE_DEFAULT,
+) -> Page:
+    """Published comments of a draft (of one article, or general ones), newest first."""
+    where = [Comment.draft_id == draft_id, Comment.status == "published"]
+    if article_id is not None:
+        where.append(Comment.article_id == article_id)
+    elif general:
+        where.append(Comment.article_id.is_(None))
+    total = db.session.scalar(select(func.count(Comment.id)).where(*where)) or 0
+    rows = db.session.scalars(
+        select(Comment)
+        .where(*where)
+        .options(selectinload(Comment.decision))
+        .order_by(Comment.submitted_at.desc(), Comment.id.desc())
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).all()
+    return Page(list(rows), page, per_page, total)
+
+
+def published_counts(draft_id: int) -> dict[int | None, int]:
+    """Published comments per article id (None: on the draft as a whole)."""
+    rows = db.session.execute(
+        select(Comment.article_id, func.count(Comment.id))
+        .where(Comment.draft_id == draft_id, Comment.status == "published")
+        .group_by(Comment.article_id)
+    ).all()
+    return {article_id: n for article_id, n in rows}
+
+
+def latest_published_by_article(draft_id: int, per_article: int) -> dict[int | None, list[Comment]]:
+    """The newest few published comments of every article (for the draft page), in one query."""
+    ranked = (
+        select(
+            Comment.id,
+            func.row_number()
+            .over(partition_by=Comment.article_id, order_by=(Comment.submitted_at.desc(), Comment.id.desc()))
+            .label("rank"),
+        )
+        .where(Comment.draft_id == draft_id, Comment.status == "published")
+        .subquery()
+    )
+    rows = db.session.scalars(
+        select(Comment)
+        .join(ranked, ranked.c.id == Comment.id)
+        .where(ranked.c.rank <= per_article)
+        .options(selectinload(Comment.decision))
+        .order_by(Comment.submitted_at.desc(), Comment.id.desc())
+    ).all()
+    grouped: dict[int | None, list[Comment]] = {}
+    for comment in rows:
+        grouped.setdefault(comment.article_id, []).append(comment)
+    return grouped
+
+
+@dataclass(frozen=True)
+class ReceiptView:
+    """What a commenter may learn from their receipt code."""
+
+    comment: Comment
+    draft: Draft
+    article_label: str | None
+    public_status: str  # pending, published, not_published
+    reason: str | None
+    decision: Decision | None
+
+
+def receipt(code: str) -> ReceiptView | None:
+    """Look a comment up by receipt code (case, spaces and dashes ignored); None when unknown."""
+    normalised = normalise(code)
+    if not is_well_formed(normalised):
+        return None
+    comment = db.session.scalar(
+        select(Comment)
+        .where(Comment.receipt_code == normalised)
+        .options(selectinload(Comment.decision), selectinload(Comment.draft))
+    )
+    if comment is None:
+        return None
+    draft = comment.draft
+    label = None
+    if comment.article_id is not None:
+        current = draft.current_version
+        label = db.session.scalar(
+            select(ArticleText.label).where(
+                ArticleText.article_id == comment.article_id, ArticleText.version_id == current.id
+            )
+        ) or db.session.scalar(
+            select(ArticleText.label).where(
+                ArticleText.article_id == comment.article_id, ArticleText.version_id == comment.version_id
+            )
+        )
+    if comment.status in ("pending",):
+        public_status, reason = "pending", None
+    elif comment.status == "published":
+        public_status, reason = "published", None
+    else:
+        # Spam is reported like any rejection, so a bot learns nothing from its receipt.
+        public_status, reason = "not_published", comment.moderation_reason
+    decision = comment.decision if draft.feedback_published_at is not None else None
+    return ReceiptView(comment, draft, label, public_status, reason, decision)

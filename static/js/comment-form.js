@@ -1,0 +1,47 @@
+// Niceties only; every page works without this file.
+// 1. Keep what someone is writing in sessionStorage, so a reload, an expired page or a refused
+//    request never loses it. 2. A character counter. 3. Copy the receipt code. 4. Clear the kept
+//    text once a comment was received.
+(function () {
+  "use strict";
+  var store;
+  try { store = window.sessionStorage; } catch (e) { store = null; }
+
+  document.querySelectorAll("form.comment-form[data-storage-key]").forEach(function (form) {
+    var key = form.getAttribute("data-storage-key");
+    var body = form.querySelector("textarea");
+    if (!body) { return; }
+    if (store && !body.value && store.getItem(key)) { body.value = store.getItem(key); }
+    var counter = document.createElement("p");
+    counter.className = "hint counter";
+    counter.setAttribute("aria-live", "polite");
+    body.insertAdjacentElement("afterend", counter);
+    function update() {
+      var n = body.value.trim().length;
+      counter.textContent = n + " / 5000";
+      counter.classList.toggle("over", n > 5000);
+      if (store) { try { store.setItem(key, body.value); } catch (e) { /* full or disabled */ } }
+    }
+    body.addEventListener("input", update);
+    update();
+  });
+
+  var done = document.querySelector("[data-clear-drafts]");
+  if (done && store) {
+    var prefix = done.getAttribute("data-clear-drafts");
+    Object.keys(store).forEach(function (k) { if (k.indexOf(prefix) === 0) { store.removeItem(k); } });
+  }
+
+  document.querySelectorAll("button[data-copy]").forEach(function (button) {
+    var target = document.querySelector(button.getAttribute("data-copy"));
+    if (!target || !navigator.clipboard) { return; }
+    button.hidden = false;
+    var label = button.textContent;
+    button.addEventListener("click", function () {
+      navigator.clipboard.writeText(target.textContent.trim()).then(function () {
+        button.textContent = button.getAttribute("data-done") || "✓";
+        setTimeout(function () { button.textContent = label; }, 2000);
+      });
+    });
+  });
+})();
