@@ -18,6 +18,7 @@ STAFF_PROTOCOLS = frozenset({"http", "https", "mailto"})
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _TAGLIKE = re.compile(r"<\s*/?\s*[A-Za-z!][^<>]*>")
+_SCRIPT_OR_STYLE = re.compile(r"<(script|style)\b[^>]*>.*?</\1\s*>", re.I | re.S)
 
 
 def plain_text(value: str | None) -> str:
@@ -38,6 +39,7 @@ def staff_html(value: str | None) -> str:
     """Staff-authored rich text (the explanatory note): a small allowlist of tags, no scripts."""
     if not value:
         return ""
+    value = _SCRIPT_OR_STYLE.sub("", value)  # their contents are code, not text
     return bleach.clean(
         value,
         tags=STAFF_TAGS,

@@ -31,3 +31,42 @@ def test_production_settings_start_with_redis_limiter_storage(make_app, redis_ur
         storage = limiter.storage
         assert type(storage).__name__.lower().startswith("redis")
         assert storage.check() is True
+
+
+def _submit_n(app, n, slug):
+    from consult.comments.operations import CommentInput, submit_comment
+    from consult.context import RequestContext
+    from consult.db import end_read
+
+    ctx = RequestContext(address_hash="r" * 32, address="203.0.113.77")
+    results = []
+    for _ in range(n):
+        end_read()
+        try:
+            results.append(submit_comment(ctx, slug, CommentInput(body="通过 Redis 计数的意见内容。")).status)
+        except Exception as exc:  # the domain error is what we look at
+            results.append(type(exc).__name__)
+    return results
+
+
+def test_the_comment_quota_holds_in_redis(make_app, factory, redis_url):
+    import uuid
+
+    app = make_app(
+        COMMENT_RATE_LIMIT="2 per minute",
+        RATELIMIT_STORAGE_URI=redis_url,
+        RATELIMIT_KEY_PREFIX=f"test-{uuid.uuid4().hex}",
+    )
+    with app.app_context():
+        assert type(limiter.storage).__name__.lower().startswith("redis")
+        draft = factory.draft()
+        assert _submit_n(app, 3, draft.slug) == ["pending", "pending", "RateLimited"]
+
+
+def test_the_quota_fails_open_and_logs_when_redis_is_down(make_app, factory, caplog):
+    app = make_app(COMMENT_RATE_LIMIT="1 per minute", RATELIMIT_STORAGE_URI="redis://127.0.0.1:1/0")
+    with app.app_context():
+        draft = factory.draft()
+        with caplog.at_level("WARNING"):
+            assert _submit_n(app, 3, draft.slug) == ["pending", "pending", "pending"]
+    assert any("rate-limit storage unavailable" in r.getMessage() for r in caplog.records)

@@ -90,7 +90,11 @@ def post_comment(slug: str):
     end_read()
     result = submit_comment(RequestContext.from_request(), slug, payload)
     return jsonify(
-        {"receipt_code": result.receipt_code, "status": result.status, "article_id": result.article_id}
+        {
+            "receipt_code": display(result.receipt_code),
+            "status": result.status,
+            "article_id": result.article_id,
+        }
     ), 201
 
 
