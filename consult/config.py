@@ -51,6 +51,7 @@ SETTINGS: dict[str, tuple[Any, Any]] = {
     "ARGON2_MEMORY_COST": (int, 65536),
     "SEARCH_DRAIN_INLINE": (bool, True),
     "SESSION_IDLE_MINUTES": (int, 120),
+    "PAGE_CACHE_SECONDS": (int, 5),
 }
 
 SEARCH_BACKENDS = ("whoosh", "postgres")

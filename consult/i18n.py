@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from functools import lru_cache
 
 from flask import has_app_context
-from flask_babel import format_date, format_time, gettext, lazy_gettext
+from flask_babel import format_date, format_time, get_locale, gettext, lazy_gettext
 
 
 def _(text: str, **kwargs) -> str:
@@ -29,4 +30,12 @@ def localdate(value: datetime | None) -> str:
     """A date in the configured zone and locale: 2026年11月27日."""
     if value is None:
         return ""
-    return format_date(value, "long")
+    from consult.clock import local_zone
+
+    return _long_date(value.astimezone(local_zone()).date(), str(get_locale()))
+
+
+@lru_cache(maxsize=4096)
+def _long_date(day: date, locale: str) -> str:
+    # Formatting through Babel is slow next to a dict lookup, and a page shows many equal dates.
+    return format_date(day, "long")

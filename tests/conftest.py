@@ -133,6 +133,7 @@ def make_app(database_url, tmp_path, clock):
             "INSTANCE_PATH": str(tmp_path / "instance"),
             "SEARCH_INDEX_DIR": str(tmp_path / "index"),
             "CLOCK": clock,
+            "PAGE_CACHE_SECONDS": 0,  # tests see every change at once; tests/web/test_cache.py turns it on
             **CHEAP_HASHING,
             **overrides,
         }

@@ -116,3 +116,11 @@ def get_receipt(code: str):
             "decision": decision_json(view.decision),
         }
     )
+
+
+@bp.get("/openapi.json")
+def openapi():
+    """The OpenAPI 3.1 description of every /api/v1 endpoint."""
+    from consult.api.openapi import openapi_document
+
+    return jsonify(openapi_document())

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from consult.comments.receipts import is_well_formed, normalise
 from consult.extensions import db
@@ -44,11 +45,13 @@ def published_comments(
     per_page: int = PER_PAGE_DEFAULT,
 ) -> Page:
     """Published comments of a draft (of one article, or general ones), newest first."""
-    where = [Comment.draft_id == draft_id, Comment.status == "published"]
+    # An article belongs to one draft: filtering on it alone lets the (article, status, time) index serve.
     if article_id is not None:
-        where.append(Comment.article_id == article_id)
-    elif general:
-        where.append(Comment.article_id.is_(None))
+        where = [Comment.article_id == article_id, Comment.status == "published"]
+    else:
+        where = [Comment.draft_id == draft_id, Comment.status == "published"]
+        if general:
+            where.append(Comment.article_id.is_(None))
     total = db.session.scalar(select(func.count(Comment.id)).where(*where)) or 0
     rows = db.session.scalars(
         select(Comment)
@@ -71,28 +74,30 @@ def published_counts(draft_id: int) -> dict[int | None, int]:
     return {article_id: n for article_id, n in rows}
 
 
-def latest_published_by_article(draft_id: int, per_article: int) -> dict[int | None, list[Comment]]:
-    """The newest few published comments of every article (for the draft page), in one query."""
-    ranked = (
-        select(
-            Comment.id,
-            func.row_number()
-            .over(partition_by=Comment.article_id, order_by=(Comment.submitted_at.desc(), Comment.id.desc()))
-            .label("rank"),
-        )
-        .where(Comment.draft_id == draft_id, Comment.status == "published")
-        .subquery()
-    )
-    rows = db.session.scalars(
-        select(Comment)
-        .join(ranked, ranked.c.id == Comment.id)
-        .where(ranked.c.rank <= per_article)
-        .options(selectinload(Comment.decision))
-        .order_by(Comment.submitted_at.desc(), Comment.id.desc())
-    ).all()
-    grouped: dict[int | None, list[Comment]] = {}
-    for comment in rows:
-        grouped.setdefault(comment.article_id, []).append(comment)
+def latest_published_by_article(
+    draft_id: int, article_ids: list[int], per_article: int
+) -> dict[int, list[Comment]]:
+    """The newest few published comments of each article (for the draft page).
+
+    One small indexed query per article: far cheaper than ranking every comment of a popular draft.
+    """
+    grouped: dict[int, list[Comment]] = {}
+    for article_id in article_ids:
+        rows = db.session.scalars(
+            select(Comment)
+            .where(Comment.article_id == article_id, Comment.status == "published")
+            .order_by(Comment.submitted_at.desc(), Comment.id.desc())
+            .limit(per_article)
+        ).all()
+        if rows:
+            grouped[article_id] = list(rows)
+    if grouped:
+        ids = [c.id for rows in grouped.values() for c in rows]
+        decisions = db.session.scalars(select(Decision).where(Decision.comment_id.in_(ids))).all()
+        by_comment = {d.comment_id: d for d in decisions}
+        for rows in grouped.values():
+            for comment in rows:
+                set_committed_value(comment, "decision", by_comment.get(comment.id))
     return grouped
 
 

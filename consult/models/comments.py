@@ -29,6 +29,8 @@ class Comment(db.Model):
         Index("ix_comment_draft_status_submitted", "draft_id", "status", "submitted_at", "id"),
         Index("ix_comment_article_status_submitted", "article_id", "status", "submitted_at", "id"),
         Index("ix_comment_status_submitted", "status", "submitted_at", "id"),
+        # Covers the per-article counts of a draft's published comments without touching the table.
+        Index("ix_comment_draft_status_article", "draft_id", "status", "article_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

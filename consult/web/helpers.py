@@ -6,6 +6,7 @@ from flask import Flask
 
 from consult.clock import utcnow
 from consult.i18n import localdate, localtime
+from consult.web import cache
 from consult.web.labels import channel_label, outcome_label, stage_badge
 
 
@@ -13,6 +14,10 @@ def init_template_helpers(app: Flask) -> None:
     """Register the filters and the site settings every page needs."""
     app.jinja_env.filters["localtime"] = localtime
     app.jinja_env.filters["localdate"] = localdate
+    # Flask-WTF offers csrf_token() as a global and through a context processor; replace both so a
+    # cacheable page renders a placeholder (consult.web.cache).
+    app.jinja_env.globals["csrf_token"] = cache.csrf_token
+    app.context_processor(lambda: {"csrf_token": cache.csrf_token})
     app.jinja_env.globals.update(
         channel_label=channel_label, outcome_label=outcome_label, stage_badge=stage_badge
     )

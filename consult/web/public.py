@@ -26,6 +26,7 @@ from consult.errors import DomainError, NotFound, ValidationError
 from consult.extensions import csrf
 from consult.i18n import _
 from consult.models import Draft
+from consult.web.cache import cached_page
 from consult.web.forms import CommentForm
 
 bp = Blueprint("public", __name__)
@@ -40,6 +41,7 @@ def _page_arg() -> int:
 
 
 @bp.get("/")
+@cached_page
 def home():
     """Open consultations first, then upcoming, closed and concluded ones."""
     now = utcnow()
@@ -56,7 +58,12 @@ def render_draft(
     """The draft page: note, contents by chapter, articles with counts and latest comments, general form."""
     articles = current_articles(draft)
     counts = published_counts(draft.id)
-    latest = latest_published_by_article(draft.id, ARTICLE_PREVIEW_COMMENTS) if draft.show_comments else {}
+    with_comments = [t.article_id for t in articles if counts.get(t.article_id)]
+    latest = (
+        latest_published_by_article(draft.id, with_comments, ARTICLE_PREVIEW_COMMENTS)
+        if draft.show_comments
+        else {}
+    )
     general = (
         published_comments(draft.id, general=True, page=_page_arg(), per_page=COMMENTS_PER_PAGE)
         if draft.show_comments
@@ -112,12 +119,14 @@ def render_article(
 
 
 @bp.get("/drafts/<slug>")
+@cached_page
 def draft_page(slug: str):
     """The draft page."""
     return render_draft(public_draft(slug))
 
 
 @bp.get("/drafts/<slug>/articles/<int:article_id>")
+@cached_page
 def article_page(slug: str, article_id: int):
     """The article page."""
     return render_article(public_draft(slug), article_id)

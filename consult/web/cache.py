@@ -1,0 +1,81 @@
+"""A small per-process cache of public pages, so a popular draft costs little to serve.
+
+Pages are cached for PAGE_CACHE_SECONDS (a newly published comment shows within that time), only for
+anonymous visitors without pending flash messages. The CSRF token differs per visitor: pages are
+rendered with a placeholder that is replaced by the visitor's own token on the way out.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+
+from flask import current_app, g, request, session
+from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
+
+PLACEHOLDER = "__consult_csrf_token__"
+MAX_ENTRIES = 512
+
+_lock = threading.Lock()
+_pages: OrderedDict[tuple, tuple[float, str]] = OrderedDict()
+
+
+def csrf_token() -> str:
+    """The template's csrf_token(): a placeholder while a cacheable page renders."""
+    if g.get("rendering_cacheable"):
+        return PLACEHOLDER
+    return generate_csrf()
+
+
+def clear() -> None:
+    """Forget every cached page (tests)."""
+    with _lock:
+        _pages.clear()
+
+
+def _cacheable() -> bool:
+    return (
+        current_app.config["PAGE_CACHE_SECONDS"] > 0
+        and request.method == "GET"
+        and not current_user.is_authenticated
+        and not session.get("_flashes")
+    )
+
+
+def cached_page(view: Callable) -> Callable:
+    """Serve a GET view's HTML from the cache when the visitor is anonymous."""
+
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        if not _cacheable():
+            return view(*args, **kwargs)
+        key = (current_app.name, id(current_app), request.full_path)
+        now = time.monotonic()
+        with _lock:
+            hit = _pages.get(key)
+        if hit is None or hit[0] < now:
+            g.rendering_cacheable = True
+            try:
+                result = view(*args, **kwargs)
+            finally:
+                g.rendering_cacheable = False
+            body, status = result if isinstance(result, tuple) else (result, 200)
+            if status != 200 or not isinstance(body, str):
+                return _fill(body), status
+            with _lock:
+                _pages[key] = (now + current_app.config["PAGE_CACHE_SECONDS"], body)
+                _pages.move_to_end(key)
+                while len(_pages) > MAX_ENTRIES:
+                    _pages.popitem(last=False)
+            return _fill(body)
+        return _fill(hit[1])
+
+    return wrapper
+
+
+def _fill(body):
+    return body.replace(PLACEHOLDER, generate_csrf()) if isinstance(body, str) else body
