@@ -18,6 +18,7 @@ from consult.api.serialize import (
     paging,
     public_comment_json,
 )
+from consult.auth.access import public
 from consult.clock import utcnow
 from consult.comments.operations import CommentInput, submit_comment
 from consult.comments.queries import published_comments, published_counts, receipt
@@ -30,6 +31,7 @@ from consult.i18n import _
 
 
 @bp.get("/drafts")
+@public
 def list_drafts():
     """Published drafts with their public status and count of published comments."""
     now = utcnow()
@@ -38,6 +40,7 @@ def list_drafts():
 
 
 @bp.get("/drafts/<slug>")
+@public
 def get_draft(slug: str):
     """A draft with its current version and articles."""
     draft = public_draft(slug)
@@ -60,6 +63,7 @@ def get_draft(slug: str):
 
 
 @bp.get("/drafts/<slug>/comments")
+@public
 def list_comments(slug: str):
     """Published comments only, newest first; never contact details, address or receipt code."""
     draft = public_draft(slug)
@@ -77,6 +81,7 @@ def list_comments(slug: str):
 
 
 @bp.post("/drafts/<slug>/comments")
+@public
 def post_comment(slug: str):
     """Submit a comment (JSON only) → 201 with its receipt code."""
     data = json_body()
@@ -99,6 +104,7 @@ def post_comment(slug: str):
 
 
 @bp.get("/receipts/<code>")
+@public
 def get_receipt(code: str):
     """What became of a comment; an unknown code is a 404 that says nothing more."""
     view = receipt(code)
@@ -119,6 +125,7 @@ def get_receipt(code: str):
 
 
 @bp.get("/openapi.json")
+@public
 def openapi():
     """The OpenAPI 3.1 description of every /api/v1 endpoint."""
     from consult.api.openapi import openapi_document

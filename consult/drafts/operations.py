@@ -17,7 +17,7 @@ from consult.drafts.matching import match_articles
 from consult.drafts.parser import ParsedDraft, parse_draft
 from consult.errors import Conflict, NotFound, ValidationError
 from consult.i18n import _
-from consult.models import Article, ArticleText, Draft, DraftVersion, User
+from consult.models import Article, ArticleText, Comment, Draft, DraftVersion, User
 from consult.sanitize import plain_text, staff_html
 
 SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,118}[a-z0-9])?$")
@@ -179,3 +179,65 @@ def add_version(
             },
         )
     return version
+
+
+UPDATABLE = ("title", "summary", "opens_at", "closes_at", "publish", "show_comments")
+
+
+def update_draft(
+    actor: User | None, ctx: RequestContext, slug: str, changes: dict, expected_version: int | None = None
+) -> Draft:
+    """Change a draft's title, note, dates, publication or comment display (closing early = closes_at now)."""
+    unknown = set(changes) - set(UPDATABLE)
+    if unknown:
+        raise ValidationError(
+            _("不能修改这些字段：%(f)s", f="、".join(sorted(unknown))), {k: _("不可修改") for k in unknown}
+        )
+    with write_transaction() as session:
+        draft = session.scalar(select(Draft).where(Draft.slug == slug))
+        if draft is None:
+            raise NotFound(_("草案不存在"))
+        if expected_version is not None and draft.version != expected_version:
+            raise Conflict(_("草案刚刚已被其他工作人员修改，请刷新后重试。"))
+        before = {
+            "title": draft.title,
+            "opens_at": draft.opens_at,
+            "closes_at": draft.closes_at,
+            "published": draft.published_at is not None,
+            "show_comments": draft.show_comments,
+        }
+        if "title" in changes:
+            title = plain_text(changes["title"])
+            if not title or len(title) > TITLE_MAX:
+                raise ValidationError(
+                    _("标题不能为空，且不超过%(n)d个字符", n=TITLE_MAX), {"title": _("请检查标题")}
+                )
+            draft.title = title
+        if "summary" in changes:
+            draft.summary = staff_html(changes["summary"])
+        if "opens_at" in changes:
+            draft.opens_at = changes["opens_at"]
+        if "closes_at" in changes:
+            draft.closes_at = changes["closes_at"]
+        _validate_dates(draft.opens_at, draft.closes_at)
+        if "show_comments" in changes:
+            draft.show_comments = bool(changes["show_comments"])
+        if "publish" in changes:
+            if changes["publish"] and draft.published_at is None:
+                draft.published_at = utcnow()
+                for version in draft.versions:
+                    version.published_at = version.published_at or draft.published_at
+            elif not changes["publish"] and draft.published_at is not None:
+                if session.scalar(select(Comment.id).where(Comment.draft_id == draft.id).limit(1)):
+                    raise Conflict(_("草案已收到意见，不能撤回发布"))
+                draft.published_at = None
+        draft.updated_at = utcnow()
+        audit.record(
+            session,
+            actor,
+            ctx,
+            "draft.update",
+            draft,
+            {"changed": sorted(changes), "before": {k: str(v) for k, v in before.items()}},
+        )
+    return draft

@@ -5,10 +5,11 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 
+from consult.auth.access import access, public
 from consult.auth.operations import authenticate, sign_out_everywhere
 from consult.context import RequestContext
 from consult.i18n import _, _l
@@ -33,6 +34,7 @@ def _safe_next(target: str | None) -> str | None:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@public
 def login():
     """Show the sign-in form; on success renew the session and go where the user was headed."""
     form = LoginForm()
@@ -50,7 +52,7 @@ def login():
 
 
 @bp.post("/logout")
-@login_required
+@access("signed_in")
 def logout():
     """Sign out everywhere: the session nonce changes, so a copied cookie stops working too."""
     sign_out_everywhere(current_user.id, RequestContext.from_request())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, request, url_for
 
+from consult.auth.access import public
 from consult.clock import utcnow
 from consult.comments.operations import CommentInput, submit_comment
 from consult.comments.queries import (
@@ -41,6 +42,7 @@ def _page_arg() -> int:
 
 
 @bp.get("/")
+@public
 @cached_page
 def home():
     """Open consultations first, then upcoming, closed and concluded ones."""
@@ -119,6 +121,7 @@ def render_article(
 
 
 @bp.get("/drafts/<slug>")
+@public
 @cached_page
 def draft_page(slug: str):
     """The draft page."""
@@ -126,6 +129,7 @@ def draft_page(slug: str):
 
 
 @bp.get("/drafts/<slug>/articles/<int:article_id>")
+@public
 @cached_page
 def article_page(slug: str, article_id: int):
     """The article page."""
@@ -142,6 +146,7 @@ def _article_id(form: CommentForm) -> int | None:
 
 
 @bp.post("/drafts/<slug>/comments")
+@public
 @csrf.exempt  # the form checks its own token, so an expired page re-renders with the text kept
 def submit_comment_form(slug: str):
     """Submit the comment form; on any refusal show the same page again with the text still in it."""
@@ -177,6 +182,7 @@ def submit_comment_form(slug: str):
 
 
 @bp.get("/receipts")
+@public
 def receipts():
     """Look a comment up by its receipt code."""
     code = request.args.get("code")
@@ -189,6 +195,7 @@ def receipts():
 
 
 @bp.get("/receipts/<code>")
+@public
 def receipt_page(code: str):
     """What became of one comment."""
     view = receipt(code)

@@ -1,0 +1,128 @@
+"""Authorization in one place: every route declares who may use it with @access(LEVEL).
+
+Levels: "public" (anyone), "signed_in", "intake" (contact-point operators, staff, admins), "staff"
+(staff and admins), "admin". A request is authenticated by the session cookie from /login or by
+`Authorization: Bearer <token>`; a token alone authenticates (no CSRF), while a write that rides on
+the session cookie must carry X-CSRFToken. Answers: API paths → 401 without credentials, 403 for the
+wrong role; HTML pages → /login for anonymous visitors, 403 page for the wrong role.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from datetime import timedelta
+
+from flask import g, redirect, request, url_for
+from flask_login import current_user
+from flask_wtf.csrf import ValidationError as CSRFValidationError
+from flask_wtf.csrf import validate_csrf
+from sqlalchemy import select
+
+from consult.clock import utcnow
+from consult.db import end_read, write_transaction
+from consult.errors import DomainError, Forbidden
+from consult.extensions import db
+from consult.i18n import _
+from consult.models import ApiToken, User
+
+LEVELS: dict[str, frozenset[str] | None] = {
+    "public": None,
+    "signed_in": frozenset({"admin", "staff", "contact_point"}),
+    "intake": frozenset({"admin", "staff", "contact_point"}),
+    "staff": frozenset({"admin", "staff"}),
+    "admin": frozenset({"admin"}),
+}
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+TOKEN_TOUCH_INTERVAL = timedelta(minutes=1)
+
+
+class Unauthorized(DomainError):
+    """No credentials, or credentials that no longer work."""
+
+    code = "unauthorized"
+    status = 401
+
+
+class CSRFFailed(DomainError):
+    """A session-authenticated write without a valid X-CSRFToken header."""
+
+    code = "csrf_failed"
+    status = 400
+
+
+def _token_user() -> User | None:
+    header = request.headers.get("Authorization", "")
+    if not header.lower().startswith("bearer "):
+        return None
+    from consult.auth.operations import token_digest
+
+    token = header[7:].strip()
+    record = db.session.scalar(
+        select(ApiToken).where(ApiToken.token_hash == token_digest(token), ApiToken.revoked_at.is_(None))
+    )
+    if record is None or not record.user.active:
+        end_read()
+        raise Unauthorized(_("API 令牌无效或已被撤销"))
+    user, record_id, last_used = record.user, record.id, record.last_used_at
+    if user.contact_point is not None:
+        db.session.expunge(user.contact_point)
+    db.session.expunge(user)
+    end_read()
+    now = utcnow()
+    if last_used is None or now - last_used > TOKEN_TOUCH_INTERVAL:
+        with write_transaction() as session:  # last-used time, at most once a minute
+            session.get(ApiToken, record_id).last_used_at = now
+    return user
+
+
+def current_actor() -> User | None:
+    """The authenticated user of this request (token first, then session), or None."""
+    if "actor" in g:
+        return g.actor
+    g.via_token = "Authorization" in request.headers
+    actor = (
+        _token_user()
+        if g.via_token
+        else (current_user._get_current_object() if current_user.is_authenticated else None)
+    )
+    g.actor = actor
+    return actor
+
+
+def _is_api() -> bool:
+    return request.path.startswith("/api/")
+
+
+def access(level: str) -> Callable:
+    """Declare who may use a view; the decorator enforces it."""
+    if level not in LEVELS:
+        raise ValueError(f"unknown access level {level!r}")
+    roles = LEVELS[level]
+
+    def decorate(view: Callable) -> Callable:
+        @functools.wraps(view)
+        def wrapper(*args, **kwargs):
+            if roles is None:
+                return view(*args, **kwargs)
+            actor = current_actor()
+            if actor is None:
+                if _is_api():
+                    raise Unauthorized(_("请先登录或提供 API 令牌"))
+                return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+            if actor.role not in roles:
+                raise Forbidden(_("您的账号无权进行此操作"))
+            if _is_api() and request.method in WRITE_METHODS and not g.get("via_token"):
+                try:
+                    validate_csrf(request.headers.get("X-CSRFToken") or request.headers.get("X-CSRF-Token"))
+                except CSRFValidationError:
+                    raise CSRFFailed(_("缺少或无效的 X-CSRFToken 请求头")) from None
+            return view(*args, **kwargs)
+
+        wrapper.access_level = level  # read by the authorization test
+        return wrapper
+
+    return decorate
+
+
+public = access("public")

@@ -1,0 +1,271 @@
+"""Moderation (审核) and decisions (处理情况): one operation each, with audit rows and outbox events."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from sqlalchemy import select
+
+from consult import audit
+from consult.clock import utcnow
+from consult.comments.operations import normalise_contact
+from consult.comments.receipts import new_code
+from consult.context import RequestContext
+from consult.db import write_transaction
+from consult.errors import Conflict, NotFound, ValidationError
+from consult.i18n import _
+from consult.models import ArticleText, Comment, Decision, Draft, OutboxEvent, User
+from consult.models.comments import AUTHOR_NAME_MAX, BODY_MAX
+from consult.models.enums import OUTCOMES
+from consult.sanitize import plain_text
+
+ACTIONS = {"publish": "published", "reject": "rejected", "spam": "spam"}
+REASON_MAX = 500
+OFFLINE_CHANNELS = ("letter", "deputy", "expert")
+
+# Personal data staff should look at before publishing (help, never automatic publication).
+PHONE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
+ID_CARD = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
+EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)+")
+
+
+def personal_data(text: str) -> list[str]:
+    """The kinds of personal data found in a text: phone, id_card, email."""
+    found = []
+    if PHONE.search(text):
+        found.append("phone")
+    if ID_CARD.search(text):
+        found.append("id_card")
+    if EMAIL.search(text):
+        found.append("email")
+    return found
+
+
+def masked(text: str) -> str:
+    """A copy with phone numbers, ID-card numbers and email addresses masked."""
+    text = ID_CARD.sub(lambda m: m.group(0)[:6] + "********" + m.group(0)[-4:], text)
+    text = PHONE.sub(lambda m: m.group(0)[:3] + "****" + m.group(0)[-4:], text)
+    return EMAIL.sub(lambda m: m.group(0)[0] + "***@" + m.group(0).split("@", 1)[1], text)
+
+
+def _load(session, comment_id: int, expected_version: int | None) -> Comment:
+    comment = session.get(Comment, comment_id)
+    if comment is None:
+        raise NotFound(_("意见不存在"))
+    if expected_version is not None and comment.version != expected_version:
+        raise Conflict(
+            _("这条意见刚刚已被其他工作人员处理，请刷新后查看最新状态。"),
+            {"version": _("当前版本为%(v)d", v=comment.version)},
+        )
+    return comment
+
+
+def _queue_search(session, comment: Comment, published: bool) -> None:
+    kind = "search.index" if published else "search.remove"
+    session.add(OutboxEvent(kind=kind, target_type="comment", target_id=comment.id))
+
+
+def moderate_comment(
+    actor: User,
+    ctx: RequestContext,
+    comment_id: int,
+    action: str,
+    reason: str | None = None,
+    masked_body: str | None = None,
+    expected_version: int | None = None,
+) -> Comment:
+    """Publish, reject (also: take down a published comment) or mark as spam, with a reason."""
+    if action not in ACTIONS:
+        raise ValidationError(
+            _("未知的审核操作：%(a)s", a=str(action)), {"action": _("应为 publish、reject 或 spam")}
+        )
+    reason = plain_text(reason) or None
+    if reason and len(reason) > REASON_MAX:
+        raise ValidationError(_("理由不能超过%(n)d个字", n=REASON_MAX), {"reason": _("理由过长")})
+    new_status = ACTIONS[action]
+    with write_transaction() as session:
+        comment = _load(session, comment_id, expected_version)
+        if new_status == "rejected" and not reason:
+            raise ValidationError(_("不予公开时必须填写理由"), {"reason": _("请选择或填写理由")})
+        before = comment.status
+        if masked_body is not None:
+            if action != "publish":
+                raise ValidationError(_("只有公开时才能使用遮盖后的文本"), {"masked_body": _("仅用于公开")})
+            cleaned = plain_text(masked_body)
+            if not cleaned or len(cleaned) > BODY_MAX:
+                raise ValidationError(
+                    _("遮盖后的文本不能为空，且不超过%(n)d字", n=BODY_MAX),
+                    {"masked_body": _("请检查遮盖后的文本")},
+                )
+            comment.masked_body = cleaned
+        comment.status = new_status
+        comment.moderation_reason = reason if new_status != "published" else None
+        comment.moderated_at = utcnow()
+        comment.moderated_by_id = actor.id
+        if before == "published" or new_status == "published":
+            _queue_search(session, comment, new_status == "published")
+        audit.record(
+            session,
+            actor,
+            ctx,
+            f"comment.{action}",
+            comment,
+            {"from": before, "to": new_status, "reason": reason, "masked": masked_body is not None},
+        )
+    return comment
+
+
+def moderate_many(
+    actor: User, ctx: RequestContext, comment_ids: Iterable[int], action: str, reason: str | None = None
+) -> int:
+    """The same moderation for a selection, in one transaction; returns how many changed."""
+    ids = sorted(set(comment_ids))
+    if not ids:
+        raise ValidationError(_("请先选择意见"), {"ids": _("未选择任何意见")})
+    if action not in ACTIONS:
+        raise ValidationError(
+            _("未知的审核操作：%(a)s", a=str(action)), {"action": _("应为 publish、reject 或 spam")}
+        )
+    reason = plain_text(reason) or None
+    if ACTIONS[action] == "rejected" and not reason:
+        raise ValidationError(_("不予公开时必须填写理由"), {"reason": _("请选择或填写理由")})
+    with write_transaction() as session:
+        comments = session.scalars(select(Comment).where(Comment.id.in_(ids))).all()
+        if len(comments) != len(ids):
+            raise NotFound(_("所选意见中有的已不存在，请刷新后重试"))
+        now = utcnow()
+        for comment in comments:
+            before = comment.status
+            comment.status = ACTIONS[action]
+            comment.moderation_reason = reason if comment.status != "published" else None
+            comment.moderated_at, comment.moderated_by_id = now, actor.id
+            if before == "published" or comment.status == "published":
+                _queue_search(session, comment, comment.status == "published")
+        audit.record(
+            session,
+            actor,
+            ctx,
+            f"comment.bulk_{action}",
+            None,
+            {"ids": ids, "reason": reason, "count": len(ids)},
+        )
+    return len(ids)
+
+
+def decide(
+    actor: User, ctx: RequestContext, comment_ids: Iterable[int], outcome: str, reason: str | None
+) -> int:
+    """Record the decision for one comment or a selection (the same reason for all)."""
+    ids = sorted(set(comment_ids))
+    if outcome not in OUTCOMES:
+        raise ValidationError(
+            _("未知的处理结果：%(o)s", o=str(outcome)),
+            {"outcome": _("应为 %(list)s 之一", list="、".join(OUTCOMES))},
+        )
+    reason = plain_text(reason)
+    if outcome != "adopted" and not reason:
+        raise ValidationError(_("除“采纳”外，处理结果必须附公开的理由"), {"reason": _("请填写理由")})
+    if len(reason) > BODY_MAX:
+        raise ValidationError(_("理由不能超过%(n)d个字", n=BODY_MAX), {"reason": _("理由过长")})
+    with write_transaction() as session:
+        comments = session.scalars(select(Comment).where(Comment.id.in_(ids))).all()
+        if not ids or len(comments) != len(ids):
+            raise NotFound(_("意见不存在"))
+        drafts = {c.draft_id for c in comments}
+        concluded = session.scalars(
+            select(Draft.slug).where(Draft.id.in_(drafts), Draft.feedback_published_at.is_not(None))
+        ).all()
+        if concluded:
+            raise Conflict(_("采纳情况反馈已发布，处理结果不能再修改"))
+        now = utcnow()
+        for comment in comments:
+            if comment.decision is None:
+                session.add(
+                    Decision(
+                        comment_id=comment.id,
+                        outcome=outcome,
+                        reason=reason,
+                        decided_at=now,
+                        decided_by_id=actor.id,
+                    )
+                )
+            else:
+                comment.decision.outcome, comment.decision.reason = outcome, reason
+                comment.decision.decided_at, comment.decision.decided_by_id = now, actor.id
+        audit.record(
+            session,
+            actor,
+            ctx,
+            "comment.decide",
+            comments[0] if len(comments) == 1 else None,
+            {"ids": ids, "outcome": outcome, "reason": reason},
+        )
+    return len(ids)
+
+
+def enter_offline_comment(
+    actor: User,
+    ctx: RequestContext,
+    slug: str,
+    body: str | None,
+    channel: str,
+    article_id: int | None = None,
+    author_name: str | None = None,
+    contact: str | None = None,
+    received_at=None,
+) -> Comment:
+    """Staff enter an opinion that came by letter, from a deputy or an expert; it gets a receipt code."""
+    errors: dict[str, str] = {}
+    text = plain_text(body)
+    if len(text) < 1:
+        errors["body"] = _("请填写意见内容")
+    elif len(text) > BODY_MAX:
+        errors["body"] = _("意见内容不能超过%(max)d个字", max=BODY_MAX)
+    if channel not in OFFLINE_CHANNELS:
+        errors["channel"] = _("来源应为 letter、deputy 或 expert")
+    name = plain_text(author_name) or None
+    if name and len(name) > AUTHOR_NAME_MAX:
+        errors["author_name"] = _("署名不能超过%(n)d个字", n=AUTHOR_NAME_MAX)
+    normal_contact = normalise_contact(contact)
+    if normal_contact == "":
+        errors["contact"] = _("请填写有效的手机号码、固定电话（含区号）或电子邮箱")
+    if received_at is not None and received_at > utcnow():
+        errors["received_at"] = _("收到日期不能晚于今天")
+    if errors:
+        raise ValidationError(next(iter(errors.values())), errors)
+    with write_transaction() as session:
+        draft = session.scalar(select(Draft).where(Draft.slug == slug))
+        if draft is None:
+            raise NotFound(_("草案不存在"))
+        version = draft.current_version
+        if (
+            article_id is not None
+            and session.scalar(
+                select(ArticleText.id).where(
+                    ArticleText.version_id == version.id, ArticleText.article_id == article_id
+                )
+            )
+            is None
+        ):
+            raise ValidationError(_("所选条款不属于本草案"), {"article_id": _("所选条款不属于本草案")})
+        code = new_code()
+        while session.scalar(select(Comment.id).where(Comment.receipt_code == code)) is not None:
+            code = new_code()
+        comment = Comment(
+            draft_id=draft.id,
+            version_id=version.id,
+            article_id=article_id,
+            body=text,
+            channel=channel,
+            status="pending",
+            receipt_code=code,
+            author_name=name,
+            contact=normal_contact or None,
+            submitted_at=utcnow(),
+            received_at=received_at,
+        )
+        session.add(comment)
+        session.flush()
+        audit.record(session, actor, ctx, "comment.enter", comment, {"channel": channel})
+    return comment
