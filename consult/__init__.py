@@ -53,11 +53,13 @@ def register_blueprints(app: Flask) -> None:
     """The HTML doors by audience, and the JSON API."""
     from consult.api import bp as api_bp
     from consult.extensions import csrf
+    from consult.web.admin import bp as admin_bp
     from consult.web.auth import bp as auth_bp
     from consult.web.public import bp as public_bp
 
     app.register_blueprint(public_bp)
     app.register_blueprint(auth_bp)
+    app.register_blueprint(admin_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     # The JSON API takes no form posts: it accepts only application/json (a cross-site form cannot send
     # that without a CORS preflight we never grant); session-authenticated admin writes check

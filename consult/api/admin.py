@@ -8,6 +8,7 @@ from flask import jsonify, request
 
 from consult.api import bp
 from consult.api.serialize import (
+    ID_MAX,
     article_json,
     decision_json,
     int_arg,
@@ -96,7 +97,7 @@ def admin_comments():
     f = CommentFilter(
         status=_choice("status", COMMENT_STATUSES),
         draft_slug=request.args.get("draft") or None,
-        article_id=int_arg("article_id"),
+        article_id=int_arg("article_id", maximum=ID_MAX),
         channel=_choice("channel", CHANNELS),
         contact_point=request.args.get("contact_point") or None,
         q=request.args.get("q") or None,

@@ -6,6 +6,7 @@ from flask import jsonify
 
 from consult.api import bp
 from consult.api.serialize import (
+    ID_MAX,
     article_json,
     decision_json,
     draft_summary_json,
@@ -68,7 +69,7 @@ def list_comments(slug: str):
     """Published comments only, newest first; never contact details, address or receipt code."""
     draft = public_draft(slug)
     page, per_page = paging()
-    article_id = int_arg("article_id")
+    article_id = int_arg("article_id", maximum=ID_MAX)
     if article_id is not None:
         article_in_draft(draft, article_id)
     if not draft.show_comments:

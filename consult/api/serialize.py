@@ -18,6 +18,9 @@ def iso(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
+ID_MAX = 2**31 - 1  # ids are 32-bit integer columns on PostgreSQL
+
+
 def int_arg(
     name: str, default: int | None = None, minimum: int = 1, maximum: int | None = None
 ) -> int | None:
@@ -69,6 +72,8 @@ def optional_int(data: dict, name: str) -> int | None:
         return None
     if isinstance(value, bool) or not isinstance(value, int):
         raise ValidationError(_("字段 %(name)s 必须是整数", name=name), {name: _("必须是整数")})
+    if not 1 <= value <= ID_MAX:
+        raise ValidationError(_("字段 %(name)s 超出范围", name=name), {name: _("超出范围")})
     return value
 
 

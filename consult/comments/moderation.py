@@ -14,7 +14,7 @@ from consult.comments.receipts import new_code
 from consult.context import RequestContext
 from consult.db import write_transaction
 from consult.errors import Conflict, NotFound, ValidationError
-from consult.i18n import _
+from consult.i18n import _, _l
 from consult.models import ArticleText, Comment, Decision, Draft, OutboxEvent, User
 from consult.models.comments import AUTHOR_NAME_MAX, BODY_MAX
 from consult.models.enums import OUTCOMES
@@ -23,6 +23,15 @@ from consult.sanitize import plain_text
 ACTIONS = {"publish": "published", "reject": "rejected", "spam": "spam"}
 REASON_MAX = 500
 OFFLINE_CHANNELS = ("letter", "deputy", "expert")
+# Common reasons for not publishing, offered in the queue (staff may also type their own).
+REJECT_REASONS = (
+    _l("含有个人信息"),
+    _l("与本草案无关"),
+    _l("重复提交"),
+    _l("不文明用语"),
+    _l("广告信息"),
+    _l("内容无法辨认"),
+)
 
 # Personal data staff should look at before publishing (help, never automatic publication).
 PHONE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")

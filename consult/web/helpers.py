@@ -7,7 +7,13 @@ from flask import Flask
 from consult.clock import utcnow
 from consult.i18n import localdate, localtime
 from consult.web import cache
-from consult.web.labels import channel_label, outcome_label, stage_badge
+from consult.web.labels import (
+    channel_label,
+    outcome_label,
+    personal_data_label,
+    stage_badge,
+    status_label,
+)
 
 
 def init_template_helpers(app: Flask) -> None:
@@ -19,7 +25,11 @@ def init_template_helpers(app: Flask) -> None:
     app.jinja_env.globals["csrf_token"] = cache.csrf_token
     app.context_processor(lambda: {"csrf_token": cache.csrf_token})
     app.jinja_env.globals.update(
-        channel_label=channel_label, outcome_label=outcome_label, stage_badge=stage_badge
+        channel_label=channel_label,
+        outcome_label=outcome_label,
+        stage_badge=stage_badge,
+        status_label=status_label,
+        personal_data_label=personal_data_label,
     )
 
     @app.context_processor

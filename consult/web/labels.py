@@ -48,3 +48,22 @@ def stage_badge(status: str, draft, now: datetime) -> Markup:
     else:
         text, css = _("未发布"), "badge"
     return Markup('<span class="{}">{}</span>').format(css, escape(text))
+
+
+STATUSES = {
+    "pending": _l("待审核"),
+    "published": _l("已公开"),
+    "rejected": _l("不予公开"),
+    "spam": _l("垃圾信息"),
+}
+PERSONAL_DATA = {"phone": _l("手机号码"), "id_card": _l("身份证号码"), "email": _l("电子邮箱")}
+
+
+def status_label(status: str) -> str:
+    """The Chinese name of a moderation status."""
+    return str(STATUSES.get(status, status))
+
+
+def personal_data_label(kind: str) -> str:
+    """The Chinese name of a kind of personal data."""
+    return str(PERSONAL_DATA.get(kind, kind))
