@@ -4,7 +4,7 @@ from consult.models.audit import AuditLog, OutboxEvent
 from consult.models.comments import Comment, Decision
 from consult.models.drafts import Article, ArticleText, Draft, DraftVersion
 from consult.models.intake import ContactPoint, IntakeBatch
-from consult.models.users import ApiToken, User
+from consult.models.users import ApiToken, LoginAttempt, User
 
 __all__ = [
     "ApiToken",
@@ -17,6 +17,7 @@ __all__ = [
     "Draft",
     "DraftVersion",
     "IntakeBatch",
+    "LoginAttempt",
     "OutboxEvent",
     "User",
 ]

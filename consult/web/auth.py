@@ -12,6 +12,7 @@ from wtforms import PasswordField, StringField
 from consult.auth.access import access, public
 from consult.auth.operations import authenticate, sign_out_everywhere
 from consult.context import RequestContext
+from consult.errors import DomainError
 from consult.i18n import _, _l
 
 bp = Blueprint("auth", __name__)
@@ -33,21 +34,31 @@ def _safe_next(target: str | None) -> str | None:
     return target
 
 
+def _landing(user) -> str:
+    return url_for("admin.overview") if user.is_staff else url_for("public.home")
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @public
 def login():
     """Show the sign-in form; on success renew the session and go where the user was headed."""
     form = LoginForm()
     error = None
+    status = 200
     if form.validate_on_submit():
-        user = authenticate(RequestContext.from_request(), form.username.data or "", form.password.data or "")
-        if user is not None:
+        try:
+            user = authenticate(
+                RequestContext.from_request(), form.username.data or "", form.password.data or ""
+            )
+        except DomainError as err:
+            error, status = err.message, err.status
+        else:
             session.clear()  # a new session at sign-in: nothing from before survives
             login_user(user)
             session.permanent = True  # expires after SESSION_IDLE_MINUTES without a request
-            return redirect(_safe_next(request.args.get("next")) or url_for("public.home"), code=303)
-        error = _("用户名或密码不正确。")
-    status = 400 if request.method == "POST" else 200
+            return redirect(_safe_next(request.args.get("next")) or _landing(user), code=303)
+    elif request.method == "POST":
+        status = 400
     return render_template("auth/login.html", form=form, error=error), status
 
 

@@ -39,7 +39,7 @@ def test_next_is_followed_only_within_the_site(app, factory):
         data={"username": user.username, "password": password, "csrf_token": token},
     )
     assert resp.status_code == 303
-    assert resp.headers["Location"] == "/"
+    assert resp.headers["Location"] == "/admin/"  # the staff landing page, not the other site
 
 
 def test_sign_out_invalidates_a_copied_session_cookie(app, login_as):
@@ -64,3 +64,44 @@ def test_the_staff_session_expires_after_the_idle_timeout(make_app, factory):
     cookie = next(h for h in resp.headers.getlist("Set-Cookie") if h.startswith("session="))
     assert "Expires=" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
     assert app.permanent_session_lifetime.total_seconds() == 30 * 60
+
+
+def _try(app, username, password, address="203.0.113.50"):
+    c = app.test_client()
+    token = csrf_token_from(c.get("/login").data)
+    return c.post(
+        "/login",
+        data={"username": username, "password": password, "csrf_token": token},
+        environ_base={"REMOTE_ADDR": address},
+    )
+
+
+def test_sign_in_is_throttled_per_account_across_workers(make_app, factory, clock):
+    worker_1, worker_2 = make_app(), make_app()  # two apps on one database, like two gunicorn workers
+    with worker_1.app_context():
+        _user, password = factory.user("staff", username="carol")
+    for i in range(5):
+        app = worker_1 if i % 2 else worker_2
+        with app.app_context():
+            assert _try(app, "carol", "wrong-password", address=f"203.0.113.{i}").status_code == 400
+    with worker_2.app_context():
+        resp = _try(worker_2, "carol", password, address="198.51.100.7")
+    assert resp.status_code == 429
+    assert "登录失败次数过多" in resp.get_data(as_text=True)
+    clock.advance(minutes=16)
+    with worker_1.app_context():
+        assert _try(worker_1, "carol", password).status_code == 303
+
+
+def test_sign_in_is_throttled_per_address(app, factory):
+    _user, password = factory.user("staff", username="dave")
+    for i in range(20):
+        assert _try(app, f"nobody-{i}", "guess", address="203.0.113.99").status_code == 400
+    assert _try(app, "dave", password, address="203.0.113.99").status_code == 429
+    assert _try(app, "dave", password, address="203.0.113.100").status_code == 303
+
+
+def test_staff_land_on_the_workspace_after_sign_in(app, factory):
+    user, password = factory.user("staff")
+    resp = _try(app, user.username, password)
+    assert resp.headers["Location"] == "/admin/"
