@@ -54,12 +54,17 @@ def register_blueprints(app: Flask) -> None:
     from consult.api import bp as api_bp
     from consult.extensions import csrf
     from consult.web.admin import bp as admin_bp
+    from consult.web.admin_accounts import bp as admin_accounts_bp
+    from consult.web.admin_drafts import bp as admin_drafts_bp
+    from consult.web.admin_review import bp as admin_review_bp
     from consult.web.auth import bp as auth_bp
     from consult.web.public import bp as public_bp
 
     app.register_blueprint(public_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp)
+    for staff_bp in (admin_drafts_bp, admin_review_bp, admin_accounts_bp):
+        app.register_blueprint(staff_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     # The JSON API takes no form posts: it accepts only application/json (a cross-site form cannot send
     # that without a CORS preflight we never grant); session-authenticated admin writes check

@@ -32,6 +32,24 @@ def init_template_helpers(app: Flask) -> None:
         personal_data_label=personal_data_label,
     )
 
+    @app.template_global()
+    def staff_nav() -> list[tuple[str, str]]:
+        """(url, label) of the staff workspace's sections that exist (blueprints fill in over time)."""
+        from flask import url_for
+
+        from consult.i18n import _
+
+        sections = [
+            ("admin.overview", _("工作台")),
+            ("admin.moderation", _("审核")),
+            ("admin_review.review", _("研究处理")),
+            ("admin_drafts.drafts", _("草案")),
+            ("admin_review.enter_comment", _("录入意见")),
+            ("admin_review.audit_log", _("操作日志")),
+            ("admin_accounts.users", _("账号")),
+        ]
+        return [(url_for(endpoint), label) for endpoint, label in sections if endpoint in app.view_functions]
+
     @app.context_processor
     def _site():
         cfg = app.config
