@@ -67,12 +67,16 @@ def test_staff_moderate_with_the_keyboard(browser, staff_server, screenshot):
 
     published = {
         c["id"]: c
-        for c in api(staff_server, "/api/v1/admin/comments?draft=chengshi-shufang-tiaoli&status=published&per_page=100")["comments"]
+        for c in api(
+            staff_server, "/api/v1/admin/comments?draft=chengshi-shufang-tiaoli&status=published&per_page=100"
+        )["comments"]
     }
     assert all(i in published for i in first_ids[:2])
     rejected = {
         c["id"]: c
-        for c in api(staff_server, "/api/v1/admin/comments?draft=chengshi-shufang-tiaoli&status=rejected&per_page=100")["comments"]
+        for c in api(
+            staff_server, "/api/v1/admin/comments?draft=chengshi-shufang-tiaoli&status=rejected&per_page=100"
+        )["comments"]
     }
     assert rejected[third]["moderation_reason"] == "与本草案无关"
     context.close()
