@@ -125,8 +125,19 @@ def _answer(status: int, code: str, message: str, fields: dict[str, str] | None 
     )
 
 
+def refuse_nul_characters() -> None:
+    """No text we store may hold a NUL character (PostgreSQL refuses them): answer 400, not 500."""
+    if "\x00" in request.path or any("\x00" in v for v in request.args.values()):
+        raise ValidationError(_("请求中含有无效字符"))
+    if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data") and any(
+        "\x00" in v for v in request.form.values()
+    ):
+        raise ValidationError(_("提交的内容中含有无效字符"))
+
+
 def init_error_handlers(app: Flask) -> None:
     """Register handlers for domain errors, CSRF failures, HTTP errors and crashes."""
+    app.before_request(refuse_nul_characters)
 
     @app.errorhandler(DomainError)
     def _domain(err: DomainError):

@@ -406,8 +406,9 @@ def _staff_schemas() -> dict[str, Any]:
                 "slug": {
                     **NULLABLE_STRING,
                     "description": (
-                        "Trimmed and lower-cased, then it must match `" + SLUG_RE.pattern + "`; "
-                        "absent: made from the title in pinyin. A slug in use is a 409."
+                        "Trimmed and lower-cased, then it must match `" + SLUG_RE.pattern + "`; a slug "
+                        "given and in use is a 409. Absent or blank: made from the title in pinyin, with "
+                        "-2, -3… when that one is taken."
                     ),
                 },
                 "summary": {
@@ -811,7 +812,7 @@ def _staff_paths() -> dict[str, Any]:
                     ),
                     "responses": {
                         "201": _ok("The new draft.", "AdminDraft"),
-                        "409": _error_response("`conflict`: the slug is in use (`fields.slug`)."),
+                        "409": _error_response("`conflict`: the slug given is in use (`fields.slug`)."),
                     },
                 }
             ),

@@ -60,6 +60,8 @@ def json_body() -> dict[str, Any]:
 def optional_str(data: dict, name: str) -> str | None:
     """A string field that may be absent or null; anything else is a validation error."""
     value = data.get(name)
+    if isinstance(value, str) and "\x00" in value:
+        raise ValidationError(_("字段 %(name)s 含有无效字符", name=name), {name: _("含有无效字符")})
     if value is None or isinstance(value, str):
         return value
     raise ValidationError(_("字段 %(name)s 必须是字符串", name=name), {name: _("必须是字符串")})
