@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import selectinload
-from sqlalchemy.orm.attributes import set_committed_value
 
 from consult.comments.receipts import is_well_formed, normalise
 from consult.extensions import db
@@ -74,30 +73,32 @@ def published_counts(draft_id: int) -> dict[int | None, int]:
     return {article_id: n for article_id, n in rows}
 
 
-def latest_published_by_article(
-    draft_id: int, article_ids: list[int], per_article: int
-) -> dict[int, list[Comment]]:
-    """The newest few published comments of each article (for the draft page).
+def latest_published_by_article(article_ids: list[int], per_article: int) -> dict[int, list[Comment]]:
+    """The newest few published comments of each article (for the draft page), in two statements.
 
-    One small indexed query per article: far cheaper than ranking every comment of a popular draft.
+    One indexed LIMIT per article, glued with UNION ALL into one statement: far cheaper than ranking
+    every comment of a popular draft, and than one ORM query per article.
     """
+    if not article_ids:
+        return {}
+    parts = [
+        f"SELECT id FROM (SELECT id FROM comment WHERE article_id = :a{i} AND status = 'published' "
+        f"ORDER BY submitted_at DESC, id DESC LIMIT :n) AS p{i}"
+        for i in range(len(article_ids))
+    ]
+    params = {f"a{i}": article_id for i, article_id in enumerate(article_ids)} | {"n": per_article}
+    ids = list(db.session.scalars(text(" UNION ALL ".join(parts)), params))
+    if not ids:
+        return {}
+    rows = db.session.scalars(
+        select(Comment)
+        .where(Comment.id.in_(ids))
+        .options(selectinload(Comment.decision))
+        .order_by(Comment.submitted_at.desc(), Comment.id.desc())
+    ).all()
     grouped: dict[int, list[Comment]] = {}
-    for article_id in article_ids:
-        rows = db.session.scalars(
-            select(Comment)
-            .where(Comment.article_id == article_id, Comment.status == "published")
-            .order_by(Comment.submitted_at.desc(), Comment.id.desc())
-            .limit(per_article)
-        ).all()
-        if rows:
-            grouped[article_id] = list(rows)
-    if grouped:
-        ids = [c.id for rows in grouped.values() for c in rows]
-        decisions = db.session.scalars(select(Decision).where(Decision.comment_id.in_(ids))).all()
-        by_comment = {d.comment_id: d for d in decisions}
-        for rows in grouped.values():
-            for comment in rows:
-                set_committed_value(comment, "decision", by_comment.get(comment.id))
+    for comment in rows:
+        grouped.setdefault(comment.article_id, []).append(comment)
     return grouped
 
 

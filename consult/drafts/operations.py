@@ -6,21 +6,25 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
+import rjieba
 from pypinyin import lazy_pinyin
 from sqlalchemy import select
 
 from consult import audit
 from consult.clock import utcnow
 from consult.context import RequestContext
-from consult.db import write_transaction
-from consult.drafts.matching import match_articles
-from consult.drafts.parser import ParsedDraft, parse_draft
+from consult.db import end_read, write_transaction
+from consult.drafts.matching import MatchRow, OldArticle, match_articles, match_problems, review_matches
+from consult.drafts.parser import ParsedArticle, ParsedDraft, ParseIssue, parse_draft
 from consult.errors import Conflict, NotFound, ValidationError
+from consult.extensions import db
 from consult.i18n import _
 from consult.models import Article, ArticleText, Comment, Draft, DraftVersion, User
 from consult.sanitize import plain_text, staff_html
 
 SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,118}[a-z0-9])?$")
+SLUG_MAX = 120
+_HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 TITLE_MAX = 200
 TEXT_MAX = 500_000
 PARSE_ERRORS_SHOWN = 20
@@ -42,20 +46,24 @@ class DraftInput:
 
 
 def slug_from_title(title: str) -> str:
-    """A URL slug in pinyin from a Chinese title: 城市书房条例（草案） → chengshi-shufang-tiaoli-caoan."""
-    words = lazy_pinyin(title, errors=lambda chars: [c for c in chars])
+    """A URL slug in pinyin from a Chinese title: 城市书房条例（草案） → chengshi-shufang-tiaoli-caoan.
+
+    Words (cut by jieba) become one pinyin run each, so the slug reads as words; Latin letters and
+    digits are kept as they are ("ABC 条例 2026" → abc-tiaoli-2026).
+    """
+    words = []
+    for word in rjieba.cut(title):
+        words.append("".join(lazy_pinyin(word)) if _HAN.search(word) else word)
     slug = "-".join(w.lower() for w in words)
     slug = re.sub(r"[^a-z0-9]+", "-", slug).strip("-")
-    slug = re.sub(r"-{2,}", "-", slug)
-    return slug[:120].strip("-") or "draft"
+    return slug[:SLUG_MAX].strip("-") or "draft"
 
 
 def parse_or_raise(text: str) -> ParsedDraft:
     """Parse the draft text; any parser error becomes a ValidationError listing the lines."""
-    if not text or not text.strip():
-        raise ValidationError(_("请粘贴法规草案全文"), {"text": _("草案全文不能为空")})
-    if len(text) > TEXT_MAX:
-        raise ValidationError(_("草案全文过长（不超过%(n)d个字符）", n=TEXT_MAX), {"text": _("草案全文过长")})
+    problem = _text_problem(text)
+    if problem:
+        raise ValidationError(problem[0], {"text": problem[1]})
     parsed = parse_draft(text)
     if not parsed.ok:
         messages = [issue.message for issue in parsed.errors[:PARSE_ERRORS_SHOWN]]
@@ -65,9 +73,51 @@ def parse_or_raise(text: str) -> ParsedDraft:
     return parsed
 
 
-def _validate_dates(opens_at: datetime | None, closes_at: datetime | None) -> None:
+def _text_problem(text: str) -> tuple[str, str] | None:
+    """(message, field message) when the text is empty or too long to parse."""
+    if not text or not text.strip():
+        return _("请粘贴法规草案全文"), _("草案全文不能为空")
+    if len(text) > TEXT_MAX:
+        return _("草案全文过长（不超过%(n)d个字符）", n=TEXT_MAX), _("草案全文过长")
+    return None
+
+
+def _date_problems(opens_at: datetime | None, closes_at: datetime | None) -> dict[str, str]:
     if opens_at and closes_at and closes_at <= opens_at:
-        raise ValidationError(_("截止时间必须晚于开始时间"), {"closes_at": _("截止时间必须晚于开始时间")})
+        return {"closes_at": _("截止时间必须晚于开始时间")}
+    return {}
+
+
+def _validate_dates(opens_at: datetime | None, closes_at: datetime | None) -> None:
+    problems = _date_problems(opens_at, closes_at)
+    if problems:
+        raise ValidationError(problems["closes_at"], problems)
+
+
+def _check_fields(data: DraftInput) -> tuple[str, str, dict[str, str]]:
+    """The cleaned title, the slug (given or generated) and the problems with title, slug and dates."""
+    title = plain_text(data.title)
+    errors: dict[str, str] = {}
+    if not title:
+        errors["title"] = _("请填写草案标题")
+    elif len(title) > TITLE_MAX:
+        errors["title"] = _("标题不能超过%(n)d个字符", n=TITLE_MAX)
+    slug = (data.slug or "").strip().lower() or slug_from_title(title)
+    if not SLUG_RE.match(slug):
+        errors["slug"] = _("网址标识只能使用小写字母、数字和连字符")
+    errors.update(_date_problems(data.opens_at, data.closes_at))
+    return title, slug, errors
+
+
+def _free_slug(session, base: str) -> str:
+    """A generated slug that is not taken yet: base, base-2, base-3, …"""
+    taken = set(session.scalars(select(Draft.slug).where(Draft.slug.like(f"{base}%"))))
+    n, slug = 1, base
+    while slug in taken:
+        n += 1
+        suffix = f"-{n}"
+        slug = base[: SLUG_MAX - len(suffix)].rstrip("-") + suffix
+    return slug
 
 
 def _add_version(
@@ -110,22 +160,19 @@ def _add_version(
 
 
 def create_draft(actor: User | None, ctx: RequestContext, data: DraftInput) -> Draft:
-    """Create a draft with its first version; published at once when asked."""
-    title = plain_text(data.title)
-    errors: dict[str, str] = {}
-    if not title:
-        errors["title"] = _("请填写草案标题")
-    elif len(title) > TITLE_MAX:
-        errors["title"] = _("标题不能超过%(n)d个字符", n=TITLE_MAX)
-    slug = (data.slug or "").strip().lower() or slug_from_title(title)
-    if not SLUG_RE.match(slug):
-        errors["slug"] = _("网址标识只能使用小写字母、数字和连字符")
+    """Create a draft with its first version; published at once when asked.
+
+    A slug left empty is generated from the title in pinyin (with -2, -3… when taken); a slug
+    given and already taken is a Conflict.
+    """
+    title, slug, errors = _check_fields(data)
     if errors:
         raise ValidationError(next(iter(errors.values())), errors)
-    _validate_dates(data.opens_at, data.closes_at)
     parsed = parse_or_raise(data.text)
     with write_transaction() as session:
-        if session.scalar(select(Draft.id).where(Draft.slug == slug)):
+        if not (data.slug or "").strip():
+            slug = _free_slug(session, slug)
+        elif session.scalar(select(Draft.id).where(Draft.slug == slug)):
             raise Conflict(_("网址标识 %(slug)s 已被使用", slug=slug), {"slug": _("该网址标识已被使用")})
         now = utcnow()
         draft = Draft(
@@ -152,9 +199,20 @@ def create_draft(actor: User | None, ctx: RequestContext, data: DraftInput) -> D
 
 
 def add_version(
-    actor: User | None, ctx: RequestContext, slug: str, text: str, label: str | None = None
+    actor: User | None,
+    ctx: RequestContext,
+    slug: str,
+    text: str,
+    label: str | None = None,
+    matches: list[int | None] | None = None,
 ) -> DraftVersion:
-    """Save a revised text as the new current version; articles keep their identity where they match."""
+    """Save a revised text as the new current version; articles keep their identity where they match.
+
+    Without `matches` each new article continues the most similar old one (best pairs first).
+    `matches` — one entry per new article, the id of the draft's article it continues or None for a
+    new article — is the staff's corrected proposal and overrides the automatic matching; each old
+    article may be used once.
+    """
     parsed = parse_or_raise(text)
     with write_transaction() as session:
         draft = session.scalar(select(Draft).where(Draft.slug == slug))
@@ -162,9 +220,16 @@ def add_version(
             raise NotFound(_("草案不存在"))
         current = draft.current_version
         old = [(t.article_id, t.text) for t in current.texts] if current else []
-        matches = match_articles(old, [a.text for a in parsed.articles])
+        corrected = matches is not None
+        if matches is None:
+            matches = match_articles(old, [a.text for a in parsed.articles])
+        else:
+            allowed = set(session.scalars(select(Article.id).where(Article.draft_id == draft.id)))
+            problems = match_problems(list(matches), [a.label for a in parsed.articles], allowed)
+            if problems:
+                raise ValidationError(next(iter(problems.values())), problems)
         number = (current.number + 1) if current else 1
-        version = _add_version(session, draft, parsed, label, number, text, matches)
+        version = _add_version(session, draft, parsed, label, number, text, list(matches))
         draft.updated_at = utcnow()
         audit.record(
             session,
@@ -176,6 +241,7 @@ def add_version(
                 "version": number,
                 "matched": sum(m is not None for m in matches),
                 "new": sum(m is None for m in matches),
+                "corrected_by_staff": corrected,
             },
         )
     return version
@@ -241,3 +307,182 @@ def update_draft(
             {"changed": sorted(changes), "before": {k: str(v) for k, v in before.items()}},
         )
     return draft
+
+
+# -- stages: publish, open now, close now ---------------------------------------------------------
+
+STAGES = ("publish", "open-now", "close-now")
+
+
+def available_stages(draft: Draft, now: datetime) -> list[str]:
+    """The stage actions that make sense for the draft now (the buttons staff are offered)."""
+    stages = []
+    if draft.published_at is None:
+        stages.append("publish")
+    if draft.feedback_published_at is None:
+        if draft.opens_at is None or draft.opens_at > now:
+            stages.append("open-now")
+        elif draft.closes_at is None or draft.closes_at > now:
+            stages.append("close-now")
+    return stages
+
+
+def change_stage(
+    actor: User | None, ctx: RequestContext, slug: str, stage: str, expected_version: int | None
+) -> Draft:
+    """发布 / 立即开始征求意见 / 立即截止: one update_draft call, refused when the stage does not apply.
+
+    The stage is checked on a read; the optimistic lock (the version read, or the one the page
+    showed) makes update_draft refuse if the draft changed in between.
+    """
+    if stage not in STAGES:
+        raise NotFound(_("没有这项操作"))
+    draft = db.session.scalar(select(Draft).where(Draft.slug == slug))
+    if draft is None:
+        raise NotFound(_("草案不存在"))
+    now = utcnow()
+    if expected_version is not None and draft.version != expected_version:
+        raise Conflict(_("草案刚刚已被其他工作人员修改，请刷新后重试。"))
+    if stage not in available_stages(draft, now):
+        raise Conflict(_("草案当前所处阶段不能进行这项操作，请刷新后查看。"))
+    version = draft.version
+    end_read()  # update_draft writes in its own transaction
+    changes = {"publish": {"publish": True}, "open-now": {"opens_at": now}, "close-now": {"closes_at": now}}
+    return update_draft(actor, ctx, slug, changes[stage], version)
+
+
+# -- previews: what saving would do, without saving -------------------------------------------------
+
+FIRST_LINE_MAX = 60
+
+
+def first_line(text: str, limit: int = FIRST_LINE_MAX) -> str:
+    """The first line of an article, cut to `limit` characters with an ellipsis."""
+    line = text.split("\n", 1)[0]
+    return line if len(line) <= limit else line[:limit] + "…"
+
+
+@dataclass(frozen=True)
+class SourceIssue:
+    """A parser error with the line it points at, as pasted."""
+
+    line: int | None
+    message: str
+    source: str
+
+
+@dataclass(frozen=True)
+class OutlineGroup:
+    """Consecutive articles under the same chapter and section."""
+
+    chapter: str | None
+    section: str | None
+    articles: list[ParsedArticle]
+
+
+@dataclass
+class TextPreview:
+    """A pasted text parsed: its structure and its problems with the lines they point at."""
+
+    parsed: ParsedDraft | None
+    issues: list[SourceIssue]
+    groups: list[OutlineGroup]
+
+
+@dataclass
+class DraftPreview:
+    """What create_draft would make of the input, and every problem that would stop it."""
+
+    title: str
+    slug: str
+    slug_generated: bool
+    summary_html: str
+    text: TextPreview
+    errors: dict[str, str]
+
+    @property
+    def ok(self) -> bool:
+        """Whether saving would succeed (barring a race for the slug)."""
+        return not self.errors and not self.text.issues
+
+
+def _preview_text(text: str) -> tuple[TextPreview, dict[str, str]]:
+    problem = _text_problem(text)
+    if problem:
+        return TextPreview(None, [], []), {"text": problem[1]}
+    parsed = parse_draft(text)
+    lines = re.split(r"\r\n|\r|\n", text)
+    issues = [_source_issue(issue, lines) for issue in parsed.errors]
+    groups: list[OutlineGroup] = []
+    for article in parsed.articles:
+        if not groups or (groups[-1].chapter, groups[-1].section) != (article.chapter, article.section):
+            groups.append(OutlineGroup(article.chapter, article.section, []))
+        groups[-1].articles.append(article)
+    errors = {"text": _("全文有%(n)d处问题，见预览中的问题列表", n=len(issues))} if issues else {}
+    return TextPreview(parsed, issues, groups), errors
+
+
+def _source_issue(issue: ParseIssue, lines: list[str]) -> SourceIssue:
+    source = lines[issue.line - 1].strip() if issue.line and 0 < issue.line <= len(lines) else ""
+    return SourceIssue(issue.line, issue.message, first_line(source, 80))
+
+
+def preview_draft(data: DraftInput) -> DraftPreview:
+    """What saving the new-draft form would create, and what stops it; nothing is written."""
+    title, slug, errors = _check_fields(data)
+    generated = not (data.slug or "").strip()
+    if "slug" not in errors:
+        if generated:
+            slug = _free_slug(db.session, slug)
+        elif db.session.scalar(select(Draft.id).where(Draft.slug == slug)):
+            errors["slug"] = _("该网址标识已被使用")
+    text, text_errors = _preview_text(data.text)
+    return DraftPreview(title, slug, generated, staff_html(data.summary), text, {**errors, **text_errors})
+
+
+@dataclass
+class VersionPreview:
+    """What add_version would do with a revised text: each new article's old article, the deletions."""
+
+    draft: Draft
+    current: DraftVersion
+    text: TextPreview
+    old: list[OldArticle]
+    rows: list[MatchRow]
+    deleted: list[OldArticle]
+    errors: dict[str, str]
+
+    @property
+    def ok(self) -> bool:
+        """Whether saving would succeed."""
+        return not self.errors and not self.text.issues
+
+    def label_of(self, article_id: int | None) -> str | None:
+        """The current label of an old article (None for a new one)."""
+        return next((a.label for a in self.old if a.article_id == article_id), None)
+
+    def counts(self) -> dict[str, int]:
+        """How many new articles are new, unchanged, renumbered or modified, and how many old ones go."""
+        tally = {"new": 0, "unchanged": 0, "renumbered": 0, "modified": 0, "deleted": len(self.deleted)}
+        for row in self.rows:
+            tally[row.kind] += 1
+        return tally
+
+
+def preview_version(slug: str, text: str, matches: list[int | None] | None = None) -> VersionPreview:
+    """The automatic matching (or the staff's corrected `matches`) of a revised text; nothing is written."""
+    draft = db.session.scalar(select(Draft).where(Draft.slug == slug))
+    if draft is None:
+        raise NotFound(_("草案不存在"))
+    current = draft.current_version
+    old = [OldArticle(t.article_id, t.label, t.text) for t in current.texts] if current else []
+    preview, errors = _preview_text(text)
+    rows: list[MatchRow] = []
+    deleted: list[OldArticle] = []
+    if preview.parsed is not None and preview.parsed.ok:
+        new = [(a.label, a.text) for a in preview.parsed.articles]
+        if matches is not None:
+            allowed = set(db.session.scalars(select(Article.id).where(Article.draft_id == draft.id)))
+            errors.update(match_problems(matches, [label for label, _text in new], allowed))
+        rows, deleted = review_matches(old, new, matches)
+    return VersionPreview(draft, current, preview, old, rows, deleted, errors)

@@ -2,6 +2,338 @@
 
 from __future__ import annotations
 
-from flask import Blueprint
+import json
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+
+from consult.auth.access import access, current_actor
+from consult.clock import as_utc, local_zone, utcnow
+from consult.comments.moderation import OFFLINE_CHANNELS, decide, enter_offline_comment
+from consult.comments.receipts import display
+from consult.comments.review_queries import (
+    AuditFilter,
+    audit_actions,
+    audit_rows,
+    audit_target_types,
+    draft_by_slug,
+    draft_review,
+    entered_comment,
+    entry_drafts,
+    neighbours,
+    review_comments,
+    review_drafts,
+    review_place,
+)
+from consult.context import RequestContext
+from consult.db import end_read
+from consult.drafts.queries import chapters, current_articles
+from consult.errors import DomainError, ValidationError
+from consult.i18n import _, _l
+from consult.models.enums import OUTCOMES
+from consult.web.labels import outcome_label
 
 bp = Blueprint("admin_review", __name__, url_prefix="/admin")
+
+# Names for the audit actions the platform records; an action without one is shown by its code.
+ACTION_LABELS = {
+    "auth.login": _l("登录"),
+    "auth.logout": _l("退出登录"),
+    "auth.login_failed": _l("登录失败"),
+    "auth.login_throttled": _l("登录尝试过多被暂停"),
+    "token.create": _l("创建 API 令牌"),
+    "user.create": _l("创建账号"),
+    "contact_point.create": _l("创建联系点"),
+    "draft.create": _l("创建草案"),
+    "draft.update": _l("修改草案"),
+    "draft.version": _l("发布修改稿"),
+    "comment.publish": _l("公开意见"),
+    "comment.reject": _l("不予公开"),
+    "comment.spam": _l("标为垃圾信息"),
+    "comment.bulk_publish": _l("批量公开意见"),
+    "comment.bulk_reject": _l("批量不予公开"),
+    "comment.bulk_spam": _l("批量标为垃圾信息"),
+    "comment.decide": _l("处理意见"),
+    "comment.enter": _l("录入意见"),
+}
+DETAILS_SHOWN = 300  # characters of the details JSON shown in the table; the rest is in the title
+
+
+def action_label(action: str) -> str:
+    """The Chinese name of an audit action, or its code."""
+    return str(ACTION_LABELS.get(action, action))
+
+
+def compact_json(details: Any) -> str:
+    """Details as one line of JSON, Chinese readable."""
+    if not details:
+        return ""
+    return json.dumps(details, ensure_ascii=False, separators=(",", ":"), sort_keys=True, default=str)
+
+
+def _page_arg() -> int:
+    raw = request.args.get("page", "")
+    return max(1, int(raw)) if raw.isdigit() and len(raw) < 7 else 1
+
+
+def _local_date(raw: str | None, field_name: str) -> datetime | None:
+    """A form date (YYYY-MM-DD, local time) → the UTC moment its day starts; ValidationError if malformed."""
+    raw = (raw or "").strip()
+    if not raw:
+        return None
+    try:
+        day = datetime.strptime(raw, "%Y-%m-%d")
+    except ValueError:
+        raise ValidationError(
+            _("日期格式应为“年-月-日”，例如 2026-11-27"), {field_name: _("日期格式不正确")}
+        ) from None
+    return as_utc(day)
+
+
+# Review: drafts → articles → comments with their decisions
+
+
+@bp.get("/review")
+@access("staff")
+def review():
+    """Drafts with their published comments and how many of them still wait for a decision."""
+    return render_template("admin/review/drafts.html", rows=review_drafts())
+
+
+@bp.get("/review/<slug>")
+@access("staff")
+def review_draft(slug: str):
+    """One draft: per article of the current version, published and undecided comments, and general ones."""
+    overview = draft_review(draft_by_slug(slug))
+    return render_template(
+        "admin/review/draft.html", review=overview, draft=overview.draft, groups=chapters(overview.articles)
+    )
+
+
+@dataclass
+class DecisionInput:
+    """What staff typed into a decision form, kept when the decision is refused."""
+
+    scope: str = ""  # "bulk", or the id of the comment whose own form was sent
+    outcome: str = ""
+    reason: str = ""
+    ids: set[int] = field(default_factory=set)
+    message: str = ""
+    fields: dict[str, str] = field(default_factory=dict)
+
+
+def _render_place(slug: str, article_id: int | None, state: DecisionInput | None = None, status: int = 200):
+    draft = draft_by_slug(slug)
+    place = review_place(draft, article_id)
+    undecided_only = request.values.get("undecided") == "1"
+    result = review_comments(place, undecided_only, _page_arg() if request.method == "GET" else _form_page())
+    select_all = request.args.get("select") == "all"
+    return (
+        render_template(
+            "admin/review/comments.html",
+            draft=draft,
+            place=place,
+            result=result,
+            neighbours=neighbours(place),
+            undecided_only=undecided_only,
+            outcomes=OUTCOMES,
+            state=state or DecisionInput(),
+            select_all=select_all,
+            locked=draft.feedback_published_at is not None,
+        ),
+        status,
+    )
+
+
+def _form_page() -> int:
+    raw = request.form.get("page", "")
+    return max(1, int(raw)) if raw.isdigit() and len(raw) < 7 else 1
+
+
+def _place_url(slug: str, article_id: int | None, **params) -> str:
+    if article_id is None:
+        return url_for("admin_review.review_general", slug=slug, **params)
+    return url_for("admin_review.review_article", slug=slug, article_id=article_id, **params)
+
+
+def _decide(slug: str, article_id: int | None):
+    """One decision for one comment or for the selected ones; refused input is shown again, kept."""
+    form = request.form
+    ids = {int(x) for x in form.getlist("ids") if x.isdigit() and len(x) < 12}
+    bulk = form.get("scope") == "bulk"
+    state = DecisionInput(
+        scope="bulk" if bulk else (str(min(ids)) if ids else ""),
+        outcome=form.get("outcome", ""),
+        reason=form.get("reason", ""),
+        ids=ids,
+    )
+    draft_by_slug(slug)  # an unknown draft is a 404, not a form error
+    actor = current_actor()
+    end_read()
+    try:
+        if not ids:
+            raise ValidationError(_("请先勾选要处理的意见"), {"ids": _("未选择任何意见")})
+        n = decide(actor, RequestContext.from_request(), sorted(ids), state.outcome, state.reason)
+    except DomainError as err:
+        end_read()
+        state.message, state.fields = err.message, err.fields
+        return _render_place(slug, article_id, state, err.status)
+    label = outcome_label(state.outcome)
+    if bulk:
+        flash(_("已为选中的%(n)d条意见保存处理结果：%(o)s。", n=n, o=label))
+    else:
+        flash(_("已保存意见 #%(id)d 的处理结果：%(o)s。", id=min(ids), o=label))
+    params: dict[str, Any] = {}
+    if form.get("undecided") == "1":
+        params["undecided"] = "1"
+    if _form_page() > 1:
+        params["page"] = _form_page()
+    anchor = "" if bulk else f"#c{min(ids)}"
+    return redirect(_place_url(slug, article_id, **params) + anchor, code=303)
+
+
+@bp.get("/review/<slug>/articles/<int:article_id>")
+@access("staff")
+def review_article(slug: str, article_id: int):
+    """The published comments of one article with their decisions, and the forms to decide."""
+    return _render_place(slug, article_id)
+
+
+@bp.post("/review/<slug>/articles/<int:article_id>")
+@access("staff")
+def decide_article(slug: str, article_id: int):
+    """Record a decision on comments of one article."""
+    return _decide(slug, article_id)
+
+
+@bp.get("/review/<slug>/general")
+@access("staff")
+def review_general(slug: str):
+    """The published comments on the draft as a whole (整体意见), with their decisions."""
+    return _render_place(slug, None)
+
+
+@bp.post("/review/<slug>/general")
+@access("staff")
+def decide_general(slug: str):
+    """Record a decision on general comments."""
+    return _decide(slug, None)
+
+
+# Opinions that arrived by letter, from deputies or from experts
+
+
+def _render_entry(values: dict[str, str], message: str = "", fields: dict | None = None, status: int = 200):
+    drafts = entry_drafts()
+    chosen = next((d for d in drafts if d.slug == values.get("draft")), None)
+    if values.get("draft") and chosen is None and not message:
+        message, status = _("草案不存在，请重新选择"), 404
+        fields = {"draft": message}
+    articles = chapters(current_articles(chosen)) if chosen is not None else []
+    return (
+        render_template(
+            "admin/review/enter.html",
+            drafts=drafts,
+            chosen=chosen,
+            groups=articles,
+            values=values,
+            message=message,
+            fields=fields or {},
+            channels=OFFLINE_CHANNELS,
+            today=utcnow().astimezone(local_zone()).date().isoformat(),
+        ),
+        status,
+    )
+
+
+ENTRY_FIELDS = ("draft", "channel", "author_name", "contact", "received_at", "article_id", "body")
+
+
+@bp.route("/enter", methods=["GET", "POST"])
+@access("staff")
+def enter_comment():
+    """Enter an opinion that came by letter, from a deputy or an expert; the draft is chosen first."""
+    if request.method == "GET":
+        return _render_entry({"draft": request.args.get("draft", "")})
+    values = {name: request.form.get(name, "") for name in ENTRY_FIELDS}
+    actor = current_actor()
+    end_read()
+    try:
+        raw_article = values["article_id"].strip()
+        if raw_article and not raw_article.isdigit():
+            raise ValidationError(_("所选条款不属于本草案"), {"article_id": _("所选条款不属于本草案")})
+        if not values["draft"]:
+            raise ValidationError(_("请先选择草案"), {"draft": _("请选择草案")})
+        comment = enter_offline_comment(
+            actor,
+            RequestContext.from_request(),
+            values["draft"],
+            values["body"],
+            values["channel"],
+            int(raw_article) if raw_article else None,
+            values["author_name"],
+            values["contact"],
+            _local_date(values["received_at"], "received_at"),
+        )
+    except DomainError as err:
+        end_read()
+        fields = dict(err.fields)
+        if err.status == 404 and not fields:
+            fields = {"draft": err.message}
+        return _render_entry(values, err.message, fields, 400 if err.status == 404 else err.status)
+    return redirect(url_for("admin_review.entered", comment_id=comment.id), code=303)
+
+
+@bp.get("/enter/<int:comment_id>")
+@access("staff")
+def entered(comment_id: int):
+    """The entered opinion's receipt code, large, to send back to the sender."""
+    comment, label = entered_comment(comment_id)
+    return render_template(
+        "admin/review/entered.html", comment=comment, label=label, code=display(comment.receipt_code)
+    )
+
+
+# The audit log (read only: no route changes or deletes a row)
+
+
+@bp.get("/audit")
+@access("admin")
+def audit_log():
+    """Audit rows newest first, 50 a page, filtered by action, actor, target type and local dates."""
+    args = request.args
+    errors: dict[str, str] = {}
+    since = until = None
+    try:
+        since = _local_date(args.get("from"), "from")
+    except ValidationError as err:
+        errors.update(err.fields)
+    try:
+        day = _local_date(args.get("to"), "to")
+        until = day + timedelta(days=1) if day is not None else None  # the whole last day
+    except ValidationError as err:
+        errors.update(err.fields)
+    f = AuditFilter(
+        action=args.get("action") or None,
+        actor=(args.get("actor") or "").strip() or None,
+        target_type=args.get("target_type") or None,
+        since=since,
+        until=until,
+    )
+    result = audit_rows(f, _page_arg())
+    params = {k: v for k, v in args.items() if k != "page" and v}
+    return render_template(
+        "admin/review/audit.html",
+        result=result,
+        f=f,
+        args=args,
+        params=params,
+        errors=errors,
+        actions=audit_actions(),
+        target_types=audit_target_types(),
+        action_label=action_label,
+        compact_json=compact_json,
+        details_shown=DETAILS_SHOWN,
+    )

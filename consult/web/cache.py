@@ -3,6 +3,9 @@
 Pages are cached for PAGE_CACHE_SECONDS (a newly published comment shows within that time), only for
 anonymous visitors without pending flash messages. The CSRF token differs per visitor: pages are
 rendered with a placeholder that is replaced by the visitor's own token on the way out.
+
+When an entry expires, one thread renders it again while the others keep serving the stale copy
+(no stampede of identical renders when a popular page expires under load).
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ MAX_ENTRIES = 512
 
 _lock = threading.Lock()
 _pages: OrderedDict[tuple, tuple[float, str]] = OrderedDict()
+_rendering: set[tuple] = set()
 
 
 def csrf_token() -> str:
@@ -57,22 +61,28 @@ def cached_page(view: Callable) -> Callable:
         now = time.monotonic()
         with _lock:
             hit = _pages.get(key)
-        if hit is None or hit[0] < now:
+            fresh = hit is not None and hit[0] >= now
+            render = not fresh and (hit is None or key not in _rendering)
+            if render:
+                _rendering.add(key)
+        if not render:
+            return _fill(hit[1])  # fresh, or stale while another thread renders it anew
+        try:
             g.rendering_cacheable = True
-            try:
-                result = view(*args, **kwargs)
-            finally:
-                g.rendering_cacheable = False
-            body, status = result if isinstance(result, tuple) else (result, 200)
-            if status != 200 or not isinstance(body, str):
-                return _fill(body), status
+            result = view(*args, **kwargs)
+        finally:
+            g.rendering_cacheable = False
             with _lock:
-                _pages[key] = (now + current_app.config["PAGE_CACHE_SECONDS"], body)
-                _pages.move_to_end(key)
-                while len(_pages) > MAX_ENTRIES:
-                    _pages.popitem(last=False)
-            return _fill(body)
-        return _fill(hit[1])
+                _rendering.discard(key)
+        body, status = result if isinstance(result, tuple) else (result, 200)
+        if status != 200 or not isinstance(body, str):
+            return _fill(body), status
+        with _lock:
+            _pages[key] = (time.monotonic() + current_app.config["PAGE_CACHE_SECONDS"], body)
+            _pages.move_to_end(key)
+            while len(_pages) > MAX_ENTRIES:
+                _pages.popitem(last=False)
+        return _fill(body)
 
     return wrapper
 

@@ -62,9 +62,7 @@ def render_draft(
     counts = published_counts(draft.id)
     with_comments = [t.article_id for t in articles if counts.get(t.article_id)]
     latest = (
-        latest_published_by_article(draft.id, with_comments, ARTICLE_PREVIEW_COMMENTS)
-        if draft.show_comments
-        else {}
+        latest_published_by_article(with_comments, ARTICLE_PREVIEW_COMMENTS) if draft.show_comments else {}
     )
     general = (
         published_comments(draft.id, general=True, page=_page_arg(), per_page=COMMENTS_PER_PAGE)

@@ -56,3 +56,17 @@ def test_signed_in_staff_always_see_fresh_pages(cached, factory, login_as):
     assert "已公开意见0条" in count_text(staff.get(f"/drafts/{draft.slug}"))
     factory.comment(draft, status="published")
     assert "已公开意见1条" in count_text(staff.get(f"/drafts/{draft.slug}"))
+
+
+def test_an_expired_page_is_served_stale_while_another_thread_renders_it(cached, factory, monkeypatch):
+    draft = factory.draft()
+    c = cached.test_client()
+    c.get(f"/drafts/{draft.slug}")
+    factory.comment(draft, status="published")
+    later = cache.time.monotonic() + 61
+    monkeypatch.setattr(cache.time, "monotonic", lambda: later)
+    key = next(iter(cache._pages))
+    cache._rendering.add(key)  # another thread is rendering this page right now
+    assert "已公开意见0条" in count_text(c.get(f"/drafts/{draft.slug}"))
+    cache._rendering.discard(key)
+    assert "已公开意见1条" in count_text(c.get(f"/drafts/{draft.slug}"))

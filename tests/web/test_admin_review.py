@@ -1,0 +1,615 @@
+"""Review pages for staff: counts, decisions (one and a selection), entering letters, the audit log."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+from bs4 import BeautifulSoup
+from sqlalchemy import func, select
+
+from consult import audit
+from consult.clock import as_utc, utcnow
+from consult.context import CLI, RequestContext
+from consult.db import end_read, write_transaction
+from consult.drafts.operations import add_version
+from consult.extensions import db
+from consult.models import AuditLog, Comment, Decision, Draft
+from tests.conftest import csrf_token_from
+from tests.factories import SAMPLE_TEXT
+
+
+def soup(resp) -> BeautifulSoup:
+    return BeautifulSoup(resp.data, "html.parser")
+
+
+def textarea_value(el) -> str:
+    text = el.get_text()
+    return text[1:] if text.startswith("\n") else text
+
+
+def checked_outcome(form) -> str | None:
+    radio = form.select_one("input[name=outcome][checked]")
+    return radio["value"] if radio else None
+
+
+def decide(c, url: str, **fields):
+    token = csrf_token_from(c.get(url).data)
+    return c.post(url, data={"csrf_token": token, **fields})
+
+
+@pytest.fixture
+def setup(factory):
+    """A draft with published comments on 第一条 and 第三条, general ones, and some not counted."""
+    draft = factory.draft()
+    texts = draft.current_version.texts
+    first, third = texts[0].article_id, texts[2].article_id
+    on_first = [factory.comment(draft, body=f"第一条意见{i}", status="published") for i in range(3)]
+    on_third = [factory.comment(draft, body="第三条意见", status="published", article_index=2)]
+    general = [
+        factory.comment(draft, body=f"整体意见{i}", status="published", article_index=None) for i in range(2)
+    ]
+    factory.comment(draft, body="待审核的不算", status="pending")
+    factory.comment(draft, body="不予公开的不算", status="rejected", article_index=2)
+    end_read()
+    with write_transaction() as session:
+        session.add(Decision(comment_id=on_first[0].id, outcome="adopted", reason="", decided_at=utcnow()))
+    return draft, first, third, on_first, on_third, general
+
+
+def decision_of(comment_id: int) -> Decision | None:
+    end_read()
+    return db.session.scalar(select(Decision).where(Decision.comment_id == comment_id))
+
+
+# The review pages
+
+
+def test_the_review_list_counts_published_and_undecided_comments(login_as, setup, factory):
+    draft, *_ = setup
+    empty = factory.draft()
+    page = soup(login_as("staff").get("/admin/review"))
+    row = page.select_one(f"tr[data-slug='{draft.slug}']")
+    assert row.select_one("th a")["href"] == f"/admin/review/{draft.slug}"
+    assert row.select_one(".published").get_text(strip=True) == "6"
+    assert row.select_one(".decided").get_text(strip=True) == "1"
+    assert row.select_one(".undecided").get_text(strip=True) == "5"
+    other = page.select_one(f"tr[data-slug='{empty.slug}']")
+    assert other.select_one(".published").get_text(strip=True) == "0"
+    # Drafts with comments waiting come first.
+    assert page.select("tbody tr")[0]["data-slug"] == draft.slug
+    assert "研究处理" in [a.get_text() for a in page.select(".site-nav a")]
+
+
+def test_the_draft_review_counts_each_article_and_the_general_opinions(login_as, setup):
+    draft, first, third, *_ = setup
+    page = soup(login_as("staff").get(f"/admin/review/{draft.slug}"))
+    assert page.select_one("h1").get_text(strip=True) == draft.title
+    general = page.select_one("tr[data-article=general]")
+    assert "整体意见" in general.get_text()
+    assert general.select_one(".published").get_text(strip=True) == "2"
+    assert general.select_one(".undecided a")["href"] == f"/admin/review/{draft.slug}/general?undecided=1"
+    row1 = page.select_one(f"tr[data-article='{first}']")
+    assert row1.select_one("th").get_text(strip=True) == "第一条"
+    assert (
+        row1.select_one(".published").get_text(strip=True),
+        row1.select_one(".undecided").get_text(strip=True),
+    ) == (
+        "3",
+        "2",
+    )
+    row3 = page.select_one(f"tr[data-article='{third}']")
+    assert (
+        row3.select_one(".published").get_text(strip=True),
+        row3.select_one(".undecided").get_text(strip=True),
+    ) == (
+        "1",
+        "1",
+    )
+    assert [th.get_text(strip=True) for th in page.select("tr.chapter-row th")] == [
+        "第一章　总则",
+        "第二章　管理",
+    ]
+    assert len(page.select("tr[data-article]")) == 5  # general + four articles
+    assert "已公开意见6条，已处理1条，未处理5条" in page.select_one(".meta").get_text()
+
+
+def test_the_article_page_lists_published_comments_with_their_decisions(login_as, setup):
+    draft, first, _third, on_first, *_ = setup
+    staff = login_as("staff")
+    page = soup(staff.get(f"/admin/review/{draft.slug}/articles/{first}"))
+    assert page.select_one("h1").get_text(" ", strip=True).startswith("第一条")
+    assert "第一章　总则" in page.select_one("h1 .chapter").get_text()
+    assert "为了规范示例管理" in page.select_one(".article-text").get_text()
+    items = page.select("li.review-item")
+    assert [int(li["data-id"]) for li in items] == [c.id for c in on_first]
+    decided = page.select_one(f"#c{on_first[0].id}")
+    assert decided.select_one(".current-decision .outcome").get_text() == "采纳"
+    assert checked_outcome(decided.select_one("form.decision-form")) == "adopted"
+    assert page.select_one(f"#c{on_first[1].id} .badge-undecided").get_text() == "未处理"
+    assert [r["value"] for r in decided.select("input[name=outcome]")] == [
+        "adopted",
+        "partially_adopted",
+        "not_adopted",
+        "already_provided",
+        "out_of_scope",
+    ]
+    assert [lab.get_text(strip=True) for lab in decided.select("label.choice")] == [
+        "采纳",
+        "部分采纳",
+        "未采纳",
+        "已有规定",
+        "不属于立法范畴",
+    ]
+    assert "除“采纳”外，必须填写公开的理由" in decided.select_one("form .hint").get_text()
+    assert len(page.select("input[type=checkbox][name=ids][form=bulk]")) == 3
+    assert page.select_one("#bulk input[name=scope]")["value"] == "bulk"
+    assert "待审核的不算" not in page.get_text()
+    assert page.select_one(".article-nav a[rel=next]").get_text(strip=True).startswith("第二条")
+    only = soup(staff.get(f"/admin/review/{draft.slug}/articles/{first}?undecided=1"))
+    assert [int(li["data-id"]) for li in only.select("li.review-item")] == [c.id for c in on_first[1:]]
+    assert only.select_one(".segmented a[aria-current=page]").get_text(strip=True) == "只看未处理（2）"
+    general = soup(staff.get(f"/admin/review/{draft.slug}/general"))
+    assert general.select_one("h1").get_text(strip=True) == "整体意见"
+    assert [li.select_one(".comment-body").get_text() for li in general.select("li.review-item")] == [
+        "整体意见0",
+        "整体意见1",
+    ]
+
+
+def test_select_all_checks_every_comment_of_the_page_without_javascript(login_as, setup):
+    draft, first, *_ = setup
+    page = soup(login_as("staff").get(f"/admin/review/{draft.slug}/articles/{first}?select=all"))
+    boxes = page.select("input[type=checkbox][name=ids]")
+    assert len(boxes) == 3 and all(b.has_attr("checked") for b in boxes)
+
+
+def test_deciding_one_comment(login_as, setup):
+    draft, first, _third, on_first, *_ = setup
+    staff = login_as("staff")
+    url = f"/admin/review/{draft.slug}/articles/{first}"
+    target = on_first[1]
+    resp = decide(staff, url, ids=str(target.id), outcome="not_adopted", reason="与上位法规定不一致。")
+    assert resp.status_code == 303
+    assert resp.headers["Location"].endswith(f"{url}#c{target.id}")
+    decision = decision_of(target.id)
+    assert (decision.outcome, decision.reason, decision.decided_by_id) == (
+        "not_adopted",
+        "与上位法规定不一致。",
+        staff.user.id,
+    )
+    assert decision_of(on_first[2].id) is None
+    row = db.session.scalar(select(AuditLog).where(AuditLog.action == "comment.decide"))
+    assert row.actor_name == staff.user.username and row.details["ids"] == [target.id]
+    page = soup(staff.get(url))
+    assert "已保存意见" in page.select_one(".flash").get_text()
+    item = page.select_one(f"#c{target.id}")
+    assert item.select_one(".outcome").get_text() == "未采纳"
+    assert item.select_one(".reason").get_text() == "与上位法规定不一致。"
+    assert staff.user.username in item.select_one(".decided-by").get_text()
+    # Adopted needs no reason, and a decision can be changed.
+    resp = decide(staff, url, ids=str(target.id), outcome="adopted", reason="")
+    assert resp.status_code == 303
+    assert (decision_of(target.id).outcome, decision_of(target.id).reason) == ("adopted", "")
+    # Under "undecided only" the filter and page survive the redirect.
+    resp = decide(staff, url + "?undecided=1", ids=str(on_first[2].id), outcome="adopted", undecided="1")
+    assert resp.headers["Location"].endswith(f"{url}?undecided=1#c{on_first[2].id}")
+
+
+def test_deciding_a_selection_records_one_decision_for_all(login_as, setup):
+    draft, _first, _third, on_first, _on_third, general = setup
+    staff = login_as("staff")
+    url = f"/admin/review/{draft.slug}/general"
+    token = csrf_token_from(staff.get(url).data)
+    resp = staff.post(
+        url,
+        data={
+            "csrf_token": token,
+            "scope": "bulk",
+            "ids": [str(c.id) for c in general],
+            "outcome": "already_provided",
+            "reason": "《示例法》第十条已有规定。",
+        },
+    )
+    assert resp.status_code == 303 and resp.headers["Location"].endswith(url)
+    for c in general:
+        d = decision_of(c.id)
+        assert (d.outcome, d.reason) == ("already_provided", "《示例法》第十条已有规定。")
+    assert decision_of(on_first[1].id) is None
+    rows = db.session.scalars(select(AuditLog).where(AuditLog.action == "comment.decide")).all()
+    assert len(rows) == 1 and rows[0].details["ids"] == sorted(c.id for c in general)
+    page = soup(staff.get(url))
+    assert "已为选中的2条意见保存处理结果：已有规定" in page.select_one(".flash").get_text()
+    assert "未处理0条" in page.select_one(".tally").get_text()
+    # The draft overview now shows the general opinions as decided.
+    overview = soup(staff.get(f"/admin/review/{draft.slug}"))
+    assert overview.select_one("tr[data-article=general] .undecided").get_text(strip=True) == "0"
+
+
+@pytest.mark.parametrize("outcome", ["partially_adopted", "not_adopted", "already_provided", "out_of_scope"])
+def test_a_reason_is_required_except_for_adopted(login_as, setup, outcome):
+    draft, first, _third, on_first, *_ = setup
+    staff = login_as("staff")
+    url = f"/admin/review/{draft.slug}/articles/{first}"
+    target = on_first[2]
+    resp = decide(staff, url, ids=str(target.id), outcome=outcome, reason="   ")
+    assert resp.status_code == 400
+    page = soup(resp)
+    assert "必须附公开的理由" in page.select_one("#decision-error").get_text()
+    item = page.select_one(f"#c{target.id}")
+    assert "has-error" in item["class"]
+    assert "必须附公开的理由" in item.select_one(".field-error").get_text()
+    form = item.select_one("form.decision-form")
+    assert checked_outcome(form) == outcome  # the choice is kept
+    assert form.select_one("textarea")["aria-invalid"] == "true"
+    assert item.select_one("details.decision-edit").has_attr("open")
+    assert decision_of(target.id) is None
+
+
+def test_a_refused_selection_keeps_the_input_and_the_ticks(login_as, setup):
+    draft, first, _third, on_first, *_ = setup
+    staff = login_as("staff")
+    url = f"/admin/review/{draft.slug}/articles/{first}"
+    token = csrf_token_from(staff.get(url).data)
+    ids = [on_first[1].id, on_first[2].id]
+    resp = staff.post(
+        url,
+        data={"csrf_token": token, "scope": "bulk", "ids": [str(i) for i in ids], "outcome": "out_of_scope"},
+    )
+    assert resp.status_code == 400
+    page = soup(resp)
+    bulk = page.select_one("#bulk")
+    assert "必须附公开的理由" in bulk.select_one(".field-error").get_text()
+    assert checked_outcome(bulk) == "out_of_scope"
+    assert bulk.select_one("textarea")["aria-invalid"] == "true"
+    ticked = [int(b["value"]) for b in page.select("input[name=ids][form=bulk][checked]")]
+    assert ticked == ids
+    # Nothing ticked, and an unknown outcome, are refused too.
+    resp = staff.post(url, data={"csrf_token": token, "scope": "bulk", "outcome": "adopted", "reason": "好"})
+    assert resp.status_code == 400 and "请先勾选" in soup(resp).select_one("#bulk .field-error").get_text()
+    resp = staff.post(
+        url,
+        data={"csrf_token": token, "scope": "bulk", "ids": str(ids[0]), "outcome": "maybe", "reason": "好"},
+    )
+    assert resp.status_code == 400
+    bulk = soup(resp).select_one("#bulk")
+    assert "未知的处理结果" in bulk.select_one(".field-error").get_text()
+    assert textarea_value(bulk.select_one("textarea")) == "好"
+    assert decision_of(ids[0]) is None and decision_of(ids[1]) is None
+
+
+def test_decisions_are_read_only_once_the_feedback_is_published(login_as, setup):
+    draft, first, _third, on_first, *_ = setup
+    staff = login_as("staff")
+    url = f"/admin/review/{draft.slug}/articles/{first}"
+    token = csrf_token_from(staff.get(url).data)
+    end_read()
+    with write_transaction() as session:
+        session.get(Draft, draft.id).feedback_published_at = utcnow()
+    page = soup(staff.get(url))
+    assert "不能再修改" in page.select_one("#locked").get_text()
+    assert page.select("form.decision-form") == [] and page.select_one("#bulk") is None
+    assert page.select("input[type=checkbox]") == []
+    assert page.select_one(f"#c{on_first[0].id} .outcome").get_text() == "采纳"
+    assert "不能再修改" in soup(staff.get(f"/admin/review/{draft.slug}")).select_one(".notice").get_text()
+    resp = staff.post(url, data={"csrf_token": token, "ids": str(on_first[1].id), "outcome": "adopted"})
+    assert resp.status_code == 409
+    assert "采纳情况反馈已发布" in soup(resp).select_one("#decision-error").get_text()
+    assert decision_of(on_first[1].id) is None
+
+
+def test_comments_on_a_removed_or_renumbered_article_stay_reviewable(login_as, factory):
+    draft = factory.draft()
+    texts = draft.current_version.texts
+    a1, a2, a3, a4 = (t.article_id for t in texts)
+    on_removed = factory.comment(draft, body="对第二条的意见", status="published", article_index=1)
+    on_moved = factory.comment(draft, body="对原第三条的意见", status="published", article_index=2)
+    revised = (
+        SAMPLE_TEXT.replace("第二条　本条例适用于本市行政区域内的示例管理活动。\n\n", "")
+        .replace("第三条", "第二条")
+        .replace("第四条", "第三条")
+    )
+    end_read()
+    add_version(None, CLI, draft.slug, revised, matches=[a1, a3, a4])
+    staff = login_as("staff")
+    overview = soup(staff.get(f"/admin/review/{draft.slug}"))
+    removed = overview.select_one(f"tr.removed-row[data-article='{a2}']")
+    assert "原第二条" in removed.get_text() and removed.select_one(".published").get_text(strip=True) == "1"
+    assert overview.select_one(f"tr[data-article='{a3}'] th").get_text(strip=True) == "第二条"
+    page = soup(staff.get(f"/admin/review/{draft.slug}/articles/{a2}"))
+    assert "已删除" in page.select_one("h1").get_text()
+    assert [int(li["data-id"]) for li in page.select("li.review-item")] == [on_removed.id]
+    moved = soup(staff.get(f"/admin/review/{draft.slug}/articles/{a3}"))
+    assert "提出时为第三条" in moved.select_one(f"#c{on_moved.id} .queue-head").get_text()
+
+
+def test_unknown_drafts_and_articles_are_404(login_as, setup, factory):
+    draft, *_ = setup
+    other = factory.draft()
+    staff = login_as("staff")
+    assert staff.get("/admin/review/no-such-draft").status_code == 404
+    assert staff.get(f"/admin/review/{draft.slug}/articles/999999").status_code == 404
+    foreign = other.current_version.texts[0].article_id
+    assert staff.get(f"/admin/review/{draft.slug}/articles/{foreign}").status_code == 404
+    token = csrf_token_from(staff.get("/admin/review").data)
+    resp = staff.post(
+        "/admin/review/no-such-draft/general", data={"csrf_token": token, "ids": "1", "outcome": "adopted"}
+    )
+    assert resp.status_code == 404
+
+
+def test_review_pages_are_for_staff_and_admins_only(login_as, client, setup):
+    draft, first, *_ = setup
+    urls = [
+        "/admin/review",
+        f"/admin/review/{draft.slug}",
+        f"/admin/review/{draft.slug}/articles/{first}",
+        "/admin/enter",
+    ]
+    for url in urls:
+        resp = client.get(url)
+        assert resp.status_code == 302 and "/login" in resp.headers["Location"], url
+    point = login_as("contact_point")
+    admin = login_as("admin")
+    for url in urls:
+        assert point.get(url).status_code == 403, url
+        assert admin.get(url).status_code == 200, url
+    token = csrf_token_from(client.get("/").data)
+    resp = client.post(f"/admin/review/{draft.slug}/general", data={"csrf_token": token, "ids": "1"})
+    assert resp.status_code == 302 and "/login" in resp.headers["Location"]
+    resp = point.post(
+        f"/admin/review/{draft.slug}/general", data={"csrf_token": csrf_token_from(point.get("/").data)}
+    )
+    assert resp.status_code == 403
+
+
+def test_the_comment_list_is_paginated_and_keeps_the_filter(login_as, factory):
+    draft = factory.draft()
+    article_id = draft.current_version.texts[1].article_id
+    for i in range(52):
+        factory.comment(draft, body=f"意见{i:02d}", status="published", article_index=1)
+    staff = login_as("staff")
+    url = f"/admin/review/{draft.slug}/articles/{article_id}"
+    page = soup(staff.get(url + "?undecided=1"))
+    assert len(page.select("li.review-item")) == 50
+    next_href = page.select_one(".pagination a[rel=next]")["href"]
+    assert next_href.startswith(url) and "page=2" in next_href and "undecided=1" in next_href
+    second = soup(staff.get(next_href))
+    assert [li.select_one(".comment-body").get_text() for li in second.select("li.review-item")] == [
+        "意见50",
+        "意见51",
+    ]
+    assert second.select_one("#bulk input[name=page]")["value"] == "2"
+    # A page past the end shows the last one (deciding empties pages under "undecided only").
+    assert len(soup(staff.get(url + "?page=99")).select("li.review-item")) == 2
+
+
+def test_the_entered_page_is_staff_only_and_404_for_unknown_comments(login_as, client, factory):
+    draft = factory.draft()
+    comment = factory.comment(draft)
+    assert login_as("staff").get("/admin/enter/999999").status_code == 404
+    assert login_as("contact_point").get(f"/admin/enter/{comment.id}").status_code == 403
+    resp = client.get(f"/admin/enter/{comment.id}")
+    assert resp.status_code == 302 and "/login" in resp.headers["Location"]
+
+
+# Entering opinions that arrived another way
+
+
+def test_the_entry_form_asks_for_the_draft_first_then_shows_its_articles(login_as, factory):
+    draft = factory.draft()
+    staff = login_as("staff")
+    page = soup(staff.get("/admin/enter"))
+    chooser = page.select_one("form.draft-chooser")
+    assert chooser["method"] == "get"
+    assert draft.slug in [o["value"] for o in chooser.select("select[name=draft] option")]
+    assert page.select_one("form.entry-form") is None
+    page = soup(staff.get(f"/admin/enter?draft={draft.slug}"))
+    form = page.select_one("form.entry-form")
+    assert form.select_one("input[name=draft]")["value"] == draft.slug
+    options = form.select("select[name=article_id] option")
+    assert options[0]["value"] == "" and options[0].get_text() == "草案整体"
+    assert [o.get_text().split()[0] for o in options[1:]] == ["第一条", "第二条", "第三条", "第四条"]
+    assert [g["label"] for g in form.select("optgroup")] == ["第一章　总则", "第二章　管理"]
+    assert [r["value"] for r in form.select("input[name=channel]")] == ["letter", "deputy", "expert"]
+    assert [lab.get_text(strip=True) for lab in form.select("label.choice")] == [
+        "来信",
+        "人大代表",
+        "立法专家顾问",
+    ]
+    assert form.select_one("input[name=received_at]")["value"] == "2026-11-27"
+    resp = staff.get("/admin/enter?draft=no-such-draft")
+    assert resp.status_code == 404 and soup(resp).select_one("form.entry-form") is None
+
+
+def test_entering_a_letter_gives_a_receipt_code_and_lands_pending(login_as, factory):
+    draft = factory.draft()
+    article_id = draft.current_version.texts[2].article_id
+    staff = login_as("staff")
+    token = csrf_token_from(staff.get(f"/admin/enter?draft={draft.slug}").data)
+    resp = staff.post(
+        "/admin/enter",
+        data={
+            "csrf_token": token,
+            "draft": draft.slug,
+            "channel": "letter",
+            "author_name": "李某某",
+            "contact": "13912345678",
+            "received_at": "2026-11-20",
+            "article_id": str(article_id),
+            "body": "建议第三条增加公开时限。\n此致",
+        },
+    )
+    assert resp.status_code == 303
+    end_read()
+    comment = db.session.scalar(select(Comment).where(Comment.draft_id == draft.id))
+    assert resp.headers["Location"].endswith(f"/admin/enter/{comment.id}")
+    assert (comment.channel, comment.status, comment.article_id) == ("letter", "pending", article_id)
+    assert (comment.author_name, comment.contact, comment.body) == (
+        "李某某",
+        "13912345678",
+        "建议第三条增加公开时限。\n此致",
+    )
+    assert comment.received_at == as_utc(datetime(2026, 11, 20))  # the day starts in Beijing
+    page = soup(staff.get(resp.headers["Location"]))
+    code = page.select_one(".receipt-code #receipt-code").get_text(strip=True)
+    assert code.replace("-", "") == comment.receipt_code and code.count("-") == 3
+    facts = page.select_one(".facts").get_text()
+    assert "第三条" in facts and "来信" in facts and "待审核" in facts and "李某某" in facts
+    again = page.select_one(".next-steps a.button.primary")
+    assert again["href"] == f"/admin/enter?draft={draft.slug}"
+    row = db.session.scalar(select(AuditLog).where(AuditLog.action == "comment.enter"))
+    assert row.target_id == str(comment.id) and row.actor_name == staff.user.username
+    # The general opinion of a deputy, without a date.
+    resp = staff.post(
+        "/admin/enter",
+        data={
+            "csrf_token": token,
+            "draft": draft.slug,
+            "channel": "deputy",
+            "body": "整体上很好。",
+            "received_at": "",
+        },
+    )
+    assert resp.status_code == 303
+    end_read()
+    deputy = db.session.scalar(select(Comment).where(Comment.channel == "deputy"))
+    assert deputy.article_id is None and deputy.received_at is None
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "message"),
+    [
+        ({"body": "  "}, "body", "请填写意见内容"),
+        ({"channel": "web"}, "channel", "来源应为"),
+        ({"channel": ""}, "channel", "来源应为"),
+        ({"received_at": "2026-12-01"}, "received_at", "收到日期不能晚于今天"),
+        ({"received_at": "27/11/2026"}, "received_at", "日期格式"),
+        ({"contact": "abc"}, "contact", "请填写有效的"),
+        ({"article_id": "999999"}, "article_id", "所选条款不属于本草案"),
+        ({"article_id": "x"}, "article_id", "所选条款不属于本草案"),
+        ({"draft": "no-such-draft"}, "draft", "草案不存在"),
+        ({"draft": ""}, "draft", "请先选择草案"),
+    ],
+)
+def test_entry_errors_keep_the_input(login_as, factory, change, field, message):
+    draft = factory.draft()
+    staff = login_as("staff")
+    token = csrf_token_from(staff.get(f"/admin/enter?draft={draft.slug}").data)
+    data = {
+        "csrf_token": token,
+        "draft": draft.slug,
+        "channel": "expert",
+        "author_name": "王教授",
+        "contact": "wang@example.com",
+        "received_at": "2026-11-25",
+        "article_id": "",
+        "body": "建议细化罚则。",
+        **change,
+    }
+    resp = staff.post("/admin/enter", data=data)
+    assert resp.status_code == 400
+    page = soup(resp)
+    assert message in page.select_one("#form-message").get_text()
+    form = page.select_one("form.entry-form")
+    if field == "draft":
+        assert page.select_one("form.draft-chooser select")["aria-invalid"] == "true"
+        assert form is None  # the draft must be chosen again
+    else:
+        assert form.select_one("input[name=author_name]")["value"] == "王教授"
+        assert form.select_one("input[name=contact]")["value"] == data["contact"]
+        assert form.select_one("input[name=received_at]")["value"] == data["received_at"]
+        assert textarea_value(form.select_one("textarea[name=body]")) == data["body"]
+        if data["channel"] == "expert":
+            assert form.select_one("input[name=channel][checked]")["value"] == "expert"
+        invalid = form.select_one(f"[name={field}][aria-invalid=true]") or form.select_one(
+            "fieldset[aria-invalid]"
+        )
+        assert invalid is not None
+    end_read()
+    assert db.session.scalar(select(func.count(Comment.id))) == 0
+
+
+# The audit log
+
+
+def _audit_rows(n: int, clock, action: str = "test.thing", actor=None):
+    for i in range(n):
+        end_read()
+        with write_transaction() as session:
+            audit.record(
+                session, actor, RequestContext(address_hash="ab" * 32), action, None, {"i": i, "名": "值"}
+            )
+        clock.advance(minutes=1)
+
+
+def test_the_audit_log_lists_newest_first_in_pages_of_50(login_as, factory, clock):
+    admin = login_as("admin")  # its sign-in is an audit row too
+    _audit_rows(55, clock)
+    page = soup(admin.get("/admin/audit"))
+    rows = page.select("table.audit-table tbody tr")
+    assert len(rows) == 50
+    assert "共57条" in page.select_one(".result-count").get_text()
+    assert rows[0].select_one(".details code").get_text() == '{"i":54,"名":"值"}'
+    assert rows[1].select_one(".details code").get_text() == '{"i":53,"名":"值"}'
+    assert rows[0].select_one(".address code").get_text() == "abababab" + "ab…"
+    assert rows[0].select_one(".address code")["title"] == "ab" * 32
+    assert rows[0].select_one(".when").get_text(strip=True) == "2026年11月27日 10:54"
+    assert rows[0].select_one(".who").get_text(strip=True) == "系统"
+    next_link = page.select_one(".pagination a[rel=next]")["href"]
+    assert next_link == "/admin/audit?page=2"
+    second = soup(admin.get(next_link)).select("table.audit-table tbody tr")
+    assert len(second) == 7
+    created, login = second[-1], second[-2]
+    assert created.select_one(".what code").get_text() == "user.create"
+    assert (
+        "登录" in login.select_one(".what").get_text()
+        and admin.user.username in login.select_one(".who").get_text()
+    )
+    assert "audit" in [a["href"].strip("/").split("/")[-1] for a in page.select(".site-nav a")]
+
+
+def test_the_audit_log_filters_by_action_actor_target_and_dates(login_as, factory, clock):
+    admin = login_as("admin")
+    staff_user, _ = factory.user("staff", username="zhang")
+    draft = factory.draft()  # draft.create by nobody (CLI)
+    _audit_rows(2, clock, action="comment.decide", actor=staff_user)
+    clock.advance(days=3)
+    _audit_rows(1, clock, action="comment.publish", actor=staff_user)
+
+    def listed(query: str) -> list[str]:
+        page = soup(admin.get("/admin/audit" + query))
+        return [tr.select_one(".what code").get_text() for tr in page.select("table.audit-table tbody tr")]
+
+    page = soup(admin.get("/admin/audit"))
+    assert {"comment.decide", "comment.publish", "draft.create", "auth.login"} <= {
+        o["value"] for o in page.select("select[name=action] option") if o["value"]
+    }
+    assert "处理意见（comment.decide）" in [o.get_text() for o in page.select("select[name=action] option")]
+    assert "draft" in [o["value"] for o in page.select("select[name=target_type] option")]
+    assert listed("?action=comment.decide") == ["comment.decide", "comment.decide"]
+    assert listed("?actor=ZHANG") == ["comment.publish", "comment.decide", "comment.decide"]
+    assert listed("?target_type=draft") == ["draft.create"]
+    assert listed("?from=2026-11-30") == ["comment.publish"]
+    assert "comment.publish" not in listed("?to=2026-11-27")
+    assert listed("?from=2026-11-27&to=2026-11-27&actor=zhang") == ["comment.decide", "comment.decide"]
+    bad = soup(admin.get("/admin/audit?from=yesterday"))
+    assert "日期格式" in bad.select_one(".field-error").get_text()
+    assert bad.select_one("input[name=from]")["aria-invalid"] == "true"
+    selected = soup(admin.get("/admin/audit?action=comment.decide&actor=zhang"))
+    assert selected.select_one("select[name=action] option[selected]")["value"] == "comment.decide"
+    assert selected.select_one("input[name=actor]")["value"] == "zhang"
+    assert draft.slug  # the draft's creation is what target_type=draft found
+
+
+def test_the_audit_log_is_for_admins_only_and_read_only(login_as, client, app):
+    resp = client.get("/admin/audit")
+    assert resp.status_code == 302 and "/login" in resp.headers["Location"]
+    assert login_as("staff").get("/admin/audit").status_code == 403
+    assert login_as("contact_point").get("/admin/audit").status_code == 403
+    admin = login_as("admin")
+    assert admin.get("/admin/audit").status_code == 200
+    token = csrf_token_from(admin.get("/admin/audit").data)
+    assert admin.post("/admin/audit", data={"csrf_token": token}).status_code == 405
+    audit_rules = [r for r in app.url_map.iter_rules() if r.rule.startswith("/admin/audit")]
+    assert audit_rules and all(r.methods <= {"GET", "HEAD", "OPTIONS"} for r in audit_rules)
