@@ -14,6 +14,8 @@ session cookie from /login, with which a write also needs the X-CSRFToken header
 bodies describe what the views in consult/api/admin.py and the operations they call accept.
 """
 
+# i18n: data-module — examples in API documentation are sample data, not interface text.
+
 from __future__ import annotations
 
 import copy

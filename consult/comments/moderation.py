@@ -167,6 +167,8 @@ def decide(
 ) -> int:
     """Record the decision for one comment or a selection (the same reason for all)."""
     ids = sorted(set(comment_ids))
+    if not ids:
+        raise ValidationError(_("请先选择意见"), {"ids": _("未选择任何意见")})
     if outcome not in OUTCOMES:
         raise ValidationError(
             _("未知的处理结果：%(o)s", o=str(outcome)),
@@ -179,8 +181,10 @@ def decide(
         raise ValidationError(_("理由不能超过%(n)d个字", n=BODY_MAX), {"reason": _("理由过长")})
     with write_transaction() as session:
         comments = session.scalars(select(Comment).where(Comment.id.in_(ids))).all()
-        if not ids or len(comments) != len(ids):
+        if len(comments) != len(ids):
             raise NotFound(_("意见不存在"))
+        if any(c.status != "published" for c in comments):
+            raise Conflict(_("只能对已公开的意见作出处理决定，请先审核公开"))
         drafts = {c.draft_id for c in comments}
         concluded = session.scalars(
             select(Draft.slug).where(Draft.id.in_(drafts), Draft.feedback_published_at.is_not(None))

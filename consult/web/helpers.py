@@ -48,7 +48,20 @@ def init_template_helpers(app: Flask) -> None:
             ("admin_review.audit_log", _("操作日志")),
             ("admin_accounts.users", _("账号")),
         ]
-        return [(url_for(endpoint), label) for endpoint, label in sections if endpoint in app.view_functions]
+        from flask_login import current_user
+
+        from consult.auth.access import LEVELS
+
+        def allowed(endpoint: str) -> bool:
+            level = getattr(app.view_functions[endpoint], "access_level", "admin")
+            roles = LEVELS.get(level)
+            return roles is None or (current_user.is_authenticated and current_user.role in roles)
+
+        return [
+            (url_for(endpoint), label)
+            for endpoint, label in sections
+            if endpoint in app.view_functions and allowed(endpoint)
+        ]
 
     @app.context_processor
     def _site():

@@ -312,7 +312,8 @@ def staff_data(app: Flask) -> dict[str, int]:
         concluded = factory.draft("closed", slug=CONCLUDED_SLUG)
         ids = {
             "pending": factory.comment(open_draft, body="这是一条含有测试字样的意见。").id,
-            "other": factory.comment(open_draft, article_index=None).id,
+            "other": factory.comment(open_draft, article_index=None, status="published").id,
+            "still_pending": factory.comment(open_draft, article_index=None).id,
             "concluded": factory.comment(concluded, status="published").id,
         }
         end_read()
@@ -406,6 +407,7 @@ def staff_cases(ids: dict[str, int]) -> list[tuple[str, dict, str, int, str | No
         (DECIDE, comment_case(other, {"outcome": "not_adopted"}), "token", 400, bad),
         (DECIDE, comment_case(other, {"outcome": "maybe", "reason": "理由"}), "token", 400, bad),
         (DECIDE, comment_case(ids["concluded"], {"outcome": "adopted"}), "token", 409, "conflict"),
+        (DECIDE, comment_case(ids["still_pending"], {"outcome": "adopted"}), "token", 409, "conflict"),
         (DECIDE, comment_case(999_999, {"outcome": "adopted"}), "token", 404, "not_found"),
         # Opinions that came another way.
         (

@@ -162,6 +162,9 @@ def test_preview_lists_field_problems_too(staff, factory):
     assert page.select_one("#title-error") is not None
     assert "已被使用" in page.select_one("#slug-error").get_text()
     assert "晚于" in page.select_one("#closes_at-error").get_text()
+    page = soup(new_form(staff, action="preview", opens_at="下周一"))
+    assert "格式" in page.select_one("#opens_at-error").get_text()
+    assert page.select_one(".preview-bad") is not None and page.select_one(".preview-ok") is None
 
 
 def test_saving_creates_the_draft_with_a_pinyin_slug(staff):
@@ -565,3 +568,12 @@ def test_close_now_takes_the_time_from_the_injected_clock(staff, factory, clock)
     clock.advance(days=1)
     assert stage(staff, draft.slug, "close-now", load(draft.slug).version).status_code == 303
     assert load(draft.slug).closes_at == as_utc(datetime(2026, 11, 28, 10))
+
+
+def test_generated_slugs_read_as_pinyin_words():
+    from consult.drafts.operations import slug_from_title
+
+    assert slug_from_title("城市书房条例（草案）") == "chengshi-shufang-tiaoli-caoan"
+    assert slug_from_title("ABC 条例 2026") == "abc-tiaoli-2026"
+    assert slug_from_title("（）") == "draft"
+    assert len(slug_from_title("城市书房" * 100)) <= 120
