@@ -22,11 +22,9 @@ from consult.drafts.operations import (
     available_stages,
     change_stage,
     create_draft,
-    first_line,
-    preview_draft,
-    preview_version,
     update_draft,
 )
+from consult.drafts.previews import first_line, preview_draft, preview_version
 from consult.errors import Conflict, DomainError, NotFound, ValidationError
 from consult.extensions import csrf, db
 from consult.i18n import _

@@ -10,7 +10,7 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 
 from consult.auth.access import access, public
-from consult.auth.operations import authenticate, sign_out_everywhere
+from consult.auth.signin import authenticate, sign_out_everywhere
 from consult.context import RequestContext
 from consult.errors import DomainError
 from consult.i18n import _, _l

@@ -14,7 +14,8 @@ from consult.context import CLI
 from consult.db import end_read
 from consult.drafts.matching import match_articles, match_problems, similarity
 from consult.drafts.numerals import to_chinese
-from consult.drafts.operations import DraftInput, add_version, create_draft, preview_version
+from consult.drafts.operations import DraftInput, add_version, create_draft
+from consult.drafts.previews import preview_version
 from consult.errors import NotFound, ValidationError
 from consult.extensions import db
 from consult.models import AuditLog, Comment, Draft, DraftVersion
