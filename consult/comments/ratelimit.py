@@ -15,6 +15,11 @@ from consult.extensions import limiter
 SCOPE = "comment-submit"
 
 
+def _scope() -> str:
+    # RATELIMIT_KEY_PREFIX keeps deployments (or test runs) that share one Redis apart.
+    return f"{current_app.config.get('RATELIMIT_KEY_PREFIX', '')}{SCOPE}"
+
+
 def _limits() -> list[RateLimitItem]:
     return parse_many(current_app.config["COMMENT_RATE_LIMIT"])
 
@@ -24,7 +29,7 @@ def quota_left(address: str | None) -> bool:
     if not address:
         return True
     try:
-        return all(limiter.limiter.test(item, SCOPE, address) for item in _limits())
+        return all(limiter.limiter.test(item, _scope(), address) for item in _limits())
     except Exception:
         current_app.logger.warning(
             "rate-limit storage unavailable; comment quota not enforced", exc_info=True
@@ -38,6 +43,6 @@ def count_comment(address: str | None) -> None:
         return
     try:
         for item in _limits():
-            limiter.limiter.hit(item, SCOPE, address)
+            limiter.limiter.hit(item, _scope(), address)
     except Exception:
         current_app.logger.warning("rate-limit storage unavailable; comment not counted", exc_info=True)
