@@ -4,8 +4,9 @@ Pages are cached for PAGE_CACHE_SECONDS (a newly published comment shows within 
 anonymous visitors without pending flash messages. The CSRF token differs per visitor: pages are
 rendered with a placeholder that is replaced by the visitor's own token on the way out.
 
-When an entry expires, one thread renders it again while the others keep serving the stale copy
-(no stampede of identical renders when a popular page expires under load).
+When an entry expires, one thread renders it again while the others keep serving the stale copy; when
+there is no copy yet, the others wait for that one render (no stampede of identical renders when a
+popular page is first asked for, or expires, under load).
 """
 
 from __future__ import annotations
@@ -25,7 +26,8 @@ MAX_ENTRIES = 512
 
 _lock = threading.Lock()
 _pages: OrderedDict[tuple, tuple[float, str]] = OrderedDict()
-_rendering: set[tuple] = set()
+_rendering: dict[tuple, threading.Event] = {}
+WAIT_FOR_RENDER_SECONDS = 10
 
 
 def csrf_token() -> str:
@@ -62,27 +64,36 @@ def cached_page(view: Callable) -> Callable:
         with _lock:
             hit = _pages.get(key)
             fresh = hit is not None and hit[0] >= now
-            render = not fresh and (hit is None or key not in _rendering)
+            busy = _rendering.get(key)
+            render = not fresh and busy is None
             if render:
-                _rendering.add(key)
-        if not render:
+                _rendering[key] = threading.Event()
+        if fresh or (busy is not None and hit is not None):
             return _fill(hit[1])  # fresh, or stale while another thread renders it anew
+        if busy is not None and busy.wait(WAIT_FOR_RENDER_SECONDS):
+            with _lock:
+                hit = _pages.get(key)
+            if hit is not None:
+                return _fill(hit[1])
+        if not render:  # the other render failed or took too long: render this one ourselves
+            return view(*args, **kwargs)
         try:
             g.rendering_cacheable = True
             result = view(*args, **kwargs)
+            body, status = result if isinstance(result, tuple) else (result, 200)
+            if status == 200 and isinstance(body, str):
+                with _lock:
+                    _pages[key] = (time.monotonic() + current_app.config["PAGE_CACHE_SECONDS"], body)
+                    _pages.move_to_end(key)
+                    while len(_pages) > MAX_ENTRIES:
+                        _pages.popitem(last=False)
         finally:
             g.rendering_cacheable = False
             with _lock:
-                _rendering.discard(key)
-        body, status = result if isinstance(result, tuple) else (result, 200)
-        if status != 200 or not isinstance(body, str):
-            return _fill(body), status
-        with _lock:
-            _pages[key] = (time.monotonic() + current_app.config["PAGE_CACHE_SECONDS"], body)
-            _pages.move_to_end(key)
-            while len(_pages) > MAX_ENTRIES:
-                _pages.popitem(last=False)
-        return _fill(body)
+                done = _rendering.pop(key, None)
+            if done is not None:
+                done.set()  # waiting threads read the new copy (or render themselves after a failure)
+        return (_fill(body), status) if status != 200 else _fill(body)
 
     return wrapper
 

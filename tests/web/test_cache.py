@@ -66,7 +66,14 @@ def test_an_expired_page_is_served_stale_while_another_thread_renders_it(cached,
     later = cache.time.monotonic() + 61
     monkeypatch.setattr(cache.time, "monotonic", lambda: later)
     key = next(iter(cache._pages))
-    cache._rendering.add(key)  # another thread is rendering this page right now
+    cache._rendering[key] = cache.threading.Event()  # another thread is rendering this page right now
     assert "已公开意见0条" in count_text(c.get(f"/drafts/{draft.slug}"))
-    cache._rendering.discard(key)
+    cache._rendering.pop(key)
     assert "已公开意见1条" in count_text(c.get(f"/drafts/{draft.slug}"))
+
+
+def test_a_failed_render_does_not_leave_the_page_marked_busy(cached, factory):
+    c = cached.test_client()
+    assert c.get("/drafts/no-such-draft").status_code == 404
+    assert cache._rendering == {}
+    assert c.get("/drafts/no-such-draft").status_code == 404
