@@ -9,13 +9,12 @@ from sqlalchemy import select
 
 from consult import audit
 from consult.clock import utcnow
-from consult.comments.operations import normalise_contact
-from consult.comments.receipts import new_code
+from consult.comments.operations import check_article, normalise_contact, unused_receipt_code
 from consult.context import RequestContext
 from consult.db import write_transaction
 from consult.errors import Conflict, NotFound, ValidationError
 from consult.i18n import _, _l
-from consult.models import ArticleText, Comment, Decision, Draft, OutboxEvent, User
+from consult.models import Comment, Decision, Draft, OutboxEvent, User
 from consult.models.comments import AUTHOR_NAME_MAX, BODY_MAX
 from consult.models.enums import OUTCOMES
 from consult.sanitize import plain_text
@@ -252,19 +251,8 @@ def enter_offline_comment(
         if draft is None:
             raise NotFound(_("草案不存在"))
         version = draft.current_version
-        if (
-            article_id is not None
-            and session.scalar(
-                select(ArticleText.id).where(
-                    ArticleText.version_id == version.id, ArticleText.article_id == article_id
-                )
-            )
-            is None
-        ):
-            raise ValidationError(_("所选条款不属于本草案"), {"article_id": _("所选条款不属于本草案")})
-        code = new_code()
-        while session.scalar(select(Comment.id).where(Comment.receipt_code == code)) is not None:
-            code = new_code()
+        check_article(session, version.id, article_id)
+        code = unused_receipt_code(session)
         comment = Comment(
             draft_id=draft.id,
             version_id=version.id,

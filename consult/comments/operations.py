@@ -81,6 +81,27 @@ def clean_input(data: CommentInput) -> dict:
     return {"body": body, "author_name": author, "contact": contact, "notify": bool(data.notify and contact)}
 
 
+def check_article(session, version_id: int, article_id: int | None) -> None:
+    """Refuse an article that is not in the draft's current version (None: the draft as a whole)."""
+    if article_id is None:
+        return
+    found = session.scalar(
+        select(ArticleText.id).where(
+            ArticleText.version_id == version_id, ArticleText.article_id == article_id
+        )
+    )
+    if found is None:
+        raise ValidationError(_("所选条款不属于本草案"), {"article_id": _("所选条款不属于本草案")})
+
+
+def unused_receipt_code(session) -> str:
+    """A fresh receipt code no comment has (a clash of 43 random bits is rare, but checked)."""
+    code = new_code()
+    while session.scalar(select(Comment.id).where(Comment.receipt_code == code)) is not None:
+        code = new_code()
+    return code
+
+
 def _check_open(draft: Draft) -> None:
     status = draft.status_at(utcnow())
     if status == "upcoming":
@@ -104,17 +125,8 @@ def submit_comment(ctx: RequestContext, slug: str, data: CommentInput) -> Submis
             raise NotFound(_("草案不存在"))
         _check_open(draft)
         version = draft.current_version
-        if data.article_id is not None:
-            in_version = session.scalar(
-                select(ArticleText.id).where(
-                    ArticleText.version_id == version.id, ArticleText.article_id == data.article_id
-                )
-            )
-            if in_version is None:
-                raise ValidationError(_("所选条款不属于本草案"), {"article_id": _("所选条款不属于本草案")})
-        code = new_code()
-        while session.scalar(select(Comment.id).where(Comment.receipt_code == code)) is not None:
-            code = new_code()
+        check_article(session, version.id, data.article_id)
+        code = unused_receipt_code(session)
         comment = Comment(
             draft_id=draft.id,
             version_id=version.id,
