@@ -17,7 +17,7 @@
     counter.setAttribute("aria-live", "polite");
     body.insertAdjacentElement("afterend", counter);
     function update() {
-      var n = body.value.trim().length;
+      var n = Array.from(body.value.trim()).length;  // characters, as the server counts them (an emoji is one)
       counter.textContent = n + " / 5000";
       counter.classList.toggle("over", n > 5000);
       if (store) { try { store.setItem(key, body.value); } catch (e) { /* full or disabled */ } }
