@@ -91,9 +91,7 @@ def main() -> int:
             f"API page {api_pages - 5} (deep)": f"{app.url}/api/v1/admin/comments?status=pending&per_page=50"
             f"&page={api_pages - 5}",
         }
-        print(
-            f"database: {args.database_url or 'SQLite'}; pending: {args.comments}+; load {load_average()}"
-        )
+        print(f"database: {args.database_url or 'SQLite'}; pending: {args.comments}+; load {load_average()}")
         met = True
         try:
             for label, url in urls.items():

@@ -4,12 +4,14 @@ from consult.models.audit import AuditLog, OutboxEvent
 from consult.models.comments import Comment, Decision
 from consult.models.drafts import Article, ArticleText, Draft, DraftVersion
 from consult.models.intake import ContactPoint, IntakeBatch
+from consult.models.review import Assignment, ReviewNote
 from consult.models.users import ApiToken, LoginAttempt, User
 
 __all__ = [
     "ApiToken",
     "Article",
     "ArticleText",
+    "Assignment",
     "AuditLog",
     "Comment",
     "ContactPoint",
@@ -19,5 +21,6 @@ __all__ = [
     "IntakeBatch",
     "LoginAttempt",
     "OutboxEvent",
+    "ReviewNote",
     "User",
 ]

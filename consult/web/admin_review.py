@@ -13,19 +13,24 @@ from consult.auth.access import access, current_actor
 from consult.clock import as_utc, local_zone, utcnow
 from consult.comments.moderation import OFFLINE_CHANNELS, decide, enter_offline_comment
 from consult.comments.receipts import display
+from consult.comments.review import add_note, assign, unassign
 from consult.comments.review_queries import (
     AuditFilter,
     audit_actions,
     audit_rows,
     audit_target_types,
+    comment_place,
     draft_by_slug,
     draft_review,
     entered_comment,
     entry_drafts,
+    my_work,
     neighbours,
+    place_work,
     review_comments,
     review_drafts,
     review_place,
+    staff_members,
 )
 from consult.context import RequestContext
 from consult.db import end_read
@@ -57,6 +62,9 @@ ACTION_LABELS = {
     "comment.bulk_spam": _l("批量标为垃圾信息"),
     "comment.decide": _l("处理意见"),
     "comment.enter": _l("录入意见"),
+    "review.note": _l("添加内部备注"),
+    "review.assign": _l("分配任务"),
+    "review.unassign": _l("取消分配"),
 }
 DETAILS_SHOWN = 300  # characters of the details JSON shown in the table; the rest is in the title
 
@@ -124,12 +132,28 @@ class DecisionInput:
     fields: dict[str, str] = field(default_factory=dict)
 
 
-def _render_place(slug: str, article_id: int | None, state: DecisionInput | None = None, status: int = 200):
+@dataclass
+class WorkInput:
+    """A refused note or assignment form: which one ("note-article", "note-<id>", "assign-…"), kept input."""
+
+    scope: str = ""
+    body: str = ""
+    message: str = ""
+
+
+def _render_place(
+    slug: str,
+    article_id: int | None,
+    state: DecisionInput | None = None,
+    status: int = 200,
+    work_state: WorkInput | None = None,
+):
     draft = draft_by_slug(slug)
     place = review_place(draft, article_id)
     undecided_only = request.values.get("undecided") == "1"
     result = review_comments(place, undecided_only, _page_arg() if request.method == "GET" else _form_page())
     select_all = request.args.get("select") == "all"
+    work = place_work(place, [c.id for c in result.page.items])
     return (
         render_template(
             "admin/review/comments.html",
@@ -142,6 +166,9 @@ def _render_place(slug: str, article_id: int | None, state: DecisionInput | None
             state=state or DecisionInput(),
             select_all=select_all,
             locked=draft.feedback_published_at is not None,
+            work=work,
+            work_state=work_state or WorkInput(),
+            staff=staff_members(),
         ),
         status,
     )
@@ -220,6 +247,99 @@ def review_general(slug: str):
 def decide_general(slug: str):
     """Record a decision on general comments."""
     return _decide(slug, None)
+
+
+# Internal notes and assignments (never shown on a public page)
+
+
+def _back(slug: str, article_id: int | None, anchor: str):
+    """Back to the review page the form was on, keeping its filter and page."""
+    params: dict[str, Any] = {}
+    if request.form.get("undecided") == "1":
+        params["undecided"] = "1"
+    if _form_page() > 1:
+        params["page"] = _form_page()
+    return redirect(_place_url(slug, article_id, **params) + anchor, code=303)
+
+
+def _assignee_arg() -> int | None:
+    raw = request.form.get("assignee", "").strip()
+    return int(raw) if raw.isdigit() and len(raw) < 12 else None
+
+
+def _assign(slug: str, article_id: int | None, comment_id: int | None, place_article: int | None, scope: str):
+    """Assign (or, with the empty choice, take back) an article or a comment; refusals re-render."""
+    wanted = request.form.get("assignee", "").strip()
+    assignee_id = _assignee_arg()
+    actor = current_actor()
+    end_read()
+    try:
+        if wanted:
+            assign(actor, RequestContext.from_request(), assignee_id, article_id, comment_id)
+        else:
+            unassign(actor, RequestContext.from_request(), article_id, comment_id)
+    except DomainError as err:
+        end_read()
+        return _render_place(
+            slug, place_article, status=err.status, work_state=WorkInput(scope, "", err.message)
+        )
+    flash(_("已更新分工。") if wanted else _("已取消分配。"))
+    return _back(slug, place_article, f"#{'work' if comment_id is None else f'c{comment_id}'}")
+
+
+def _note(slug: str, article_id: int | None, comment_id: int | None, place_article: int | None, scope: str):
+    """Add an internal note to an article or a comment; a refused note is shown again, kept."""
+    body = request.form.get("body", "")
+    actor = current_actor()
+    end_read()
+    try:
+        add_note(actor, RequestContext.from_request(), body, article_id, comment_id)
+    except DomainError as err:
+        end_read()
+        return _render_place(
+            slug, place_article, status=err.status, work_state=WorkInput(scope, body, err.message)
+        )
+    flash(_("已添加内部备注。"))
+    return _back(slug, place_article, f"#{'work' if comment_id is None else f'c{comment_id}'}")
+
+
+@bp.post("/review/<slug>/articles/<int:article_id>/assign")
+@access("staff")
+def assign_article(slug: str, article_id: int):
+    """Assign the article's comments to a staff member (empty choice: take the assignment back)."""
+    review_place(draft_by_slug(slug), article_id)  # unknown draft or article: 404
+    return _assign(slug, article_id, None, article_id, "assign-article")
+
+
+@bp.post("/review/<slug>/articles/<int:article_id>/notes")
+@access("staff")
+def note_article(slug: str, article_id: int):
+    """Add an internal note to the article."""
+    review_place(draft_by_slug(slug), article_id)
+    return _note(slug, article_id, None, article_id, "note-article")
+
+
+@bp.post("/review/<slug>/comments/<int:comment_id>/assign")
+@access("staff")
+def assign_comment(slug: str, comment_id: int):
+    """Assign one comment to a staff member (empty choice: take the assignment back)."""
+    _draft, comment = comment_place(slug, comment_id)
+    return _assign(slug, None, comment_id, comment.article_id, f"assign-{comment_id}")
+
+
+@bp.post("/review/<slug>/comments/<int:comment_id>/notes")
+@access("staff")
+def note_comment(slug: str, comment_id: int):
+    """Add an internal note to one comment."""
+    _draft, comment = comment_place(slug, comment_id)
+    return _note(slug, None, comment_id, comment.article_id, f"note-{comment_id}")
+
+
+@bp.get("/mine")
+@access("staff")
+def mine():
+    """The articles and comments assigned to the signed-in staff member, with what still waits."""
+    return render_template("admin/review/mine.html", work=my_work(current_actor().id))
 
 
 # Opinions that arrived by letter, from deputies or from experts

@@ -43,6 +43,7 @@ def init_template_helpers(app: Flask) -> None:
             ("admin.overview", _("工作台")),
             ("admin.moderation", _("审核")),
             ("admin_review.review", _("研究处理")),
+            ("admin_review.mine", _("我的任务")),
             ("admin_drafts.drafts", _("草案")),
             ("admin_review.enter_comment", _("录入意见")),
             ("admin_review.audit_log", _("操作日志")),

@@ -613,3 +613,192 @@ def test_the_audit_log_is_for_admins_only_and_read_only(login_as, client, app):
     assert admin.post("/admin/audit", data={"csrf_token": token}).status_code == 405
     audit_rules = [r for r in app.url_map.iter_rules() if r.rule.startswith("/admin/audit")]
     assert audit_rules and all(r.methods <= {"GET", "HEAD", "OPTIONS"} for r in audit_rules)
+
+
+# Assignments and internal notes; the "mine" page
+
+
+def post_form(c, page_url: str, url: str, **fields):
+    token = csrf_token_from(c.get(page_url).data)
+    return c.post(url, data={"csrf_token": token, **fields})
+
+
+def test_staff_assign_an_article_and_find_it_under_mine(login_as, setup, factory):
+    draft, first, _third, *_ = setup
+    staff = login_as("staff")
+    colleague, _pw = factory.user("admin")
+    factory.user("contact_point")
+    end_read()
+    url = f"/admin/review/{draft.slug}/articles/{first}"
+    page = soup(staff.get(url))
+    assert page.select_one("#work .assigned").get_text(strip=True) == "本条尚未分配"
+    options = [o["value"] for o in page.select("#work select[name=assignee] option")]
+    assert options[0] == "" and str(staff.user.id) in options and str(colleague.id) in options
+    resp = post_form(staff, url, f"{url}/assign", assignee=str(staff.user.id), page="1")
+    assert resp.status_code == 303 and resp.headers["Location"].endswith(f"{url}#work")
+    page = soup(staff.get(url))
+    assert staff.user.username in page.select_one("#work .assigned").get_text()
+    assert page.select_one("#work option[selected]")["value"] == str(staff.user.id)
+    mine = soup(staff.get("/admin/mine"))
+    row = mine.select_one(f".mine-articles tr[data-article='{first}']")
+    assert row.select_one("th a")["href"] == url
+    assert row.select_one(".undecided a")["href"] == f"{url}?undecided=1"
+    assert row.select_one(".undecided").get_text(strip=True) == "2"
+    assert "还有2条意见未处理" in mine.select_one("p.hint").get_text()
+    assert mine.select_one(".mine-comments") is None and mine.select_one(".empty")
+    # Re-assigning replaces; the empty choice takes it back.
+    post_form(staff, url, f"{url}/assign", assignee=str(colleague.id))
+    assert soup(staff.get("/admin/mine")).select_one(".mine-articles") is None
+    resp = post_form(staff, url, f"{url}/assign", assignee="")
+    assert resp.status_code == 303
+    assert soup(staff.get(url)).select_one("#work .assigned").get_text(strip=True) == "本条尚未分配"
+    end_read()
+    actions = db.session.scalars(select(AuditLog.action).where(AuditLog.action.like("review.%"))).all()
+    assert actions == ["review.assign", "review.assign", "review.unassign"]
+
+
+def test_the_assignee_choices_are_active_staff_and_admins_only(login_as, setup, factory):
+    draft, first, *_ = setup
+    staff = login_as("staff")
+    operator, _pw = factory.user("contact_point")
+    end_read()
+    url = f"/admin/review/{draft.slug}/articles/{first}"
+    options = {o["value"] for o in soup(staff.get(url)).select("#work select[name=assignee] option")}
+    assert str(operator.id) not in options
+    resp = post_form(staff, url, f"{url}/assign", assignee=str(operator.id))
+    assert resp.status_code == 400
+    assert (
+        "在职的工作人员" in soup(resp).select_one("form[data-scope=assign-article] .field-error").get_text()
+    )
+    resp = post_form(staff, url, f"{url}/assign", assignee="abc")
+    assert resp.status_code == 400
+    # Taking back an assignment that does not exist.
+    resp = post_form(staff, url, f"{url}/assign", assignee="")
+    assert resp.status_code == 404
+    assert soup(resp).select_one("form[data-scope=assign-article] .field-error")
+
+
+def test_a_comment_is_assigned_to_a_colleague_and_listed_under_their_tasks(login_as, setup):
+    draft, first, _third, on_first, _on_third, general = setup
+    staff = login_as("staff")
+    colleague = login_as("staff")
+    url = f"/admin/review/{draft.slug}/articles/{first}"
+    target = on_first[1]
+    resp = post_form(
+        staff, url, f"/admin/review/{draft.slug}/comments/{target.id}/assign", assignee=str(colleague.user.id)
+    )
+    assert resp.status_code == 303 and resp.headers["Location"].endswith(f"{url}#c{target.id}")
+    item = soup(staff.get(url)).select_one(f"#c{target.id}")
+    assert colleague.user.username in item.select_one(".comment-work .assigned").get_text()
+    gen = general[0]
+    resp = post_form(
+        staff,
+        url,
+        f"/admin/review/{draft.slug}/comments/{gen.id}/assign",
+        assignee=str(colleague.user.id),
+        undecided="1",
+    )
+    assert resp.headers["Location"].endswith(f"/admin/review/{draft.slug}/general?undecided=1#c{gen.id}")
+    mine = soup(colleague.get("/admin/mine"))
+    rows = {r["data-comment"]: r for r in mine.select(".mine-comments tr[data-comment]")}
+    assert set(rows) == {str(target.id), str(gen.id)}
+    assert rows[str(target.id)].select_one("a")["href"] == f"{url}#c{target.id}"
+    assert rows[str(gen.id)].select_one("a")["href"] == f"/admin/review/{draft.slug}/general#c{gen.id}"
+    assert "未处理" in rows[str(gen.id)].select_one(".state").get_text()
+    assert "草案整体" in rows[str(gen.id)].get_text()
+    assert soup(staff.get("/admin/mine")).select_one(".mine-comments") is None
+    # A comment of another draft, or none at all, is a 404.
+    other = setup[0]
+    assert (
+        post_form(staff, url, f"/admin/review/no-such/comments/{target.id}/assign", assignee="").status_code
+        == 404
+    )
+    assert (
+        post_form(staff, url, f"/admin/review/{other.slug}/comments/999999/notes", body="x").status_code
+        == 404
+    )
+
+
+def test_internal_notes_are_shown_to_staff_marked_and_never_public(login_as, client, setup):
+    draft, first, _third, on_first, *_ = setup
+    staff = login_as("staff")
+    url = f"/admin/review/{draft.slug}/articles/{first}"
+    resp = post_form(staff, url, f"{url}/notes", body="机密：与市司法局口径一致")
+    assert resp.status_code == 303 and resp.headers["Location"].endswith("#work")
+    target = on_first[0]
+    resp = post_form(
+        staff, url, f"/admin/review/{draft.slug}/comments/{target.id}/notes", body="秘密：已回电"
+    )
+    assert resp.status_code == 303 and resp.headers["Location"].endswith(f"#c{target.id}")
+    page = soup(staff.get(url))
+    note = page.select_one("#work .internal-note")
+    assert "机密：与市司法局口径一致" in note.select_one(".note-body").get_text()
+    assert "内部备注，不公开" in note.get_text() and staff.user.username in note.get_text()
+    item = page.select_one(f"#c{target.id} .internal-note")
+    assert "秘密：已回电" in item.get_text() and "内部备注，不公开" in item.get_text()
+    for public in (
+        f"/drafts/{draft.slug}",
+        f"/drafts/{draft.slug}/articles/{first}",
+        f"/api/v1/drafts/{draft.slug}/comments",
+        f"/api/v1/drafts/{draft.slug}/comments?article_id={first}",
+    ):
+        resp = client.get(public)
+        assert resp.status_code == 200, public
+        text = resp.get_data(as_text=True)
+        assert "机密" not in text and "秘密" not in text and "内部备注" not in text, public
+    login_as("admin").get("/admin/audit")  # the audit row names the note, not its text
+    end_read()
+    details = db.session.scalars(select(AuditLog.details).where(AuditLog.action == "review.note")).all()
+    assert len(details) == 2 and all("机密" not in str(d) and "秘密" not in str(d) for d in details)
+
+
+def test_a_refused_note_is_shown_again_with_the_text_kept(login_as, setup):
+    draft, first, _third, on_first, *_ = setup
+    staff = login_as("staff")
+    url = f"/admin/review/{draft.slug}/articles/{first}"
+    resp = post_form(staff, url, f"{url}/notes", body="   ")
+    assert resp.status_code == 400
+    form = soup(resp).select_one("form[data-scope=note-article]")
+    assert "请填写备注内容" in form.select_one(".field-error").get_text()
+    assert form.find_parent("details").has_attr("open")
+    long = "长" * 2001
+    target = on_first[2]
+    resp = post_form(staff, url, f"/admin/review/{draft.slug}/comments/{target.id}/notes", body=long)
+    assert resp.status_code == 400
+    form = soup(resp).select_one(f"form[data-scope=note-{target.id}]")
+    assert textarea_value(form.select_one("textarea")) == long
+    assert form.find_parent("details").has_attr("open")
+    assert staff.post(f"{url}/notes", data={"body": "无令牌"}).status_code == 400
+    assert (
+        post_form(staff, url, f"/admin/review/{draft.slug}/articles/999999/notes", body="x").status_code
+        == 404
+    )
+    end_read()
+    assert db.session.scalar(select(func.count(AuditLog.id)).where(AuditLog.action == "review.note")) == 0
+
+
+def test_notes_assignments_and_mine_are_for_staff_and_admins_only(login_as, client, setup):
+    draft, first, _third, on_first, *_ = setup
+    posts = [
+        f"/admin/review/{draft.slug}/articles/{first}/assign",
+        f"/admin/review/{draft.slug}/articles/{first}/notes",
+        f"/admin/review/{draft.slug}/comments/{on_first[0].id}/assign",
+        f"/admin/review/{draft.slug}/comments/{on_first[0].id}/notes",
+    ]
+    resp = client.get("/admin/mine")
+    assert resp.status_code == 302 and "/login" in resp.headers["Location"]
+    token = csrf_token_from(client.get("/").data)
+    for url in posts:
+        resp = client.post(url, data={"csrf_token": token, "body": "x", "assignee": ""})
+        assert resp.status_code == 302 and "/login" in resp.headers["Location"], url
+    point = login_as("contact_point")
+    assert point.get("/admin/mine").status_code == 403
+    token = csrf_token_from(point.get("/").data)
+    for url in posts:
+        assert point.post(url, data={"csrf_token": token, "body": "x"}).status_code == 403, url
+    admin = login_as("admin")
+    page = soup(admin.get("/admin/mine"))
+    assert page.select_one("h1").get_text(strip=True) == "我的任务"
+    assert [a.get_text(strip=True) for a in page.select("a[href='/admin/mine']")] == ["我的任务"]
+    end_read()
+    assert db.session.scalar(select(func.count(AuditLog.id)).where(AuditLog.action.like("review.%"))) == 0
