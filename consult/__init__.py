@@ -24,6 +24,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from consult.config import load_config
 
     load_config(app, config)
+    from consult.web.converters import IdConverter
+
+    app.url_map.converters["int"] = IdConverter  # before any route is registered
     app.json.ensure_ascii = False  # Chinese stays readable in JSON answers
     configure_extensions(app)
     register_blueprints(app)

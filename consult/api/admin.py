@@ -114,7 +114,7 @@ def admin_comments():
     )
 
 
-@bp.post("/admin/comments/<int(max=2147483647):comment_id>/moderate")
+@bp.post("/admin/comments/<int:comment_id>/moderate")
 @access("staff")
 def admin_moderate(comment_id: int):
     """Publish, reject (take down) or mark as spam."""
@@ -133,7 +133,7 @@ def admin_moderate(comment_id: int):
     return jsonify(_one_comment_json(comment_id))
 
 
-@bp.post("/admin/comments/<int(max=2147483647):comment_id>/decision")
+@bp.post("/admin/comments/<int:comment_id>/decision")
 @access("staff")
 def admin_decision(comment_id: int):
     """Record or change the decision on a comment."""

@@ -91,7 +91,7 @@ def _back() -> str:
     return target if target.startswith("/admin/") else url_for("admin.moderation")
 
 
-@bp.post("/comments/<int(max=2147483647):comment_id>/moderate")
+@bp.post("/comments/<int:comment_id>/moderate")
 @access("staff")
 def moderate(comment_id: int):
     """Publish, publish a masked copy, reject with a reason, or mark as spam (form door)."""

@@ -126,7 +126,7 @@ def draft_page(slug: str):
     return render_draft(public_draft(slug))
 
 
-@bp.get("/drafts/<slug>/articles/<int(max=2147483647):article_id>")
+@bp.get("/drafts/<slug>/articles/<int:article_id>")
 @public
 @cached_page
 def article_page(slug: str, article_id: int):

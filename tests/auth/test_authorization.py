@@ -7,6 +7,7 @@ admin. A route without a declaration fails the test.
 from __future__ import annotations
 
 import pytest
+from werkzeug.routing import IntegerConverter
 
 from consult.extensions import limiter
 
@@ -34,8 +35,8 @@ def test_every_route_declares_who_may_use_it(app):
 def _sample_url(rule, ids) -> str:
     values = {}
     for arg in rule.arguments:
-        conv = rule._converters[arg].__class__.__name__
-        values[arg] = ids.get(arg, 1) if conv == "IntegerConverter" else ids.get(arg, "x")
+        is_int = isinstance(rule._converters[arg], IntegerConverter)
+        values[arg] = ids.get(arg, 1) if is_int else ids.get(arg, "x")
     return rule.build(values)[1]
 
 
@@ -160,3 +161,24 @@ def test_a_session_write_to_the_api_needs_the_csrf_header(login_as, factory):
 
     token = csrf_token_from(staff.get("/").data)
     assert staff.post(url, json={"action": "publish"}, headers={"X-CSRFToken": token}).status_code == 200
+
+
+def test_an_id_past_the_integer_columns_is_404_on_every_route(clients):
+    app, by_role, ids = clients
+    admin = by_role["admin"]
+    checked = 0
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint in EXEMPT_ENDPOINTS or "GET" not in rule.methods:
+            continue
+        int_args = [a for a in rule.arguments if isinstance(rule._converters[a], IntegerConverter)]
+        if not int_args:
+            continue
+        values = {a: ids.get(a, "x") for a in rule.arguments if a not in int_args}
+        values.update({a: 2**31 for a in int_args})
+        url = "/" + "/".join(
+            str(values[seg[1:-1].split(":")[-1]]) if seg.startswith("<") else seg
+            for seg in rule.rule.strip("/").split("/")
+        )
+        assert admin.get(url).status_code == 404, url
+        checked += 1
+    assert checked >= 5
