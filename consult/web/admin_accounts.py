@@ -14,17 +14,17 @@ from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import login_user
-from sqlalchemy import and_, func, or_, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import select
 
 from consult.auth import operations as ops
+from consult.auth import queries
 from consult.auth.access import access, current_actor
 from consult.context import RequestContext
 from consult.db import end_read
 from consult.errors import DomainError, NotFound
 from consult.extensions import db
 from consult.i18n import _, _l
-from consult.models import ApiToken, AuditLog, Comment, ContactPoint, User
+from consult.models import ApiToken, ContactPoint, User
 from consult.models.enums import ROLES
 
 bp = Blueprint("admin_accounts", __name__, url_prefix="/admin")
@@ -42,86 +42,12 @@ ACTION_LABELS = {
     "token.create": _l("生成 API 令牌"),
     "token.revoke": _l("撤销 API 令牌"),
 }
-HISTORY_ROWS = 15
 
 
 @bp.app_template_global()
 def role_label(role: str) -> str:
     """The Chinese name of an account role."""
     return str(ROLE_LABELS.get(role, role))
-
-
-# --- Reads for these pages ----------------------------------------------------------------------
-
-
-def _active_token_counts():
-    return (
-        select(ApiToken.user_id, func.count(ApiToken.id).label("n"))
-        .where(ApiToken.revoked_at.is_(None))
-        .group_by(ApiToken.user_id)
-        .subquery()
-    )
-
-
-def _user_rows(role: str | None, state: str, point_slug: str | None) -> list[tuple[User, int]]:
-    tokens = _active_token_counts()
-    query = (
-        select(User, func.coalesce(tokens.c.n, 0))
-        .outerjoin(tokens, tokens.c.user_id == User.id)
-        .options(joinedload(User.contact_point))
-        .order_by(User.active.desc(), User.username)
-    )
-    if role:
-        query = query.where(User.role == role)
-    if state in ("active", "inactive"):
-        query = query.where(User.active == (state == "active"))
-    if point_slug:
-        query = query.join(ContactPoint, ContactPoint.id == User.contact_point_id).where(
-            ContactPoint.slug == point_slug
-        )
-    return [(user, n) for user, n in db.session.execute(query).unique()]
-
-
-def _all_points() -> list[ContactPoint]:
-    return list(db.session.scalars(select(ContactPoint).order_by(ContactPoint.name)))
-
-
-def _load_user(user_id: int) -> User:
-    user = db.session.scalar(select(User).options(joinedload(User.contact_point)).where(User.id == user_id))
-    if user is None:
-        raise NotFound(_("账号不存在"))
-    return user
-
-
-def _history(user_id: int, token_ids: list[int]) -> list[AuditLog]:
-    about_user = and_(AuditLog.target_type == "user", AuditLog.target_id == str(user_id))
-    about_tokens = and_(
-        AuditLog.target_type == "api_token", AuditLog.target_id.in_([str(t) for t in token_ids])
-    )
-    query = select(AuditLog).where(or_(about_user, about_tokens) if token_ids else about_user)
-    return list(db.session.scalars(query.order_by(AuditLog.id.desc()).limit(HISTORY_ROWS)))
-
-
-def _point_rows() -> list[tuple[ContactPoint, int, int]]:
-    operators = (
-        select(User.contact_point_id.label("pid"), func.count(User.id).label("n"))
-        .where(User.active.is_(True), User.contact_point_id.is_not(None))
-        .group_by(User.contact_point_id)
-        .subquery()
-    )
-    comments = (
-        select(Comment.contact_point_id.label("pid"), func.count(Comment.id).label("n"))
-        .where(Comment.contact_point_id.is_not(None))
-        .group_by(Comment.contact_point_id)
-        .subquery()
-    )
-    query = (
-        select(ContactPoint, func.coalesce(operators.c.n, 0), func.coalesce(comments.c.n, 0))
-        .outerjoin(operators, operators.c.pid == ContactPoint.id)
-        .outerjoin(comments, comments.c.pid == ContactPoint.id)
-        .order_by(ContactPoint.name)
-    )
-    return [tuple(row) for row in db.session.execute(query)]
 
 
 # --- Shared pieces of the doors -----------------------------------------------------------------
@@ -170,14 +96,14 @@ def users():
     role = request.args.get("role") if request.args.get("role") in ROLES else None
     state = request.args.get("state") if request.args.get("state") in ("active", "inactive") else "all"
     point = request.args.get("contact_point") or None
-    rows = _user_rows(role, state, point)
+    rows = queries.user_rows(role, state, point)
     return render_template(
         "admin/accounts/users.html",
         rows=rows,
         role=role,
         state=state,
         point=point,
-        points=_all_points(),
+        points=queries.all_contact_points(),
         roles=ROLES,
     )
 
@@ -188,7 +114,7 @@ def _render_new_user(values: dict[str, str], errors: dict[str, str], message: st
         values=values,
         errors=errors,
         message=message,
-        points=_all_points(),
+        points=queries.all_contact_points(),
         roles=ROLES,
     )
     return page, status
@@ -238,7 +164,7 @@ def create_user():
 
 
 def _render_user(user_id: int, failed="", values=None, errors=None, message=None, token_name="", status=200):
-    user = _load_user(user_id)
+    user = queries.account(user_id)
     tokens = list(
         db.session.scalars(
             select(ApiToken)
@@ -255,7 +181,7 @@ def _render_user(user_id: int, failed="", values=None, errors=None, message=None
         "admin/accounts/user.html",
         user=user,
         tokens=tokens,
-        history=_history(user_id, [t.id for t in tokens]),
+        history=queries.account_history(user_id, [t.id for t in tokens]),
         action_labels=ACTION_LABELS,
         is_self=current_actor().id == user.id,
         values=values,
@@ -263,7 +189,7 @@ def _render_user(user_id: int, failed="", values=None, errors=None, message=None
         message=message,
         failed=failed,
         token_name=token_name,
-        points=_all_points(),
+        points=queries.all_contact_points(),
         roles=ROLES,
     )
     return page, status
@@ -298,7 +224,7 @@ def update_user(user_id: int):
 @access("admin")
 def deactivate_user(user_id: int):
     """Deactivate an account (after confirmation): its sessions end at once, its tokens stop working."""
-    user, actor = _load_user(user_id), current_actor()
+    user, actor = queries.account(user_id), current_actor()
     return _confirm(
         _("停用账号 %(name)s", name=user.username),
         _("停用后，该账号将无法登录，已登录的会话立即失效，其 API 令牌也不再可用。可随时重新启用。"),
@@ -313,7 +239,7 @@ def deactivate_user(user_id: int):
 @access("admin")
 def reactivate_user(user_id: int):
     """Reactivate an account (after confirmation)."""
-    user, actor = _load_user(user_id), current_actor()
+    user, actor = queries.account(user_id), current_actor()
     return _confirm(
         _("重新启用账号 %(name)s", name=user.username),
         _("重新启用后，该账号可以用原密码登录，未撤销的 API 令牌也将恢复可用。"),
@@ -328,7 +254,7 @@ def reactivate_user(user_id: int):
 @access("admin")
 def sign_out_user(user_id: int):
     """End every session of an account (after confirmation)."""
-    user, actor = _load_user(user_id), current_actor()
+    user, actor = queries.account(user_id), current_actor()
     return _confirm(
         _("让 %(name)s 退出所有登录", name=user.username),
         _("该账号在所有设备上的登录会话将立即失效，需要重新登录。密码和 API 令牌不受影响。"),
@@ -343,7 +269,7 @@ def sign_out_user(user_id: int):
 @access("admin")
 def reset_password(user_id: int):
     """Set a new password, entered twice or generated (then shown once); the account's sessions end."""
-    user, actor = _load_user(user_id), current_actor()
+    user, actor = queries.account(user_id), current_actor()
     if request.method == "GET":
         return render_template("admin/accounts/password.html", user=user, errors={}, message=None, mode="")
     password, repeat, generate = _password_choice()
@@ -351,7 +277,7 @@ def reset_password(user_id: int):
     try:
         user, generated = ops.reset_password(actor, _ctx(), user_id, password, repeat, generate)
     except DomainError as err:
-        user = _load_user(user_id)
+        user = queries.account(user_id)
         page = render_template(
             "admin/accounts/password.html",
             user=user,
@@ -388,7 +314,7 @@ def create_token(user_id: int):
         return _render_user(
             user_id, "token", errors=err.fields, message=err.message, token_name=name, status=err.status
         )
-    user = _load_user(record.user_id)
+    user = queries.account(record.user_id)
     warning = _(
         "这是账号 %(name)s 的 API 令牌“%(token)s”，只显示这一次，系统只保存其摘要。请立即复制并妥善保存；"
         "丢失后只能撤销并重新生成。",
@@ -423,7 +349,7 @@ def revoke_token(token_id: int):
 def _render_points(values: dict[str, str], errors: dict[str, str], message: str | None, status: int):
     page = render_template(
         "admin/accounts/contact_points.html",
-        rows=_point_rows(),
+        rows=queries.contact_point_rows(),
         values=values,
         errors=errors,
         message=message,
