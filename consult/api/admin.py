@@ -10,7 +10,6 @@ from consult.api import bp
 from consult.api.serialize import (
     ID_MAX,
     article_json,
-    decision_json,
     int_arg,
     iso,
     json_body,
@@ -18,10 +17,12 @@ from consult.api.serialize import (
     optional_int,
     optional_str,
     paging,
+    staff_decision_json,
 )
 from consult.auth.access import access, current_actor
 from consult.clock import as_utc
-from consult.comments.moderation import decide, enter_offline_comment, moderate_comment
+from consult.comments.decisions import decide
+from consult.comments.moderation import enter_offline_comment, moderate_comment
 from consult.comments.receipts import display
 from consult.comments.staff_queries import CommentFilter, article_labels, contact_point_slugs, staff_comments
 from consult.context import RequestContext
@@ -78,7 +79,7 @@ def staff_comment_json(c: Comment, labels: dict[int, str], points: dict[int, str
         "batch_id": c.batch_id,
         "submitted_at": iso(c.submitted_at),
         "received_at": iso(c.received_at),
-        "decision": decision_json(c.decision),
+        "decision": staff_decision_json(c.decision),
         "version": c.version,
     }
 
@@ -139,6 +140,7 @@ def admin_decision(comment_id: int):
     """Record or change the decision on a comment."""
     data = json_body()
     actor = current_actor()
+    seen = optional_int(data, "decision_version", minimum=0)
     end_read()
     decide(
         actor,
@@ -146,6 +148,7 @@ def admin_decision(comment_id: int):
         [comment_id],
         optional_str(data, "outcome") or "",
         optional_str(data, "reason"),
+        None if seen is None else {comment_id: seen},
     )
     return jsonify(_one_comment_json(comment_id))
 

@@ -157,6 +157,18 @@ def _schemas() -> dict[str, Any]:
             }
         ),
         "Decision": _object({"outcome": _ref("Outcome"), "reason": STRING, "decided_at": DATE_TIME}),
+        "StaffDecision": _object(
+            {
+                "outcome": _ref("Outcome"),
+                "reason": STRING,
+                "decided_at": DATE_TIME,
+                "version": {
+                    "type": "integer",
+                    "minimum": 1,
+                    "description": "Changes with every change; send it back as `decision_version`.",
+                },
+            }
+        ),
         "PublicComment": _object(
             {
                 "id": INTEGER,
@@ -304,7 +316,7 @@ def _staff_schemas() -> dict[str, Any]:
                     "description": "When an opinion that came another way was received, if known.",
                 },
                 "decision": {
-                    **_nullable(_ref("Decision")),
+                    **_nullable(_ref("StaffDecision")),
                     "description": "The decision, shown to staff whether or not the feedback is published.",
                 },
                 "version": {
@@ -365,6 +377,15 @@ def _staff_schemas() -> dict[str, Any]:
                     "description": (
                         "Published with the feedback. Required unless the outcome is `adopted`; at most "
                         f"{BODY_MAX} characters once stripped of tags."
+                    ),
+                },
+                "decision_version": {
+                    "type": ["integer", "null"],
+                    "minimum": 0,
+                    "maximum": ID_MAX,
+                    "description": (
+                        "The decision's `version` you were looking at (0: there was none). When someone "
+                        "else decided in between, the answer is 409 and nothing is overwritten."
                     ),
                 },
             },
@@ -789,7 +810,8 @@ def _staff_paths() -> dict[str, Any]:
                         "200": comment,
                         "404": no_comment,
                         "409": _error_response(
-                            "`conflict`: the draft's feedback is published; decisions no longer change."
+                            "`conflict`: the draft's feedback is published; decisions no longer change; or "
+                            "`decision_version` is not the current one (someone else decided in between)."
                         ),
                     },
                 }

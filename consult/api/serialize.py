@@ -67,14 +67,14 @@ def optional_str(data: dict, name: str) -> str | None:
     raise ValidationError(_("字段 %(name)s 必须是字符串", name=name), {name: _("必须是字符串")})
 
 
-def optional_int(data: dict, name: str) -> int | None:
-    """An integer field that may be absent or null."""
+def optional_int(data: dict, name: str, minimum: int = 1) -> int | None:
+    """An integer field that may be absent or null (ids start at 1; a version seen may be 0)."""
     value = data.get(name)
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int):
         raise ValidationError(_("字段 %(name)s 必须是整数", name=name), {name: _("必须是整数")})
-    if not 1 <= value <= ID_MAX:
+    if not minimum <= value <= ID_MAX:
         raise ValidationError(_("字段 %(name)s 超出范围", name=name), {name: _("超出范围")})
     return value
 
@@ -96,6 +96,13 @@ def decision_json(decision: Decision | None) -> dict | None:
     if decision is None:
         return None
     return {"outcome": decision.outcome, "reason": decision.reason, "decided_at": iso(decision.decided_at)}
+
+
+def staff_decision_json(decision: Decision | None) -> dict | None:
+    """A decision as staff see it: with its version, to send back as ``decision_version``."""
+    if decision is None:
+        return None
+    return {**decision_json(decision), "version": decision.version}
 
 
 def public_comment_json(comment: Comment, show_decision: bool) -> dict:

@@ -14,9 +14,8 @@ from consult.context import RequestContext
 from consult.db import write_transaction
 from consult.errors import Conflict, NotFound, ValidationError
 from consult.i18n import _, _l
-from consult.models import Comment, Decision, Draft, OutboxEvent, User
+from consult.models import Comment, Draft, OutboxEvent, User
 from consult.models.comments import AUTHOR_NAME_MAX, BODY_MAX
-from consult.models.enums import OUTCOMES
 from consult.sanitize import plain_text
 
 ACTIONS = {"publish": "published", "reject": "rejected", "spam": "spam"}
@@ -157,61 +156,6 @@ def moderate_many(
             f"comment.bulk_{action}",
             None,
             {"ids": ids, "reason": reason, "count": len(ids)},
-        )
-    return len(ids)
-
-
-def decide(
-    actor: User, ctx: RequestContext, comment_ids: Iterable[int], outcome: str, reason: str | None
-) -> int:
-    """Record the decision for one comment or a selection (the same reason for all)."""
-    ids = sorted(set(comment_ids))
-    if not ids:
-        raise ValidationError(_("请先选择意见"), {"ids": _("未选择任何意见")})
-    if outcome not in OUTCOMES:
-        raise ValidationError(
-            _("未知的处理结果：%(o)s", o=str(outcome)),
-            {"outcome": _("应为 %(list)s 之一", list="、".join(OUTCOMES))},
-        )
-    reason = plain_text(reason)
-    if outcome != "adopted" and not reason:
-        raise ValidationError(_("除“采纳”外，处理结果必须附公开的理由"), {"reason": _("请填写理由")})
-    if len(reason) > BODY_MAX:
-        raise ValidationError(_("理由不能超过%(n)d个字", n=BODY_MAX), {"reason": _("理由过长")})
-    with write_transaction() as session:
-        comments = session.scalars(select(Comment).where(Comment.id.in_(ids))).all()
-        if len(comments) != len(ids):
-            raise NotFound(_("意见不存在"))
-        if any(c.status != "published" for c in comments):
-            raise Conflict(_("只能对已公开的意见作出处理决定，请先审核公开"))
-        drafts = {c.draft_id for c in comments}
-        concluded = session.scalars(
-            select(Draft.slug).where(Draft.id.in_(drafts), Draft.feedback_published_at.is_not(None))
-        ).all()
-        if concluded:
-            raise Conflict(_("采纳情况反馈已发布，处理结果不能再修改"))
-        now = utcnow()
-        for comment in comments:
-            if comment.decision is None:
-                session.add(
-                    Decision(
-                        comment_id=comment.id,
-                        outcome=outcome,
-                        reason=reason,
-                        decided_at=now,
-                        decided_by_id=actor.id,
-                    )
-                )
-            else:
-                comment.decision.outcome, comment.decision.reason = outcome, reason
-                comment.decision.decided_at, comment.decision.decided_by_id = now, actor.id
-        audit.record(
-            session,
-            actor,
-            ctx,
-            "comment.decide",
-            comments[0] if len(comments) == 1 else None,
-            {"ids": ids, "outcome": outcome, "reason": reason},
         )
     return len(ids)
 

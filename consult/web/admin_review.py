@@ -11,7 +11,8 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from consult.auth.access import access, current_actor
 from consult.clock import as_utc, local_zone, utcnow
-from consult.comments.moderation import OFFLINE_CHANNELS, decide, enter_offline_comment
+from consult.comments.decisions import decide
+from consult.comments.moderation import OFFLINE_CHANNELS, enter_offline_comment
 from consult.comments.receipts import display
 from consult.comments.review import add_note, assign, unassign
 from consult.comments.review_queries import (
@@ -179,6 +180,16 @@ def _form_page() -> int:
     return max(1, int(raw)) if raw.isdigit() and len(raw) < 7 else 1
 
 
+def _seen(ids: set[int]) -> dict[int, int]:
+    """The decision version the page showed for each selected comment (0: undecided then)."""
+    seen = {}
+    for comment_id in ids:
+        raw = request.form.get(f"seen-{comment_id}", "")
+        if raw.isdigit() and len(raw) < 10:
+            seen[comment_id] = int(raw)
+    return seen
+
+
 def _place_url(slug: str, article_id: int | None, **params) -> str:
     if article_id is None:
         return url_for("admin_review.review_general", slug=slug, **params)
@@ -202,7 +213,7 @@ def _decide(slug: str, article_id: int | None):
     try:
         if not ids:
             raise ValidationError(_("请先勾选要处理的意见"), {"ids": _("未选择任何意见")})
-        n = decide(actor, RequestContext.from_request(), sorted(ids), state.outcome, state.reason)
+        n = decide(actor, RequestContext.from_request(), sorted(ids), state.outcome, state.reason, _seen(ids))
     except DomainError as err:
         end_read()
         state.message, state.fields = err.message, err.fields
