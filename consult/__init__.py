@@ -40,11 +40,13 @@ def configure_extensions(app: Flask) -> None:
     """Bind database, migrations, CSRF, sign-in, rate limiting and translations to the app."""
     from consult import models  # noqa: F401  (registers the tables)
     from consult.auth.session import init_login
+    from consult.changes import track_changes
     from consult.db import init_db
     from consult.extensions import babel, csrf, db, limiter, migrate
 
     db.init_app(app)
     init_db(app)
+    track_changes()
     migrate.init_app(app, db, directory=os.path.join(ROOT, "migrations"), render_as_batch=True)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=lambda: "zh", timezone_selector=lambda: app.config["TIMEZONE"])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import jsonify, request
+from flask import current_app, jsonify, request
 
 from consult.api import bp
 from consult.api.serialize import (
@@ -20,17 +20,26 @@ from consult.api.serialize import (
     staff_decision_json,
 )
 from consult.auth.access import access, current_actor
+from consult.changes import generation
 from consult.clock import as_utc
 from consult.comments.decisions import decide
 from consult.comments.moderation import enter_offline_comment, moderate_comment
 from consult.comments.receipts import display
-from consult.comments.staff_queries import CommentFilter, article_labels, contact_point_slugs, staff_comments
+from consult.comments.staff_queries import (
+    CommentFilter,
+    article_labels,
+    contact_point_slugs,
+    decode_cursor,
+    encode_cursor,
+    staff_comments,
+)
 from consult.context import RequestContext
 from consult.db import end_read
 from consult.drafts.operations import DraftInput, add_version, create_draft, update_draft
 from consult.drafts.queries import current_articles
 from consult.errors import ValidationError
 from consult.extensions import db
+from consult.generation_cache import cache_for
 from consult.i18n import _
 from consult.models import Comment, Draft
 from consult.models.enums import CHANNELS, COMMENT_STATUSES
@@ -93,8 +102,22 @@ def _one_comment_json(comment_id: int) -> dict:
 @bp.get("/admin/comments")
 @access("staff")
 def admin_comments():
-    """Every comment with filters; contact details and provenance included."""
+    """Every comment with filters; contact details and provenance included.
+
+    Answers are kept per change of the comments (see consult/changes.py) and query string, so
+    repeated reads of an unchanged queue cost little; any change in any worker renders afresh.
+    """
+    key = ("api", generation(db.session), request.full_path)
+    body = cache_for("api-comments").get_or_make(key, _comments_json)
+    return current_app.response_class(body, mimetype="application/json")
+
+
+def _comments_json() -> bytes:
     page, per_page = paging()
+    raw_after = request.args.get("after")
+    after = decode_cursor(raw_after)
+    if raw_after and after is None:
+        raise ValidationError(_("参数 after 无效"), {"after": _("应为上一页答复中的 next_after")})
     f = CommentFilter(
         status=_choice("status", COMMENT_STATUSES),
         draft_slug=request.args.get("draft") or None,
@@ -103,16 +126,16 @@ def admin_comments():
         contact_point=request.args.get("contact_point") or None,
         q=request.args.get("q") or None,
     )
-    result = staff_comments(f, page, per_page)
+    result = staff_comments(f, page, per_page, after=after)
     labels, points = article_labels(result.items), contact_point_slugs(result.items)
-    return jsonify(
-        {
-            "comments": [staff_comment_json(c, labels, points) for c in result.items],
-            "page": page,
-            "per_page": per_page,
-            "total": result.total,
-        }
-    )
+    payload = {
+        "comments": [staff_comment_json(c, labels, points) for c in result.items],
+        "page": page,
+        "per_page": per_page,
+        "total": result.total,
+        "next_after": encode_cursor(result.items[-1]) if result.items and result.has_next else None,
+    }
+    return current_app.json.dumps(payload).encode()
 
 
 @bp.post("/admin/comments/<int:comment_id>/moderate")

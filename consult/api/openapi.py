@@ -333,6 +333,10 @@ def _staff_schemas() -> dict[str, Any]:
                 "page": {"type": "integer", "minimum": 1, "maximum": PAGE_MAX},
                 "per_page": {"type": "integer", "minimum": 1, "maximum": PER_PAGE_MAX},
                 "total": {"type": "integer", "minimum": 0},
+                "next_after": {
+                    **NULLABLE_STRING,
+                    "description": "Pass as `after` for the next page; null on the last page.",
+                },
             }
         ),
         "Moderation": _object(
@@ -769,6 +773,12 @@ def _staff_paths() -> dict[str, Any]:
                         _query("q", STRING, "Only comments whose body contains this text, ignoring case."),
                         _param_ref("Page"),
                         _param_ref("PerPage"),
+                        _query(
+                            "after",
+                            {"type": "string", "pattern": r"^[0-9]{1,18}-[0-9]{1,10}$"},
+                            "Start after this position: the `next_after` of the previous page (keyset "
+                            "pagination: a deep page costs what the first does; `page` is then only echoed).",
+                        ),
                     ],
                     "description": "An empty filter value is no filter.",
                     "responses": {

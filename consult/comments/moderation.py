@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from sqlalchemy import select
 
@@ -124,9 +124,18 @@ def moderate_comment(
 
 
 def moderate_many(
-    actor: User, ctx: RequestContext, comment_ids: Iterable[int], action: str, reason: str | None = None
+    actor: User,
+    ctx: RequestContext,
+    comment_ids: Iterable[int],
+    action: str,
+    reason: str | None = None,
+    seen: Mapping[int, int] | None = None,
 ) -> int:
-    """The same moderation for a selection, in one transaction; returns how many changed."""
+    """The same moderation for a selection, in one transaction; returns how many changed.
+
+    ``seen`` maps comment ids to the version the staff member looked at; if any changed meanwhile,
+    nothing is changed and the Conflict names them.
+    """
     ids = sorted(set(comment_ids))
     if not ids:
         raise ValidationError(_("请先选择意见"), {"ids": _("未选择任何意见")})
@@ -141,6 +150,14 @@ def moderate_many(
         comments = session.scalars(select(Comment).where(Comment.id.in_(ids))).all()
         if len(comments) != len(ids):
             raise NotFound(_("所选意见中有的已不存在，请刷新后重试"))
+        changed = [c.id for c in comments if c.id in (seen or {}) and c.version != seen[c.id]]
+        if changed:
+            raise Conflict(
+                _(
+                    "意见 %(ids)s 刚刚已被其他工作人员处理，本次操作未执行，请刷新后查看最新状态。",
+                    ids="、".join(f"#{n}" for n in changed),
+                )
+            )
         now = utcnow()
         for comment in comments:
             before = comment.status

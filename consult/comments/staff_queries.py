@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, tuple_
 from sqlalchemy.orm import selectinload
 
+from consult.clock import as_utc
 from consult.comments.queries import Page
 from consult.extensions import db
 from consult.models import ArticleText, Comment, ContactPoint, Draft
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+MAX_MICROS = 10**17  # far beyond any real date; keeps a forged cursor from overflowing
+CURSOR = re.compile(r"([0-9]{1,18})-([0-9]{1,10})")
 
 
 @dataclass(frozen=True)
@@ -52,8 +58,47 @@ def _where(f: CommentFilter) -> list:
     return where
 
 
-def staff_comments(f: CommentFilter, page: int = 1, per_page: int = 50, oldest_first: bool = True) -> Page:
-    """Every comment matching the filter; the moderation queue reads oldest first."""
+@dataclass(frozen=True)
+class StaffPage(Page):
+    """A page that knows whether more follow it (under a cursor the page number is only shown)."""
+
+    more: bool = False
+
+    @property
+    def has_next(self) -> bool:
+        """Whether a later page exists."""
+        return self.more
+
+
+def encode_cursor(comment: Comment) -> str:
+    """Where the next page starts: after this comment (``<microseconds since epoch>-<id>``)."""
+    moment = as_utc(comment.submitted_at)
+    return f"{(moment - EPOCH) // timedelta(microseconds=1)}-{comment.id}"
+
+
+def decode_cursor(raw: str | None) -> tuple[datetime, int] | None:
+    """The position a cursor names; None for an empty or malformed one."""
+    match = CURSOR.fullmatch(raw or "")
+    if not match:
+        return None
+    micros, comment_id = int(match.group(1)), int(match.group(2))
+    if comment_id > 2**31 - 1 or micros > MAX_MICROS:
+        return None
+    return EPOCH + timedelta(microseconds=micros), comment_id
+
+
+def staff_comments(
+    f: CommentFilter,
+    page: int = 1,
+    per_page: int = 50,
+    oldest_first: bool = True,
+    after: tuple[datetime, int] | None = None,
+) -> Page:
+    """Every comment matching the filter; the moderation queue reads oldest first.
+
+    With ``after`` (a decoded cursor, oldest first only) the page starts after that comment by the index
+    (keyset pagination), so a deep page costs what the first does; ``page`` is then only displayed.
+    """
     where = _where(f)
     total = db.session.scalar(select(func.count(Comment.id)).where(*where)) or 0
     order = (
@@ -61,15 +106,19 @@ def staff_comments(f: CommentFilter, page: int = 1, per_page: int = 50, oldest_f
         if oldest_first
         else (Comment.submitted_at.desc(), Comment.id.desc())
     )
-    rows = db.session.scalars(
+    query = (
         select(Comment)
         .where(*where)
         .options(selectinload(Comment.decision), selectinload(Comment.draft))
         .order_by(*order)
-        .limit(per_page)
-        .offset((page - 1) * per_page)
-    ).all()
-    return Page(list(rows), page, per_page, total)
+        .limit(per_page + 1)  # one more tells whether a next page exists
+    )
+    if after is not None and oldest_first:
+        query = query.where(tuple_(Comment.submitted_at, Comment.id) > tuple_(*after))
+    else:
+        query = query.offset((page - 1) * per_page)
+    rows = list(db.session.scalars(query).all())
+    return StaffPage(rows[:per_page], page, per_page, total, more=len(rows) > per_page)
 
 
 def article_labels(comments: list[Comment]) -> dict[int, str]:

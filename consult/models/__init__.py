@@ -1,6 +1,7 @@
 """Tables only, one module per aggregate; importing this package registers them all."""
 
 from consult.models.audit import AuditLog, OutboxEvent
+from consult.models.changes import ChangeCounter
 from consult.models.comments import Comment, Decision
 from consult.models.drafts import Article, ArticleText, Draft, DraftVersion
 from consult.models.intake import ContactPoint, IntakeBatch
@@ -13,6 +14,7 @@ __all__ = [
     "ArticleText",
     "Assignment",
     "AuditLog",
+    "ChangeCounter",
     "Comment",
     "ContactPoint",
     "Decision",

@@ -3,18 +3,31 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from markupsafe import Markup
 from sqlalchemy import func, select
 
 from consult.auth.access import access, current_actor
+from consult.changes import generation
 from consult.comments.moderation import REJECT_REASONS, masked, moderate_comment, moderate_many, personal_data
-from consult.comments.staff_queries import CommentFilter, article_labels, contact_point_slugs, staff_comments
+from consult.comments.staff_queries import (
+    CommentFilter,
+    article_labels,
+    contact_point_slugs,
+    decode_cursor,
+    encode_cursor,
+    staff_comments,
+)
 from consult.context import RequestContext
 from consult.db import end_read
-from consult.errors import DomainError
+from consult.drafts.queries import current_articles
+from consult.errors import DomainError, ValidationError
 from consult.extensions import db
+from consult.generation_cache import cache_for
 from consult.i18n import _
 from consult.models import Comment, ContactPoint, Decision, Draft
 from consult.models.enums import CHANNELS, COMMENT_STATUSES
+from consult.web.cache import fill_csrf, placeholder_csrf
+from consult.web.dates import local_day_end, local_day_start
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -45,45 +58,75 @@ def overview():
     return render_template("admin/overview.html", drafts=drafts, counts=counts, undecided=undecided)
 
 
-def _filter_from_args() -> CommentFilter:
-    status = request.args.get("status", "pending")
-    return CommentFilter(
+def _filter_from_args() -> tuple[CommentFilter, dict[str, str]]:
+    """The queue's filter from the query string, and a message per malformed field."""
+    args, errors = request.args, {}
+    status = args.get("status", "pending")
+    since = until = None
+    try:
+        since = local_day_start(args.get("from"), "from")
+    except ValidationError as err:
+        errors.update(err.fields)
+    try:
+        until = local_day_end(args.get("to"), "to")
+    except ValidationError as err:
+        errors.update(err.fields)
+    raw_article = args.get("article_id", "")
+    f = CommentFilter(
         status=status if status in COMMENT_STATUSES else None,
-        draft_slug=request.args.get("draft") or None,
-        article_id=int(request.args["article_id"]) if request.args.get("article_id", "").isdigit() else None,
-        channel=request.args.get("channel") if request.args.get("channel") in CHANNELS else None,
-        contact_point=request.args.get("contact_point") or None,
-        q=(request.args.get("q") or "").strip() or None,
+        draft_slug=args.get("draft") or None,
+        article_id=int(raw_article) if raw_article.isdigit() and len(raw_article) < 10 else None,
+        channel=args.get("channel") if args.get("channel") in CHANNELS else None,
+        contact_point=args.get("contact_point") or None,
+        q=(args.get("q") or "").strip() or None,
+        since=since,
+        until=until,
     )
+    return f, errors
 
 
 @bp.get("/moderation")
 @access("staff")
 def moderation():
-    """The moderation queue: pending comments oldest first, with filters and personal-data flags."""
-    f = _filter_from_args()
-    page = int(request.args["page"]) if request.args.get("page", "").isdigit() else 1
-    result = staff_comments(f, max(1, page), QUEUE_PER_PAGE)
+    """The moderation queue: pending comments oldest first, with filters and personal-data flags.
+
+    The list is rendered once per change of the comments (any worker's) and filter, then reused: the
+    change counter is read first, so a cached copy never hides a newer change.
+    """
+    key = ("queue", generation(db.session), request.full_path)
+    body = cache_for("queue").get_or_make(key, _render_queue)
+    return render_template("admin/moderation.html", body=Markup(fill_csrf(body)))
+
+
+def _render_queue() -> str:
+    f, errors = _filter_from_args()
+    raw_page = request.args.get("page", "")
+    page = int(raw_page) if raw_page.isdigit() and len(raw_page) < 7 else 1
+    result = staff_comments(f, max(1, page), QUEUE_PER_PAGE, after=decode_cursor(request.args.get("after")))
     labels, points = article_labels(result.items), contact_point_slugs(result.items)
     flags = {c.id: personal_data(c.body) for c in result.items}
     suggestions = {c.id: masked(c.body) for c in result.items if flags[c.id]}
     drafts = db.session.scalars(select(Draft).order_by(Draft.title)).all()
-    contact_points = db.session.scalars(select(ContactPoint).order_by(ContactPoint.name)).all()
-    return render_template(
-        "admin/moderation.html",
-        result=result,
-        f=f,
-        labels=labels,
-        points=points,
-        flags=flags,
-        suggestions=suggestions,
-        drafts=drafts,
-        contact_points=contact_points,
-        reasons=REJECT_REASONS,
-        statuses=COMMENT_STATUSES,
-        channels=CHANNELS,
-        args=request.args,
-    )
+    chosen = next((d for d in drafts if d.slug == f.draft_slug), None)
+    with placeholder_csrf():
+        return render_template(
+            "admin/_moderation_body.html",
+            result=result,
+            f=f,
+            errors=errors,
+            labels=labels,
+            points=points,
+            flags=flags,
+            suggestions=suggestions,
+            drafts=drafts,
+            articles=current_articles(chosen) if chosen else [],
+            contact_points=db.session.scalars(select(ContactPoint).order_by(ContactPoint.name)).all(),
+            reasons=REJECT_REASONS,
+            statuses=COMMENT_STATUSES,
+            channels=CHANNELS,
+            args=request.args,
+            next_cursor=encode_cursor(result.items[-1]) if result.items and result.has_next else None,
+        )
 
 
 def _back() -> str:
@@ -99,7 +142,8 @@ def moderate(comment_id: int):
     form = request.form
     reason = form.get("reason_other") or form.get("reason") or None
     masked_body = form.get("masked_body") if form.get("use_masked") == "1" else None
-    version = int(form["version"]) if form.get("version", "").isdigit() else None
+    raw_version = form.get("version", "")
+    version = int(raw_version) if raw_version.isdigit() and len(raw_version) < 10 else None
     end_read()
     try:
         moderate_comment(
@@ -123,11 +167,18 @@ def moderate(comment_id: int):
 def moderate_bulk():
     """One moderation action for the selected comments."""
     actor = current_actor()
-    ids = [int(x) for x in request.form.getlist("ids") if x.isdigit()]
+    ids = [int(x) for x in request.form.getlist("ids") if x.isdigit() and len(x) < 10]
     reason = request.form.get("reason_other") or request.form.get("reason") or None
+    seen = {}
+    for comment_id in ids:
+        raw = request.form.get(f"v-{comment_id}", "")
+        if raw.isdigit() and len(raw) < 10:
+            seen[comment_id] = int(raw)
     end_read()
     try:
-        n = moderate_many(actor, RequestContext.from_request(), ids, request.form.get("action", ""), reason)
+        n = moderate_many(
+            actor, RequestContext.from_request(), ids, request.form.get("action", ""), reason, seen
+        )
     except DomainError as err:
         flash(err.message, "error")
     else:

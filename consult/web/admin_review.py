@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from consult.auth.access import access, current_actor
-from consult.clock import as_utc, local_zone, utcnow
+from consult.clock import local_zone, utcnow
 from consult.comments.decisions import decide
 from consult.comments.moderation import OFFLINE_CHANNELS, enter_offline_comment
 from consult.comments.receipts import display
@@ -39,6 +39,7 @@ from consult.drafts.queries import chapters, current_articles
 from consult.errors import DomainError, ValidationError
 from consult.i18n import _, _l
 from consult.models.enums import OUTCOMES
+from consult.web.dates import local_day_start
 from consult.web.labels import outcome_label
 
 bp = Blueprint("admin_review", __name__, url_prefix="/admin")
@@ -85,20 +86,6 @@ def compact_json(details: Any) -> str:
 def _page_arg() -> int:
     raw = request.args.get("page", "")
     return max(1, int(raw)) if raw.isdigit() and len(raw) < 7 else 1
-
-
-def _local_date(raw: str | None, field_name: str) -> datetime | None:
-    """A form date (YYYY-MM-DD, local time) → the UTC moment its day starts; ValidationError if malformed."""
-    raw = (raw or "").strip()
-    if not raw:
-        return None
-    try:
-        day = datetime.strptime(raw, "%Y-%m-%d")
-    except ValueError:
-        raise ValidationError(
-            _("日期格式应为“年-月-日”，例如 2026-11-27"), {field_name: _("日期格式不正确")}
-        ) from None
-    return as_utc(day)
 
 
 # Review: drafts → articles → comments with their decisions
@@ -406,7 +393,7 @@ def enter_comment():
             int(raw_article) if raw_article else None,
             values["author_name"],
             values["contact"],
-            _local_date(values["received_at"], "received_at"),
+            local_day_start(values["received_at"], "received_at"),
         )
     except DomainError as err:
         end_read()
@@ -438,11 +425,11 @@ def audit_log():
     errors: dict[str, str] = {}
     since = until = None
     try:
-        since = _local_date(args.get("from"), "from")
+        since = local_day_start(args.get("from"), "from")
     except ValidationError as err:
         errors.update(err.fields)
     try:
-        day = _local_date(args.get("to"), "to")
+        day = local_day_start(args.get("to"), "to")
         until = day + timedelta(days=1) if day is not None else None  # the whole last day
     except ValidationError as err:
         errors.update(err.fields)

@@ -15,7 +15,8 @@ import functools
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 from flask import current_app, g, request, session
 from flask_login import current_user
@@ -99,4 +100,19 @@ def cached_page(view: Callable) -> Callable:
 
 
 def _fill(body):
-    return body.replace(PLACEHOLDER, generate_csrf()) if isinstance(body, str) else body
+    return fill_csrf(body) if isinstance(body, str) else body
+
+
+def fill_csrf(body: str) -> str:
+    """Put this visitor's CSRF token where a cached rendering has the placeholder."""
+    return body.replace(PLACEHOLDER, generate_csrf()) if PLACEHOLDER in body else body
+
+
+@contextmanager
+def placeholder_csrf() -> Iterator[None]:
+    """Render with the placeholder instead of this visitor's token (for a shared cached copy)."""
+    g.rendering_cacheable = True
+    try:
+        yield
+    finally:
+        g.rendering_cacheable = False

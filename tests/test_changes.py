@@ -1,0 +1,67 @@
+"""The change counter moves with every write that affects what staff listings show, and only then."""
+
+from __future__ import annotations
+
+from sqlalchemy import insert, select
+
+from consult.changes import generation
+from consult.clock import utcnow
+from consult.db import end_read, write_transaction
+from consult.extensions import db
+from consult.models import AuditLog, Comment, Decision
+
+
+def now_generation() -> int:
+    end_read()
+    value = generation(db.session)
+    end_read()
+    return value
+
+
+def test_orm_writes_to_tracked_tables_move_the_counter(factory):
+    draft = factory.draft()
+    before = now_generation()
+    comment = factory.comment(draft)
+    assert now_generation() > before
+    before = now_generation()
+    with write_transaction() as session:
+        session.get(Comment, comment.id).status = "published"
+    assert now_generation() == before + 1
+    with write_transaction() as session:
+        session.add(Decision(comment_id=comment.id, outcome="adopted", reason="", decided_at=utcnow()))
+    assert now_generation() == before + 2
+
+
+def test_bulk_inserts_move_it_and_reads_or_untracked_writes_do_not(factory):
+    draft = factory.draft()
+    version_id = draft.current_version.id
+    before = now_generation()
+    db.session.scalars(select(Comment)).all()  # a read
+    end_read()
+    with write_transaction() as session:
+        session.add(AuditLog(action="test.thing", details={}))  # a table no listing cache shows
+    assert now_generation() == before
+    with write_transaction() as session:
+        session.execute(
+            insert(Comment),
+            [{"draft_id": draft.id, "version_id": version_id, "body": "批量", "receipt_code": "9" * 13}],
+        )
+    assert now_generation() == before + 1
+
+
+def test_a_failed_write_leaves_the_counter_alone(factory):
+    draft = factory.draft()
+    version_id = draft.current_version.id
+    before = now_generation()
+    try:
+        with write_transaction() as session:
+            session.add(
+                Comment(
+                    draft_id=draft.id, version_id=draft.current_version.id, body="x", receipt_code="8" * 13
+                )
+            )
+            session.flush()
+            raise RuntimeError("the operation failed after flushing")
+    except RuntimeError:
+        pass
+    assert now_generation() == before

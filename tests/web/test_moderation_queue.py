@@ -1,0 +1,260 @@
+"""The moderation queue (HTML): order, filters, actions, bulk, take-down, conflicts, the cache, paging."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from bs4 import BeautifulSoup
+from sqlalchemy import select
+
+from consult.clock import utcnow
+from consult.db import end_read, write_transaction
+from consult.extensions import db
+from consult.models import AuditLog, Comment
+from tests.conftest import csrf_token_from
+
+URL = "/admin/moderation"
+
+
+def soup(resp) -> BeautifulSoup:
+    return BeautifulSoup(resp.data, "html.parser")
+
+
+def listed(resp) -> list[int]:
+    return [int(li["data-id"]) for li in soup(resp).select("li.queue-item")]
+
+
+def fresh(comment_id: int) -> Comment:
+    end_read()
+    return db.session.get(Comment, comment_id, populate_existing=True)
+
+
+def post(c, url: str, **fields):
+    token = csrf_token_from(c.get(URL).data)
+    return c.post(url, data={"csrf_token": token, **fields})
+
+
+@pytest.fixture
+def queue(factory):
+    """Pending comments submitted a minute apart (out of id order), plus ones not pending."""
+    draft = factory.draft()
+    start = utcnow() - timedelta(hours=1)
+    late = factory.comment(draft, body="后提交的意见", submitted_at=start + timedelta(minutes=5))
+    early = factory.comment(draft, body="先提交的意见", submitted_at=start, article_index=2)
+    middle = factory.comment(
+        draft, body="请联系我 13800138000", submitted_at=start + timedelta(minutes=2), article_index=None
+    )
+    factory.comment(draft, body="已公开的意见", status="published")
+    return draft, early, middle, late
+
+
+def test_pending_comments_oldest_first_with_personal_data_flagged(login_as, queue):
+    _draft, early, middle, late = queue
+    staff = login_as("staff")
+    resp = staff.get(URL)
+    assert resp.status_code == 200
+    assert listed(resp) == [early.id, middle.id, late.id]
+    item = soup(resp).select_one(f"#c{middle.id}")
+    assert "手机号码" in item.select_one(".flag").get_text()
+    assert item.select_one("textarea[name=masked_body]").get_text() == "请联系我 138****8000"
+    assert soup(resp).select_one(f"#c{early.id} .flag") is None
+
+
+def test_filters_by_article_channel_date_and_status(login_as, factory, queue):
+    draft, early, middle, late = queue
+    staff = login_as("staff")
+    article = draft.current_version.texts[2].article_id
+    page = soup(staff.get(f"{URL}?draft={draft.slug}"))
+    options = [o["value"] for o in page.select("select[name=article_id] option")]
+    assert str(article) in options  # the article filter appears once a draft is chosen
+    assert listed(staff.get(f"{URL}?draft={draft.slug}&article_id={article}")) == [early.id]
+    letter = factory.comment(draft, body="来信意见", channel="letter")
+    assert listed(staff.get(f"{URL}?channel=letter")) == [letter.id]
+    assert len(listed(staff.get(f"{URL}?status=published"))) == 1
+    assert len(listed(staff.get(f"{URL}?status=all"))) == 5
+    today = utcnow().date()  # the fixture's comments are an hour old; Beijing time may be a day ahead
+    future = (today + timedelta(days=3)).isoformat()
+    assert listed(staff.get(f"{URL}?from={future}")) == []
+    assert set(listed(staff.get(f"{URL}?to={future}"))) == {early.id, middle.id, late.id, letter.id}
+    # A malformed date says what is wrong, keeps the other filters, and is no 500.
+    resp = staff.get(f"{URL}?from=2026-13-45&channel=letter")
+    assert resp.status_code == 200
+    assert "日期格式不正确" in soup(resp).select_one(".field-error").get_text()
+    assert listed(resp) == [letter.id]
+
+
+def test_publish_reject_and_spam_with_reasons_and_the_receipt_shows_them(login_as, client, queue):
+    _draft, early, middle, late = queue
+    staff = login_as("staff")
+    c = fresh(early.id)
+    resp = post(staff, f"/admin/comments/{early.id}/moderate", action="publish", version=str(c.version))
+    assert resp.status_code == 303 and fresh(early.id).status == "published"
+    resp = post(
+        staff,
+        f"/admin/comments/{late.id}/moderate",
+        action="reject",
+        reason="与本草案无关",
+        version=str(fresh(late.id).version),
+    )
+    assert resp.status_code == 303
+    rejected = fresh(late.id)
+    assert (rejected.status, rejected.moderation_reason) == ("rejected", "与本草案无关")
+    receipt = client.get(f"/receipts/{rejected.receipt_code}")
+    assert "与本草案无关" in receipt.get_data(as_text=True)
+    # Rejecting needs a reason: told, and nothing changes.
+    resp = post(staff, f"/admin/comments/{middle.id}/moderate", action="reject")
+    assert resp.status_code == 303 and fresh(middle.id).status == "pending"
+    assert "必须填写理由" in soup(staff.get(URL)).select_one(".flash").get_text()
+    # A typed reason wins over the picked one.
+    post(
+        staff, f"/admin/comments/{middle.id}/moderate", action="spam", reason="广告信息", reason_other="刷屏"
+    )
+    assert (fresh(middle.id).status, fresh(middle.id).moderation_reason) == ("spam", "刷屏")
+    actions = db.session.scalars(
+        select(AuditLog.action).where(AuditLog.action.like("comment.%")).order_by(AuditLog.id)
+    ).all()
+    assert actions == ["comment.publish", "comment.reject", "comment.spam"]
+
+
+def test_publishing_a_masked_copy_keeps_the_original_private(login_as, client, queue):
+    draft, _early, middle, _late = queue
+    staff = login_as("staff")
+    resp = post(
+        staff,
+        f"/admin/comments/{middle.id}/moderate",
+        action="publish",
+        use_masked="1",
+        masked_body="请联系我 138****8000",
+    )
+    assert resp.status_code == 303
+    c = fresh(middle.id)
+    assert (c.status, c.body, c.masked_body) == ("published", "请联系我 13800138000", "请联系我 138****8000")
+    public = client.get(f"/api/v1/drafts/{draft.slug}/comments").get_json()
+    bodies = [x["body"] for x in public["comments"]]
+    assert "请联系我 138****8000" in bodies and not any("13800138000" in b for b in bodies)
+
+
+def test_a_published_comment_can_be_taken_down_with_a_reason(login_as, client, factory):
+    draft = factory.draft()
+    c = factory.comment(draft, body="公开后才发现问题", status="published")
+    staff = login_as("staff")
+    resp = post(staff, f"/admin/comments/{c.id}/moderate", action="reject", reason="含有个人信息")
+    assert resp.status_code == 303
+    assert (fresh(c.id).status, fresh(c.id).moderation_reason) == ("rejected", "含有个人信息")
+    public = client.get(f"/api/v1/drafts/{draft.slug}/comments").get_json()
+    assert public["comments"] == []
+
+
+def test_bulk_actions_need_a_selection_and_act_on_all_of_it(login_as, queue):
+    _draft, early, middle, late = queue
+    staff = login_as("staff")
+    page = soup(staff.get(URL))
+    assert page.select_one("form#bulk")["data-confirm"]  # the browser asks before a bulk action
+    versions = {i["name"]: i["value"] for i in page.select("input[form=bulk][name^=v-]")}
+    resp = post(staff, "/admin/comments/bulk", action="reject", ids=[str(early.id), str(late.id)], **versions)
+    assert resp.status_code == 303
+    assert "必须填写理由" in soup(staff.get(URL)).select_one(".flash").get_text()
+    assert fresh(early.id).status == "pending"
+    resp = post(
+        staff, "/admin/comments/bulk", action="reject", reason="重复提交", ids=[str(early.id), str(late.id)]
+    )
+    assert {fresh(early.id).status, fresh(late.id).status} == {"rejected"}
+    assert listed(staff.get(URL)) == [middle.id]
+    resp = post(staff, "/admin/comments/bulk", action="publish")
+    assert "请先选择意见" in soup(staff.get(URL)).select_one(".flash").get_text()
+
+
+def test_the_second_of_two_staff_acting_on_the_same_comment_is_told(login_as, queue):
+    _draft, early, _middle, late = queue
+    alice, bob = login_as("staff", username="alice"), login_as("staff", username="bob")
+    seen = {i["name"]: i["value"] for i in soup(bob.get(URL)).select("input[form=bulk][name^=v-]")}
+    version = fresh(early.id).version
+    assert post(alice, f"/admin/comments/{early.id}/moderate", action="publish", version=str(version))
+    resp = post(
+        bob, f"/admin/comments/{early.id}/moderate", action="reject", reason="重复提交", version=str(version)
+    )
+    assert resp.status_code == 303
+    assert "其他工作人员" in soup(bob.get(URL)).select_one(".flash").get_text()
+    assert fresh(early.id).status == "published"  # Alice's publication stands
+    # The same in bulk: nothing of the selection changes, and the message names the comment.
+    resp = post(bob, "/admin/comments/bulk", action="spam", ids=[str(early.id), str(late.id)], **seen)
+    flash = soup(bob.get(URL)).select_one(".flash").get_text()
+    assert f"#{early.id}" in flash and "未执行" in flash
+    assert (fresh(early.id).status, fresh(late.id).status) == ("published", "pending")
+
+
+def test_the_cached_queue_shows_every_change_at_once(login_as, factory, queue):
+    """The list is reused while nothing changed; any write (any worker) is visible on the next load."""
+    draft, early, middle, late = queue
+    staff = login_as("staff")
+    assert listed(staff.get(URL)) == [early.id, middle.id, late.id]
+    assert listed(staff.get(URL)) == [early.id, middle.id, late.id]  # served from the cache
+    newer = factory.comment(draft, body="刚刚提交的意见")  # another process's write, outside this request
+    assert listed(staff.get(URL)) == [early.id, middle.id, late.id, newer.id]
+    end_read()
+    with write_transaction() as session:  # a change made by another worker, straight in the database
+        session.get(Comment, middle.id).status = "published"
+    assert listed(staff.get(URL)) == [early.id, late.id, newer.id]
+    # Every form still carries this visitor's own CSRF token, never a placeholder or someone else's.
+    resp = staff.get(URL)
+    tokens = {i["value"] for i in soup(resp).select("input[name=csrf_token]")}
+    assert tokens == {csrf_token_from(resp.data)}
+    other = login_as("staff", username="other")
+    resp = other.get(URL)
+    assert {i["value"] for i in soup(resp).select("input[name=csrf_token]")} == {csrf_token_from(resp.data)}
+    assert tokens != {csrf_token_from(resp.data)}
+
+
+def test_next_page_links_follow_the_index_and_deep_pages_work(login_as, factory):
+    draft = factory.draft()
+    start = utcnow() - timedelta(days=1)
+    ids = [
+        factory.comment(draft, body=f"意见{i}", submitted_at=start + timedelta(seconds=i)).id
+        for i in range(60)
+    ]
+    staff = login_as("staff")
+    first = soup(staff.get(URL))
+    assert "第1页，共3页" in first.select_one(".pagination").get_text()
+    next_href = first.select_one(".pagination a[rel=next]")["href"]
+    assert "after=" in next_href
+    second = staff.get(next_href)
+    assert listed(second) == ids[25:50]
+    assert "第2页，共3页" in soup(second).select_one(".pagination").get_text()
+    third = staff.get(soup(second).select_one(".pagination a[rel=next]")["href"])
+    assert listed(third) == ids[50:]
+    assert soup(third).select_one(".pagination a[rel=next]") is None
+    last = soup(staff.get(URL)).find("a", string="最后一页")["href"]
+    assert parse_qs(urlsplit(last).query)["page"] == ["3"] and listed(staff.get(last)) == ids[50:]
+    # Junk cursors and pages are ignored, not errors.
+    for junk in (
+        "after=abc",
+        "after=99999999999999999999-1",
+        "page=0",
+        "page=99999999999",
+        "after=1-99999999999",
+    ):
+        resp = staff.get(f"{URL}?{junk}")
+        assert resp.status_code == 200, junk
+
+
+def test_the_api_lists_with_a_cursor_and_refuses_a_malformed_one(login_as, factory):
+    draft = factory.draft()
+    start = utcnow() - timedelta(days=1)
+    ids = [
+        factory.comment(draft, body=f"意见{i}", submitted_at=start + timedelta(seconds=i)).id
+        for i in range(7)
+    ]
+    staff = login_as("staff")
+    page = staff.get("/api/v1/admin/comments?status=pending&per_page=3").get_json()
+    assert [c["id"] for c in page["comments"]] == ids[:3] and page["total"] == 7
+    after = page["next_after"]
+    page = staff.get(f"/api/v1/admin/comments?status=pending&per_page=3&page=2&after={after}").get_json()
+    assert [c["id"] for c in page["comments"]] == ids[3:6]
+    page = staff.get(
+        f"/api/v1/admin/comments?status=pending&per_page=3&after={page['next_after']}"
+    ).get_json()
+    assert [c["id"] for c in page["comments"]] == ids[6:] and page["next_after"] is None
+    resp = staff.get("/api/v1/admin/comments?after=nonsense")
+    assert resp.status_code == 400 and "after" in resp.get_json()["error"]["fields"]
