@@ -1,4 +1,5 @@
-"""A staff member in a real Chromium: signs in, moderates with the keyboard, rejects with a reason."""
+"""A staff member in a real Chromium: signs in, moderates with the keyboard, rejects with a reason, and
+records a decision on a published comment in the review view."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from tests.live import LiveServer
 
 pytestmark = [pytest.mark.once, pytest.mark.browser]
 PASSWORD = "Staff-browser-pass-1"
+SLUG = "chengshi-shufang-tiaoli"
+DECISION_REASON = "该意见涉及城市书房的日常运营管理，宜由运营单位在服务规范中具体规定，条例不作规定。"
 
 
 @pytest.fixture(scope="module")
@@ -34,21 +37,30 @@ def api(server, path):
         return json.loads(resp.read())
 
 
-def test_staff_moderate_with_the_keyboard(browser, staff_server, screenshot):
+def comments_by_id(server, status: str) -> dict[int, dict]:
+    path = f"/api/v1/admin/comments?draft={SLUG}&status={status}&per_page=100"
+    return {c["id"]: c for c in api(server, path)["comments"]}
+
+
+def sign_in(browser, server, screenshot, shot: str):
     context = browser.new_context(locale="zh-CN", **DESKTOP)
     page = context.new_page()
-    page.goto(staff_server.url + "/login")
+    page.goto(server.url + "/login")
     page.get_by_label("用户名").fill("browserstaff")
     page.get_by_label("密码").fill(PASSWORD)
     page.get_by_role("button", name="登录").click()
     page.wait_for_url("**/admin/")
     assert page.locator("h1").inner_text() == "工作台"
-    screenshot(page, "staff-overview-desktop")
+    screenshot(page, shot)
+    return context, page
 
-    page.goto(staff_server.url + "/admin/moderation?draft=chengshi-shufang-tiaoli")
+
+def moderate_with_the_keyboard(page, server, screenshot, shots: tuple[str, str]) -> tuple[list[int], int]:
+    """Publish the two oldest pending comments with p, reject the third with a reason; their ids."""
+    page.goto(server.url + f"/admin/moderation?draft={SLUG}")
     first_ids = page.locator(".queue-item").evaluate_all("els => els.map(e => +e.dataset.id)")
     assert len(first_ids) >= 3
-    screenshot(page, "staff-queue-desktop")
+    screenshot(page, shots[0])
     # p publishes the focused (oldest) comment; the queue reloads with the next one on top.
     for expected in first_ids[:2]:
         assert page.locator(".queue-item.current").get_attribute("data-id") == str(expected)
@@ -63,20 +75,76 @@ def test_staff_moderate_with_the_keyboard(browser, staff_server, screenshot):
     with page.expect_navigation():
         page.locator(f"#c{third} button[value=reject]").click()
     assert "已处理意见" in page.locator(".flash").inner_text()
-    screenshot(page, "staff-queue-after-desktop")
+    screenshot(page, shots[1])
+    return first_ids[:2], third
 
-    published = {
-        c["id"]: c
-        for c in api(
-            staff_server, "/api/v1/admin/comments?draft=chengshi-shufang-tiaoli&status=published&per_page=100"
-        )["comments"]
-    }
-    assert all(i in published for i in first_ids[:2])
-    rejected = {
-        c["id"]: c
-        for c in api(
-            staff_server, "/api/v1/admin/comments?draft=chengshi-shufang-tiaoli&status=rejected&per_page=100"
-        )["comments"]
-    }
+
+def test_staff_moderate_with_the_keyboard(browser, staff_server, screenshot):
+    context, page = sign_in(browser, staff_server, screenshot, "staff-overview-desktop")
+    published_ids, third = moderate_with_the_keyboard(
+        page, staff_server, screenshot, ("staff-queue-desktop", "staff-queue-after-desktop")
+    )
+    published = comments_by_id(staff_server, "published")
+    assert all(i in published for i in published_ids)
+    rejected = comments_by_id(staff_server, "rejected")
     assert rejected[third]["moderation_reason"] == "与本草案无关"
+    context.close()
+
+
+def test_staff_records_a_decision_in_the_review_view(browser, staff_server, screenshot):
+    context, page = sign_in(browser, staff_server, screenshot, "staff-decision-1-overview")
+    published_ids, _rejected = moderate_with_the_keyboard(
+        page, staff_server, screenshot, ("staff-decision-2-queue", "staff-decision-3-queue-after")
+    )
+    published = comments_by_id(staff_server, "published")
+    # A comment just published with the keyboard, preferably one on an article (else a general one).
+    target = next((i for i in published_ids if published[i]["article_id"]), published_ids[0])
+    other = next(i for i in published_ids if i != target)
+    assert published[target]["decision"] is None and published[other]["decision"] is None
+    row = f'tr[data-article="{published[target]["article_id"] or "general"}"]'
+
+    # The way staff get there: 研究处理 in the navigation → the draft → the comment's article.
+    page.get_by_role("navigation", name="主导航").get_by_role("link", name="研究处理").click()
+    page.wait_for_url("**/admin/review")
+    page.locator(f'tr[data-slug="{SLUG}"] th a').click()
+    page.wait_for_url(f"**/admin/review/{SLUG}")
+    undecided_before = int(page.locator(f"{row} td.undecided").inner_text())
+    assert undecided_before >= 1
+    screenshot(page, "staff-decision-4-review-draft")
+    with page.expect_navigation():
+        page.locator(f"{row} th a").click()
+    item = page.locator(f"#c{target}")
+    assert item.locator(".badge-undecided").inner_text() == "未处理"
+    form = item.locator("form.decision-form")
+
+    # 未采纳 without a reason is refused, and the choice stays on the form.
+    form.get_by_label("未采纳", exact=True).check()
+    with page.expect_navigation():
+        form.get_by_role("button", name="保存处理结果").click()
+    assert "除“采纳”外，处理结果必须附公开的理由" in item.locator(".field-error").inner_text()
+    assert form.get_by_label("未采纳", exact=True).is_checked()
+    screenshot(page, "staff-decision-5-reason-missing")
+    assert comments_by_id(staff_server, "published")[target]["decision"] is None
+
+    # With a public reason it is saved.
+    form.get_by_label("公开的理由").fill(DECISION_REASON)
+    with page.expect_navigation():
+        form.get_by_role("button", name="保存处理结果").click()
+    assert page.locator(".flash").inner_text() == f"已保存意见 #{target} 的处理结果：未采纳。"
+    shown = page.locator(f"#c{target} .current-decision")
+    assert shown.locator(".outcome").inner_text() == "未采纳"
+    assert shown.locator(".reason").inner_text() == DECISION_REASON
+    assert "browserstaff" in shown.locator(".decided-by").inner_text()
+    screenshot(page, "staff-decision-6-saved")
+
+    # The JSON API has it, on that comment only.
+    published = comments_by_id(staff_server, "published")
+    decision = published[target]["decision"]
+    assert decision is not None
+    assert (decision["outcome"], decision["reason"]) == ("not_adopted", DECISION_REASON)
+    assert published[other]["decision"] is None
+    # And the draft's review page counts one undecided comment fewer on that article.
+    page.goto(staff_server.url + f"/admin/review/{SLUG}")
+    assert int(page.locator(f"{row} td.undecided").inner_text()) == undecided_before - 1
+    screenshot(page, "staff-decision-7-review-draft-after")
     context.close()
