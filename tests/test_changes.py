@@ -55,11 +55,7 @@ def test_a_failed_write_leaves_the_counter_alone(factory):
     before = now_generation()
     try:
         with write_transaction() as session:
-            session.add(
-                Comment(
-                    draft_id=draft.id, version_id=draft.current_version.id, body="x", receipt_code="8" * 13
-                )
-            )
+            session.add(Comment(draft_id=draft.id, version_id=version_id, body="x", receipt_code="8" * 13))
             session.flush()
             raise RuntimeError("the operation failed after flushing")
     except RuntimeError:
