@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from consult import audit
 from consult.auth.passwords import verify_password
@@ -51,24 +52,56 @@ def _throttled(username: str, address_hash: str | None, now) -> bool:
     return account >= ACCOUNT_FAILURES or by_address >= ADDRESS_FAILURES
 
 
+def _serialise(session, username: str, address_hash: str | None) -> None:
+    """Make check-and-count one step per account and address, across workers.
+
+    SQLite already runs one writer at a time (write_transaction begins IMMEDIATE); PostgreSQL takes
+    transaction-scoped advisory locks on the account and the address, always in the same order.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    keys = sorted(
+        int.from_bytes(hashlib.sha256(f"login:{part}".encode()).digest()[:8], "big", signed=True)
+        for part in {f"user:{username}", f"address:{address_hash or ''}"}
+    )
+    for key in keys:
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+
+
+def _reserve_attempt(ctx: RequestContext, username: str, now) -> int | None:
+    """Count this attempt as a failure before the password is checked; None when throttled.
+
+    Checking the count and recording the attempt in one serialised transaction means that
+    simultaneous guesses cannot all pass the check before any of them is counted.
+    """
+    with write_transaction() as session:
+        _serialise(session, username, ctx.address_hash)
+        if _throttled(username, ctx.address_hash, now):
+            audit.record(session, None, ctx, "auth.login_throttled", None, {"username": username})
+            return None
+        attempt = LoginAttempt(username=username, address_hash=ctx.address_hash, succeeded=False, at=now)
+        session.add(attempt)
+        session.flush()
+        return attempt.id
+
+
 def authenticate(ctx: RequestContext, username: str, password: str) -> User:
     """Check a sign-in; throttled per account and per address (counted in the database, so it holds
     across workers); every attempt is recorded and audited. Raises on failure."""
     username = (username or "").strip()[:80]
     now = utcnow()
-    if _throttled(username, ctx.address_hash, now):
-        db.session.rollback()
-        with write_transaction() as session:
-            audit.record(session, None, ctx, "auth.login_throttled", None, {"username": username})
+    db.session.rollback()
+    attempt_id = _reserve_attempt(ctx, username, now)
+    if attempt_id is None:
         raise RateLimited(
             _("登录失败次数过多，请%(n)d分钟后再试。", n=int(THROTTLE_WINDOW.total_seconds() // 60))
         )
     user = db.session.scalar(select(User).where(User.username == username)) if username else None
     ok = verify_password(user.password_hash if user else None, password or "") and bool(user and user.active)
-    db.session.rollback()  # end the read before writing the attempt
+    db.session.rollback()  # end the read before writing the outcome
     with write_transaction() as session:
-        session.add(LoginAttempt(username=username, address_hash=ctx.address_hash, succeeded=ok, at=now))
         if ok and user is not None:
+            session.get(LoginAttempt, attempt_id).succeeded = True
             user = session.merge(user)
             user.last_login_at = now
             audit.record(session, user, ctx, "auth.login", user, {})

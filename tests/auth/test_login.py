@@ -105,3 +105,45 @@ def test_staff_land_on_the_workspace_after_sign_in(app, factory):
     user, password = factory.user("staff")
     resp = _try(app, user.username, password)
     assert resp.headers["Location"] == "/admin/"
+
+
+def test_simultaneous_guesses_cannot_overshoot_the_limit(app, factory, monkeypatch):
+    """Guesses that arrive together are counted before any password is checked (one at a time)."""
+    import threading
+    import time
+
+    from consult.auth import signin
+    from consult.context import RequestContext
+    from consult.errors import RateLimited
+
+    user, _password = factory.user("staff")
+    real_verify = signin.verify_password
+
+    def slow_verify(stored, given):  # a real argon2 check takes this long or longer
+        time.sleep(0.2)
+        return real_verify(stored, given)
+
+    monkeypatch.setattr(signin, "verify_password", slow_verify)
+    outcomes: list[str] = []
+    start = threading.Barrier(12)
+
+    def guess(n: int) -> None:
+        with app.app_context():
+            ctx = RequestContext(address_hash=f"address-{n}", user_agent="test")
+            start.wait()
+            try:
+                signin.authenticate(ctx, user.username, "wrong password")
+            except RateLimited:
+                outcomes.append("throttled")
+            except signin.Unauthenticated:
+                outcomes.append("checked")
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=guess, args=(n,)) for n in range(12)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert outcomes.count("checked") == signin.ACCOUNT_FAILURES
+    assert outcomes.count("throttled") == 12 - signin.ACCOUNT_FAILURES
