@@ -1,18 +1,21 @@
-"""Know cheaply whether comments changed: a counter bumped in the same transaction as the change.
+"""Know cheaply whether data changed: counters bumped in the same transaction as the change.
 
-Every ORM flush that adds, changes or deletes a comment (or what the staff queue shows with it: its
-decision, drafts, article texts, contact points, intake batches) and every ORM bulk statement on those
-tables bumps ``change_counter['comments']`` inside the writing transaction. A reader that takes the
-counter *before* reading the data can therefore cache what it read under that number: a later change
-commits a higher number, and a cache entry under an old number is never served again.
+Every ORM flush that adds, changes or deletes a row of a tracked table, and every ORM bulk statement
+on one, bumps its counter inside the writing transaction: ``comments`` (comments and what the staff
+queue shows with them: decisions, drafts, article texts, contact points, intake batches) and
+``accounts`` (users, API tokens, contact points). A reader that takes the counters *before* reading
+the data can cache what it read under those numbers: a later change commits a higher number, and an
+entry under an old number is never served again. One query per request reads all counters.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import event, select, update
+from flask import g, has_request_context
+from sqlalchemy import event, insert, select, update
 from sqlalchemy.orm import Session, UOWTransaction
 
 from consult.models import (
+    ApiToken,
     Article,
     ArticleText,
     Comment,
@@ -21,42 +24,58 @@ from consult.models import (
     Draft,
     DraftVersion,
     IntakeBatch,
+    User,
 )
 from consult.models.changes import ChangeCounter
 
 COMMENTS = "comments"
-TRACKED = (Comment, Decision, Draft, DraftVersion, Article, ArticleText, ContactPoint, IntakeBatch)
-TRACKED_TABLES = frozenset(model.__table__.name for model in TRACKED)
+ACCOUNTS = "accounts"
+TRACKED = {
+    COMMENTS: (Comment, Decision, Draft, DraftVersion, Article, ArticleText, ContactPoint, IntakeBatch),
+    ACCOUNTS: (User, ApiToken, ContactPoint),
+}
+TRACKED_TABLES = {name: frozenset(m.__table__.name for m in models) for name, models in TRACKED.items()}
 
 
 def bump(session: Session, name: str = COMMENTS) -> None:
-    """Move the counter on, inside the caller's transaction."""
-    session.execute(
+    """Move the counter on, inside the caller's transaction (creating it if an old database lacks it)."""
+    result = session.execute(
         update(ChangeCounter).where(ChangeCounter.name == name).values(value=ChangeCounter.value + 1),
         execution_options={"synchronize_session": False},
     )
+    if result.rowcount == 0:
+        session.execute(insert(ChangeCounter).values(name=name, value=1))
 
 
 def generation(session: Session, name: str = COMMENTS) -> int:
-    """The counter's current value (read it before the data it guards)."""
-    return session.scalar(select(ChangeCounter.value).where(ChangeCounter.name == name)) or 0
+    """The counter's current value (read before the data it guards); read once per request."""
+    if has_request_context():
+        if "generations" not in g:
+            g.generations = _all(session)
+        return g.generations.get(name, 0)
+    return _all(session).get(name, 0)
 
 
-def _touches_tracked(session: Session) -> bool:
-    return any(isinstance(obj, TRACKED) for obj in (*session.new, *session.dirty, *session.deleted))
+def _all(session: Session) -> dict[str, int]:
+    return dict(session.execute(select(ChangeCounter.name, ChangeCounter.value)).all())
 
 
 def _before_flush(session: Session, flush_context: UOWTransaction, instances) -> None:
-    if _touches_tracked(session):
-        bump(session)
+    changed = (*session.new, *session.dirty, *session.deleted)
+    for name, models in TRACKED.items():
+        if any(isinstance(obj, models) for obj in changed):
+            bump(session, name)
 
 
 def _do_orm_execute(state) -> None:
     if not (state.is_insert or state.is_update or state.is_delete):
         return
     table = getattr(state.statement, "table", None)
-    if table is not None and table.name in TRACKED_TABLES:
-        bump(state.session)
+    if table is None:
+        return
+    for name, tables in TRACKED_TABLES.items():
+        if table.name in tables:
+            bump(state.session, name)
 
 
 def track_changes() -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask import g, redirect, request, url_for
 from flask_login import current_user
@@ -19,10 +19,12 @@ from flask_wtf.csrf import ValidationError as CSRFValidationError
 from flask_wtf.csrf import validate_csrf
 from sqlalchemy import select
 
+from consult.changes import ACCOUNTS, generation
 from consult.clock import utcnow
 from consult.db import end_read, write_transaction
 from consult.errors import DomainError, Forbidden
 from consult.extensions import db
+from consult.generation_cache import cache_for
 from consult.i18n import _
 from consult.models import ApiToken, User
 
@@ -57,23 +59,36 @@ def _token_user() -> User | None:
         return None
     from consult.auth.operations import token_digest
 
-    token = header[7:].strip()
-    record = db.session.scalar(
-        select(ApiToken).where(ApiToken.token_hash == token_digest(token), ApiToken.revoked_at.is_(None))
-    )
-    if record is None or not record.user.active:
-        end_read()
-        raise Unauthorized(_("API 令牌无效或已被撤销"))
-    user, record_id, last_used = record.user, record.id, record.last_used_at
-    if user.contact_point is not None:
-        db.session.expunge(user.contact_point)
-    db.session.expunge(user)
+    digest = token_digest(header[7:].strip())
+    # Resolved once per change of any account or token (revoking, deactivating, a password change or
+    # the last-used time bumps the counter), so a revoked token stops working on the next request.
+    key = (digest, generation(db.session, ACCOUNTS))
+    found = cache_for("tokens").get_or_make(key, lambda: _load_token(digest))
     end_read()
+    if found is None:
+        raise Unauthorized(_("API 令牌无效或已被撤销"))
+    user, record_id, last_used = found
     now = utcnow()
     if last_used is None or now - last_used > TOKEN_TOUCH_INTERVAL:
         with write_transaction() as session:  # last-used time, at most once a minute
             session.get(ApiToken, record_id).last_used_at = now
     return user
+
+
+def _load_token(digest: str) -> tuple[User, int, datetime | None] | None:
+    """The token's account (detached, read only: it may serve several requests) or None."""
+    row = db.session.execute(
+        select(ApiToken.id, ApiToken.last_used_at, User)
+        .join(User, User.id == ApiToken.user_id)
+        .where(ApiToken.token_hash == digest, ApiToken.revoked_at.is_(None))
+    ).first()  # one query: the token and its account
+    if row is None or not row.User.active:
+        return None
+    record_id, last_used, user = row
+    if user.contact_point is not None:
+        db.session.expunge(user.contact_point)
+    db.session.expunge(user)
+    return user, record_id, last_used
 
 
 def current_actor() -> User | None:

@@ -24,7 +24,7 @@ def upgrade():
     sa.PrimaryKeyConstraint('name', name=op.f('pk_change_counter'))
     )
     # ### end Alembic commands ###
-    op.bulk_insert(counter, [{"name": "comments", "value": 0}])
+    op.bulk_insert(counter, [{"name": "comments", "value": 0}, {"name": "accounts", "value": 0}])
 
 
 def downgrade():
