@@ -1,0 +1,1 @@
+"""Tests of the spreadsheet intake (reading, headers, articles, rows, workbooks)."""

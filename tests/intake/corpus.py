@@ -1,0 +1,251 @@
+"""The intake's fixture corpus: every file the tests read is generated here, none is checked in.
+
+Builders return bytes as a contact point's Excel would save them: CSV in each encoding, XLSX with
+title rows, merged cells, numbers and formulas, and hostile files (zip bombs, XML entity bombs,
+binaries under a spreadsheet's name).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import random
+import zipfile
+from datetime import datetime
+from functools import cache
+
+from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Font
+
+from consult.intake import reading
+
+HEADER = ["条款", "意见内容", "提出人", "联系方式"]
+ROWS = [
+    ["第三条", "建议延长城市书房的开放时间，方便上班族使用。", "王某", "13800138000"],
+    ["总体意见", "建议条例对志愿者服务作出规定，写明激励措施。", "李某", "zhang@example.com"],
+    ["第十条", "罚款<5000元 & 以上的规定过重，建议区分情形，\n首次违法可以从轻。", "", "0571-88886666"],
+]
+TITLE = "城市书房条例（草案）意见建议汇总表"
+SUBTITLE = "填报单位：东关街道基层立法联系点    收集日期：2026年11月20日"
+
+
+# CSV ---------------------------------------------------------------------------------------------
+
+
+def csv_text(rows: list[list[str]], delimiter: str = ",") -> str:
+    """Rows as CSV text with Excel's CRLF line endings (cells with line breaks are quoted)."""
+    buffer = io.StringIO(newline="")
+    csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n").writerows(rows)
+    return buffer.getvalue()
+
+
+def csv_bytes(rows: list[list[str]], encoding: str = "UTF-8", delimiter: str | None = None) -> bytes:
+    """CSV as Excel saves it: encoding is "UTF-8", "UTF-8 (BOM)", "GB18030", "GBK" or "UTF-16"."""
+    if encoding == "UTF-16":
+        # Excel's "Unicode 文本": UTF-16 little-endian with a byte-order mark, tab-separated.
+        return b"\xff\xfe" + csv_text(rows, delimiter or "\t").encode("utf-16-le")
+    text = csv_text(rows, delimiter or ",")
+    if encoding == "UTF-8 (BOM)":
+        return b"\xef\xbb\xbf" + text.encode("utf-8")
+    return text.encode(encoding.lower())
+
+
+def table(header: list[str] = HEADER, rows: list[list[str]] = ROWS, titles: int = 0) -> list[list[str]]:
+    """A table with ``titles`` title rows above its header."""
+    above = [[TITLE], [SUBTITLE]][:titles] + [[f"说明{n}"] for n in range(max(0, titles - 2))]
+    return [*above, header, *rows]
+
+
+# XLSX --------------------------------------------------------------------------------------------
+
+
+def save(workbook: Workbook) -> bytes:
+    """The workbook's bytes."""
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def xlsx_bytes(rows: list[list[object]], merges: tuple[str, ...] = (), text: bool = True) -> bytes:
+    """One sheet with these values; strings are stored as text (``data_type = "s"``) unless text=False."""
+    workbook = Workbook()
+    sheet = workbook.active
+    for row_number, values in enumerate(rows, start=1):
+        for column, value in enumerate(values, start=1):
+            if value is None or value == "":
+                continue
+            cell = sheet.cell(row=row_number, column=column, value=value)
+            if text and isinstance(value, str):
+                cell.data_type = "s"
+    for ref in merges:
+        sheet.merge_cells(ref)
+    return save(workbook)
+
+
+def titled_xlsx() -> bytes:
+    """Two title rows merged across the table's width above the header, as contact points lay them out."""
+    return xlsx_bytes(table(titles=2), merges=("A1:D1", "A2:D2"))
+
+
+def merged_article_xlsx() -> bytes:
+    """A 条款 cell merged down over three rows (A3:A5) below a merged title; B holds three opinions."""
+    rows: list[list[object]] = [
+        [TITLE],
+        HEADER,
+        ["第三条", "建议延长开放时间到晚上九点。", "王某", ""],
+        ["", "建议周末也开放，方便学生。", "李某", ""],
+        ["", "建议增加自助借还设备。", "赵某", ""],
+        ["第五条", "建议明确经费保障的来源。", "钱某", ""],
+    ]
+    return xlsx_bytes(rows, merges=("A1:D1", "A3:A5"))
+
+
+def numeric_xlsx() -> bytes:
+    """Article numbers typed as numbers (3 and 5.0), a phone number as an integer, a date cell."""
+    rows: list[list[object]] = [
+        [*HEADER, "日期"],
+        [3, "建议延长开放时间到晚上九点。", "王某", 13800138000, datetime(2026, 11, 20)],
+        [5.0, "建议明确经费保障的来源。", "李某", 13900139000.0, datetime(2026, 11, 21, 15, 30)],
+        ["0123", "编号0123的书房应当保留。", "0123", "", ""],
+    ]
+    return xlsx_bytes(rows)
+
+
+def formula_xlsx() -> bytes:
+    """Row 2: a text cell "=1+1" (data_type s). Row 3: a real formula with no cached result.
+
+    Row 4 is a real formula whose cached result is 2, as Excel saves it (openpyxl cannot write cached
+    values, so the cell's XML is rewritten).
+    """
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["条款", "意见内容"])
+    sheet.append(["第一条", "=1+1"])
+    sheet["B2"].data_type = "s"
+    sheet.append(["第二条", "=1+1"])  # a formula: openpyxl keeps data_type "f"
+    sheet.append(["第三条", "=1+1"])
+    data = save(workbook)
+    sheet_xml = read_member(data, "xl/worksheets/sheet1.xml")
+    cached = sheet_xml.replace(b'<c r="B4"><f>1+1</f><v /></c>', b'<c r="B4"><f>1+1</f><v>2</v></c>')
+    assert cached != sheet_xml, "openpyxl wrote the formula cell differently than expected"
+    return replace_member(data, "xl/worksheets/sheet1.xml", cached)
+
+
+def second_sheet_active_xlsx() -> bytes:
+    """Two sheets; the second (the active one when saved) holds the opinions."""
+    workbook = Workbook()
+    workbook.active.append(["说明", "请在第二个工作表填写"])
+    sheet = workbook.create_sheet("意见")
+    for values in table():
+        sheet.append(values)
+    workbook.active = 1
+    return save(workbook)
+
+
+def wide_xlsx(filled: bool) -> bytes:
+    """A table whose row 2 has a cell in column BH (60): formatted but empty, or holding text."""
+    workbook = Workbook()
+    sheet = workbook.active
+    for values in table():
+        sheet.append(values)
+    cell = sheet.cell(row=2, column=60, value="多余的内容" if filled else None)
+    cell.font = Font(bold=True)  # an empty but formatted cell is still written to the sheet's XML
+    return save(workbook)
+
+
+# Hostile files -----------------------------------------------------------------------------------
+
+
+def read_member(data: bytes, name: str) -> bytes:
+    """One member of a zip archive."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return archive.read(name)
+
+
+def replace_member(data: bytes, name: str, content: bytes) -> bytes:
+    """The archive with one member's content replaced (or added)."""
+    out = io.BytesIO()
+    source = zipfile.ZipFile(io.BytesIO(data))
+    with source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            if info.filename != name:
+                target.writestr(info, source.read(info.filename))
+        target.writestr(name, content)
+    return out.getvalue()
+
+
+@cache
+def zip_bomb_xlsx() -> bytes:
+    """A valid workbook plus a real deflated member of zeros just over the uncompressed limit (~200 KB)."""
+    out = io.BytesIO(xlsx_bytes(table()))
+    with zipfile.ZipFile(out, "a", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        with archive.open("xl/media/zeros.bin", "w") as member:
+            chunk = bytes(1 << 20)
+            for _ in range(reading.MAX_XLSX_UNCOMPRESSED // len(chunk) + 1):
+                member.write(chunk)
+    return out.getvalue()
+
+
+def many_members_xlsx() -> bytes:
+    """A valid workbook with more members than the limit allows."""
+    out = io.BytesIO(xlsx_bytes(table()))
+    with zipfile.ZipFile(out, "a", zipfile.ZIP_DEFLATED) as archive:
+        for number in range(reading.MAX_XLSX_MEMBERS):
+            archive.writestr(f"xl/media/image{number}.png", b"")
+    return out.getvalue()
+
+
+def _laughs(root: str) -> bytes:
+    entities = ['<!ENTITY lol0 "lol">'] + [f'<!ENTITY lol{n} "{f"&lol{n - 1};" * 10}">' for n in range(1, 10)]
+    return (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        f"<!DOCTYPE {root} [\n" + "\n".join(entities) + "\n]>\n"
+    ).encode()
+
+
+def billion_laughs_xlsx(part: str = "xl/sharedStrings.xml") -> bytes:
+    """A workbook whose shared strings (or sheet) reference an entity that would expand to 3 GB."""
+    data = xlsx_bytes(table())
+    main = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+    if part == "xl/sharedStrings.xml":
+        # openpyxl writes inline strings, so declare a shared-strings part for the reader to load.
+        types = read_member(data, "[Content_Types].xml").replace(
+            b"</Types>",
+            b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
+            b'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>',
+        )
+        data = replace_member(data, "[Content_Types].xml", types)
+        body = f'<sst {main} count="1" uniqueCount="1"><si><t>&lol9;</t></si></sst>'.encode()
+        return replace_member(data, part, _laughs("sst") + body)
+    body = (
+        f'<worksheet {main}><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>&lol9;</t></is></c>'
+        "</row></sheetData></worksheet>"
+    ).encode()
+    return replace_member(data, part, _laughs("worksheet") + body)
+
+
+def png_bytes() -> bytes:
+    """The start of a PNG image (what a renamed picture looks like)."""
+    header = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"
+    return header + b"\x00\x00\x00\x10\x00\x00\x00\x10\x08\x06\x00\x00\x00" + bytes(64)
+
+
+def random_bytes(size: int = 4096, seed: int = 5) -> bytes:
+    """Reproducible binary noise."""
+    return random.Random(seed).randbytes(size)
+
+
+def xls_bytes() -> bytes:
+    """The start of an old Excel 97–2003 file (OLE2 compound document)."""
+    return reading.OLE2_MAGIC + random_bytes(2048)
+
+
+def big_csv(data_rows: int) -> bytes:
+    """A UTF-8 CSV with a header and ``data_rows`` short rows, quick to build and read."""
+    lines = ["条款,意见内容"] + [f"{1 + n % 30},第{n}条意见：建议修改" for n in range(data_rows)]
+    return ("\r\n".join(lines) + "\r\n").encode("utf-8")
+
+
+def load_cells(data: bytes) -> list[list[object]]:
+    """Every cell of the first sheet (full mode, so data types can be inspected by the caller)."""
+    return [list(row) for row in load_workbook(io.BytesIO(data)).active.iter_rows()]
