@@ -25,6 +25,7 @@ def fail(err: DomainError) -> None:
 drafts_cli = AppGroup("drafts", help=_l("法规草案：解析草案全文。"))
 users_cli = AppGroup("users", help=_l("账号：创建账号、签发 API 令牌。"))
 points_cli = AppGroup("contact-points", help=_l("基层立法联系点。"))
+intake_cli = AppGroup("intake", help=_l("导入基层立法联系点收集的意见表格。"))
 
 
 @drafts_cli.command("parse")
@@ -114,6 +115,47 @@ def points_create(slug: str, name: str, district: str | None) -> None:
     click.echo(_("已创建联系点 %(slug)s（%(name)s）", slug=point.slug, name=point.name))
 
 
+@intake_cli.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--draft", "draft_slug", required=True, help=_l("草案标识"))
+@click.option("--contact-point", "point_slug", required=True, help=_l("联系点标识"))
+@click.option("--meeting-date", default=None, help=_l("座谈或走访日期（年-月-日）"))
+@click.option("--meeting-place", default=None)
+@click.option("--method", default=None, help=_l("收集方式：座谈会、走访、问卷、来信、其他"))
+@click.option("--participants", default=None)
+@click.option("--dry-run", is_flag=True, help=_l("只检查并显示将导入的内容，不写入"))
+@click.option("--json", "as_json", is_flag=True, help=_l("以 JSON 输出（与 API 相同的对象）"))
+def intake_import(
+    file: str, draft_slug: str, point_slug: str, dry_run: bool, as_json: bool, **meeting
+) -> None:
+    """Import a file of collected opinions and print the per-row report."""
+    from pathlib import Path
+
+    from consult.intake.importing import BatchRequest, import_batch, preview_batch
+    from consult.intake.report import print_outcome
+
+    path = Path(file)
+    req = BatchRequest(
+        draft=draft_slug, filename=path.name, data=path.read_bytes(), contact_point=point_slug, **meeting
+    )
+    try:
+        outcome = preview_batch(None, req) if dry_run else import_batch(None, CLI, req)
+    except DomainError as err:
+        outcome = getattr(err, "outcome", None)
+        if as_json:
+            body = outcome.as_json() if outcome is not None else {}
+            body["error"] = {"code": err.code, "message": err.message, "fields": err.fields}
+            click.echo(json.dumps(body, ensure_ascii=False, indent=2))
+            sys.exit(2 if err.status < 500 else 1)
+        if outcome is not None:
+            print_outcome(outcome, dry_run)
+        fail(err)
+    if as_json:
+        click.echo(json.dumps(outcome.as_json(), ensure_ascii=False, indent=2))
+    else:
+        print_outcome(outcome, dry_run)
+
+
 @click.command("seed-demo")
 @click.option("--comments", "extra", type=click.IntRange(min=0), default=0, help=_l("另外生成 N 条合成意见"))
 @click.option("--status", type=click.Choice(["published", "pending"]), default="published")
@@ -145,4 +187,5 @@ def init_cli(app: Flask) -> None:
     app.cli.add_command(drafts_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(points_cli)
+    app.cli.add_command(intake_cli)
     app.cli.add_command(seed_demo_command)

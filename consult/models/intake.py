@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Integer, String
+from sqlalchemy import JSON, Date, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from consult.clock import utcnow
@@ -41,9 +41,15 @@ class IntakeBatch(db.Model):
     method: Mapped[str] = mapped_column(enum_column_type(MEETING_METHODS), default="forum")
     participants: Mapped[int | None] = mapped_column(Integer)
     collector: Mapped[str | None] = mapped_column(String(80))
+    sha256: Mapped[str | None] = mapped_column(String(64), index=True)
     rows_total: Mapped[int] = mapped_column(Integer, default=0)
+    rows_valid: Mapped[int] = mapped_column(Integer, default=0)
     rows_imported: Mapped[int] = mapped_column(Integer, default=0)
+    rows_already: Mapped[int] = mapped_column(Integer, default=0)  # valid rows imported by an earlier batch
+    # How the file was read and the invalid rows with their messages (for the error report).
+    report: Mapped[dict | None] = mapped_column(JSON)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     contact_point = relationship("ContactPoint")
+    draft = relationship("Draft")

@@ -265,8 +265,10 @@ CREATE_DRAFT = "POST /api/v1/admin/drafts"
 UPDATE_DRAFT = "PATCH /api/v1/admin/drafts/{slug}"
 ENTER_COMMENT = "POST /api/v1/admin/drafts/{slug}/comments"
 ADD_VERSION = "POST /api/v1/admin/drafts/{slug}/versions"
+INTAKE = "POST /api/v1/intake/batches"
+INTAKE_CSV = "条款,意见内容,提出人\n第一条,建议增加夜间开放时间。,张三\n第九条,超出条款范围。,李四\n".encode()
 # Staff writes that change an object answer 200 with it (CONTRACT.md, "Writes answer 201 … 200 …").
-STAFF_SUCCESS = {MODERATE: 200, DECIDE: 200}
+STAFF_SUCCESS = {MODERATE: 200, DECIDE: 200, INTAKE: 201}
 UNPUBLISHED_SLUG, CONCLUDED_SLUG = "unpublished-draft", "concluded-draft"
 REVISED_TEXT = SAMPLE_TEXT.replace(
     "第四条　本条例自", "第四条　主管部门应当公开示例名录。\n\n第五条　本条例自"
@@ -321,11 +323,17 @@ def staff_data(app: Flask) -> dict[str, int]:
             session.get(Draft, concluded.id).feedback_published_at = utcnow()
         end_read()
         ids["article"] = db.session.scalar(select(Comment.article_id).where(Comment.id == ids["pending"]))
+        ids["point"] = factory.contact_point("api-point").id
         ids["unpublished_lock"] = db.session.scalar(
             select(Draft.version).where(Draft.slug == UNPUBLISHED_SLUG)
         )
         end_read()
     return ids
+
+
+def intake_case(data: bytes, **fields) -> dict:
+    form = {"draft": OPEN_SLUG, "contact_point": "api-point", "method": "座谈会", **fields}
+    return {"media_type": "multipart/form-data", "body": {**form, "file": data}}
 
 
 def comment_case(comment_id: int, body) -> dict:
@@ -542,6 +550,15 @@ def staff_cases(ids: dict[str, int]) -> list[tuple[str, dict, str, int, str | No
             None,
         ),
         (ADD_VERSION, draft_case(OPEN_SLUG, {"text": ""}), "token", 400, bad),
+        # A contact point's file: preview, import, the same file again, junk, another point's.
+        (INTAKE, intake_case(INTAKE_CSV), "nobody", 401, "unauthorized"),
+        (INTAKE, intake_case(INTAKE_CSV, dry_run="true"), "token", 200, None),
+        (INTAKE, intake_case(INTAKE_CSV, dry_run="false"), "token", 201, None),
+        (INTAKE, intake_case(INTAKE_CSV), "token", 409, "conflict"),
+        (INTAKE, intake_case(b"\x89PNG\r\n\x1a\n" + bytes(range(256))), "token", 400, bad),
+        (INTAKE, intake_case(INTAKE_CSV, dry_run="maybe"), "token", 400, bad),
+        (INTAKE, intake_case(INTAKE_CSV), "contact point", 403, "forbidden"),
+        (INTAKE, intake_case(INTAKE_CSV, contact_point=""), "token", 400, bad),
         (ADD_VERSION, draft_case("no-such-draft", {"text": SAMPLE_TEXT}), "token", 404, "not_found"),
         (ADD_VERSION, draft_case(OPEN_SLUG, {"text": "x" * 100_000}), "token", 413, "payload_too_large"),
         (
@@ -567,7 +584,7 @@ def test_staff_operations_answer_as_the_contract_says(described_app, subtests):
     answers: dict[str, list[dict]] = defaultdict(list)
     for label, arguments, who, status, code in staff_cases(ids):
         with subtests.test(operation=label, who=who, arguments=str(arguments)[:100]):
-            media = {"media_type": "application/json"} if "body" in arguments else {}
+            media = {"media_type": "application/json"} if "body" in arguments else {}  # unless it says
             case = operations[label].Case(**{**media, **arguments})
             response = check(case, statuses, **credentials[who])
             assert response.status_code == status, response.text
@@ -586,6 +603,11 @@ def test_staff_operations_answer_as_the_contract_says(described_app, subtests):
     )
     assert (taken_down["status"], taken_down["moderation_reason"]) == ("rejected", "与本草案无关")
     assert [a["decision"]["outcome"] for a in answers[DECIDE]] == ["not_adopted", "adopted"]
+    preview, imported = answers[INTAKE]
+    assert (preview["batch_id"], preview["rows_total"], preview["rows_valid"]) == (None, 2, 1)
+    assert preview["errors"][0]["row"] == 3 and preview["errors"][0]["column"] == "条款"
+    assert [r["article"] for r in preview["rows"]] == ["第一条", None]
+    assert isinstance(imported["batch_id"], int) and imported["rows_imported"] == 1
     letter = answers[ENTER_COMMENT][0]
     assert (letter["channel"], letter["status"], letter["contact"]) == ("letter", "pending", "13800138000")
     assert letter["article_label"] == "第一条" and letter["received_at"].startswith("2026-11-19T16:00:00")

@@ -1,0 +1,406 @@
+"""Importing a contact point's file of opinions: one operation for the web page, the API and the CLI.
+
+``preview_batch`` reads and checks the file without writing anything; ``import_batch`` imports the
+valid rows together with the batch record in one transaction, or nothing. A row already imported
+(same contact point, draft, article and body) is never imported twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, time
+
+from sqlalchemy import insert, select
+
+from consult import audit
+from consult.clock import as_utc, utcnow
+from consult.comments.moderation import masked
+from consult.comments.receipts import new_code
+from consult.context import RequestContext
+from consult.db import write_transaction
+from consult.errors import Conflict, DomainError, Forbidden, ValidationError
+from consult.extensions import db
+from consult.i18n import _
+from consult.intake import reading
+from consult.intake.headers import find_layout
+from consult.intake.meeting import Meeting, parse_meeting
+from consult.intake.rows import Report, RowResult, build_rows
+from consult.models import ArticleText, Comment, ContactPoint, Draft, IntakeBatch, ReviewNote, User
+
+CHUNK = 1000  # rows per INSERT and per duplicate lookup
+
+
+class PayloadTooLarge(DomainError):
+    """The file is larger than an upload may be."""
+
+    code = "payload_too_large"
+    status = 413
+
+
+class NothingToImport(ValidationError):
+    """Every row of the file has an error: nothing can be imported (the outcome shows which)."""
+
+    def __init__(self, message: str, outcome: BatchOutcome):
+        super().__init__(message, {"file": message})
+        self.outcome = outcome
+
+
+class AlreadyImported(Conflict):
+    """Every valid row of the file was imported before."""
+
+    def __init__(self, message: str, outcome: BatchOutcome):
+        super().__init__(message, {"file": message})
+        self.outcome = outcome
+
+
+@dataclass
+class BatchRequest:
+    """What an operator sends: the draft, the point (staff only), the meeting and the file."""
+
+    draft: str | None
+    filename: str
+    data: bytes
+    contact_point: str | None = None
+    meeting_date: object = None
+    meeting_place: str | None = None
+    method: str | None = None
+    participants: object = None
+    collector: str | None = None
+
+
+@dataclass
+class BatchOutcome:
+    """The preview, or the import's result: how the file was read and what became of each row."""
+
+    draft: Draft
+    point: ContactPoint
+    meeting: Meeting
+    filename: str
+    sha256: str
+    report: Report
+    labels: dict[int, str]  # article number → printed label
+    version_id: int = 0
+    article_ids: dict[int, int] = field(default_factory=dict)  # article number → Article id
+    keys: dict[int, str] = field(default_factory=dict)  # valid row number → intake key
+    already: set[int] = field(default_factory=set)  # row numbers imported by an earlier batch
+    batch_id: int | None = None
+    rows_imported: int = 0
+
+    @property
+    def rows_total(self) -> int:
+        """Data rows in the file (blank rows not counted)."""
+        return len(self.report.rows)
+
+    @property
+    def rows_valid(self) -> int:
+        """Rows without errors (including those imported before)."""
+        return len(self.report.valid_rows)
+
+    @property
+    def new_rows(self) -> list[RowResult]:
+        """Valid rows not imported before: what an import adds."""
+        return [row for row in self.report.valid_rows if row.row not in self.already]
+
+    def article_label(self, row: RowResult) -> str | None:
+        """The printed label of the row's article, None for a comment on the whole draft."""
+        return self.labels.get(row.article.number) if row.article.kind == "article" else None
+
+    def as_json(self, with_rows: bool = True) -> dict:
+        """The object of CONTRACT.md (API and ``intake import --json``), with the rows of the preview."""
+        body = {
+            "batch_id": self.batch_id,
+            "rows_total": self.rows_total,
+            "rows_valid": self.rows_valid,
+            "rows_imported": self.rows_imported,
+            "rows_already_imported": len(self.already),
+            "encoding": self.report.encoding,
+            "format": self.report.format,
+            "header_row": self.report.header_row,
+            "columns": self.report.columns,
+            "ignored_columns": self.report.ignored,
+            "errors": [{"row": e.row, "column": e.column, "message": e.message} for e in self.report.errors],
+        }
+        if with_rows:
+            body["rows"] = [
+                {
+                    "row": row.row,
+                    "article": self.article_label(row),
+                    "body": row.body,
+                    "author_name": row.author_name,
+                    "contact": mask_contact(row.contact),
+                    "valid": row.valid,
+                    "already_imported": row.row in self.already,
+                }
+                for row in self.report.rows
+            ]
+        return body
+
+
+def mask_contact(contact: str | None) -> str | None:
+    """A contact as the preview shows it: 138****8000, z***@example.com."""
+    if not contact:
+        return None
+    if "@" in contact:
+        return masked(contact)
+    return contact[:3] + "****" + contact[-4:] if len(contact) >= 8 else "****"
+
+
+def _point_for(actor: User | None, slug: str | None) -> ContactPoint:
+    """A contact point's operator uploads for their own point only; staff (and the CLI) name the point."""
+    if actor is not None and actor.role == "contact_point":
+        own = db.session.get(ContactPoint, actor.contact_point_id)
+        if slug and slug != own.slug:
+            raise Forbidden(_("只能为本联系点上传意见"))
+        return own
+    if not slug:
+        raise ValidationError(_("请选择基层立法联系点"), {"contact_point": _("请选择联系点")})
+    point = db.session.scalar(select(ContactPoint).where(ContactPoint.slug == slug))
+    if point is None:
+        raise ValidationError(_("联系点“%(s)s”不存在", s=slug), {"contact_point": _("联系点不存在")})
+    return point
+
+
+def _draft_for(slug: str | None) -> Draft:
+    if not slug:
+        raise ValidationError(_("请选择草案"), {"draft": _("请选择草案")})
+    draft = db.session.scalar(select(Draft).where(Draft.slug == slug))
+    status = draft.status_at(utcnow()) if draft is not None else None
+    if draft is None or status == "draft":
+        raise ValidationError(_("草案“%(s)s”不存在", s=slug), {"draft": _("草案不存在")})
+    if status == "concluded":
+        raise ValidationError(
+            _("该草案的采纳情况反馈已发布，不再导入意见"), {"draft": _("已发布反馈的草案不能再导入意见")}
+        )
+    return draft
+
+
+def read_report(filename: str, data: bytes, numbers: set[int]) -> Report:
+    """Read and check the file against the current version's article numbers."""
+    if len(data) > reading.MAX_UPLOAD_BYTES:
+        raise PayloadTooLarge(
+            _("文件不能超过%(mb)dMB，请分成几个文件上传", mb=reading.MAX_UPLOAD_BYTES // (1024 * 1024)),
+            {"file": _("文件过大")},
+        )
+    try:
+        table = reading.read_table(filename, data)
+        layout = find_layout(table)
+    except reading.FileError as err:
+        raise ValidationError(err.message, {"file": err.message}) from None
+    return build_rows(table, layout, numbers)
+
+
+def intake_key(point_id: int, draft_id: int, article_id: int | None, body: str) -> str:
+    """What makes an imported opinion the same opinion: point, draft, article and body."""
+    text = f"{point_id}\x1f{draft_id}\x1f{article_id or 0}\x1f{body}"
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _chunks(items: list, size: int = CHUNK) -> Iterator[list]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _prepare(actor: User | None, req: BatchRequest) -> BatchOutcome:
+    """Check everything and read the file; raises before anything is written."""
+    point = _point_for(actor, req.contact_point)
+    draft = _draft_for(req.draft)
+    meeting, errors = parse_meeting(
+        req.meeting_date, req.meeting_place, req.method, req.participants, req.collector
+    )
+    if errors:
+        raise ValidationError(next(iter(errors.values())), errors)
+    if not req.data:
+        raise ValidationError(_("请选择要上传的文件"), {"file": _("未选择文件")})
+    texts = db.session.execute(
+        select(ArticleText.number, ArticleText.label, ArticleText.article_id).where(
+            ArticleText.version_id == draft.current_version.id
+        )
+    ).all()
+    report = read_report(req.filename, req.data, {number for number, _label, _id in texts})
+    outcome = BatchOutcome(
+        draft=draft,
+        point=point,
+        meeting=meeting,
+        filename=(req.filename or "")[:255],
+        sha256=hashlib.sha256(req.data).hexdigest(),
+        report=report,
+        labels={number: label for number, label, _id in texts},
+        version_id=draft.current_version.id,
+        article_ids={number: article_id for number, _label, article_id in texts},
+    )
+    outcome.keys = {
+        row.row: intake_key(point.id, draft.id, _article_id(outcome, row), row.body)
+        for row in report.valid_rows
+    }
+    outcome.already = _already_imported(outcome.keys)
+    return outcome
+
+
+def _article_id(outcome: BatchOutcome, row: RowResult) -> int | None:
+    return outcome.article_ids.get(row.article.number) if row.article.kind == "article" else None
+
+
+def _already_imported(keys: dict[int, str]) -> set[int]:
+    by_key = {key: number for number, key in keys.items()}
+    found: set[int] = set()
+    for chunk in _chunks(list(by_key)):
+        for key in db.session.scalars(select(Comment.intake_key).where(Comment.intake_key.in_(chunk))):
+            found.add(by_key[key])
+    return found
+
+
+def preview_batch(actor: User | None, req: BatchRequest) -> BatchOutcome:
+    """Read and check the file, and say what an import would do; writes nothing."""
+    try:
+        return _prepare(actor, req)
+    finally:
+        db.session.rollback()
+
+
+def import_batch(actor: User | None, ctx: RequestContext, req: BatchRequest) -> BatchOutcome:
+    """Import the valid rows with the batch record, in one transaction; the invalid ones are reported."""
+    outcome = _prepare(actor, req)
+    db.session.rollback()
+    if not outcome.report.valid_rows:
+        raise NothingToImport(
+            _("文件中没有可以导入的意见：%(n)d行都有错误，请按错误说明修改后重新上传", n=outcome.rows_total)
+            if outcome.rows_total
+            else _("文件中没有意见"),
+            outcome,
+        )
+    if not outcome.new_rows:
+        raise AlreadyImported(
+            _("这个文件中的%(n)d条意见此前都已导入，本次没有导入新的意见", n=outcome.rows_valid), outcome
+        )
+    with write_transaction() as session:
+        # Checked again inside the write: a second worker may have imported the same rows meanwhile.
+        outcome.already = _already_imported(outcome.keys)
+        new_rows = outcome.new_rows
+        if not new_rows:
+            raise AlreadyImported(_("这些意见刚刚已被导入"), outcome)
+        batch = _batch_record(actor, outcome, len(new_rows))
+        session.add(batch)
+        session.flush()
+        codes = _fresh_codes(session, len(new_rows))
+        now = utcnow()
+        received = _received_at(outcome.meeting)
+        version_id = outcome.version_id
+        for chunk_rows, chunk_codes in zip(_chunks(new_rows), _chunks(codes), strict=True):
+            session.execute(
+                insert(Comment),
+                [
+                    _comment_row(outcome, row, code, batch.id, version_id, now, received)
+                    for row, code in zip(chunk_rows, chunk_codes, strict=True)
+                ],
+            )
+        _keep_notes(session, outcome, new_rows, actor)
+        audit.record(
+            session,
+            actor,
+            ctx,
+            "intake.import",
+            batch,
+            {
+                "file": outcome.filename,
+                "sha256": outcome.sha256,
+                "imported": len(new_rows),
+                "invalid": len(outcome.report.invalid_rows),
+                "already": len(outcome.already),
+            },
+        )
+        outcome.batch_id, outcome.rows_imported = batch.id, len(new_rows)
+    return outcome
+
+
+def _batch_record(actor: User | None, outcome: BatchOutcome, imported: int) -> IntakeBatch:
+    report = outcome.report
+    return IntakeBatch(
+        contact_point_id=outcome.point.id,
+        draft_id=outcome.draft.id,
+        filename=outcome.filename,
+        encoding=report.encoding or report.format.upper(),
+        sha256=outcome.sha256,
+        meeting_date=outcome.meeting.date,
+        meeting_place=outcome.meeting.place,
+        method=outcome.meeting.method,
+        participants=outcome.meeting.participants,
+        collector=outcome.meeting.collector,
+        rows_total=outcome.rows_total,
+        rows_valid=outcome.rows_valid,
+        rows_imported=imported,
+        rows_already=len(outcome.already),
+        created_by_id=actor.id if actor is not None else None,
+        report={
+            "format": report.format,
+            "header_row": report.header_row,
+            "columns": report.columns,
+            "ignored": report.ignored,
+            "header": report.header,
+            "errors": [
+                {"row": row.row, "cells": row.raw, "messages": [[e.column, e.message] for e in row.errors]}
+                for row in report.invalid_rows
+            ],
+        },
+    )
+
+
+def _keep_notes(session, outcome: BatchOutcome, rows: list[RowResult], actor: User | None) -> None:
+    """A 备注 cell becomes an internal note on its opinion (staff see it; it is never public)."""
+    noted = {outcome.keys[row.row]: row.note for row in rows if row.note}
+    for chunk in _chunks(list(noted)):
+        ids = session.execute(
+            select(Comment.intake_key, Comment.id).where(Comment.intake_key.in_(chunk))
+        ).all()
+        session.execute(
+            insert(ReviewNote),
+            [
+                {
+                    "draft_id": outcome.draft.id,
+                    "comment_id": comment_id,
+                    "author_id": actor.id if actor is not None else None,
+                    "body": _("联系点备注：%(note)s", note=noted[key]),
+                    "created_at": utcnow(),
+                }
+                for key, comment_id in ids
+            ],
+        )
+
+
+def _fresh_codes(session, n: int) -> list[str]:
+    """n receipt codes no comment has (clashes of 43 random bits are rare, but checked)."""
+    codes: set[str] = set()
+    while len(codes) < n:
+        wanted = {new_code() for _ in range(n - len(codes))} - codes
+        for chunk in _chunks(list(wanted)):
+            taken = set(session.scalars(select(Comment.receipt_code).where(Comment.receipt_code.in_(chunk))))
+            codes |= set(chunk) - taken
+    return list(codes)[:n]
+
+
+def _received_at(meeting: Meeting) -> datetime | None:
+    return as_utc(datetime.combine(meeting.date, time(12, 0))) if meeting.date else None
+
+
+def _comment_row(
+    outcome: BatchOutcome, row: RowResult, code: str, batch_id: int, version_id: int, now, received
+) -> dict:
+    return {
+        "draft_id": outcome.draft.id,
+        "version_id": version_id,
+        "article_id": _article_id(outcome, row),
+        "body": row.body,
+        "channel": "contact_point",
+        "status": "pending",
+        "receipt_code": code,
+        "author_name": row.author_name,
+        "contact": row.contact,
+        "notify": False,
+        "submitted_at": now,
+        "received_at": as_utc(datetime.combine(row.date, time(12, 0))) if row.date else received,
+        "contact_point_id": outcome.point.id,
+        "batch_id": batch_id,
+        "intake_key": outcome.keys[row.row],
+        "version": 1,
+    }
