@@ -17,7 +17,7 @@ _FULL_WIDTH = str.maketrans("０１２３４５６７８９", "0123456789")
 
 def new_code() -> str:
     """A fresh, normalised code from the system's secure random source."""
-    return "".join(secrets.choice("0123456789") for _ in range(DIGITS))
+    return f"{secrets.randbelow(10**DIGITS):0{DIGITS}d}"
 
 
 def normalise(code: str | None) -> str:

@@ -20,6 +20,7 @@ from flask import current_app
 
 from consult.errors import Forbidden, NotFound
 from consult.i18n import _
+from consult.intake.stored import KnownReport, from_json, to_json
 
 FOLDER = "intake-uploads"
 KEEP_SECONDS = 24 * 3600
@@ -47,12 +48,14 @@ def _folder() -> Path:
     return folder
 
 
-def store(upload: StoredUpload, data: bytes) -> str:
-    """Keep the file; returns the token that names it."""
+def store(upload: StoredUpload, data: bytes, known: KnownReport | None = None) -> str:
+    """Keep the file (and the preview's report, so the confirmation need not read it again)."""
     sweep()
     token = secrets.token_urlsafe(18)
     folder = _folder()
     (folder / f"{token}.bin").write_bytes(data)
+    if known is not None:
+        (folder / f"{token}.report.json").write_text(json.dumps(to_json(known), ensure_ascii=False))
     (folder / f"{token}.json").write_text(json.dumps(asdict(upload), ensure_ascii=False), encoding="utf-8")
     return token
 
@@ -72,11 +75,21 @@ def load(token: str, user_id: int) -> tuple[StoredUpload, bytes]:
     return meta, data
 
 
+def load_known(token: str) -> KnownReport | None:
+    """The preview's report kept with the file, if any (None when missing or unreadable: read again)."""
+    if not TOKEN.fullmatch(token or ""):
+        return None
+    try:
+        return from_json(json.loads((_folder() / f"{token}.report.json").read_text()))
+    except (OSError, ValueError, TypeError, KeyError):
+        return None
+
+
 def discard(token: str) -> None:
     """Remove a kept file (after the import, or when the operator cancels)."""
     if not TOKEN.fullmatch(token or ""):
         return
-    for suffix in (".bin", ".json"):
+    for suffix in (".bin", ".json", ".report.json"):
         with contextlib.suppress(FileNotFoundError):
             os.remove(_folder() / f"{token}{suffix}")
 
@@ -85,7 +98,7 @@ def sweep(now: float | None = None) -> int:
     """Remove files kept longer than a day; returns how many uploads went."""
     limit = (now or time.time()) - KEEP_SECONDS
     removed = 0
-    for path in _folder().glob("*.json"):
+    for path in _folder().glob("*.bin"):
         try:
             if path.stat().st_mtime < limit:
                 discard(path.stem)

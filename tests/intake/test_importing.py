@@ -226,3 +226,29 @@ def test_the_cli_prints_the_report_and_the_api_object(app, runner, setting, tmp_
     assert body["error"]["code"] == "conflict" and body["rows_already_imported"] == 3
     result = runner.invoke(args=[*args])
     assert result.exit_code == 2 and "此前已导入" in result.output
+
+
+def test_the_preview_report_kept_beside_the_upload_spares_a_second_read(app, setting, monkeypatch):
+    from consult.intake import uploads
+    from consult.intake.uploads import StoredUpload
+
+    draft, _point, staff, _operator = setting
+    req = request_for(draft)
+    preview = preview_batch(staff, req)
+    meta = StoredUpload(staff.id, req.filename, draft.slug, "dongguan", None, None, None, None, None)
+    token = uploads.store(meta, req.data, preview.known())
+    known = uploads.load_known(token)
+    assert known.report == preview.report  # survives JSON on disk, for another worker
+    calls = []
+    real_read = importing.read_report
+    monkeypatch.setattr(importing, "read_report", lambda *a: calls.append(a) or real_read(*a))
+    outcome = import_batch(staff, CLI, req, known)
+    assert outcome.rows_imported == 3 and calls == []
+    # Other bytes, or a new version of the draft since the preview: the file is read again.
+    changed = request_for(draft, data=CSV + "5,第二条,另一条意见。,,,,\n".encode())
+    with pytest.raises(AlreadyImported):
+        import_batch(staff, CLI, changed.__class__(**{**changed.__dict__, "data": CSV}), known)
+    import_batch(staff, CLI, changed, known)
+    assert len(calls) == 1
+    uploads.discard(token)
+    assert uploads.load_known(token) is None
