@@ -6,7 +6,6 @@ demo *data* (like the texts in data/), not interface text, so they do not go thr
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import random
@@ -27,6 +26,7 @@ from consult.db import end_read, write_transaction
 from consult.drafts.operations import DraftInput, add_version, create_draft
 from consult.extensions import db
 from consult.i18n import _
+from consult.intake.importing import intake_key
 from consult.models import Comment, ContactPoint, Decision, Draft, IntakeBatch, User
 from consult.net import address_hash
 from consult.sanitize import paragraphs_to_html, plain_text
@@ -150,11 +150,6 @@ def _mask(body: str) -> str | None:
     return PERSONAL_DATA.sub(lambda m: m.group(0)[:3] + "****" + m.group(0)[-2:], body)
 
 
-def _intake_key(point_id: int, draft_id: int, article_id: int | None, body: str) -> str:
-    raw = f"{point_id}|{draft_id}|{article_id or 0}|{body}"
-    return hashlib.sha256(raw.encode()).hexdigest()
-
-
 def _load_comments(draft_id: int, items: list[dict], points: dict[str, int], rng: random.Random) -> int:
     now = utcnow()
     with write_transaction() as session:
@@ -175,6 +170,10 @@ def _load_comments(draft_id: int, items: list[dict], points: dict[str, int], rng
                 method="forum",
                 participants=12 + 5 * n,
                 collector="联系点信息员",
+                rows_total=0,
+                rows_valid=0,
+                rows_imported=0,
+                rows_already=0,
                 created_at=draft.opens_at + timedelta(days=4 + n),
             )
             session.add(batch)
@@ -210,8 +209,9 @@ def _load_comments(draft_id: int, items: list[dict], points: dict[str, int], rng
                 comment.received_at = datetime.combine(
                     batch.meeting_date, datetime.min.time(), draft.opens_at.tzinfo
                 )
-                comment.intake_key = _intake_key(point_id, draft.id, article_id, body)
+                comment.intake_key = intake_key(point_id, draft.id, article_id, body)
                 batch.rows_total += 1
+                batch.rows_valid += 1
                 batch.rows_imported += 1
             else:
                 comment.received_at = submitted

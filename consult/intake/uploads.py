@@ -66,6 +66,9 @@ def load(token: str, user_id: int) -> tuple[StoredUpload, bytes]:
         raise NotFound(_("上传的文件已过期或不存在，请重新上传"))
     folder = _folder()
     try:
+        if time.time() - (folder / f"{token}.bin").stat().st_mtime > KEEP_SECONDS:
+            discard(token)
+            raise NotFound(_("上传的文件已过期或不存在，请重新上传"))
         meta = StoredUpload(**json.loads((folder / f"{token}.json").read_text(encoding="utf-8")))
         data = (folder / f"{token}.bin").read_bytes()
     except (OSError, ValueError, TypeError):

@@ -35,7 +35,10 @@ def _safe_next(target: str | None) -> str | None:
 
 
 def _landing(user) -> str:
-    return url_for("admin.overview") if user.is_staff else url_for("public.home")
+    """Staff land on their workspace, contact-point operators on their uploads."""
+    if user.is_staff:
+        return url_for("admin.overview")
+    return url_for("intake.dashboard") if user.role == "contact_point" else url_for("public.home")
 
 
 @bp.route("/login", methods=["GET", "POST"])
