@@ -43,10 +43,12 @@ def configure_extensions(app: Flask) -> None:
     from consult.changes import track_changes
     from consult.db import init_db
     from consult.extensions import babel, csrf, db, limiter, migrate
+    from consult.search import init_search
 
     db.init_app(app)
     init_db(app)
     track_changes()
+    init_search(app)
     migrate.init_app(app, db, directory=os.path.join(ROOT, "migrations"), render_as_batch=True)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=lambda: "zh", timezone_selector=lambda: app.config["TIMEZONE"])
@@ -65,17 +67,20 @@ def register_blueprints(app: Flask) -> None:
     from consult.web.admin_drafts import bp as admin_drafts_bp
     from consult.web.admin_review import bp as admin_review_bp
     from consult.web.auth import bp as auth_bp
+    from consult.web.intake import bp as intake_bp
     from consult.web.public import bp as public_bp
+    from consult.web.search import bp as search_bp
 
     app.register_blueprint(public_bp)
+    app.register_blueprint(search_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp)
     for staff_bp in (admin_drafts_bp, admin_review_bp, admin_accounts_bp):
         app.register_blueprint(staff_bp)
+    app.register_blueprint(intake_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
-    # The JSON API takes no form posts: it accepts only application/json (a cross-site form cannot send
-    # that without a CORS preflight we never grant); session-authenticated admin writes check
-    # X-CSRFToken themselves.
+    # The API's writes that ride on a session cookie check X-CSRFToken in @access (consult/auth/access.py),
+    # whatever the body (JSON, or the intake upload's multipart form); token-authenticated calls need none.
     csrf.exempt(api_bp)
 
 

@@ -26,6 +26,7 @@ drafts_cli = AppGroup("drafts", help=_l("法规草案：解析草案全文。"))
 users_cli = AppGroup("users", help=_l("账号：创建账号、签发 API 令牌。"))
 points_cli = AppGroup("contact-points", help=_l("基层立法联系点。"))
 intake_cli = AppGroup("intake", help=_l("导入基层立法联系点收集的意见表格。"))
+search_cli = AppGroup("search", help=_l("全文检索：重建索引、处理待索引的变更、核对索引。"))
 
 
 @drafts_cli.command("parse")
@@ -156,6 +157,60 @@ def intake_import(
         print_outcome(outcome, dry_run)
 
 
+@search_cli.command("reindex")
+def search_reindex() -> None:
+    """Rebuild the search index from the database."""
+    from consult.search.maintenance import reindex
+
+    click.echo(_("已重建索引：%(n)d个文档。", n=reindex()))
+
+
+@search_cli.command("worker")
+@click.option("--once", is_flag=True, help=_l("处理完当前待索引的变更后退出"))
+@click.option("--interval", type=float, default=1.0, help=_l("没有变更时的等待秒数"))
+def search_worker(once: bool, interval: float) -> None:
+    """Drain the search outbox continuously (one per deployment)."""
+    import time
+
+    from flask import current_app
+
+    from consult.search.drain import drain
+
+    while True:
+        try:
+            result = drain(wait=True)
+        except Exception:  # an error is recorded on the rows; keep serving the others
+            current_app.logger.exception("search drain failed; retrying")
+            result = None
+        if result is not None and result.events:
+            click.echo(_("已处理%(n)d条索引变更。", n=result.events))
+        if once:
+            return
+        time.sleep(interval)
+
+
+@search_cli.command("check")
+@click.option("--repair", is_flag=True, help=_l("修复发现的差异"))
+def search_check(repair: bool) -> None:
+    """Compare the index with the database and report (or repair) the differences."""
+    from consult.search.maintenance import check
+
+    diff = check(repair)
+    for label, keys in (
+        (_("索引中缺少"), diff.missing),
+        (_("索引中多余"), diff.extra),
+        (_("索引内容过时"), diff.stale),
+    ):
+        if keys:
+            click.echo(f"{label}: {len(keys)}  {' '.join(keys[:20])}{' …' if len(keys) > 20 else ''}")
+    if diff.clean:
+        click.echo(_("索引与数据库一致。"))
+    elif repair:
+        click.echo(_("已修复。"))
+    else:
+        sys.exit(1)
+
+
 @click.command("seed-demo")
 @click.option("--comments", "extra", type=click.IntRange(min=0), default=0, help=_l("另外生成 N 条合成意见"))
 @click.option("--status", type=click.Choice(["published", "pending"]), default="published")
@@ -188,4 +243,5 @@ def init_cli(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(points_cli)
     app.cli.add_command(intake_cli)
+    app.cli.add_command(search_cli)
     app.cli.add_command(seed_demo_command)

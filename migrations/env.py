@@ -73,6 +73,13 @@ def run_migrations_offline():
         context.run_migrations()
 
 
+def include_object(obj, name, type_, reflected, compare_to):
+    """The postgres search backend keeps its derived tables itself (consult/search/postgres_backend.py)."""
+    return not (
+        type_ == "table" and reflected and compare_to is None and (name or "").startswith("search_doc")
+    )
+
+
 def run_migrations_online():
     """Run migrations in 'online' mode.
 
@@ -94,6 +101,7 @@ def run_migrations_online():
     conf_args = current_app.extensions["migrate"].configure_args
     conf_args.setdefault("render_item", render_item)
     conf_args.setdefault("compare_type", True)
+    conf_args.setdefault("include_object", include_object)
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
 

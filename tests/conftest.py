@@ -134,6 +134,9 @@ def make_app(database_url, tmp_path, clock):
             "SEARCH_INDEX_DIR": str(tmp_path / "index"),
             "CLOCK": clock,
             "PAGE_CACHE_SECONDS": 0,  # tests see every change at once; tests/web/test_cache.py turns it on
+            # The search index follows commits only where a test asks for it (tests/search/): indexing
+            # after every factory write would slow the whole suite down.
+            "SEARCH_DRAIN_INLINE": False,
             **CHEAP_HASHING,
             **overrides,
         }

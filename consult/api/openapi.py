@@ -902,7 +902,7 @@ def _staff_paths() -> dict[str, Any]:
 
 def openapi_document() -> dict[str, Any]:
     """The OpenAPI 3.1 description of every /api/v1 endpoint, as a fresh JSON-serialisable dict."""
-    from consult.api.openapi_intake import intake_paths, intake_schemas
+    from consult.api.openapi_extra import intake_paths, intake_schemas, search_paths, search_schemas
 
     document = {
         "openapi": "3.1.0",
@@ -926,9 +926,14 @@ def openapi_document() -> dict[str, Any]:
                 "description": "Moderation, decisions and drafts: staff and admins, by token or session.",
             },
         ],
-        "paths": {**_paths(), **_staff_paths(), **intake_paths(_staff, _error_response)},
+        "paths": {
+            **_paths(),
+            **search_paths(_response_ref("ValidationError")),
+            **_staff_paths(),
+            **intake_paths(_staff, _error_response),
+        },
         "components": {
-            "schemas": {**_schemas(), **_staff_schemas(), **intake_schemas()},
+            "schemas": {**_schemas(), **_staff_schemas(), **intake_schemas(), **search_schemas()},
             "responses": _responses(),
             "parameters": _parameters(),
             "securitySchemes": {

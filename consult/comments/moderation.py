@@ -14,7 +14,7 @@ from consult.context import RequestContext
 from consult.db import write_transaction
 from consult.errors import Conflict, NotFound, ValidationError
 from consult.i18n import _, _l
-from consult.models import Comment, Draft, OutboxEvent, User
+from consult.models import Comment, Draft, User
 from consult.models.comments import AUTHOR_NAME_MAX, BODY_MAX
 from consult.sanitize import plain_text
 
@@ -68,11 +68,6 @@ def _load(session, comment_id: int, expected_version: int | None) -> Comment:
     return comment
 
 
-def _queue_search(session, comment: Comment, published: bool) -> None:
-    kind = "search.index" if published else "search.remove"
-    session.add(OutboxEvent(kind=kind, target_type="comment", target_id=comment.id))
-
-
 def moderate_comment(
     actor: User,
     ctx: RequestContext,
@@ -110,8 +105,6 @@ def moderate_comment(
         comment.moderation_reason = reason if new_status != "published" else None
         comment.moderated_at = utcnow()
         comment.moderated_by_id = actor.id
-        if before == "published" or new_status == "published":
-            _queue_search(session, comment, new_status == "published")
         audit.record(
             session,
             actor,
@@ -160,12 +153,9 @@ def moderate_many(
             )
         now = utcnow()
         for comment in comments:
-            before = comment.status
             comment.status = ACTIONS[action]
             comment.moderation_reason = reason if comment.status != "published" else None
             comment.moderated_at, comment.moderated_by_id = now, actor.id
-            if before == "published" or comment.status == "published":
-                _queue_search(session, comment, comment.status == "published")
         audit.record(
             session,
             actor,

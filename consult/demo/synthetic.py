@@ -17,6 +17,7 @@ from consult.errors import NotFound
 from consult.extensions import db
 from consult.i18n import _
 from consult.models import Comment, Draft
+from consult.search.events import queue as queue_search
 
 BULK_CHUNK = 2000
 
@@ -114,4 +115,6 @@ def add_synthetic_comments(
                 )
             session.execute(insert(Comment), rows)
             written += len(rows)
+        for draft_id in {target[0] for target in targets}:
+            queue_search(session, "draft", draft_id)  # bulk statements pass the search events by
     return written, time.perf_counter() - started

@@ -1,7 +1,8 @@
-"""The OpenAPI description of POST /api/v1/intake/batches (merged into consult/api/openapi.py)."""
+"""OpenAPI descriptions of the intake upload and the public search (merged into consult/api/openapi.py)."""
 
 from __future__ import annotations
 
+# i18n: data-module — the Chinese in descriptions shows what people may type; it is not interface text.
 from typing import Any
 
 from consult.intake.meeting import METHOD_LABELS
@@ -119,5 +120,82 @@ def intake_paths(staff, error_response) -> dict[str, Any]:
                     },
                 }
             )
+        }
+    }
+
+
+def search_schemas() -> dict[str, Any]:
+    """SearchResults of GET /api/v1/search."""
+    return {
+        "SearchResults": {
+            "type": "object",
+            "required": ["results", "total"],
+            "properties": {
+                "results": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "required": ["kind", "draft", "id", "snippet"],
+                        "properties": {
+                            "kind": {"type": "string", "enum": ["article", "comment"]},
+                            "draft": {"type": "string", "description": "The draft's slug."},
+                            "id": {"type": "integer", "description": "The article id or the comment id."},
+                            "article_id": {"type": ["integer", "null"]},
+                            "article_label": NULLABLE_STRING,
+                            "snippet": {
+                                "type": "string",
+                                "description": "HTML: escaped text with <mark> around the words found.",
+                            },
+                        },
+                    },
+                },
+                "total": {**COUNT, "description": "About how many match in all."},
+                "page": {"type": "integer", "minimum": 1},
+                "per_page": {"type": "integer", "minimum": 1, "maximum": 50},
+            },
+        }
+    }
+
+
+def search_paths(bad_request: dict[str, Any]) -> dict[str, Any]:
+    """The public search path item; ``bad_request`` is openapi.py's shared 400 answer."""
+    return {
+        "/api/v1/search": {
+            "get": {
+                "operationId": "search",
+                "tags": ["drafts"],
+                "summary": "Search the articles of public drafts and published comments",
+                "description": (
+                    "Words, two-character terms, quoted phrases and mixed text (PM2.5, 2027年, 第十条). "
+                    "Best matches first; query syntax junk is searched as text."
+                ),
+                "parameters": [
+                    {
+                        "name": "q",
+                        "in": "query",
+                        "required": True,
+                        "schema": {"type": "string", "minLength": 1, "maxLength": 1000},
+                        "description": "What to find (trimmed; at most 200 characters are used).",
+                    },
+                    {"name": "draft", "in": "query", "schema": STRING, "description": "Only in this draft."},
+                    {
+                        "name": "page",
+                        "in": "query",
+                        "schema": {"type": "integer", "minimum": 1, "maximum": 10000},
+                    },
+                    {
+                        "name": "per_page",
+                        "in": "query",
+                        "schema": {"type": "integer", "minimum": 1, "maximum": 50},
+                    },
+                ],
+                "responses": {
+                    "200": {
+                        "description": "One page of results.",
+                        "content": {"application/json": {"schema": _ref("SearchResults")}},
+                    },
+                    "400": bad_request,
+                },
+            }
         }
     }

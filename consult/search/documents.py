@@ -1,0 +1,107 @@
+"""Documents built from the database as it is now: what the index should hold for each target."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+from sqlalchemy import select
+
+from consult.extensions import db
+from consult.models import ArticleText, Comment, Draft, DraftVersion
+from consult.search.base import Doc
+
+CHUNK = 1000
+
+
+def _current_versions(draft_ids: Iterable[int] | None = None) -> dict[int, tuple[int, bool, bool]]:
+    """draft id → (current version id, public, comments shown)."""
+    query = select(Draft.id, Draft.published_at, Draft.show_comments)
+    if draft_ids is not None:
+        query = query.where(Draft.id.in_(list(draft_ids)))
+    drafts = {d: (published is not None, bool(show)) for d, published, show in db.session.execute(query)}
+    versions: dict[int, int] = {}
+    if drafts:
+        rows = db.session.execute(
+            select(DraftVersion.draft_id, DraftVersion.id)
+            .where(DraftVersion.draft_id.in_(list(drafts)))
+            .order_by(DraftVersion.number)
+        )
+        for draft_id, version_id in rows:
+            versions[draft_id] = version_id  # the newest number wins
+    return {d: (versions[d], *drafts[d]) for d in drafts if d in versions}
+
+
+def article_docs(draft_ids: Iterable[int] | None = None) -> Iterator[Doc]:
+    """The articles of each draft's current version; public once the draft is published."""
+    current = _current_versions(draft_ids)
+    by_version = {version: (draft_id, public) for draft_id, (version, public, _shown) in current.items()}
+    if not by_version:
+        return
+    rows = db.session.execute(
+        select(ArticleText.version_id, ArticleText.article_id, ArticleText.label, ArticleText.text).where(
+            ArticleText.version_id.in_(list(by_version))
+        )
+    )
+    for version_id, article_id, label, text in rows:
+        draft_id, public = by_version[version_id]
+        yield Doc(
+            kind="article",
+            id=article_id,
+            draft_id=draft_id,
+            text=f"{label} {text}",
+            public=public,
+            article_id=article_id,
+        )
+
+
+COMMENT_COLUMNS = (
+    Comment.id,
+    Comment.draft_id,
+    Comment.body,
+    Comment.masked_body,
+    Comment.status,
+    Comment.article_id,
+    Comment.channel,
+    Comment.contact_point_id,
+    Comment.submitted_at,
+)
+
+
+def comment_doc(comment, draft_public: bool, shown: bool) -> Doc:
+    """A comment as indexed: its public text (the masked copy when there is one, so personal data that
+    staff masked is never in the index), public only when published on a public draft showing comments."""
+    return Doc(
+        kind="comment",
+        id=comment.id,
+        draft_id=comment.draft_id,
+        text=comment.masked_body or comment.body,
+        public=comment.status == "published" and draft_public and shown,
+        article_id=comment.article_id,
+        status=comment.status,
+        channel=comment.channel,
+        contact_point_id=comment.contact_point_id,
+        submitted_at=comment.submitted_at,
+    )
+
+
+def comment_docs(where=None) -> Iterator[Doc]:
+    """Every comment matching ``where`` (a SQL condition; None: all), read in chunks of plain rows."""
+    drafts = _current_versions()
+    last = 0
+    while True:
+        query = select(*COMMENT_COLUMNS).where(Comment.id > last).order_by(Comment.id).limit(CHUNK)
+        if where is not None:
+            query = query.where(where)
+        chunk = db.session.execute(query).all()
+        if not chunk:
+            return
+        for row in chunk:
+            _version, public, shown = drafts.get(row.draft_id, (0, False, False))
+            yield comment_doc(row, public, shown)
+        last = chunk[-1].id
+
+
+def all_docs() -> Iterator[Doc]:
+    """What the whole index should hold."""
+    yield from article_docs()
+    yield from comment_docs()

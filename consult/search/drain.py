@@ -1,0 +1,189 @@
+"""Draining the search outbox: one writer at a time, idempotent, nothing lost.
+
+Each outbox row names a target (a comment, a draft, an intake batch, or ``all``); the drain reads the
+target from the database as it is now and indexes or removes its documents, then marks the rows done.
+A crash between indexing and marking only means the rows are drained again. One writer at a time: a
+file lock beside the Whoosh index (one machine), or a PostgreSQL advisory lock for the postgres backend.
+A drain that cannot take the lock leaves the rows to the one that holds it (or to the next drain).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from flask import current_app
+from sqlalchemy import select, text, update
+
+from consult.clock import utcnow
+from consult.db import end_read, write_transaction
+from consult.extensions import db
+from consult.models import Article, Comment, OutboxEvent
+from consult.search.documents import all_docs, article_docs, comment_docs
+from consult.search.events import PENDING
+from consult.search.service import backend
+
+BATCH = 500
+ADVISORY_KEY = 7_204_431_553  # any fixed number: "the search writer"
+_local = threading.local()
+
+
+@dataclass
+class Drained:
+    """What one drain did."""
+
+    events: int = 0
+    indexed: int = 0
+    removed: int = 0
+    locked_out: bool = False
+
+
+@contextlib.contextmanager
+def writer_lock(wait: bool = False) -> Iterator[bool]:
+    """Hold the single-writer lock while the block runs; yields whether it was taken."""
+    if current_app.config["SEARCH_BACKEND"] == "postgres":
+        with db.engine.connect() as conn:
+            sql = "SELECT pg_advisory_lock(:k)" if wait else "SELECT pg_try_advisory_lock(:k)"
+            got = conn.execute(text(sql), {"k": ADVISORY_KEY}).scalar() is not False
+            conn.commit()
+            try:
+                yield got
+            finally:
+                if got:
+                    conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": ADVISORY_KEY})
+                    conn.commit()
+        return
+    path = current_app.config["SEARCH_INDEX_DIR"].rstrip("/") + ".lock"
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def pending_count() -> int:
+    """Search rows not yet drained."""
+    try:
+        return len(_pending(10_000_000))
+    finally:
+        end_read()
+
+
+def _pending(limit: int) -> list[OutboxEvent]:
+    return db.session.scalars(
+        select(OutboxEvent)
+        .where(OutboxEvent.processed_at.is_(None), OutboxEvent.kind.in_(("search.index", "search.remove")))
+        .order_by(OutboxEvent.id)
+        .limit(limit)
+    ).all()
+
+
+def drain(wait: bool = False, budget_seconds: float | None = None) -> Drained:
+    """Drain every pending search row (or until the budget is spent); never two writers at once."""
+    result = Drained()
+    if getattr(_local, "draining", False):
+        return result  # the drain's own commits must not start another drain
+    _local.draining = True
+    try:
+        end_read()
+        with writer_lock(wait) as got:
+            if not got:
+                result.locked_out = True
+                return result
+            started = time.monotonic()
+            while budget_seconds is None or time.monotonic() - started < budget_seconds:
+                events = _pending(BATCH)
+                if not events:
+                    break
+                _apply(events, result)
+    finally:
+        _local.draining = False
+        end_read()
+    return result
+
+
+def _apply(events: list[OutboxEvent], result: Drained) -> None:
+    targets: dict[str, set[int]] = {}
+    for event in events:
+        targets.setdefault(event.target_type, set()).add(event.target_id)
+    ids = [event.id for event in events]
+    end_read()
+    engine = backend()
+    try:
+        if "all" in targets:
+            result.indexed += engine.rebuild(all_docs())
+        else:
+            result.indexed += engine.index(_docs(targets))
+            gone = _gone(targets)
+            result.removed += engine.remove(gone) if gone else 0
+    except Exception as err:
+        end_read()
+        with write_transaction() as session:
+            session.execute(
+                update(OutboxEvent)
+                .where(OutboxEvent.id.in_(ids))
+                .values(attempts=OutboxEvent.attempts + 1, last_error=str(err)[:2000])
+            )
+        raise
+    end_read()
+    with write_transaction() as session:
+        session.execute(update(OutboxEvent).where(OutboxEvent.id.in_(ids)).values(processed_at=utcnow()))
+    result.events += len(ids)
+
+
+def _docs(targets: dict[str, set[int]]):
+    drafts = sorted(targets.get("draft", ()))
+    if drafts:
+        yield from article_docs(drafts)
+        yield from comment_docs(Comment.draft_id.in_(drafts))
+    comments = sorted(targets.get("comment", ()))
+    for start in range(0, len(comments), BATCH):
+        yield from comment_docs(Comment.id.in_(comments[start : start + BATCH]))
+    batches = sorted(targets.get("batch", ()))
+    if batches:
+        yield from comment_docs(Comment.batch_id.in_(batches))
+
+
+def _gone(targets: dict[str, set[int]]) -> list[str]:
+    """Keys of targets that no longer exist, and of a draft's articles dropped from its current version."""
+    keys: list[str] = []
+    comments = sorted(targets.get("comment", ()))
+    for start in range(0, len(comments), BATCH):
+        chunk = comments[start : start + BATCH]
+        existing = set(db.session.scalars(select(Comment.id).where(Comment.id.in_(chunk))))
+        keys += [f"comment:{n}" for n in chunk if n not in existing]
+    drafts = sorted(targets.get("draft", ()))
+    if drafts:
+        current = {doc.id for doc in article_docs(drafts)}
+        all_articles = db.session.scalars(select(Article.id).where(Article.draft_id.in_(drafts)))
+        keys += [f"article:{n}" for n in all_articles if n not in current]
+    end_read()
+    return keys
+
+
+def drain_after_commit() -> None:
+    """Registered with consult.db.after_commit: under `make run` the index follows each request's commit."""
+    session = db.session()
+    if not session.info.pop(PENDING, False):
+        return
+    if not current_app.config["SEARCH_DRAIN_INLINE"]:
+        return
+    # A context of its own gives the drain its own database session: the caller's objects stay loaded
+    # (the drain's reads end with a rollback, which would expire them) and its transaction untouched.
+    with current_app.app_context():
+        result = drain(budget_seconds=5)
+        if result.locked_out:
+            # The holder may have made its last check before our rows were committed: look once more.
+            time.sleep(0.05)
+            drain(budget_seconds=5)

@@ -1,0 +1,70 @@
+"""Rebuilding the index from the database, and comparing the two (`search reindex`, `search check`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import update
+
+from consult.clock import utcnow
+from consult.db import end_read, write_transaction
+from consult.models import OutboxEvent
+from consult.search.base import fingerprint
+from consult.search.documents import all_docs
+from consult.search.drain import writer_lock
+from consult.search.service import backend
+
+
+def reindex() -> int:
+    """Rebuild the whole index from the database (built aside and swapped in); returns the documents."""
+    end_read()
+    started = utcnow()
+    with writer_lock(wait=True):
+        count = backend().rebuild(all_docs())
+        end_read()
+        with write_transaction() as session:  # what was queued before the rebuild began is in it now
+            session.execute(
+                update(OutboxEvent)
+                .where(
+                    OutboxEvent.processed_at.is_(None),
+                    OutboxEvent.kind.in_(("search.index", "search.remove")),
+                    OutboxEvent.created_at <= started,
+                )
+                .values(processed_at=utcnow())
+            )
+    return count
+
+
+@dataclass
+class Differences:
+    """Keys the index lacks, holds without reason, or holds in an old state."""
+
+    missing: list[str] = field(default_factory=list)
+    extra: list[str] = field(default_factory=list)
+    stale: list[str] = field(default_factory=list)
+
+    @property
+    def clean(self) -> bool:
+        """Whether the index matches the database."""
+        return not (self.missing or self.extra or self.stale)
+
+
+def check(repair: bool = False) -> Differences:
+    """Compare the index with the database; with ``repair``, index what is missing or stale and
+    remove what should not be there."""
+    end_read()
+    expected = {doc.key: doc for doc in all_docs()}
+    end_read()
+    engine = backend()
+    found = engine.keys()
+    diff = Differences(
+        missing=sorted(k for k in expected if k not in found),
+        extra=sorted(k for k in found if k not in expected),
+        stale=sorted(k for k in expected if k in found and found[k] != fingerprint(expected[k])),
+    )
+    if repair and not diff.clean:
+        with writer_lock(wait=True):
+            engine.index(expected[k] for k in (*diff.missing, *diff.stale))
+            if diff.extra:
+                engine.remove(diff.extra)
+    return diff
