@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from consult.clock import utcnow
 from consult.db import end_read, write_transaction
+from consult.extensions import db
 from consult.models import OutboxEvent
 from consult.search.base import fingerprint
 from consult.search.documents import all_docs
@@ -16,22 +17,31 @@ from consult.search.service import backend
 
 
 def reindex() -> int:
-    """Rebuild the whole index from the database (built aside and swapped in); returns the documents."""
+    """Rebuild the whole index from the database (built aside and swapped in); returns the documents.
+
+    The pending rows seen *before* the rebuild reads the database are covered by it and marked done;
+    rows committed meanwhile stay pending for the next drain (draining twice does no harm).
+    """
     end_read()
-    started = utcnow()
     with writer_lock(wait=True):
-        count = backend().rebuild(all_docs())
-        end_read()
-        with write_transaction() as session:  # what was queued before the rebuild began is in it now
-            session.execute(
-                update(OutboxEvent)
-                .where(
+        covered = list(
+            db.session.scalars(
+                select(OutboxEvent.id).where(
                     OutboxEvent.processed_at.is_(None),
                     OutboxEvent.kind.in_(("search.index", "search.remove")),
-                    OutboxEvent.created_at <= started,
                 )
-                .values(processed_at=utcnow())
             )
+        )
+        end_read()
+        count = backend().rebuild(all_docs())
+        end_read()
+        for start in range(0, len(covered), 1000):
+            with write_transaction() as session:
+                session.execute(
+                    update(OutboxEvent)
+                    .where(OutboxEvent.id.in_(covered[start : start + 1000]))
+                    .values(processed_at=utcnow())
+                )
     return count
 
 

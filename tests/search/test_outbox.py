@@ -11,7 +11,7 @@ from consult.context import CLI
 from consult.db import end_read, write_transaction
 from consult.drafts.operations import add_version
 from consult.extensions import db
-from consult.models import Comment, OutboxEvent
+from consult.models import Comment, Draft, OutboxEvent
 from consult.search import drain as drain_module
 from consult.search.base import Query
 from consult.search.drain import drain, pending_count
@@ -184,3 +184,77 @@ def test_the_drain_does_not_start_itself_again(app, factory, monkeypatch):
     monkeypatch.setattr(drain_module, "_apply", counting)
     factory.comment(draft, body="一条意见")
     assert depth["max"] == 1
+
+
+LOCK_HOLDER = """
+import json, sys, time
+sys.path.insert(0, {root!r})
+from consult import create_app
+from consult.search.drain import writer_lock
+app = create_app(json.loads({config!r}))
+with app.app_context():
+    with writer_lock(wait=True):
+        print("locked", flush=True)
+        time.sleep(60)
+"""
+
+
+def test_a_killed_worker_neither_blocks_the_next_one_nor_loses_rows(app, factory):
+    """The lock dies with the process (flock / advisory lock), and undrained rows are still there."""
+    import json
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT_DIR
+
+    draft = factory.draft()
+    app.config["SEARCH_DRAIN_INLINE"] = False
+    comment = factory.comment(draft, body="关于农贸市场活禽交易的意见。")
+    config = {
+        key: app.config[key]
+        for key in ("SQLALCHEMY_DATABASE_URI", "SEARCH_BACKEND", "SEARCH_INDEX_DIR", "SECRET_KEY")
+    }
+    config["INSTANCE_PATH"] = app.instance_path
+    holder = subprocess.Popen(
+        [sys.executable, "-c", LOCK_HOLDER.format(root=ROOT_DIR, config=json.dumps(config))],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        assert drain().locked_out  # a second writer stays out while the first lives
+        holder.kill()  # SIGKILL: no clean-up runs
+        holder.wait(timeout=10)
+        result = drain(wait=True)
+        assert not result.locked_out and result.events >= 1
+        assert comment.id in staff_ids("活禽交易") and pending_count() == 0
+    finally:
+        holder.kill()
+
+
+def test_reindex_while_writing_loses_nothing(app, factory):
+    from consult.search.maintenance import check, reindex
+
+    draft_id = factory.draft().id
+    errors = []
+
+    def write_many():
+        with app.app_context():  # its own session: never touch the main thread's objects
+            try:
+                draft = db.session.get(Draft, draft_id)
+                for i in range(15):
+                    factory.comment(draft, body=f"重建索引期间写入的第{i}条关于河道保洁的意见。")
+            except Exception as exc:  # pragma: no cover - shown by the assertion
+                errors.append(exc)
+            finally:
+                db.session.remove()
+
+    writer = threading.Thread(target=write_many)
+    writer.start()
+    for _ in range(3):
+        reindex()
+    writer.join()
+    assert errors == []
+    drain(wait=True)  # rows whose inline drain found the lock taken
+    assert check().clean
+    assert len(staff_ids("河道保洁")) == 15
