@@ -13,22 +13,25 @@ bigrams + unigrams + loose fallback (chosen)           1.000 / 1.000   nothing
 the same without the fallback                          0.980 / 0.980   a left-out character
                                                                        (渣土运车辆 for 渣土运输车辆)
 Lucene CJKBigramFilter (unigram only when isolated)    0.946 / 1.000   2027年, 5000元, 1.8米 in
-                                                                       2027年底, 5000元以上, 1.8米高:
+                                                                       2027年前, 5000元以上, 1.8米的:
                                                                        年/元/米 are then only in
                                                                        bigrams
+  the same without the fallback                        0.926 / 0.980
 rjieba words only (query = phrase of its cut words)    0.928 / 0.990,  words cut differently in
                                                        PG 0.928/0.987  context: 停车场, 大学生,
                                                                        排污口 hide 停车, 学生, 排污;
                                                                        遗传承人 cuts 遗传|承人
+  the same without the fallback                        0.908 / 0.980
 chosen + rjieba words (>2 characters) as a boost       1.000 / 1.000   nothing, and nothing gained
 =====================================================  ==============  ==========================
 
-Costs (the set x10, 3,920 comments of ~40 characters): bigrams alone 32 tokens per comment and
-1,130 documents/s into Whoosh; with unigrams 68 tokens and 825/s; adding rjieba words 69 tokens and
-810/s. The unigrams are worth their cost (they fix the mixed text and make a single character
-searchable); the words bought nothing on this set, so they are left out: one analysis, no
-dictionary to load, the same tokens on both backends. jieba's ChineseAnalyzer was not a candidate:
-its overlapping tokens carry character positions, which breaks phrases and highlighting.
+Costs (the set x10, 3,920 comments of ~40 characters, measured together): bigrams alone give 32
+tokens per comment, with unigrams 68, adding rjieba words 69; Whoosh indexes about 27% fewer
+documents per second with the unigrams (825/s against 1,130/s). The unigrams are worth it (they fix
+the mixed text and make a single character searchable); the words bought nothing on this set, so
+they are left out: one analysis, no dictionary to load, the same tokens on both backends. jieba's
+ChineseAnalyzer was not a candidate: its overlapping tokens carry character positions, which breaks
+phrases and highlighting.
 
 How text becomes tokens
 -----------------------
@@ -41,7 +44,7 @@ How text becomes tokens
    CJKBigramFilter does) and every character as a unigram at ``base+min(i, n-2)``; the run takes
    ``max(n-1, 1)`` positions. So the unigram of a run's first or last character sits next to the
    token that precedes or follows the run: ``2027年`` (query ``2027``, ``年``) is found in
-   ``2027年底`` and a single character is searchable on its own.
+   ``2027年前`` and a single character is searchable on its own.
 4. An alphanumeric run (``pm2.5``, ``wi-fi``, ``2027``) is kept whole; when it has inner separators
    its parts are added at the same position (``2026-2027`` is found by ``2027``; a plain decimal like
    ``2.5`` is not split), and ``-``/``_`` compounds also get their joined form (``wi-fi`` and ``wifi``
@@ -71,6 +74,7 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 MAX_TOKEN_CHARS = 64  # longer alphanumeric runs (hashes, pasted junk) are cut, the same way in queries
+MAX_INDEXED_CHARS = 50_000  # only the start of a longer text is indexed (a tsvector holds at most 1 MB)
 MAX_QUERY_CHARS = 256
 MAX_CLAUSES = 16
 MAX_CLAUSE_TOKENS = 32
@@ -170,7 +174,7 @@ def _alnum_query_term(text: str) -> str:
 
 def analyze(text: str) -> list[Token]:
     """Index tokens of a text, in position order (see the module docstring)."""
-    text = text or ""
+    text = (text or "")[:MAX_INDEXED_CHARS]
     norm, origin = normalize(text)
     tokens: list[Token] = []
     append = tokens.append

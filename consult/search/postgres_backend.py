@@ -38,7 +38,7 @@ TABLE = "search_doc"
 MAX_POSITION = 16383
 MAX_POSITIONS_PER_LEXEME = 256
 BATCH = 500
-RANK_NORMALIZATION = 0  # ts_rank_cd normalisation flags (0: none); see analysis.py for the figures
+RANK_NORMALIZATION = 0  # ts_rank_cd normalisation flags (0: none; the quality set ranks perfectly)
 JOINED_BOOST = 1.0  # weight of the joined terms (``开放 时间`` read as ``开放时间``) in the rank
 _LOCK_KEY = "hashtext(current_schema() || '.search_doc')"
 _FILTERS = ("kind", "draft_id", "article_id", "status", "channel", "contact_point_id")
@@ -175,7 +175,8 @@ class PostgresBackend:
 
     def _lock(self, conn) -> None:
         """The writer lock (until the transaction ends), or SearchBusy after ``lock_timeout``."""
-        conn.execute(text(f"SET LOCAL lock_timeout = '{int(self.lock_timeout * 1000)}ms'"))
+        wait_ms = max(int(self.lock_timeout * 1000), 1)  # 0 would mean "wait for ever"
+        conn.execute(text(f"SET LOCAL lock_timeout = '{wait_ms}ms'"))
         try:
             conn.execute(text(f"SELECT pg_advisory_xact_lock({_LOCK_KEY})"))
         except sa_exc.OperationalError as exc:

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import importlib
 import os
 import re
 import shutil
@@ -48,9 +49,21 @@ from consult.search.base import Doc, Hit, Query, Results, SearchBusy, fingerprin
 from consult.search.snippets import snippet
 
 with warnings.catch_warnings():
-    # Whoosh 2.7.4 has invalid escape sequences: Python 3.11 warns when it compiles them.
+    # Whoosh 2.7.4 has invalid escape sequences and `is 0`: Python 3.11 warns when it compiles them
+    # (once, without a cached .pyc). Import here every module Whoosh would otherwise import later.
     warnings.simplefilter("ignore", DeprecationWarning)
     warnings.simplefilter("ignore", SyntaxWarning)
+    for _module in (
+        "whoosh.codec.whoosh3",
+        "whoosh.collectors",
+        "whoosh.externalsort",
+        "whoosh.filedb.compound",
+        "whoosh.highlight",
+        "whoosh.searching",
+        "whoosh.sorting",
+        "whoosh.writing",
+    ):
+        importlib.import_module(_module)
     from whoosh import index as whoosh_index
     from whoosh import query as wq
     from whoosh.analysis import Token, Tokenizer
@@ -224,8 +237,8 @@ class WhooshBackend:
             if name not in keep:
                 shutil.rmtree(os.path.join(self.index_dir, name), ignore_errors=True)
 
-    def _index(self):
-        """The live index (reopened when CURRENT changed), or None when there is none yet."""
+    def _live(self):
+        """(generation name, index) of the live index, reopened when CURRENT changed; None if none yet."""
         name = self._pointer()
         if name is None:
             return None
@@ -233,7 +246,12 @@ class WhooshBackend:
             if name != self._ix_name or self._ix is None:
                 self._ix = whoosh_index.open_dir(os.path.join(self.index_dir, name))
                 self._ix_name = name
-            return self._ix
+            return name, self._ix
+
+    def _index(self):
+        """The live index, or None when there is none yet."""
+        live = self._live()
+        return None if live is None else live[1]
 
     def _forget_searcher(self) -> None:
         held = getattr(self._local, "held", None)
@@ -246,18 +264,19 @@ class WhooshBackend:
 
     def _searcher(self):
         """This thread's searcher on the live generation, refreshed; None when there is no index."""
-        ix = self._index()
-        if ix is None:
+        live = self._live()
+        if live is None:
             return None
+        name, ix = live
         held = getattr(self._local, "held", None)
-        if held is not None and held[0] == self._ix_name:
+        if held is not None and held[0] == name:
             searcher = held[1].refresh()
             if searcher is held[1]:
                 return searcher
         else:
             searcher = ix.searcher()
         self._forget_searcher()
-        self._local.held = (self._ix_name, searcher)
+        self._local.held = (name, searcher)
         with self._guard:
             self._searchers.add(searcher)
         return searcher

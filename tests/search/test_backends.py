@@ -365,6 +365,12 @@ def test_a_typo_falls_back_to_the_closest_documents(filled):
     assert {"comment:1", "comment:8", "article:10"} <= set(keys_of(found)[:4])
 
 
+def test_a_very_long_text_is_indexed_from_its_start(backend):
+    long_text = "开放时间" + "很长的意见内容。" * 20_000 + "罚款"  # 160,000 characters
+    assert backend.index([comment(1, long_text)]) == 1
+    assert keys_of(backend.search(Query("开放时间"))) == ["comment:1"]
+
+
 def test_the_fingerprint_follows_the_document(filled):
     before = filled.keys()["comment:5"]
     filled.index([comment(5, CORPUS[4].text, article=12, channel="web", point=None)])
