@@ -23,6 +23,7 @@ $(VENV)/.dev-installed: requirements.txt requirements-dev.txt | $(BIN)/python
 run: $(VENV)/.run-installed
 	$(BIN)/flask --app consult db upgrade
 	$(BIN)/flask --app consult seed-demo --if-empty
+	$(BIN)/flask --app consult search worker --once
 	$(BIN)/flask --app consult run --host $(HOST) --port $(PORT) --with-threads
 
 test: $(VENV)/.dev-installed

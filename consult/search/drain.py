@@ -17,6 +17,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+import click
 from flask import current_app
 from sqlalchemy import select, text, update
 
@@ -177,7 +178,9 @@ def drain_after_commit() -> None:
     session = db.session()
     if not session.info.pop(PENDING, False):
         return
-    if not current_app.config["SEARCH_DRAIN_INLINE"]:
+    if not current_app.config["SEARCH_DRAIN_INLINE"] or click.get_current_context(silent=True) is not None:
+        # Commands (seed-demo, intake import) leave the rows to `search worker`: indexing 50,000 seeded
+        # comments one commit at a time would hold the command for minutes.
         return
     # A context of its own gives the drain its own database session: the caller's objects stay loaded
     # (the drain's reads end with a rollback, which would expire them) and its transaction untouched.
