@@ -21,16 +21,32 @@ rebuild() holds it from before it reads the first document until the swap commit
 index() lands in the new table. rebuild() fills ``search_doc_new``, builds its indexes, then drops
 the old table and renames the new one in the same transaction: readers keep reading the old table
 meanwhile and wait only for the swap itself.
+
+Speed (issue 6 benchmark, 100,000 comments; figures in analysis.py's docstring):
+
+- Filter lexemes: each row's ``tokens`` also holds its filter fields as lexemes without positions
+  (``#public``, ``#draft_id:4``, ``#status:published`` …, see ``filter_lexemes``; the analyzer never
+  makes a ``#``), and a query ANDs the ones it filters on, so the GIN bitmap holds only rows of the
+  right draft and visibility: no heap visit for a match in another draft. A table is known to carry
+  them by its comment (``MARKER``, set when the table is created); an older table is filtered by its
+  columns alone until ``search reindex``. The column conditions stay in the WHERE in any case.
+- Capped candidates: the first ``CANDIDATES`` matches in heap order (a bitmap heap scan that stops
+  there; ``enable_seqscan`` is off for the statement, or with LIMIT the planner may test every
+  row's tokens in a sequential scan) are the only ones ranked (``ts_rank_cd``). Below the cap the
+  order and the total are exact, as before; above it the total is an estimate (the rows found,
+  scaled by the share of the table's blocks the scan covered, two significant digits) and the
+  ranking is over those first rows only. A page beyond the cap raises the cap to reach it.
 """
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Iterator
 
 from sqlalchemy import exc as sa_exc
 from sqlalchemy import text
 
-from consult.search.analysis import ParsedQuery, Token, analyze, parse_query
+from consult.search.analysis import ParsedQuery, Token, analyze, loose_min_match, parse_query
 from consult.search.base import Doc, Hit, Query, Results, SearchBusy, fingerprint
 from consult.search.snippets import snippet
 
@@ -40,6 +56,8 @@ MAX_POSITIONS_PER_LEXEME = 256
 BATCH = 500
 RANK_NORMALIZATION = 0  # ts_rank_cd normalisation flags (0: none; the quality set ranks perfectly)
 JOINED_BOOST = 1.0  # weight of the joined terms (``开放 时间`` read as ``开放时间``) in the rank
+MARKER = "consult search_doc v2: filter lexemes"  # the table comment of a table whose rows carry them
+CANDIDATES = 1000  # matches ranked per query (the first in heap order); above it the total is estimated
 _LOCK_KEY = "hashtext(current_schema() || '.search_doc')"
 _FILTERS = ("kind", "draft_id", "article_id", "status", "channel", "contact_point_id")
 _COLUMNS = (
@@ -66,6 +84,7 @@ def _ddl(table: str) -> list[str]:
             article_id bigint, status text, channel text, contact_point_id bigint,
             public boolean NOT NULL, text text NOT NULL, submitted_at timestamptz,
             fingerprint text NOT NULL, tokens tsvector NOT NULL)""",
+        f"COMMENT ON TABLE {table} IS '{MARKER}'",
     ]
 
 
@@ -81,14 +100,35 @@ def _lexeme(value: str) -> str:
     return "'" + value.replace("\\", "\\\\").replace("'", "''") + "'"
 
 
-def tsvector_literal(tokens: list[Token]) -> str:
-    """The tsvector input for analysed tokens: each lexeme with its positions (1-based, token order)."""
+def _filter_lexeme(name: str, value) -> str:
+    """``#public``, ``#draft_id:4``: the analyzer never makes a token with ``#`` (a separator)."""
+    if name == "public":
+        return "#public"
+    return f"#{name}:{value}"
+
+
+def filter_lexemes(doc: Doc) -> list[str]:
+    """The filter fields of a document as lexemes without positions, so the GIN index filters too."""
+    found = [_filter_lexeme("public", True)] if doc.public else []
+    for name in _FILTERS:
+        value = getattr(doc, name)
+        if value is not None:
+            found.append(_filter_lexeme(name, value))
+    return found
+
+
+def tsvector_literal(tokens: list[Token], filters: list[str] = ()) -> str:
+    """The tsvector input for analysed tokens: each lexeme with its positions (1-based, token order),
+    then the filter lexemes (no positions)."""
     positions: dict[str, list[int]] = {}
     for token in tokens:
         positions.setdefault(token.text, []).append(min(token.pos + 1, MAX_POSITION))
     return " ".join(
-        _lexeme(lexeme) + ":" + ",".join(map(str, sorted(set(found))[:MAX_POSITIONS_PER_LEXEME]))
-        for lexeme, found in positions.items()
+        [
+            _lexeme(lexeme) + ":" + ",".join(map(str, sorted(set(found))[:MAX_POSITIONS_PER_LEXEME]))
+            for lexeme, found in positions.items()
+        ]
+        + [_lexeme(f) for f in filters]
     )
 
 
@@ -96,8 +136,14 @@ def _sequence(tokens: tuple[str, ...]) -> str:
     return "(" + " <-> ".join(_lexeme(t) for t in tokens) + ")"
 
 
-def tsquery_literal(parsed: ParsedQuery, *, loose: bool = False) -> str:
-    """The tsquery: every clause as a ``<->`` sequence, clauses with ``&``; or the loose ``|``."""
+def tsquery_literal(parsed: ParsedQuery, *, loose: bool = False, min_match: int = 1) -> str:
+    """The tsquery: every clause as a ``<->`` sequence, clauses with ``&``; or the loose ``|`` (with
+    ``min_match`` > 1: an OR of every ``&`` of that many tokens)."""
+    if loose and min_match > 1:
+        return " | ".join(
+            "(" + " & ".join(_lexeme(t) for t in group) + ")"
+            for group in itertools.combinations(parsed.loose, min_match)
+        )
     if loose:
         return " | ".join(_lexeme(t) for t in parsed.loose)
     return " & ".join(_sequence(c.tokens) for c in parsed.clauses)
@@ -106,6 +152,16 @@ def tsquery_literal(parsed: ParsedQuery, *, loose: bool = False) -> str:
 def boost_literal(parsed: ParsedQuery) -> str | None:
     """The optional part of the rank: the unquoted terms joined as one phrase, or None."""
     return _sequence(parsed.joined) if len(parsed.joined) > 1 else None
+
+
+def estimate_total(found: int, last_block: int, blocks: int) -> int:
+    """The total when the candidate scan stopped at ``found`` rows in block ``last_block`` of ``blocks``:
+    scaled by the share of the table scanned, rounded to two significant digits ("about N")."""
+    if blocks <= last_block + 1:
+        return found
+    estimate = found * blocks / (last_block + 1)
+    step = 10 ** max(len(str(int(estimate))) - 2, 0)
+    return max(found, int(round(estimate / step) * step))
 
 
 def _row(doc: Doc) -> dict:
@@ -122,7 +178,7 @@ def _row(doc: Doc) -> dict:
         "text": doc.text or "",
         "submitted_at": doc.submitted_at,
         "fingerprint": fingerprint(doc),
-        "tokens": tsvector_literal(analyze(doc.text or "")),
+        "tokens": tsvector_literal(analyze(doc.text or ""), filter_lexemes(doc)),
     }
 
 
@@ -159,6 +215,7 @@ class PostgresBackend:
         self.engine = engine
         self.lock_timeout = lock_timeout
         self._ready = False
+        self._filter_lexemes = False  # whether the live table's tokens carry the filter lexemes
 
     # -- table and lock ----------------------------------------------------------------------
 
@@ -171,6 +228,9 @@ class PostgresBackend:
                 if conn.execute(text(f"SELECT to_regclass('{TABLE}')")).scalar() is None:
                     for statement in (*_ddl(TABLE), *_indexes(TABLE)):
                         conn.execute(text(statement))
+            comment = f"SELECT obj_description(to_regclass('{TABLE}'), 'pg_class')"
+            marker = conn.execute(text(comment)).scalar()
+        self._filter_lexemes = marker == MARKER
         self._ready = True
 
     def _lock(self, conn) -> None:
@@ -247,6 +307,7 @@ class PostgresBackend:
             conn.execute(text(f"ALTER TABLE {new} RENAME TO {TABLE}"))
             for suffix in ("pkey", "tokens", "public_draft"):
                 conn.execute(text(f"ALTER INDEX {new}_{suffix} RENAME TO {TABLE}_{suffix}"))
+        self._filter_lexemes = True
         return count
 
     def keys(self) -> dict[str, str]:
@@ -266,47 +327,71 @@ class PostgresBackend:
 
         def work() -> Results:
             results = self._search(query, parsed, loose=False)
+            least = loose_min_match(parsed)
+            if results.total == 0 and parsed.loose and least > 1:
+                results = self._search(query, parsed, loose=True, min_match=least)
             if results.total == 0 and parsed.loose:
                 results = self._search(query, parsed, loose=True)
             return results
 
         return self._retrying(work)
 
-    def _search(self, query: Query, parsed: ParsedQuery, *, loose: bool) -> Results:
+    def _search(self, query: Query, parsed: ParsedQuery, *, loose: bool, min_match: int = 1) -> Results:
         page, per_page = max(query.page, 1), max(query.per_page, 1)
-        params: dict = {
-            "q": tsquery_literal(parsed, loose=loose),
-            "limit": per_page,
-            "offset": (page - 1) * per_page,
-        }
+        main = tsquery_literal(parsed, loose=loose, min_match=min_match)
+        params: dict = {"r": main, "limit": per_page, "offset": (page - 1) * per_page}
         where = ["tokens @@ q.main"]
+        lexemes = []
         if query.public_only:
+            lexemes.append(_filter_lexeme("public", True))
             where.append("public")
         for name in _FILTERS:
             value = getattr(query, name)
             if value is not None:
+                lexemes.append(_filter_lexeme(name, value))
                 where.append(f"{name} = :{name}")
                 params[name] = value
-        rank = f"ts_rank_cd(tokens, q.main, {RANK_NORMALIZATION})"
+        if self._filter_lexemes and lexemes:
+            # the filters inside the GIN index: the bitmap holds only matching rows of the right drafts
+            main = f"({main}) & " + " & ".join(_lexeme(f) for f in lexemes)
+        params["q"] = main
+        params["cap"] = max(CANDIDATES, page * per_page)
+        rank = f"ts_rank_cd(tokens, CAST(:r AS tsquery), {RANK_NORMALIZATION})"
         boost = None if loose else boost_literal(parsed)
         if boost:
             params["b"] = boost
             rank += f" + {JOINED_BOOST} * ts_rank_cd(tokens, CAST(:b AS tsquery), {RANK_NORMALIZATION})"
+        # The first ``cap`` matches in heap order are the candidates (a bitmap scan stops there): only
+        # they are ranked, and the total is exact below the cap, an estimate from the share of the
+        # table the scan covered above it (see the module docstring).
         sql = f"""
-            SELECT kind, id, draft_id, text, {rank} AS score, count(*) OVER () AS total
-            FROM {TABLE}, (SELECT CAST(:q AS tsquery) AS main) AS q
-            WHERE {" AND ".join(where)}
+            SELECT kind, id, draft_id, text, score, total, last_block FROM (
+                SELECT kind, id, draft_id, text, {rank} AS score, count(*) OVER () AS total,
+                       max((ctid::text::point)[0]) OVER () AS last_block
+                FROM (SELECT ctid, kind, id, draft_id, text, tokens
+                      FROM {TABLE}, (SELECT CAST(:q AS tsquery) AS main) AS q
+                      WHERE {" AND ".join(where)} LIMIT :cap) AS candidates
+            ) AS ranked
             ORDER BY score DESC, kind, id
             LIMIT :limit OFFSET :offset"""
         with self.engine.connect() as conn:
+            # With LIMIT the planner may prefer a sequential scan that tests every row's tokens.
+            conn.execute(text("SET LOCAL enable_seqscan = off"))
             rows = conn.execute(text(sql), params).all()
             if rows:
                 total = rows[0].total
+                if total >= params["cap"]:
+                    blocks = conn.execute(
+                        text(f"SELECT pg_relation_size('{TABLE}') / current_setting('block_size')::int")
+                    ).scalar()
+                    total = estimate_total(total, int(rows[0].last_block), int(blocks or 0))
+            elif params["offset"]:
+                count_sql = f"""SELECT count(*) FROM (SELECT 1 FROM {TABLE},
+                    (SELECT CAST(:q AS tsquery) AS main) AS q WHERE {" AND ".join(where)} LIMIT :cap) AS c"""
+                count_params = {k: v for k, v in params.items() if k not in ("limit", "offset", "b", "r")}
+                total = conn.execute(text(count_sql), count_params).scalar()
             else:
-                count_sql = f"""SELECT count(*) FROM {TABLE}, (SELECT CAST(:q AS tsquery) AS main) AS q
-                    WHERE {" AND ".join(where)}"""
-                count_params = {k: v for k, v in params.items() if k not in ("limit", "offset", "b")}
-                total = conn.execute(text(count_sql), count_params).scalar() if params["offset"] else 0
+                total = 0
         hits = [
             Hit(r.kind, r.id, r.draft_id, score=float(r.score), snippet=snippet(r.text, parsed)) for r in rows
         ]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 import re
 
-from consult.search.analysis import ParsedQuery, analyze
+from consult.search.analysis import ParsedQuery, analyze, is_cjk, normalize
 
 WIDTH = 80  # characters of text in a snippet
 LEAD = 20  # characters shown before the first match
@@ -19,12 +19,37 @@ ELLIPSIS = "\u2026"
 _SPACE = re.compile(r"\s+")
 
 
+def _substring_spans(text: str, parsed: ParsedQuery) -> list[tuple[int, int]] | None:
+    """The fast path of ``match_spans`` when every clause is Chinese only: its bigrams are consecutive
+    exactly where the clause is a substring of the normalised text (the one case this misses, white
+    space inside a run of Chinese, returns None, as does a clause not found: the full path decides)."""
+    if not parsed.clauses or not all(c.text and all(map(is_cjk, c.text)) for c in parsed.clauses):
+        return None
+    norm, origin = normalize(text)
+    spans: list[tuple[int, int]] = []
+    for clause in parsed.clauses:
+        needle, found = clause.text, False
+        at = norm.find(needle)
+        while at != -1:
+            end = at + len(needle)
+            spans.append((at, end) if origin is None else (origin[at], origin[end - 1] + 1))
+            found = True
+            at = norm.find(needle, at + 1)
+        if not found:
+            return None
+    return _merge(spans)
+
+
 def match_spans(text: str, parsed: ParsedQuery) -> list[tuple[int, int]]:
     """Where the query matches the text: (start, end) offsets in the text, merged, in order.
 
     A clause matches where its tokens sit at consecutive positions. When no clause matches (the
     relaxed fallback found the document), every single token of ``parsed.loose`` is marked instead.
+    Chinese-only clauses are found as substrings (``_substring_spans``), without analysing the text.
     """
+    fast = _substring_spans(text, parsed)
+    if fast is not None:
+        return fast
     at: dict[tuple[int, str], tuple[int, int]] = {}
     starts: dict[str, list[int]] = {}
     for token in analyze(text):

@@ -28,13 +28,20 @@ so each adds the same constant to every hit's score and the order is that of the
 ``Require`` (in Whoosh 2.7.4 it builds an AndNotMatcher: the complement) nor ``ConstantScoreQuery``
 (it lists every document of its child first, as ``filter=`` does).
 The schema pickles ``ConsultTokenizer`` by its import path: keep that name, or rebuild.
+
+Speed (issue 6 benchmark, figures in analysis.py's docstring): a ``CappedCollector`` scores only the
+first ``CANDIDATES`` matches in document order and stops; below the cap order and total are exact,
+above it the total is estimated (matches found, scaled by the share of documents scanned, two
+significant digits) and only those matches are ranked. A page beyond the cap raises the cap.
 """
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import fcntl
 import importlib
+import itertools
 import os
 import re
 import shutil
@@ -44,7 +51,7 @@ import warnings
 from collections.abc import Iterable, Iterator
 from datetime import UTC
 
-from consult.search.analysis import ParsedQuery, analyze, parse_query
+from consult.search.analysis import ParsedQuery, analyze, loose_min_match, parse_query
 from consult.search.base import Doc, Hit, Query, Results, SearchBusy, fingerprint
 from consult.search.snippets import snippet
 
@@ -64,12 +71,39 @@ with warnings.catch_warnings():
         "whoosh.writing",
     ):
         importlib.import_module(_module)
+    from whoosh import collectors, matching
     from whoosh import index as whoosh_index
     from whoosh import query as wq
     from whoosh.analysis import Token, Tokenizer
+    from whoosh.codec.whoosh3 import W3LeafMatcher
     from whoosh.fields import BOOLEAN, DATETIME, ID, NUMERIC, STORED, TEXT, Schema
     from whoosh.index import LockError
+    from whoosh.matching import ReadTooFar
+    from whoosh.util import make_binary_tree
 
+
+def _skip_to(self, targetid):
+    """W3LeafMatcher.skip_to with a binary search inside the block (Whoosh 2.7.4 steps through it one
+    posting at a time: most of the time of an intersection with a long posting list, e.g. a filter)."""
+    if not self.is_active():
+        raise ReadTooFar
+    if targetid <= self.id():
+        return
+    if targetid > self._maxid:
+        self._skip_to_block(lambda: targetid > self._maxid)
+        if not self.is_active() or targetid <= self.id():
+            return
+    found = bisect.bisect_left(self._ids, targetid, self._i)
+    if found < self._blocklength:
+        self._i = found
+    else:  # not expected (the block's last id is >= targetid): step on as Whoosh would
+        self._i = self._blocklength - 1
+        self.next()
+
+
+W3LeafMatcher.skip_to = _skip_to
+
+CANDIDATES = 1000  # matches scored per query (the first in index order); above it the total is estimated
 CURRENT = "CURRENT"
 LOCK_FILE = "writer.lock"
 _GEN = re.compile(r"gen-(\d+)")
@@ -157,21 +191,136 @@ def _unique(docs: Iterable[Doc]) -> Iterator[Doc]:
     return iter(latest.values())
 
 
-def _clause_query(tokens: tuple[str, ...]):
+class PhraseMatcher(matching.WrappingMatcher):
+    """Documents where the terms sit at consecutive positions, among those the ``within`` matchers
+    (the filters) also match: positions are read only for documents in the intersection of all."""
+
+    def __init__(self, terms: list, within: list):
+        self.terms, self.within = terms, within
+        super().__init__(make_binary_tree(matching.IntersectionMatcher, terms + within))
+        self._find_next()
+
+    def _matches_here(self) -> bool:
+        starts = None
+        for offset, term in enumerate(self.terms):
+            found = {p - offset for p in term.value_as("positions")}
+            starts = found if starts is None else starts & found
+            if not starts:
+                return False
+        return True
+
+    def _find_next(self):
+        child = self.child
+        while child.is_active() and not self._matches_here():
+            child.next()
+
+    def copy(self):
+        return type(self)([m.copy() for m in self.terms], [m.copy() for m in self.within])
+
+    def replace(self, minquality=0):
+        return self if self.is_active() else matching.NullMatcher()
+
+    def supports_block_quality(self):
+        return False
+
+    def next(self):
+        self.child.next()
+        self._find_next()
+
+    def skip_to(self, id):
+        self.child.skip_to(id)
+        self._find_next()
+
+    def all_ids(self):
+        while self.is_active():
+            yield self.id()
+            self.next()
+
+
+class Phrase(wq.Phrase):
+    """An exact phrase (consecutive positions) whose candidates are already intersected with
+    ``within`` (the filter query): Whoosh's own Phrase checks the positions of every document that
+    has all its terms, in any draft, before the filter intersects (pure Python, the slow part)."""
+
+    def __init__(self, fieldname: str, words: list[str], within=None):
+        super().__init__(fieldname, words)
+        self.within = within
+
+    def matcher(self, searcher, context=None):
+        field = searcher.schema[self.fieldname]
+        reader = searcher.reader()
+        terms = []
+        for word in self.words:
+            if (self.fieldname, field.to_bytes(word)) not in reader:
+                return matching.NullMatcher()
+            terms.append(wq.Term(self.fieldname, word).matcher(searcher, context))
+        within = [] if self.within is None else [self.within.matcher(searcher, context)]
+        if any(not m.is_active() for m in terms + within):
+            return matching.NullMatcher()
+        return PhraseMatcher(terms, within)
+
+
+def _clause_query(tokens: tuple[str, ...], within=None):
     if len(tokens) == 1:
         return wq.Term("text", tokens[0])
-    return wq.Phrase("text", list(tokens))
+    return Phrase("text", list(tokens), within)
 
 
-def build_query(parsed: ParsedQuery, *, loose: bool = False):
-    """Every clause as a phrase (AND), the joined terms as an optional boost; or the loose OR."""
+def build_query(parsed: ParsedQuery, *, loose: bool = False, min_match: int = 1, within=None):
+    """Every clause as a phrase (AND), the joined terms as an optional boost; or the loose OR of
+    which at least ``min_match`` tokens must match. ``within``: the filter, checked before positions."""
     if loose:
+        if min_match > 1:  # Or(minmatch=) is not implemented in Whoosh 2.7.4: every AND of that many
+            return wq.Or(
+                [
+                    wq.And([wq.Term("text", tok) for tok in group])
+                    for group in itertools.combinations(parsed.loose, min_match)
+                ]
+            )
         return wq.Or([wq.Term("text", tok) for tok in parsed.loose])
-    clauses = [_clause_query(c.tokens) for c in parsed.clauses]
+    clauses = [_clause_query(c.tokens, within) for c in parsed.clauses]
     required = clauses[0] if len(clauses) == 1 else wq.And(clauses)
     if len(parsed.joined) > 1:
-        return wq.AndMaybe(required, _clause_query(parsed.joined))
+        return wq.AndMaybe(required, _clause_query(parsed.joined, within))
     return required
+
+
+class CappedCollector(collectors.WrappingCollector):
+    """Collects (and so scores) only the first ``cap`` matches in document order, then stops.
+
+    ``capped`` tells whether it stopped early; ``last`` is the document number it stopped at."""
+
+    def __init__(self, child, cap: int):
+        super().__init__(child)
+        self.cap = cap
+        self.seen = 0
+        self.capped = False
+        self.last = -1
+
+    def set_subsearcher(self, subsearcher, offset):
+        if not self.capped:  # no matcher for the segments after the cap
+            super().set_subsearcher(subsearcher, offset)
+
+    def collect_matches(self):
+        if self.capped:
+            return
+        child = self.child
+        for sub_docnum in child.matches():
+            child.collect(sub_docnum)
+            self.seen += 1
+            if self.seen >= self.cap:
+                self.capped, self.last = True, self.offset + sub_docnum
+                return
+
+    def total(self, doc_count: int) -> int:
+        """Exact below the cap; above it scaled by the share of the documents scanned (2 digits)."""
+        if not self.capped:
+            return self.child.count()
+        if doc_count <= self.last + 1:
+            return self.seen
+        estimate = self.seen * doc_count / (self.last + 1)
+        step = 10 ** max(len(str(int(estimate))) - 2, 0)
+        return max(self.seen, int(round(estimate / step) * step))
 
 
 def build_filter(query: Query):
@@ -416,13 +565,20 @@ class WhooshBackend:
         def run(whoosh_query):
             if filter_q is not None:
                 whoosh_query = wq.And([whoosh_query, filter_q])
-            # optimize=False: count while scoring. With block-quality skipping Whoosh counts in a
+            # usequality=False: count while scoring. With block-quality skipping Whoosh counts in a
             # second pass over all_ids(), which is slower and ignores phrase positions.
-            return searcher.search(whoosh_query, limit=page * per_page, optimize=False)
+            collector = CappedCollector(
+                collectors.TopCollector(page * per_page, usequality=False), max(CANDIDATES, page * per_page)
+            )
+            searcher.search_with_collector(whoosh_query, collector)
+            return collector.results(), collector.total(searcher.doc_count_all())
 
-        results = run(build_query(parsed))
-        if results.is_empty() and parsed.loose:
-            results = run(build_query(parsed, loose=True))
+        results, total = run(build_query(parsed, within=filter_q))
+        least = loose_min_match(parsed)
+        if not total and parsed.loose and least > 1:
+            results, total = run(build_query(parsed, loose=True, min_match=least))
+        if not total and parsed.loose:
+            results, total = run(build_query(parsed, loose=True))
         offset = (page - 1) * per_page
         hits = []
         for hit in results[offset : offset + per_page]:
@@ -436,7 +592,7 @@ class WhooshBackend:
                     snippet=snippet(fields["text"], parsed),
                 )
             )
-        return Results(hits=hits, total=len(results))
+        return Results(hits=hits, total=total)
 
     def close(self) -> None:
         """Close every searcher this instance opened (in any thread) and forget the index."""

@@ -375,3 +375,19 @@ def test_the_fingerprint_follows_the_document(filled):
     before = filled.keys()["comment:5"]
     filled.index([comment(5, CORPUS[4].text, article=12, channel="web", point=None)])
     assert filled.keys()["comment:5"] != before
+
+
+def test_above_the_candidate_cap_the_total_is_estimated_and_every_page_still_reachable(backend, monkeypatch):
+    module = __import__(type(backend).__module__, fromlist=["CANDIDATES"])
+    monkeypatch.setattr(module, "CANDIDATES", 10)
+    backend.index([comment(i, f"第{i}号意见：希望延长开放时间。") for i in range(1, 26)])
+    first = backend.search(Query("开放时间", per_page=5))
+    assert len(first.hits) == 5 and first.total >= 10  # only the first 10 matches ranked, total estimated
+    last = backend.search(Query("开放时间", page=3, per_page=10))  # the cap grows to reach the page
+    assert last.total == 25 and len(last.hits) == 5
+
+
+def test_the_loose_fallback_first_asks_for_all_tokens_but_one(filled):
+    filled.index([comment(20, "运输车辆应当密闭。"), comment(21, "渣土运输车辆应当密闭。")])
+    found = filled.search(Query("渣土运车辆"))  # 渣土 土运 运车 车辆: 21 has three, 20 only 车辆
+    assert keys_of(found) == ["comment:21"]
