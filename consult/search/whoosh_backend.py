@@ -568,7 +568,9 @@ class WhooshBackend:
             # usequality=False: count while scoring. With block-quality skipping Whoosh counts in a
             # second pass over all_ids(), which is slower and ignores phrase positions.
             collector = CappedCollector(
-                collectors.TopCollector(page * per_page, usequality=False), max(CANDIDATES, page * per_page)
+                # replace=0: no pruning of documents that cannot reach the top N (it made totals short).
+                collectors.TopCollector(page * per_page, usequality=False, replace=0),
+                max(CANDIDATES, page * per_page),
             )
             searcher.search_with_collector(whoosh_query, collector)
             return collector.results(), collector.total(searcher.doc_count_all())
