@@ -150,6 +150,10 @@ def search_schemas() -> dict[str, Any]:
                     },
                 },
                 "total": {**COUNT, "description": "About how many match in all."},
+                "partial": {
+                    "type": "boolean",
+                    "description": "True when nothing matched every term and these results match only some.",
+                },
                 "page": {"type": "integer", "minimum": 1},
                 "per_page": {"type": "integer", "minimum": 1, "maximum": 50},
             },

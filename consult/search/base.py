@@ -69,6 +69,7 @@ class Results:
 
     hits: list[Hit] = field(default_factory=list)
     total: int = 0
+    partial: bool = False  # nothing matched every term: these match only some of them (the loose fallback)
 
 
 class SearchBusy(RuntimeError):

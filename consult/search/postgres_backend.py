@@ -330,8 +330,10 @@ class PostgresBackend:
             least = loose_min_match(parsed)
             if results.total == 0 and parsed.loose and least > 1:
                 results = self._search(query, parsed, loose=True, min_match=least)
+                results.partial = results.total > 0
             if results.total == 0 and parsed.loose:
                 results = self._search(query, parsed, loose=True)
+                results.partial = results.total > 0
             return results
 
         return self._retrying(work)

@@ -19,6 +19,13 @@ PER_PAGE = 20
 
 
 @dataclass(frozen=True)
+class PublicPage(Page):
+    """A page of public hits; ``partial`` when nothing matched every term and these match some."""
+
+    partial: bool = False
+
+
+@dataclass(frozen=True)
 class PublicHit:
     """A result as the public page and the JSON show it."""
 
@@ -40,17 +47,17 @@ def public_search(q: str, draft_slug: str | None = None, page: int = 1, per_page
     """Articles of public drafts and published comments matching ``q``, best first."""
     q = clean_query(q)
     if not q:
-        return Page([], page, per_page, 0)
+        return PublicPage([], page, per_page, 0)
     draft_id = None
     if draft_slug:
         draft_id = db.session.scalar(
             select(Draft.id).where(Draft.slug == draft_slug, Draft.published_at.is_not(None))
         )
         if draft_id is None:
-            return Page([], page, per_page, 0)
+            return PublicPage([], page, per_page, 0)
     end_read()
     found = backend().search(Query(text=q, public_only=True, draft_id=draft_id, page=page, per_page=per_page))
-    return Page(_checked(found.hits), page, per_page, found.total)
+    return PublicPage(_checked(found.hits), page, per_page, found.total, partial=found.partial)
 
 
 def _checked(hits) -> list[PublicHit]:

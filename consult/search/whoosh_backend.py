@@ -577,10 +577,13 @@ class WhooshBackend:
 
         results, total = run(build_query(parsed, within=filter_q))
         least = loose_min_match(parsed)
+        partial = False
         if not total and parsed.loose and least > 1:
             results, total = run(build_query(parsed, loose=True, min_match=least))
+            partial = True
         if not total and parsed.loose:
             results, total = run(build_query(parsed, loose=True))
+            partial = True
         offset = (page - 1) * per_page
         hits = []
         for hit in results[offset : offset + per_page]:
@@ -594,7 +597,7 @@ class WhooshBackend:
                     snippet=snippet(fields["text"], parsed),
                 )
             )
-        return Results(hits=hits, total=total)
+        return Results(hits=hits, total=total, partial=partial and total > 0)
 
     def close(self) -> None:
         """Close every searcher this instance opened (in any thread) and forget the index."""

@@ -128,3 +128,14 @@ def test_staff_search_every_comment_with_the_admin_filters(app, login_as, corpus
     assert [c["id"] for c in body["comments"]] == [pending.id] and body["total"] == 1
     page = soup(staff.get("/admin/moderation?q=节假日"))
     assert [int(li["data-id"]) for li in page.select("li.queue-item")] == [pending.id]
+
+
+def test_results_that_match_only_some_words_say_so(client, corpus):
+    """When nothing holds every word, the loose fallback answers, and the page and JSON say it is partial."""
+    page = soup(client.get("/search?q=开放时间 火星基地"))
+    assert page.select("li.search-hit")  # comments and articles about 开放时间
+    assert "只包含其中部分词语" in page.select_one(".partial-results").get_text()
+    assert client.get("/api/v1/search?q=开放时间 火星基地").get_json()["partial"] is True
+    page = soup(client.get("/search?q=开放时间"))
+    assert page.select_one(".partial-results") is None
+    assert client.get("/api/v1/search?q=开放时间").get_json()["partial"] is False
