@@ -263,10 +263,11 @@ def _already_imported(keys: dict[int, str]) -> set[int]:
     return found
 
 
-def preview_batch(actor: User | None, req: BatchRequest) -> BatchOutcome:
-    """Read and check the file, and say what an import would do; writes nothing."""
+def preview_batch(actor: User | None, req: BatchRequest, known: KnownReport | None = None) -> BatchOutcome:
+    """Read and check the file (or reuse ``known``, see import_batch), and say what an import would do;
+    writes nothing."""
     try:
-        return _prepare(actor, req)
+        return _prepare(actor, req, known)
     finally:
         db.session.rollback()
 

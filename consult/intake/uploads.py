@@ -54,9 +54,8 @@ def store(upload: StoredUpload, data: bytes, known: KnownReport | None = None) -
     token = secrets.token_urlsafe(18)
     folder = _folder()
     (folder / f"{token}.bin").write_bytes(data)
-    if known is not None:
-        (folder / f"{token}.report.json").write_text(json.dumps(to_json(known), ensure_ascii=False))
-    (folder / f"{token}.json").write_text(json.dumps(asdict(upload), ensure_ascii=False), encoding="utf-8")
+    meta = {**asdict(upload), "known": to_json(known) if known is not None else None}
+    (folder / f"{token}.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
     return token
 
 
@@ -69,7 +68,9 @@ def load(token: str, user_id: int) -> tuple[StoredUpload, bytes]:
         if time.time() - (folder / f"{token}.bin").stat().st_mtime > KEEP_SECONDS:
             discard(token)
             raise NotFound(_("上传的文件已过期或不存在，请重新上传"))
-        meta = StoredUpload(**json.loads((folder / f"{token}.json").read_text(encoding="utf-8")))
+        fields = json.loads((folder / f"{token}.json").read_text(encoding="utf-8"))
+        fields.pop("known", None)
+        meta = StoredUpload(**fields)
         data = (folder / f"{token}.bin").read_bytes()
     except (OSError, ValueError, TypeError):
         raise NotFound(_("上传的文件已过期或不存在，请重新上传")) from None
@@ -83,7 +84,8 @@ def load_known(token: str) -> KnownReport | None:
     if not TOKEN.fullmatch(token or ""):
         return None
     try:
-        return from_json(json.loads((_folder() / f"{token}.report.json").read_text()))
+        known = json.loads((_folder() / f"{token}.json").read_text(encoding="utf-8")).get("known")
+        return from_json(known) if known else None
     except (OSError, ValueError, TypeError, KeyError):
         return None
 
@@ -92,7 +94,7 @@ def discard(token: str) -> None:
     """Remove a kept file (after the import, or when the operator cancels)."""
     if not TOKEN.fullmatch(token or ""):
         return
-    for suffix in (".bin", ".json", ".report.json"):
+    for suffix in (".bin", ".json"):
         with contextlib.suppress(FileNotFoundError):
             os.remove(_folder() / f"{token}{suffix}")
 

@@ -201,7 +201,7 @@ def upload():
         return _render_form(state, err.status)
     if kept:
         uploads.discard(kept)
-    token = uploads.store(_stored(actor, req), data)
+    token = uploads.store(_stored(actor, req), data, outcome.known())
     return _render_preview(outcome, token)
 
 
@@ -232,6 +232,12 @@ def _request_for(token: str) -> tuple[User, BatchRequest]:
     meta, data = uploads.load(token, actor.id)
     fields = {name: getattr(meta, name) for name in FORM_FIELDS}
     return actor, BatchRequest(filename=meta.filename, data=data, **fields)
+
+
+def _form_again(req: BatchRequest, err: DomainError):
+    """The upload form with what the kept upload asked for, and the refusal next to its field."""
+    values = {name: getattr(req, name) or "" for name in FORM_FIELDS}
+    return _render_form(FormState(values, err.message, dict(err.fields)), err.status)
 
 
 def _expired(err: NotFound):
@@ -291,11 +297,10 @@ def preview(token: str):
         return _expired(err)
     end_read()
     try:
-        outcome = preview_batch(actor, req)
+        outcome = preview_batch(actor, req, uploads.load_known(token))
     except DomainError as err:
         end_read()
-        values = {name: getattr(req, name) or "" for name in FORM_FIELDS}
-        return _render_form(FormState(values, err.message, dict(err.fields)), err.status)
+        return _form_again(req, err)
     return _render_preview(outcome, token)
 
 
@@ -308,7 +313,7 @@ def upload_errors(token: str):
     except NotFound as err:
         return _expired(err)
     end_read()
-    outcome = preview_batch(actor, req)
+    outcome = preview_batch(actor, req, uploads.load_known(token))
     report = outcome.report
     return _error_report(report.header, report.error_report_rows(), req.filename)
 
@@ -330,14 +335,13 @@ def confirm(token: str):
         return _expired(err)
     end_read()
     try:
-        outcome = import_batch(actor, RequestContext.from_request(), req)
+        outcome = import_batch(actor, RequestContext.from_request(), req, uploads.load_known(token))
     except (AlreadyImported, NothingToImport) as err:
         end_read()
         return _render_preview(err.outcome, token, err.message, err.status)
     except DomainError as err:
         end_read()
-        values = {name: getattr(req, name) or "" for name in FORM_FIELDS}
-        return _render_form(FormState(values, err.message, dict(err.fields)), err.status)
+        return _form_again(req, err)
     uploads.discard(token)
     flash(_("已导入%(n)d条意见", n=outcome.rows_imported))
     return redirect(url_for("intake.batch", batch_id=outcome.batch_id), code=303)
