@@ -30,7 +30,7 @@ from consult.intake.meeting import Meeting, parse_meeting
 from consult.intake.rows import Report, RowResult, build_rows
 from consult.intake.stored import KnownReport
 from consult.models import ArticleText, Comment, ContactPoint, Draft, IntakeBatch, ReviewNote, User
-from consult.search.events import queue as queue_search
+from consult.search.events import queue_comments_of_batch
 
 CHUNK = 1000  # rows per INSERT and per duplicate lookup
 
@@ -315,7 +315,7 @@ def import_batch(
                 ],
             )
         bump(session)  # Core statements bypass the ORM events that move the change counter
-        queue_search(session, "batch", batch.id)  # … and the ones that queue search work
+        queue_comments_of_batch(session, batch.id)  # … and the ones that queue search work
         _keep_notes(session, outcome, new_rows, actor)
         audit.record(
             session,

@@ -1,6 +1,6 @@
 """Draining the search outbox: one writer at a time, idempotent, nothing lost.
 
-Each outbox row names a target (a comment, a draft, an intake batch, or ``all``); the drain reads the
+Each outbox row names a target (a comment, a draft, or ``all``); the drain reads the
 target from the database as it is now and indexes or removes its documents, then marks the rows done.
 A crash between indexing and marking only means the rows are drained again. One writer at a time: a
 file lock beside the Whoosh index (one machine), or a PostgreSQL advisory lock for the postgres backend.
@@ -151,9 +151,6 @@ def _docs(targets: dict[str, set[int]]):
     comments = sorted(targets.get("comment", ()))
     for start in range(0, len(comments), BATCH):
         yield from comment_docs(Comment.id.in_(comments[start : start + BATCH]))
-    batches = sorted(targets.get("batch", ()))
-    if batches:
-        yield from comment_docs(Comment.batch_id.in_(batches))
 
 
 def _gone(targets: dict[str, set[int]]) -> list[str]:

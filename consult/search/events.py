@@ -9,10 +9,12 @@ its comments are public). Core bulk statements (the intake import) queue their o
 
 from __future__ import annotations
 
-from sqlalchemy import event, select
+from sqlalchemy import JSON, event, insert, literal, select
 from sqlalchemy.orm import Session
 
+from consult.clock import utcnow
 from consult.models import ArticleText, Comment, Draft, DraftVersion, OutboxEvent
+from consult.models.types import UTCDateTime
 
 PENDING = "search_pending"  # Session.info flag: this transaction queued search work
 
@@ -20,6 +22,25 @@ PENDING = "search_pending"  # Session.info flag: this transaction queued search 
 def queue(session: Session, target_type: str, target_id: int) -> None:
     """Queue one target explicitly (for Core statements the session events cannot see)."""
     session.add(OutboxEvent(kind="search.index", target_type=target_type, target_id=target_id))
+    session.info[PENDING] = True
+
+
+def queue_comments_of_batch(session: Session, batch_id: int) -> None:
+    """One row per comment of an intake batch (one INSERT … SELECT), so a drain can take them in
+    bounded slices instead of indexing a whole 100,000-row batch in one go after the request."""
+    session.execute(
+        insert(OutboxEvent).from_select(
+            ["kind", "target_type", "target_id", "payload", "created_at", "attempts"],
+            select(
+                literal("search.index"),
+                literal("comment"),
+                Comment.id,
+                literal({}, JSON),
+                literal(utcnow(), UTCDateTime),
+                literal(0),
+            ).where(Comment.batch_id == batch_id),
+        )
+    )
     session.info[PENDING] = True
 
 

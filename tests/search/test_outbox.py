@@ -258,3 +258,30 @@ def test_reindex_while_writing_loses_nothing(app, factory):
     drain(wait=True)  # rows whose inline drain found the lock taken
     assert check().clean
     assert len(staff_ids("河道保洁")) == 15
+
+
+def test_an_import_queues_one_row_per_opinion(app, factory):
+    """So a drain after the confirming request indexes a bounded slice, never a whole batch at once."""
+    from consult.context import CLI
+    from consult.intake.importing import BatchRequest, import_batch
+
+    draft = factory.draft()
+    factory.contact_point("dongguan")
+    app.config["SEARCH_DRAIN_INLINE"] = False
+    rows = "条款,意见内容\n" + "".join(f"第一条,关于社区图书角的第{i}条意见。\n" for i in range(30))
+    end_read()
+    outcome = import_batch(
+        None,
+        CLI,
+        BatchRequest(draft=draft.slug, filename="a.csv", data=rows.encode(), contact_point="dongguan"),
+    )
+    end_read()
+    queued = db.session.scalars(
+        select(OutboxEvent.target_id).where(
+            OutboxEvent.target_type == "comment", OutboxEvent.processed_at.is_(None)
+        )
+    ).all()
+    imported = db.session.scalars(select(Comment.id).where(Comment.batch_id == outcome.batch_id)).all()
+    assert sorted(queued) == sorted(imported) and len(imported) == 30
+    drain()
+    assert len(staff_ids("社区图书角")) == 30
