@@ -65,17 +65,24 @@ def register_blueprints(app: Flask) -> None:
     from consult.web.admin import bp as admin_bp
     from consult.web.admin_accounts import bp as admin_accounts_bp
     from consult.web.admin_drafts import bp as admin_drafts_bp
+    from consult.web.admin_exports import bp as admin_exports_bp
+    from consult.web.admin_feedback import bp as admin_feedback_bp
     from consult.web.admin_review import bp as admin_review_bp
     from consult.web.auth import bp as auth_bp
+    from consult.web.feedback import bp as feedback_bp
     from consult.web.intake import bp as intake_bp
     from consult.web.public import bp as public_bp
     from consult.web.search import bp as search_bp
+    from consult.web.versions import bp as versions_bp
 
     app.register_blueprint(public_bp)
     app.register_blueprint(search_bp)
+    app.register_blueprint(feedback_bp)
+    app.register_blueprint(versions_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp)
-    for staff_bp in (admin_drafts_bp, admin_review_bp, admin_accounts_bp):
+    staff_bps = (admin_drafts_bp, admin_review_bp, admin_accounts_bp, admin_feedback_bp, admin_exports_bp)
+    for staff_bp in staff_bps:
         app.register_blueprint(staff_bp)
     app.register_blueprint(intake_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")

@@ -11,6 +11,7 @@ from flask.cli import AppGroup
 
 from consult.context import CLI
 from consult.errors import DomainError
+from consult.feedback.cli import init_feedback_cli
 from consult.i18n import _, _l
 
 
@@ -245,3 +246,4 @@ def init_cli(app: Flask) -> None:
     app.cli.add_command(intake_cli)
     app.cli.add_command(search_cli)
     app.cli.add_command(seed_demo_command)
+    init_feedback_cli(app.cli)

@@ -902,7 +902,10 @@ def _staff_paths() -> dict[str, Any]:
 
 def openapi_document() -> dict[str, Any]:
     """The OpenAPI 3.1 description of every /api/v1 endpoint, as a fresh JSON-serialisable dict."""
+    from consult.api import openapi_exports, openapi_feedback, openapi_versions
     from consult.api.openapi_extra import intake_paths, intake_schemas, search_paths, search_schemas
+
+    parts = (openapi_feedback, openapi_versions, openapi_exports)
 
     document = {
         "openapi": "3.1.0",
@@ -931,9 +934,16 @@ def openapi_document() -> dict[str, Any]:
             **search_paths(_response_ref("ValidationError")),
             **_staff_paths(),
             **intake_paths(_staff, _error_response),
+            **{path: item for part in parts for path, item in part.paths().items()},
         },
         "components": {
-            "schemas": {**_schemas(), **_staff_schemas(), **intake_schemas(), **search_schemas()},
+            "schemas": {
+                **_schemas(),
+                **_staff_schemas(),
+                **intake_schemas(),
+                **search_schemas(),
+                **{name: schema for part in parts for name, schema in part.schemas().items()},
+            },
             "responses": _responses(),
             "parameters": _parameters(),
             "securitySchemes": {

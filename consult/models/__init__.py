@@ -4,6 +4,7 @@ from consult.models.audit import AuditLog, OutboxEvent
 from consult.models.changes import ChangeCounter
 from consult.models.comments import Comment, Decision
 from consult.models.drafts import Article, ArticleText, Draft, DraftVersion
+from consult.models.feedback import FeedbackPublication, PublishedDecision, Satisfaction
 from consult.models.intake import ContactPoint, IntakeBatch
 from consult.models.review import Assignment, ReviewNote
 from consult.models.users import ApiToken, LoginAttempt, User
@@ -20,9 +21,12 @@ __all__ = [
     "Decision",
     "Draft",
     "DraftVersion",
+    "FeedbackPublication",
     "IntakeBatch",
     "LoginAttempt",
     "OutboxEvent",
+    "PublishedDecision",
     "ReviewNote",
+    "Satisfaction",
     "User",
 ]

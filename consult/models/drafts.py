@@ -27,6 +27,10 @@ class Draft(db.Model):
     # Public only once published; its public status then follows the dates.
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     feedback_published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set while staff revise decisions after the feedback was published; the public still sees the last one.
+    feedback_revising_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When `contacts purge` removed the contact details of the draft's comments.
+    contacts_purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # 跟帖评论 rules may require real-name checks: showing comments publicly is a per-draft setting.
     show_comments: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -22,6 +22,8 @@ class ContactPoint(db.Model):
     slug: Mapped[str] = mapped_column(String(80), unique=True)
     name: Mapped[str] = mapped_column(String(120))
     district: Mapped[str | None] = mapped_column(String(80))
+    # Where the point is told that the feedback on its batches is published (optional).
+    email: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
