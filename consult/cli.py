@@ -106,12 +106,13 @@ def users_token(name: str, label: str) -> None:
 @click.argument("slug")
 @click.option("--name", required=True)
 @click.option("--district", default=None)
-def points_create(slug: str, name: str, district: str | None) -> None:
+@click.option("--email", default=None, help=_l("接收采纳情况通知的电子邮箱"))
+def points_create(slug: str, name: str, district: str | None, email: str | None) -> None:
     """Register a grassroots legislative contact point."""
     from consult.auth.operations import create_contact_point
 
     try:
-        point = create_contact_point(None, CLI, slug, name, district)
+        point = create_contact_point(None, CLI, slug, name, district, email)
     except DomainError as err:
         fail(err)
     click.echo(_("已创建联系点 %(slug)s（%(name)s）", slug=point.slug, name=point.name))

@@ -39,6 +39,7 @@ SETTINGS: dict[str, tuple[Any, Any]] = {
     "MAIL_USE_TLS": (bool, False),
     "MAIL_FROM": (str, "noreply@localhost"),
     "CONTACT_RETENTION_DAYS": (int, 180),
+    "PUBLIC_BASE_URL": (str, "http://127.0.0.1:5000"),  # links in notification mail (SERVER_NAME wins)
     "TRUSTED_PROXIES": (int, 0),
     "MAX_CONTENT_LENGTH": (int, 16 * MiB),
     "SITE_NAME": (str, "本市人大常委会立法征求意见平台"),  # i18n: data (operator setting)

@@ -923,6 +923,7 @@ def openapi_document() -> dict[str, Any]:
             {"name": "drafts", "description": "Drafts and their articles."},
             {"name": "comments", "description": "Published comments, and submitting one."},
             {"name": "receipts", "description": "Looking up a comment by its receipt code."},
+            {"name": "feedback", "description": "The adoption feedback and satisfaction with it."},
             {"name": "meta", "description": "This description."},
             {
                 "name": "staff",

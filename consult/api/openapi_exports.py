@@ -2,12 +2,73 @@
 
 from __future__ import annotations
 
+# i18n: data-module — the Chinese in descriptions and examples is sample data, not interface text.
 from typing import Any
+
+from consult.feedback.exports import FORMATS, MIMETYPES
+from consult.feedback.summary import INCLUDE_CHOICES
 
 
 def paths() -> dict[str, Any]:
     """Path items keyed by path."""
-    return {}
+    from consult.api.openapi import _error_response, _param_ref, _response_ref, _staff
+
+    binary = {"type": "string", "contentMediaType": "application/octet-stream"}
+    files = {MIMETYPES[f].split(";")[0]: {"schema": dict(binary)} for f in FORMATS}
+    return {
+        "/api/v1/admin/drafts/{slug}/export": {
+            "parameters": [_param_ref("Slug")],
+            "get": _staff(
+                {
+                    "operationId": "adminExportSummary",
+                    "summary": "The summary of opinions as XLSX, CSV or DOCX",
+                    "description": (
+                        "Comments grouped by article in the current version's order (articles a revision "
+                        "removed after them, general opinions last), with article text, opinion, channel, "
+                        "contact point, author, contact, date (Beijing time), the live decision and reason. "
+                        "Spreadsheet cells are always text; CSV is UTF-8 with a BOM and formula-looking "
+                        "cells start with a quote. `Content-Disposition` carries the Chinese file name "
+                        "(RFC 5987 `filename*`) and an ASCII fallback. Every export writes an audit row."
+                    ),
+                    "parameters": [
+                        {
+                            "name": "format",
+                            "in": "query",
+                            "required": True,
+                            "description": "The file format.",
+                            "schema": {"type": "string", "enum": list(FORMATS)},
+                        },
+                        {
+                            "name": "status",
+                            "in": "query",
+                            "required": False,
+                            "description": "`published` comments (default) or `all`, with their status.",
+                            "schema": {
+                                "type": "string",
+                                "enum": list(INCLUDE_CHOICES),
+                                "default": "published",
+                            },
+                        },
+                    ],
+                    "responses": {
+                        "200": {
+                            "description": "The file, as an attachment.",
+                            "headers": {
+                                "Content-Disposition": {
+                                    "description": "attachment; filename=…; filename*=UTF-8''…",
+                                    "schema": {"type": "string"},
+                                }
+                            },
+                            "content": files,
+                        },
+                        "400": _response_ref("ValidationError"),
+                        "404": _error_response("`not_found`: no draft with this slug."),
+                    },
+                },
+                write=False,
+            ),
+        }
+    }
 
 
 def schemas() -> dict[str, Any]:

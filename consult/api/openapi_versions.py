@@ -1,15 +1,231 @@
-"""OpenAPI descriptions of the versions endpoints (merged into consult/api/openapi.py)."""
+"""OpenAPI descriptions of the versions endpoints (merged into consult/api/openapi.py): the comparison
+table between two versions of a draft, and the open-data package of a concluded draft."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from consult.drafts.compare import KINDS, VERSION_NUMBER_MAX
+from consult.feedback.opendata import FORMAT, FORMAT_VERSION
+from consult.models.enums import CHANNELS, OUTCOMES
+
+STRING = {"type": "string"}
+NULLABLE_STRING = {"type": ["string", "null"]}
+NULLABLE_INTEGER = {"type": ["integer", "null"]}
+DATE_TIME = {"type": "string", "format": "date-time"}
+NULLABLE_DATE_TIME = {"type": ["string", "null"], "format": "date-time"}
+COUNT = {"type": "integer", "minimum": 0}
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _object(properties: dict[str, Any], required: list[str] | None = None) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "required": list(properties) if required is None else required,
+        "properties": properties,
+    }
+
+
+def _version_query(name: str, description: str) -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "description": description,
+        "schema": {"type": "integer", "minimum": 1, "maximum": VERSION_NUMBER_MAX},
+    }
+
 
 def paths() -> dict[str, Any]:
     """Path items keyed by path."""
-    return {}
+    from consult.api.openapi import _ok, _param_ref, _response_ref
+
+    not_found = _response_ref("NotFound")
+    return {
+        "/api/v1/drafts/{slug}/compare": {
+            "parameters": [_param_ref("Slug")],
+            "get": {
+                "operationId": "compareVersions",
+                "tags": ["drafts"],
+                "summary": "The comparison table between two versions of a draft",
+                "description": (
+                    "Articles are matched by their identity across versions: one that was only renumbered "
+                    "or moved is `unchanged` (with `renumbered` / `moved` set). Rows follow the newer "
+                    "version's order, each removed article where it stood. A modified article carries a "
+                    "character-level `diff`. A draft with a single version, an unknown version number or "
+                    "the same number twice is a `validation_error`."
+                ),
+                "parameters": [
+                    _version_query("from", "The older version's number; default: the one before `to`."),
+                    _version_query("to", "The newer version's number; default: the current version."),
+                ],
+                "responses": {
+                    "200": _ok("The comparison.", "Comparison"),
+                    "400": _response_ref("ValidationError"),
+                    "404": not_found,
+                },
+            },
+        },
+        "/api/v1/drafts/{slug}/open-data": {
+            "parameters": [_param_ref("Slug")],
+            "get": {
+                "operationId": "getOpenData",
+                "tags": ["drafts"],
+                "summary": "The open-data package of a concluded draft",
+                "description": (
+                    "Versions with their articles, published comments without personal data (no contact, "
+                    "name, address or receipt code; a masked copy where one was published), the decisions "
+                    "as the latest feedback publication froze them, and the publications. The same package "
+                    "as CSV files in a ZIP: /drafts/{slug}/open-data.zip. A draft whose feedback is not "
+                    "published yet is a 404."
+                ),
+                "parameters": [
+                    {
+                        "name": "download",
+                        "in": "query",
+                        "required": False,
+                        "description": "`1` or `true`: served as an attachment to save.",
+                        "schema": {"type": "string", "enum": ["1", "true", "0", "false"]},
+                    }
+                ],
+                "responses": {
+                    "200": _ok("The package.", "OpenData"),
+                    "400": _response_ref("ValidationError"),
+                    "404": not_found,
+                },
+            },
+        },
+    }
+
+
+def _comparison_schemas() -> dict[str, Any]:
+    version = _object(
+        {"number": {"type": "integer", "minimum": 1}, "label": STRING, "published_at": NULLABLE_DATE_TIME}
+    )
+    return {
+        "ComparedVersion": version,
+        "DiffSegment": _object(
+            {
+                "op": {
+                    "type": "string",
+                    "enum": ["equal", "delete", "insert"],
+                    "description": "delete: only in the old text; insert: only in the new one.",
+                },
+                "text": STRING,
+            }
+        ),
+        "ComparisonChange": _object(
+            {
+                "kind": {"type": "string", "enum": list(KINDS)},
+                "article_id": {"type": "integer", "description": "The article's identity across versions."},
+                "old_label": NULLABLE_STRING,
+                "new_label": NULLABLE_STRING,
+                "old_text": NULLABLE_STRING,
+                "new_text": NULLABLE_STRING,
+                "old_chapter": NULLABLE_STRING,
+                "new_chapter": NULLABLE_STRING,
+                "renumbered": {"type": "boolean"},
+                "moved": {"type": "boolean", "description": "Its place among the other articles changed."},
+                "diff": {
+                    "type": ["array", "null"],
+                    "items": _ref("DiffSegment"),
+                    "description": "Modified articles only: old = equal + delete runs, new = equal + insert.",
+                },
+            },
+            required=["kind", "article_id", "old_label", "new_label", "old_text", "new_text"],
+        ),
+        "Comparison": _object(
+            {
+                "draft": STRING,
+                "from": {"type": "integer", "minimum": 1},
+                "to": {"type": "integer", "minimum": 1},
+                "from_version": _ref("ComparedVersion"),
+                "to_version": _ref("ComparedVersion"),
+                "counts": _object({kind: COUNT for kind in KINDS}),
+                "changes": {"type": "array", "items": _ref("ComparisonChange")},
+            },
+            required=["from", "to", "changes"],
+        ),
+    }
+
+
+def _open_data_schemas() -> dict[str, Any]:
+    article = _object(
+        {
+            "id": {"type": "integer"},
+            "order": {"type": "integer"},
+            "label": STRING,
+            "chapter": NULLABLE_STRING,
+            "section": NULLABLE_STRING,
+            "text": STRING,
+        }
+    )
+    decision = _object(
+        {"outcome": {"type": "string", "enum": list(OUTCOMES)}, "reason": STRING, "decided_at": DATE_TIME}
+    )
+    return {
+        "OpenDataVersion": _object(
+            {
+                "number": {"type": "integer", "minimum": 1},
+                "label": STRING,
+                "published_at": NULLABLE_DATE_TIME,
+                "articles": {"type": "array", "items": article},
+            }
+        ),
+        "OpenDataComment": _object(
+            {
+                "id": {"type": "integer"},
+                "article_id": {**NULLABLE_INTEGER, "description": "Null for a comment on the whole draft."},
+                "article_label": {
+                    **NULLABLE_STRING,
+                    "description": "The label in the newest version holding it.",
+                },
+                "channel": {"type": "string", "enum": list(CHANNELS)},
+                "submitted_at": DATE_TIME,
+                "received_at": NULLABLE_DATE_TIME,
+                "body": {
+                    **NULLABLE_STRING,
+                    "description": "As published (the masked copy if any); null if the draft hides comments.",
+                },
+                "decision": {"anyOf": [decision, {"type": "null"}]},
+            }
+        ),
+        "OpenData": _object(
+            {
+                "format": {"type": "string", "const": FORMAT},
+                "format_version": {"type": "integer", "const": FORMAT_VERSION},
+                "generated_at": DATE_TIME,
+                "draft": _object(
+                    {
+                        "slug": STRING,
+                        "title": STRING,
+                        "status": {"type": "string", "const": "concluded"},
+                        "opens_at": NULLABLE_DATE_TIME,
+                        "closes_at": NULLABLE_DATE_TIME,
+                        "published_at": NULLABLE_DATE_TIME,
+                        "feedback_published_at": DATE_TIME,
+                    }
+                ),
+                "publications": {
+                    "type": "array",
+                    "items": _object(
+                        {
+                            "number": {"type": "integer", "minimum": 1},
+                            "published_at": DATE_TIME,
+                            "revision_note": STRING,
+                        }
+                    ),
+                },
+                "versions": {"type": "array", "items": _ref("OpenDataVersion")},
+                "comments": {"type": "array", "items": _ref("OpenDataComment")},
+            }
+        ),
+    }
 
 
 def schemas() -> dict[str, Any]:
     """Component schemas keyed by name."""
-    return {}
+    return {**_comparison_schemas(), **_open_data_schemas()}

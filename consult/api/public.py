@@ -28,6 +28,8 @@ from consult.context import RequestContext
 from consult.db import end_read
 from consult.drafts.queries import article_in_draft, current_articles, public_draft, public_drafts
 from consult.errors import NotFound
+from consult.extensions import db
+from consult.feedback.queries import public_decisions
 from consult.i18n import _
 
 
@@ -76,8 +78,9 @@ def list_comments(slug: str):
         result_items, total = [], 0
     else:
         result = published_comments(draft.id, article_id, page=page, per_page=per_page)
-        show_decision = draft.feedback_published_at is not None
-        result_items, total = [public_comment_json(c, show_decision) for c in result.items], result.total
+        decisions = public_decisions(db.session, draft.id, [c.id for c in result.items])
+        result_items = [public_comment_json(c, decisions.get(c.id)) for c in result.items]
+        total = result.total
     return jsonify({"comments": result_items, "page": page, "per_page": per_page, "total": total})
 
 

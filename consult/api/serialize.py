@@ -10,7 +10,7 @@ from flask import request
 from consult.comments.queries import PER_PAGE_DEFAULT, PER_PAGE_MAX
 from consult.errors import UnsupportedMediaType, ValidationError
 from consult.i18n import _
-from consult.models import ArticleText, Comment, Decision, Draft
+from consult.models import ArticleText, Comment, Decision, Draft, PublishedDecision
 
 
 def iso(value: datetime | None) -> str | None:
@@ -91,7 +91,7 @@ def optional_bool(data: dict, name: str) -> bool:
     return value
 
 
-def decision_json(decision: Decision | None) -> dict | None:
+def decision_json(decision: Decision | PublishedDecision | None) -> dict | None:
     """A decision as the public sees it."""
     if decision is None:
         return None
@@ -105,7 +105,7 @@ def staff_decision_json(decision: Decision | None) -> dict | None:
     return {**decision_json(decision), "version": decision.version}
 
 
-def public_comment_json(comment: Comment, show_decision: bool) -> dict:
+def public_comment_json(comment: Comment, decision: PublishedDecision | None) -> dict:
     """A published comment: never contact details, address or receipt code."""
     return {
         "id": comment.id,
@@ -114,7 +114,7 @@ def public_comment_json(comment: Comment, show_decision: bool) -> dict:
         "author_name": comment.author_name,
         "channel": comment.channel,
         "submitted_at": iso(comment.submitted_at),
-        "decision": decision_json(comment.decision) if show_decision else None,
+        "decision": decision_json(decision),
     }
 
 

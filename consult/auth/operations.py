@@ -31,33 +31,56 @@ PASSWORD_MIN = 10
 NAME_MAX, DISTRICT_MAX, DISPLAY_NAME_MAX, TOKEN_NAME_MAX = 120, 80, 80, 80
 
 
-def _point_field_errors(name: str, district: str | None) -> dict[str, str]:
+EMAIL_MAX = 200
+_KEEP = object()  # update_contact_point: leave the email address as it is
+
+
+def _point_email(email: str | None) -> str | None:
+    """The notification address as stored: trimmed, lower-cased domain, None when empty."""
+    value = (email or "").strip()
+    if not value:
+        return None
+    name, _at, domain = value.rpartition("@")
+    return f"{name}@{domain.lower()}" if name else value
+
+
+def _point_field_errors(name: str, district: str | None, email: str | None = None) -> dict[str, str]:
+    from consult.comments.operations import EMAIL
+
     errors = {}
     if not name or len(name) > NAME_MAX:
         errors["name"] = _("请填写联系点名称（不超过120个字符）")
     if len((district or "").strip()) > DISTRICT_MAX:
         errors["district"] = _("所在区县不能超过%(n)d个字符", n=DISTRICT_MAX)
+    if email is not None and (len(email) > EMAIL_MAX or not EMAIL.match(email)):
+        errors["email"] = _("通知邮箱格式不正确，请填写有效的电子邮箱地址，例如 lianxidian@example.gov.cn")
     return errors
 
 
 def create_contact_point(
-    actor: User | None, ctx: RequestContext, slug: str, name: str, district: str | None = None
+    actor: User | None,
+    ctx: RequestContext,
+    slug: str,
+    name: str,
+    district: str | None = None,
+    email: str | None = None,
 ) -> ContactPoint:
-    """Register a grassroots legislative contact point."""
-    slug, name = (slug or "").strip(), (name or "").strip()
+    """Register a grassroots legislative contact point (email: where feedback notifications go)."""
+    slug, name, email = (slug or "").strip(), (name or "").strip(), _point_email(email)
     errors = {}
     if not SLUG_RE.match(slug):
         errors["slug"] = _("标识只能使用小写字母、数字和连字符，长度3至80个字符")
-    errors.update(_point_field_errors(name, district))
+    errors.update(_point_field_errors(name, district, email))
     if errors:
         raise ValidationError(next(iter(errors.values())), errors)
     with write_transaction() as session:
         if session.scalar(select(ContactPoint.id).where(ContactPoint.slug == slug)):
             raise Conflict(_("标识为 %(slug)s 的联系点已存在", slug=slug), {"slug": _("该标识已被使用")})
-        point = ContactPoint(slug=slug, name=name, district=(district or "").strip() or None)
+        point = ContactPoint(slug=slug, name=name, district=(district or "").strip() or None, email=email)
         session.add(point)
         session.flush()
-        audit.record(session, actor, ctx, "contact_point.create", point, {"slug": slug, "name": name})
+        details = {"slug": slug, "name": name, **({"email": email} if email else {})}
+        audit.record(session, actor, ctx, "contact_point.create", point, details)
     return point
 
 
@@ -347,20 +370,28 @@ def revoke_token(actor: User | None, ctx: RequestContext, token_id: int) -> ApiT
 
 
 def update_contact_point(
-    actor: User | None, ctx: RequestContext, point_id: int, name: str, district: str | None = None
+    actor: User | None,
+    ctx: RequestContext,
+    point_id: int,
+    name: str,
+    district: str | None = None,
+    email: str | object | None = _KEEP,
 ) -> ContactPoint:
-    """Rename a contact point or change its district (its slug stays: scripts and files use it)."""
+    """Rename a contact point, change its district or notification email (its slug stays: scripts and
+    files use it); ``email`` left out keeps the address, an empty one removes it."""
     name, district = (name or "").strip(), (district or "").strip() or None
-    _raise_if(_point_field_errors(name, district))
+    keep_email = email is _KEEP
+    email = None if keep_email else _point_email(email)  # type: ignore[arg-type]
+    _raise_if(_point_field_errors(name, district, email))
     with write_transaction() as session:
         point = session.get(ContactPoint, point_id)
         if point is None:
             raise NotFound(_("联系点不存在"))
-        after = {"name": name, "district": district}
+        after = {"name": name, "district": district, "email": point.email if keep_email else email}
         changes = {
             key: [getattr(point, key), value] for key, value in after.items() if getattr(point, key) != value
         }
         if changes:
-            point.name, point.district = name, district
+            point.name, point.district, point.email = name, district, after["email"]
             audit.record(session, actor, ctx, "contact_point.update", point, {"slug": point.slug, **changes})
     return point

@@ -86,10 +86,16 @@ def _record_decisions(
         _check_seen(comments, seen)
         drafts = {c.draft_id for c in comments}
         concluded = session.scalars(
-            select(Draft.slug).where(Draft.id.in_(drafts), Draft.feedback_published_at.is_not(None))
+            select(Draft.slug).where(
+                Draft.id.in_(drafts),
+                Draft.feedback_published_at.is_not(None),
+                Draft.feedback_revising_at.is_(None),
+            )
         ).all()
         if concluded:
-            raise Conflict(_("采纳情况反馈已发布，处理结果不能再修改"))
+            raise Conflict(
+                _("采纳情况反馈已发布，处理结果不能再修改；如需修改，请先在“采纳情况反馈”页开始修订")
+            )
         now = utcnow()
         for comment in comments:
             if comment.decision is None:

@@ -9,7 +9,8 @@ from sqlalchemy.orm import selectinload
 
 from consult.comments.receipts import is_well_formed, normalise
 from consult.extensions import db
-from consult.models import ArticleText, Comment, Decision, Draft
+from consult.feedback.queries import published_decision_for
+from consult.models import ArticleText, Comment, Draft, PublishedDecision
 
 PER_PAGE_DEFAULT = 20
 PER_PAGE_MAX = 100
@@ -111,7 +112,7 @@ class ReceiptView:
     article_label: str | None
     public_status: str  # pending, published, not_published
     reason: str | None
-    decision: Decision | None
+    decision: PublishedDecision | None
 
 
 def receipt(code: str) -> ReceiptView | None:
@@ -146,5 +147,6 @@ def receipt(code: str) -> ReceiptView | None:
     else:
         # Spam is reported like any rejection, so a bot learns nothing from its receipt.
         public_status, reason = "not_published", comment.moderation_reason
-    decision = comment.decision if draft.feedback_published_at is not None else None
+    # The decision as the latest feedback publication froze it; nothing before the first.
+    decision = published_decision_for(db.session, comment.id, draft.id)
     return ReceiptView(comment, draft, label, public_status, reason, decision)

@@ -25,9 +25,10 @@ from consult.context import CLI
 from consult.db import end_read, write_transaction
 from consult.drafts.operations import DraftInput, add_version, create_draft
 from consult.extensions import db
+from consult.feedback.publishing import publish_feedback
 from consult.i18n import _
 from consult.intake.importing import intake_key
-from consult.models import Comment, ContactPoint, Decision, Draft, IntakeBatch, User
+from consult.models import Comment, ContactPoint, Decision, Draft, FeedbackPublication, IntakeBatch, User
 from consult.net import address_hash
 from consult.sanitize import paragraphs_to_html, plain_text
 
@@ -263,8 +264,10 @@ def _create_demo_draft(meta: dict, report: SeedReport, points: dict[str, int], c
     for i, name in enumerate(meta["files"][1:], start=1):
         add_version(None, CLI, slug, _read(name), labels[i] if i < len(labels) else None)
     if feedback is not None:
-        with write_transaction() as session:
+        publication = publish_feedback(None, CLI, slug)
+        with write_transaction() as session:  # dated back to the demo's stage
             session.get(Draft, draft.id).feedback_published_at = now + timedelta(days=feedback)
+            session.get(FeedbackPublication, publication.id).published_at = now + timedelta(days=feedback)
     report.drafts_created.append(slug)
 
 

@@ -46,3 +46,16 @@ def published_decision_for(session: Session, comment_id: int, draft_id: int) -> 
             PublishedDecision.publication_id == latest.id, PublishedDecision.comment_id == comment_id
         )
     ).first()
+
+
+def public_decisions(session: Session, draft_id: int, comment_ids: list[int]) -> dict[int, PublishedDecision]:
+    """The published decisions on some of a draft's comments (empty before the first publication)."""
+    latest = latest_publication(session, draft_id)
+    if latest is None or not comment_ids:
+        return {}
+    rows = session.scalars(
+        select(PublishedDecision).where(
+            PublishedDecision.publication_id == latest.id, PublishedDecision.comment_id.in_(comment_ids)
+        )
+    )
+    return {row.comment_id: row for row in rows}

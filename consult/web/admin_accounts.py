@@ -372,10 +372,10 @@ def create_contact_point():
     end_read()
     try:
         point = ops.create_contact_point(
-            actor, _ctx(), form.get("slug", ""), form.get("name", ""), form.get("district")
+            actor, _ctx(), form.get("slug", ""), form.get("name", ""), form.get("district"), form.get("email")
         )
     except DomainError as err:
-        kept = {k: form.get(k, "") for k in ("slug", "name", "district")}
+        kept = {k: form.get(k, "") for k in ("slug", "name", "district", "email")}
         return _render_points(kept, err.fields, err.message, err.status)
     flash(_("已登记联系点“%(name)s”。", name=point.name))
     return redirect(url_for("admin_accounts.contact_points"), code=303)
@@ -390,7 +390,7 @@ def _render_point(point_id: int, values=None, errors=None, message=None, status=
             select(User).where(User.contact_point_id == point_id).order_by(User.active.desc(), User.username)
         )
     )
-    values = values or {"name": point.name, "district": point.district or ""}
+    values = values or {"name": point.name, "district": point.district or "", "email": point.email or ""}
     page = render_template(
         "admin/accounts/contact_point.html",
         point=point,
@@ -405,20 +405,22 @@ def _render_point(point_id: int, values=None, errors=None, message=None, status=
 @bp.get("/contact-points/<int:point_id>")
 @access("admin")
 def contact_point(point_id: int):
-    """One contact point: edit its name and district, see its operators."""
+    """One contact point: edit its name, district and notification email, see its operators."""
     return _render_point(point_id)
 
 
 @bp.post("/contact-points/<int:point_id>")
 @access("admin")
 def update_contact_point(point_id: int):
-    """Change a contact point's name and district."""
+    """Change a contact point's name, district and notification email."""
     form, actor = request.form, current_actor()
     end_read()
     try:
-        ops.update_contact_point(actor, _ctx(), point_id, form.get("name", ""), form.get("district"))
+        ops.update_contact_point(
+            actor, _ctx(), point_id, form.get("name", ""), form.get("district"), form.get("email", "")
+        )
     except DomainError as err:
-        kept = {k: form.get(k, "") for k in ("name", "district")}
+        kept = {k: form.get(k, "") for k in ("name", "district", "email")}
         return _render_point(point_id, kept, err.fields, err.message, err.status)
     flash(_("已保存联系点信息。"))
     return redirect(url_for("admin_accounts.contact_point", point_id=point_id), code=303)

@@ -2,6 +2,21 @@
 
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, request
+
+from consult.api.exports import send_export
+from consult.auth.access import access, current_actor
+from consult.context import RequestContext
+from consult.feedback.exports import export_summary
 
 bp = Blueprint("admin_exports", __name__, url_prefix="/admin")
+
+
+@bp.get("/drafts/<slug>/export.<fmt>")
+@access("staff")
+def export_summary_file(slug: str, fmt: str):
+    """The draft's summary of opinions as a download (?status=all adds comments not published)."""
+    exported = export_summary(
+        current_actor(), RequestContext.from_request(), slug, fmt, request.args.get("status")
+    )
+    return send_export(exported)

@@ -2,6 +2,114 @@
 
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from sqlalchemy import func, select
+
+from consult.auth.access import access, current_actor
+from consult.clock import utcnow
+from consult.comments.review_queries import draft_by_slug
+from consult.context import RequestContext
+from consult.db import end_read
+from consult.errors import DomainError
+from consult.extensions import db
+from consult.feedback.publishing import (
+    decisions_frozen,
+    open_revision,
+    publish_feedback,
+    publishable_problem,
+)
+from consult.feedback.report import point_names, preview_report
+from consult.feedback.satisfaction import recent_remarks, summary
+from consult.i18n import _
+from consult.models import Comment, OutboxEvent
 
 bp = Blueprint("admin_feedback", __name__, url_prefix="/admin")
+
+
+def _notifications(draft_id: int) -> dict[str, int]:
+    """Feedback emails of the draft's commenters: waiting and sent."""
+    rows = db.session.execute(
+        select(OutboxEvent.processed_at.is_(None), func.count(OutboxEvent.id))
+        .join(Comment, Comment.id == OutboxEvent.target_id)
+        .where(
+            OutboxEvent.kind == "mail.feedback",
+            OutboxEvent.target_type == "comment",
+            Comment.draft_id == draft_id,
+        )
+        .group_by(OutboxEvent.processed_at.is_(None))
+    ).all()
+    counts = {bool(waiting): n for waiting, n in rows}
+    return {"waiting": counts.get(True, 0), "done": counts.get(False, 0)}
+
+
+def _render(slug: str, errors: dict | None = None, message: str | None = None, note: str = "", status=200):
+    from consult.feedback.purge import purge_due_at
+
+    draft = draft_by_slug(slug)
+    report = preview_report(draft)
+    return render_template(
+        "admin/feedback.html",
+        draft=draft,
+        report=report,
+        totals=report.totals,
+        points=point_names(report),
+        problem=publishable_problem(draft),
+        frozen=decisions_frozen(draft),
+        rated=summary(draft.id),
+        remarks=recent_remarks(draft.id),
+        purge_due=purge_due_at(draft, current_app.config["CONTACT_RETENTION_DAYS"]),
+        notifications=_notifications(draft.id),
+        errors=errors or {},
+        message=message,
+        note=note,
+        now=utcnow(),
+    ), status
+
+
+@bp.get("/drafts/<slug>/feedback")
+@access("staff")
+def feedback(slug: str):
+    """The staff view of a draft's feedback: preview with the decisions as they stand, and the stage."""
+    return _render(slug)
+
+
+@bp.post("/drafts/<slug>/feedback/publish")
+@access("staff")
+def publish(slug: str):
+    """Publish (or publish a revision); the form's confirmation box must be ticked."""
+    note = request.form.get("revision_note", "")
+    if request.form.get("confirm") != "1":
+        message = _("请勾选确认框后再发布")
+        return _render(slug, {"confirm": message}, message, note, 400)
+    try:
+        end_read()
+        publication = publish_feedback(current_actor(), RequestContext.from_request(), slug, note)
+    except DomainError as err:
+        end_read()
+        return _render(slug, err.fields, err.message, note, err.status)
+    if publication.number == 1:
+        flash(_("采纳情况反馈已发布，处理结果已冻结。"))
+    else:
+        flash(_("修订后的采纳情况反馈已发布（第%(n)d次修订）。", n=publication.number - 1))
+    return redirect(url_for("admin_feedback.feedback", slug=slug), 303)
+
+
+@bp.post("/drafts/<slug>/feedback/revise")
+@access("staff")
+def revise(slug: str):
+    """Open a revision: decisions become editable until the feedback is published again."""
+    if request.form.get("confirm") != "1":
+        message = _("请勾选确认框后再开始修订")
+        return _render(slug, {"revise": message}, message, status=400)
+    try:
+        end_read()
+        open_revision(current_actor(), RequestContext.from_request(), slug)
+    except DomainError as err:
+        end_read()
+        return _render(slug, err.fields, err.message, status=err.status)
+    flash(
+        _(
+            "已开始修订：现在可以修改处理结果，修改完成后请填写修订说明并重新发布。公众看到的仍是上次发布的版本。"
+        )
+    )
+    return redirect(url_for("admin_feedback.feedback", slug=slug), 303)

@@ -37,6 +37,7 @@ from consult.context import RequestContext
 from consult.db import end_read
 from consult.drafts.queries import chapters, current_articles
 from consult.errors import DomainError, ValidationError
+from consult.feedback.publishing import decisions_frozen
 from consult.i18n import _, _l
 from consult.models.enums import OUTCOMES
 from consult.web.dates import local_day_start
@@ -67,6 +68,11 @@ ACTION_LABELS = {
     "review.note": _l("添加内部备注"),
     "review.assign": _l("分配任务"),
     "review.unassign": _l("取消分配"),
+    "feedback.publish": _l("发布采纳情况反馈"),
+    "feedback.revise": _l("开始修订采纳情况反馈"),
+    "export.summary": _l("导出意见汇总表"),
+    "contacts.purge": _l("删除联系方式"),
+    "contact_point.update": _l("修改联系点"),
 }
 DETAILS_SHOWN = 300  # characters of the details JSON shown in the table; the rest is in the title
 
@@ -153,7 +159,7 @@ def _render_place(
             outcomes=OUTCOMES,
             state=state or DecisionInput(),
             select_all=select_all,
-            locked=draft.feedback_published_at is not None,
+            locked=decisions_frozen(draft),
             work=work,
             work_state=work_state or WorkInput(),
             staff=staff_members(),

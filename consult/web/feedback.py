@@ -2,6 +2,76 @@
 
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+
+from consult.auth.access import public
+from consult.clock import utcnow
+from consult.comments.queries import receipt
+from consult.comments.receipts import display
+from consult.context import RequestContext
+from consult.db import end_read
+from consult.drafts.queries import public_draft
+from consult.errors import DomainError, NotFound
+from consult.feedback.report import point_names, published_report
+from consult.feedback.satisfaction import rate, rating_for, summary
+from consult.i18n import _
+from consult.web.cache import cached_page
 
 bp = Blueprint("feedback", __name__)
+
+
+@bp.get("/drafts/<slug>/feedback")
+@public
+@cached_page
+def feedback_page(slug: str):
+    """The published report: figures, per article the outcomes and reasons, revisions; printable."""
+    draft = public_draft(slug)
+    report = published_report(draft)
+    if report is None:
+        return render_template("public/feedback_pending.html", draft=draft, status=draft.status), 404
+    return render_template(
+        "public/feedback.html",
+        draft=draft,
+        report=report,
+        totals=report.totals,
+        points=point_names(report),
+        rated=summary(draft.id),
+        now=utcnow(),
+        compare_url=url_for("versions.compare_page", slug=draft.slug) if len(draft.versions) > 1 else None,
+        open_data_url=url_for("versions.open_data_zip", slug=draft.slug),
+    )
+
+
+@bp.post("/receipts/<code>/satisfaction")
+@public
+def rate_form(code: str):
+    """Rate the feedback from the receipt page; errors show on the same page with the choice kept."""
+    view = receipt(code)
+    if view is None:
+        raise NotFound(_("未找到该回执码"))
+    slug, stored_code = view.draft.slug, view.comment.receipt_code
+    try:
+        end_read()
+        rate(
+            RequestContext.from_request(),
+            slug,
+            stored_code,
+            request.form.get("score"),
+            request.form.get("comment"),
+        )
+    except DomainError as err:
+        end_read()
+        view = receipt(code)
+        return render_template(
+            "public/receipt.html",
+            view=view,
+            code=display(view.comment.receipt_code),
+            new=False,
+            now=utcnow(),
+            rating=rating_for(view.comment.id),
+            rating_errors=err.fields or {"score": err.message},
+            error_message=err.message,
+        ), err.status
+    flash(_("感谢您的评价！"))
+    target = url_for("public.receipt_page", code=display(stored_code))
+    return redirect(target + "#satisfaction-title", 303)

@@ -6,6 +6,7 @@ from flask import Flask
 
 from consult.clock import utcnow
 from consult.i18n import localdate, localtime
+from consult.models.enums import OUTCOMES as OUTCOME_NAMES
 from consult.web import cache
 from consult.web.labels import (
     channel_label,
@@ -30,6 +31,7 @@ def init_template_helpers(app: Flask) -> None:
         stage_badge=stage_badge,
         status_label=status_label,
         personal_data_label=personal_data_label,
+        outcome_names=OUTCOME_NAMES,
     )
 
     @app.template_global()

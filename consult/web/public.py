@@ -24,7 +24,9 @@ from consult.drafts.queries import (
     public_drafts_by_stage,
 )
 from consult.errors import DomainError, NotFound, ValidationError
-from consult.extensions import csrf
+from consult.extensions import csrf, db
+from consult.feedback.queries import public_decisions
+from consult.feedback.satisfaction import rating_for
 from consult.i18n import _
 from consult.models import Draft
 from consult.web.cache import cached_page
@@ -69,8 +71,12 @@ def render_draft(
         if draft.show_comments
         else None
     )
+    shown = [c.id for items in latest.values() for c in items]
+    shown += [c.id for c in general.items] if general else []
     return render_template(
         "public/draft.html",
+        decisions=public_decisions(db.session, draft.id, shown),
+        versions_count=len(draft.versions),
         draft=draft,
         status=draft.status_at(utcnow()),
         chapters=chapters(articles),
@@ -104,6 +110,7 @@ def render_article(
     form = form or CommentForm(article_id=str(article_id))
     return render_template(
         "public/article.html",
+        decisions=public_decisions(db.session, draft.id, [c.id for c in comments.items] if comments else []),
         draft=draft,
         status=draft.status_at(utcnow()),
         text=text,
@@ -209,4 +216,6 @@ def receipt_page(code: str):
         code=display(view.comment.receipt_code),
         new=request.args.get("new") == "1",
         now=utcnow(),
+        rating=rating_for(view.comment.id) if view.draft.feedback_published_at else None,
+        rating_errors={},
     )

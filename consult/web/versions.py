@@ -2,6 +2,78 @@
 
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, render_template, request, send_file
+from sqlalchemy import select
+
+from consult.auth.access import public
+from consult.db import end_read
+from consult.drafts.compare import NothingToCompare, compare_versions
+from consult.errors import NotFound, ValidationError
+from consult.extensions import db
+from consult.feedback.opendata import build_zip
+from consult.i18n import _
+from consult.models import Draft, DraftVersion
+from consult.web.cache import cached_page
 
 bp = Blueprint("versions", __name__)
+
+
+def _picker_versions(slug: str) -> list[DraftVersion]:
+    """The versions the pickers offer, read again when the comparison itself was refused."""
+    draft = db.session.scalar(select(Draft).where(Draft.slug == slug, Draft.published_at.is_not(None)))
+    if draft is None:
+        raise NotFound(_("草案不存在或尚未公布"))
+    return list(draft.versions)
+
+
+@bp.get("/drafts/<slug>/compare")
+@public
+@cached_page
+def compare_page(slug: str):
+    """The printable two-column comparison table; a bad choice of versions shows the pickers again."""
+    only_changed = request.args.get("changed") in ("1", "on", "true")
+    raw_from, raw_to = request.args.get("from"), request.args.get("to")
+    try:
+        comparison = compare_versions(db.session, slug, raw_from, raw_to)
+    except ValidationError as err:
+        versions = _picker_versions(slug)
+        return render_template(
+            "public/compare.html",
+            draft=versions[0].draft,
+            versions=versions,
+            comparison=None,
+            message=err.message,
+            fields=err.fields,
+            selected=(raw_from, raw_to),
+            only_changed=only_changed,
+        ), (200 if isinstance(err, NothingToCompare) else 400)
+    rows = [c for c in comparison.changes if not (only_changed and c.kind == "unchanged")]
+    return render_template(
+        "public/compare.html",
+        draft=comparison.draft,
+        versions=comparison.versions,
+        comparison=comparison,
+        rows=rows,
+        message=None,
+        fields={},
+        selected=(str(comparison.old_version.number), str(comparison.new_version.number)),
+        only_changed=only_changed,
+    )
+
+
+@bp.get("/drafts/<slug>/open-data.zip")
+@public
+def open_data_zip(slug: str):
+    """The open-data package of a concluded draft: CSV files (UTF-8 with BOM), the JSON and a README."""
+    package = build_zip(db.session, slug)
+    end_read()
+    response = send_file(
+        package.file,
+        mimetype=package.mimetype,
+        as_attachment=True,
+        download_name=package.filename,
+        max_age=0,
+        etag=False,
+    )
+    response.content_length = package.size
+    return response

@@ -164,7 +164,7 @@ CONFORMANCE = [
 SUCCESS = {"GET": 200, "POST": 201, "PATCH": 200}
 OPEN_SLUG, CLOSED_SLUG = "open-draft", "closed-draft"
 # Demo drafts at three stages: open, closed, concluded (feedback published, so decisions are public).
-DEMO_SLUGS = [DEMO_SLUG, "nongmao-shichang-guanli-tiaoli", "gongyuan-guanli-tiaoli"]
+DEMO_SLUGS = [DEMO_SLUG, "nongmao-shichang-guanli-tiaoli", "gongyuan-guanli-tiaoli", "hedao-guanli-tiaoli"]
 FUZZ_SETTINGS = settings(
     max_examples=25,
     deadline=None,
@@ -266,10 +266,17 @@ UPDATE_DRAFT = "PATCH /api/v1/admin/drafts/{slug}"
 ENTER_COMMENT = "POST /api/v1/admin/drafts/{slug}/comments"
 ADD_VERSION = "POST /api/v1/admin/drafts/{slug}/versions"
 INTAKE = "POST /api/v1/intake/batches"
+FEEDBACK = "GET /api/v1/drafts/{slug}/feedback"
+RATE = "POST /api/v1/drafts/{slug}/satisfaction"
+PREVIEW_FEEDBACK = "GET /api/v1/admin/drafts/{slug}/feedback"
+PUBLISH_FEEDBACK = "POST /api/v1/admin/drafts/{slug}/feedback"
+OPEN_REVISION = "POST /api/v1/admin/drafts/{slug}/feedback/revision"
+EXPORT = "GET /api/v1/admin/drafts/{slug}/export"
 INTAKE_CSV = "条款,意见内容,提出人\n第一条,建议增加夜间开放时间。,张三\n第九条,超出条款范围。,李四\n".encode()
 # Staff writes that change an object answer 200 with it (CONTRACT.md, "Writes answer 201 … 200 …").
-STAFF_SUCCESS = {MODERATE: 200, DECIDE: 200, INTAKE: 201}
+STAFF_SUCCESS = {MODERATE: 200, DECIDE: 200, INTAKE: 201, OPEN_REVISION: 200}
 UNPUBLISHED_SLUG, CONCLUDED_SLUG = "unpublished-draft", "concluded-draft"
+FEEDBACK_SLUG = "feedback-draft"  # closed, its feedback published by the cases
 REVISED_TEXT = SAMPLE_TEXT.replace(
     "第四条　本条例自", "第四条　主管部门应当公开示例名录。\n\n第五条　本条例自"
 )
@@ -312,6 +319,7 @@ def staff_data(app: Flask) -> dict[str, int]:
         open_draft = factory.draft("open", slug=OPEN_SLUG)
         factory.draft("draft", slug=UNPUBLISHED_SLUG)
         concluded = factory.draft("closed", slug=CONCLUDED_SLUG)
+        factory.comment(factory.draft("closed", slug=FEEDBACK_SLUG), status="published")
         ids = {
             "pending": factory.comment(open_draft, body="这是一条含有测试字样的意见。").id,
             "other": factory.comment(open_draft, article_index=None, status="published").id,
@@ -560,6 +568,27 @@ def staff_cases(ids: dict[str, int]) -> list[tuple[str, dict, str, int, str | No
         (INTAKE, intake_case(INTAKE_CSV), "contact point", 403, "forbidden"),
         (INTAKE, intake_case(INTAKE_CSV, contact_point=""), "token", 400, bad),
         (ADD_VERSION, draft_case("no-such-draft", {"text": SAMPLE_TEXT}), "token", 404, "not_found"),
+        # The feedback: preview, publish once, refused again, a revision with and without its note.
+        (PREVIEW_FEEDBACK, {"path_parameters": {"slug": FEEDBACK_SLUG}}, "token", 200, None),
+        (PREVIEW_FEEDBACK, {"path_parameters": {"slug": "no-such-draft"}}, "token", 404, "not_found"),
+        (PUBLISH_FEEDBACK, {"path_parameters": {"slug": FEEDBACK_SLUG}}, "contact point", 403, "forbidden"),
+        (PUBLISH_FEEDBACK, {"path_parameters": {"slug": FEEDBACK_SLUG}}, "cookie", 400, "csrf_failed"),
+        (PUBLISH_FEEDBACK, {"path_parameters": {"slug": CONCLUDED_SLUG}}, "token", 409, "conflict"),
+        (PUBLISH_FEEDBACK, {"path_parameters": {"slug": FEEDBACK_SLUG}}, "token", 201, None),
+        (PUBLISH_FEEDBACK, {"path_parameters": {"slug": FEEDBACK_SLUG}}, "token", 409, "conflict"),
+        (OPEN_REVISION, {"path_parameters": {"slug": FEEDBACK_SLUG}}, "token", 200, None),
+        (OPEN_REVISION, {"path_parameters": {"slug": FEEDBACK_SLUG}}, "token", 409, "conflict"),
+        (PUBLISH_FEEDBACK, draft_case(FEEDBACK_SLUG, {"revision_note": ""}), "token", 400, bad),
+        (
+            PUBLISH_FEEDBACK,
+            draft_case(FEEDBACK_SLUG, {"revision_note": "更正了一条理由。"}),
+            "cookie and csrf",
+            201,
+            None,
+        ),
+        (OPEN_REVISION, {"path_parameters": {"slug": "no-such-draft"}}, "token", 404, "not_found"),
+        (EXPORT, {"path_parameters": {"slug": OPEN_SLUG}, "query": {"format": "csv"}}, "token", 200, None),
+        (EXPORT, {"path_parameters": {"slug": OPEN_SLUG}, "query": {"format": "pdf"}}, "token", 400, bad),
         (ADD_VERSION, draft_case(OPEN_SLUG, {"text": "x" * 100_000}), "token", 413, "payload_too_large"),
         (
             ADD_VERSION,
@@ -589,7 +618,7 @@ def test_staff_operations_answer_as_the_contract_says(described_app, subtests):
             response = check(case, statuses, **credentials[who])
             assert response.status_code == status, response.text
             if code is None:
-                answers[label].append(response.json())
+                answers[label].append(response.json() if label != EXPORT else response.content)
             else:
                 assert response.json()["error"]["code"] == code
     for label in sorted(staff):
@@ -734,6 +763,15 @@ def send_known_requests(operations: dict, receipt_codes: list[str], statuses: di
     for code in [*receipt_codes, created.json()["receipt_code"]]:
         case = operations["GET /api/v1/receipts/{code}"].Case(path_parameters={"code": code})
         assert check(case, statuses).status_code == 200
+    # A concluded demo draft: its feedback, and a rating with the decided comment's code (then replaced).
+    receipt = operations["GET /api/v1/receipts/{code}"].Case(path_parameters={"code": receipt_codes[-1]})
+    concluded = {"slug": check(receipt, statuses).json()["draft"]}
+    report = check(operations[FEEDBACK].Case(path_parameters=concluded), statuses)
+    assert report.status_code == 200 and report.json()["totals"]["comments"] > 0
+    for score, status in ((4, 201), (5, 200)):
+        body = {"receipt_code": receipt_codes[-1], "score": score, "comment": "理由清楚。"}
+        case = operations[RATE].Case(path_parameters=concluded, body=body, media_type="application/json")
+        assert check(case, statuses).status_code == status
 
 
 def send_known_staff_requests(operations: dict, token: dict, statuses: dict[str, list[int]]) -> None:

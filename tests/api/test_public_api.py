@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import select
 
+from consult.context import CLI
 from consult.db import end_read, write_transaction
 from consult.extensions import db, limiter
+from consult.feedback.publishing import publish_feedback
 from consult.models import Comment, Decision, Draft
 
 
@@ -227,8 +231,16 @@ def test_receipts_follow_the_comment_and_show_decisions_only_once_feedback_is_pu
     data = c.get(f"/api/v1/receipts/{code}").get_json()
     assert data["status"] == "not_published" and data["reason"] == "含有个人信息"
     assert data["decision"] is None
+    # Published again, the consultation closes and the feedback is published: the decision shows.
     with write_transaction() as session:
-        session.get(Draft, draft.id).feedback_published_at = clock.now
+        session.scalar(
+            select(Comment).where(Comment.receipt_code == code.replace("-", ""))
+        ).status = "published"
+        session.get(Draft, draft.id).closes_at = clock.now - timedelta(days=1)
+    data = c.get(f"/api/v1/receipts/{code}").get_json()
+    assert data["status"] == "published" and data["decision"] is None
+    end_read()
+    publish_feedback(None, CLI, draft.slug)
     data = c.get(f"/api/v1/receipts/{code}").get_json()
     assert data["decision"]["outcome"] == "not_adopted" and data["decision"]["reason"] == "已有其他规定。"
 

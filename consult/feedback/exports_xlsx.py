@@ -1,0 +1,140 @@
+"""The summary of opinions as an Excel workbook (openpyxl, write-only: rows go to disk as they come).
+
+Sheet one is the table: a title row, a styled frozen header with a filter, wrapped text. Every cell of
+it is written as text (data type ``s``), so ``=1+1`` or ``@SUM(A1)`` is shown, never calculated.
+Sheet two holds the summary figures.
+"""
+
+from __future__ import annotations
+
+from copy import copy
+from typing import IO
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.cell_range import CellRange
+
+from consult.i18n import _
+
+from .exports import (
+    clean,
+    exported_at_text,
+    figure_rows,
+    period_text,
+    scope_text,
+    table_columns,
+    table_rows,
+)
+from .summary import Summary
+
+FONT_NAME = "宋体"  # i18n: data (the font's name in Office)
+THIN = Side(style="thin", color="999999")
+BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+TITLE_FONT = Font(name=FONT_NAME, size=16, bold=True)
+HEADER_FONT = Font(name=FONT_NAME, size=11, bold=True, color="FFFFFF")
+HEADER_FILL = PatternFill("solid", fgColor="8B1A1A")
+HEADER_ALIGN = Alignment(horizontal="center", vertical="center", wrap_text=True)
+BODY_FONT = Font(name=FONT_NAME, size=10)
+BODY_ALIGN = Alignment(vertical="top", wrap_text=True)
+LINE_POINTS = 13.5  # one line of 10-point text
+MAX_ROW_POINTS = 409  # Excel's limit
+
+
+def _text(
+    ws, value: str, font: Font | None = None, alignment: Alignment | None = None, border=None, fill=None
+):
+    """A cell that holds text whatever it looks like."""
+    cell = WriteOnlyCell(ws, value=clean(value))
+    cell.data_type = "s"
+    if fill is not None:
+        cell.fill = fill
+    if font is not None:
+        cell.font = font
+    if alignment is not None:
+        cell.alignment = alignment
+    if border is not None:
+        cell.border = border
+    return cell
+
+
+def _row_height(cells: list[str], widths: list[int]) -> float:
+    """Points for the tallest wrapped cell: not every reader (LibreOffice) sizes rows when opening."""
+    lines = 1
+    for text, width in zip(cells, widths, strict=True):
+        if len(text) * 2 > width or "\n" in text:
+            # A Han character is about two columns wide: UTF-8 bytes plus characters, halved.
+            need = sum(-(-(len(p.encode()) + len(p)) // (2 * width)) or 1 for p in text.split("\n"))
+            lines = max(lines, need)
+    return min(MAX_ROW_POINTS, LINE_POINTS * lines + 3)
+
+
+def _body_cell(ws, value: str, style) -> WriteOnlyCell:
+    cell = WriteOnlyCell(ws, value=value)  # already clean (table_rows)
+    cell.data_type = "s"
+    cell._style = copy(style)
+    return cell
+
+
+def _table_sheet(wb: Workbook, summary: Summary) -> int:
+    ws = wb.create_sheet(_("意见汇总表"))
+    columns = table_columns()
+    last_column = get_column_letter(len(columns))
+    for index, (_heading, width, _value) in enumerate(columns, start=1):
+        ws.column_dimensions[get_column_letter(index)].width = width  # before the first row (write-only)
+    ws.freeze_panes = "A3"
+    ws.print_title_rows = "2:2"
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = "9"  # A4
+    title = _("《%(title)s》意见汇总表", title=summary.draft.title)
+    ws.row_dimensions[1].height = 30
+    ws.append([_text(ws, title, TITLE_FONT, Alignment(horizontal="left", vertical="center"))])
+    ws.merged_cells.add(CellRange(f"A1:{last_column}1"))
+    ws.append(
+        [_text(ws, heading, HEADER_FONT, HEADER_ALIGN, BORDER, HEADER_FILL) for heading, _w, _v in columns]
+    )
+    ws.row_dimensions[1].height = 30
+    # Styling a cell looks its font, border and alignment up in the workbook's tables; for hundreds of
+    # thousands of cells, copy the resolved style of one instead.
+    style = _text(ws, "", BODY_FONT, BODY_ALIGN, BORDER)._style
+    widths = [width for _h, width, _v in columns]
+    count = 0
+    for cells in table_rows(summary):
+        ws.row_dimensions[count + 3].height = _row_height(cells, widths)  # read when the row is written
+        ws.append([_body_cell(ws, c, style) for c in cells])
+        count += 1
+    ws.auto_filter.ref = f"A2:{last_column}{count + 2}"
+    return count
+
+
+def _figures_sheet(wb: Workbook, summary: Summary) -> None:
+    ws = wb.create_sheet(_("统计"))
+    ws.column_dimensions["A"].width = 14
+    ws.column_dimensions["B"].width = 24
+    ws.column_dimensions["C"].width = 10
+    ws.append([_text(ws, _("《%(title)s》意见统计", title=summary.draft.title), TITLE_FONT)])
+    for line in (period_text(summary), scope_text(summary), exported_at_text()):
+        ws.append([_text(ws, line, BODY_FONT)])
+    ws.append([])
+    ws.append(
+        [
+            _text(ws, h, HEADER_FONT, HEADER_ALIGN, BORDER, HEADER_FILL)
+            for h in (_("类别"), _("项目"), _("条数"))
+        ]
+    )
+    for group, name, n in figure_rows(summary):
+        number = WriteOnlyCell(ws, value=n)  # our own count, not user text: a number staff can add up
+        number.font, number.border = BODY_FONT, BORDER
+        ws.append(
+            [_text(ws, group, BODY_FONT, None, BORDER), _text(ws, name, BODY_FONT, None, BORDER), number]
+        )
+
+
+def write_xlsx(summary: Summary, out: IO[bytes]) -> int:
+    """Write the workbook to `out`; the number of comment rows."""
+    wb = Workbook(write_only=True)
+    count = _table_sheet(wb, summary)
+    _figures_sheet(wb, summary)
+    wb.save(out)
+    return count

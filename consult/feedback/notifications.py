@@ -1,0 +1,533 @@
+"""Notification mail for published feedback: queued with the publication, sent by `notify send`.
+
+The publication's transaction queues one ``mail.feedback`` outbox row per commenter who gave an email
+address and asked to be told (one INSERT … SELECT, so 50,000 comments cost one statement), and one per
+contact point with an address. ``send_due`` drains the due rows over one SMTP connection, one sender at
+a time (a file lock on SQLite, an advisory lock on PostgreSQL), and commits each row as sent right after
+the server accepted its message, so a crash can at worst resend the one message in flight (its
+Message-ID is stable, so the recipient's mail program shows it once).
+
+A server that cannot be reached, or that refuses our sender address, stops the run and leaves every row
+as it was: an outage is nobody's message's fault, so it never counts towards giving up. A message the
+server refuses is retried with exponential backoff (a temporary 4xx) or given up at once (a permanent
+5xx, e.g. an unknown mailbox); after MAX_ATTEMPTS it is given up too. A given-up row is marked processed
+with its last error, so it stays visible but is not tried again.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import smtplib
+import ssl
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+
+from flask import current_app
+from sqlalchemy import Integer, Text, and_, cast, func, insert, literal, or_, select, text, update
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
+
+from consult.clock import utcnow
+from consult.db import end_read, write_transaction
+from consult.extensions import db
+from consult.feedback import mail
+from consult.i18n import _
+from consult.models import (
+    ArticleText,
+    Comment,
+    ContactPoint,
+    Draft,
+    FeedbackPublication,
+    IntakeBatch,
+    OutboxEvent,
+    PublishedDecision,
+)
+from consult.models.types import UTCDateTime
+
+KIND = "mail.feedback"
+MAX_ATTEMPTS = 8
+BACKOFF_FIRST = timedelta(minutes=1)
+BACKOFF_CAP = timedelta(hours=6)
+CHUNK = 200  # rows composed per read; each is then sent and committed on its own
+SMTP_TIMEOUT = 30
+ADVISORY_KEY = 7_204_431_554  # any fixed number: "the mail sender" (the search writer is …553)
+LOCK_FILE = "notify-send.lock"
+# Statuses whose commenters are told: a spam "comment" has no commenter to tell.
+NOTIFIED_STATUSES = ("pending", "published", "rejected")
+
+
+# --- queueing ------------------------------------------------------------------------------------
+
+
+def _json_object(session: Session, fields: dict[str, object]) -> ColumnElement:
+    """A JSON object built by the database from constants and columns (for INSERT … SELECT)."""
+    args: list[ColumnElement] = []
+    for key, value in fields.items():
+        args.append(cast(literal(key), Text))
+        if isinstance(value, ColumnElement) or hasattr(value, "__clause_element__"):
+            args.append(value)  # a column
+        else:
+            args.append(cast(literal(value), Integer if isinstance(value, int) else Text))
+    if session.connection().dialect.name == "postgresql":
+        return func.json_build_object(*args)
+    return func.json_object(*args)
+
+
+def queue_for_publication(session: Session, draft: Draft, publication: FeedbackPublication) -> int:
+    """Queue the notification mails of one publication inside its transaction; returns how many.
+
+    Called once per publication by the publish operation (a revision too: it queues its own mails).
+    """
+    now = utcnow()
+    columns = ["kind", "target_type", "target_id", "payload", "created_at", "attempts"]
+    common = {"publication_id": publication.id, "number": publication.number, "draft_id": draft.id}
+
+    def rows(target_type: str, target_id, address) -> list:
+        return [
+            literal(KIND),
+            literal(target_type),
+            target_id,
+            _json_object(session, {**common, "to": address}),
+            literal(now, UTCDateTime),
+            literal(0),
+        ]
+
+    commenters = select(*rows("comment", Comment.id, Comment.contact)).where(
+        Comment.draft_id == draft.id,
+        Comment.notify.is_(True),
+        Comment.contact.like("%@%"),
+        Comment.status.in_(NOTIFIED_STATUSES),
+    )
+    # RETURNING, not rowcount: SQLAlchemy reports no rowcount for INSERT … SELECT on psycopg.
+    queued = len(
+        session.execute(insert(OutboxEvent).from_select(columns, commenters).returning(OutboxEvent.id)).all()
+    )
+    involved = or_(
+        ContactPoint.id.in_(select(IntakeBatch.contact_point_id).where(IntakeBatch.draft_id == draft.id)),
+        ContactPoint.id.in_(
+            select(Comment.contact_point_id).where(
+                Comment.draft_id == draft.id, Comment.contact_point_id.is_not(None)
+            )
+        ),
+    )
+    points = select(*rows("contact_point", ContactPoint.id, ContactPoint.email)).where(
+        ContactPoint.email.is_not(None), ContactPoint.email.like("%@%"), involved
+    )
+    queued += len(
+        session.execute(insert(OutboxEvent).from_select(columns, points).returning(OutboxEvent.id)).all()
+    )
+    return queued
+
+
+# --- one sender at a time ------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def sender_lock(wait: bool = False) -> Iterator[bool]:
+    """Hold the single-sender lock while the block runs; yields whether it was taken.
+
+    The same pattern as the search writer's lock (consult/search/drain.py), keyed on the database
+    rather than the search backend: an advisory lock on PostgreSQL (any machine), a file lock in the
+    instance folder on SQLite (which is one machine anyway).
+    """
+    if db.engine.dialect.name == "postgresql":
+        with db.engine.connect() as conn:
+            sql = "SELECT pg_advisory_lock(:k)" if wait else "SELECT pg_try_advisory_lock(:k)"
+            got = conn.execute(text(sql), {"k": ADVISORY_KEY}).scalar() is not False
+            conn.commit()
+            try:
+                yield got
+            finally:
+                if got:
+                    conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": ADVISORY_KEY})
+                    conn.commit()
+        return
+    os.makedirs(current_app.instance_path, exist_ok=True)
+    with open(os.path.join(current_app.instance_path, LOCK_FILE), "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+# --- sending ------------------------------------------------------------------------------------
+
+
+@dataclass
+class GaveUp:
+    """A message given up for good."""
+
+    row_id: int
+    to: str
+    error: str
+
+
+@dataclass
+class SendResult:
+    """What one `notify send` run did."""
+
+    sent: int = 0
+    failed: int = 0  # refused this run, to be retried later
+    gave_up: list[GaveUp] = field(default_factory=list)
+    skipped: int = 0  # nothing to send any more (address removed, consent withdrawn, comment gone)
+    waiting: int = 0  # still queued after the run (due now or at a later retry time)
+    stopped: str | None = None  # why the run stopped early (server unreachable, sender refused)
+    locked_out: bool = False
+
+
+class _StopRun(Exception):
+    """The server, not the message, is the problem: stop and leave the rest queued."""
+
+
+def backoff(attempts: int) -> timedelta:
+    """How long to wait after the n-th failed attempt: 1 min, 2, 4, … capped at 6 hours."""
+    return min(BACKOFF_FIRST * (2 ** max(0, attempts - 1)), BACKOFF_CAP)
+
+
+def _due_ids(now: datetime, limit: int | None) -> list[int]:
+    query = (
+        select(OutboxEvent.id)
+        .where(
+            OutboxEvent.kind == KIND,
+            OutboxEvent.processed_at.is_(None),
+            or_(OutboxEvent.next_attempt_at.is_(None), OutboxEvent.next_attempt_at <= now),
+        )
+        .order_by(OutboxEvent.id)
+    )
+    if limit is not None:
+        query = query.limit(limit)
+    return list(db.session.scalars(query))
+
+
+def waiting_count() -> int:
+    """Mail rows not yet sent nor given up."""
+    try:
+        return db.session.scalar(
+            select(func.count(OutboxEvent.id)).where(
+                OutboxEvent.kind == KIND, OutboxEvent.processed_at.is_(None)
+            )
+        )
+    finally:
+        end_read()
+
+
+def _connect() -> smtplib.SMTP:
+    cfg = current_app.config
+    smtp = smtplib.SMTP(cfg["MAIL_SERVER"], cfg["MAIL_PORT"], timeout=SMTP_TIMEOUT)
+    try:
+        smtp.ehlo_or_helo_if_needed()
+        if cfg["MAIL_USE_TLS"]:
+            smtp.starttls(context=ssl.create_default_context())
+            smtp.ehlo()
+        if cfg["MAIL_USERNAME"]:
+            smtp.login(cfg["MAIL_USERNAME"], cfg["MAIL_PASSWORD"] or "")
+    except BaseException:
+        with contextlib.suppress(Exception):
+            smtp.close()
+        raise
+    return smtp
+
+
+def send_due(limit: int | None = None) -> SendResult:
+    """Send the due notification mails once (what cron runs); never two senders at once."""
+    result = SendResult()
+    end_read()
+    with sender_lock() as got:
+        if not got:
+            result.locked_out = True
+        else:
+            _send_locked(limit, result)
+    result.waiting = waiting_count()
+    return result
+
+
+def _send_locked(limit: int | None, result: SendResult) -> None:
+    try:
+        ids = _due_ids(utcnow(), limit)
+    finally:
+        end_read()
+    if not ids:
+        return
+    try:
+        smtp = _connect()
+    except (OSError, smtplib.SMTPException) as err:
+        result.stopped = _describe(err)
+        return
+    try:
+        for start in range(0, len(ids), CHUNK):
+            try:
+                outgoing = _compose(ids[start : start + CHUNK])
+            finally:
+                end_read()
+            for item in outgoing:
+                _send_one(smtp, item, result)
+    except _StopRun as stop:
+        result.stopped = str(stop)
+    finally:
+        with contextlib.suppress(Exception):
+            smtp.quit()
+
+
+@dataclass
+class _Outgoing:
+    row_id: int
+    attempts: int
+    to: str | None
+    message: EmailMessage | None
+    skip_reason: str | None = None
+
+
+def _send_one(smtp: smtplib.SMTP, item: _Outgoing, result: SendResult) -> None:
+    if item.message is None:
+        _finish(item.row_id, item.attempts, item.skip_reason)
+        result.skipped += 1
+        return
+    sender = current_app.config["MAIL_FROM"]
+    try:
+        smtp.send_message(item.message, from_addr=sender, to_addrs=[item.to])
+    except smtplib.SMTPSenderRefused as err:
+        raise _StopRun(_describe(err)) from err
+    except smtplib.SMTPRecipientsRefused as err:
+        code, reply = next(iter(err.recipients.values()), (550, b""))
+        _refused(item, code, _reply_text(code, reply), result)
+        return
+    except smtplib.SMTPResponseException as err:
+        if err.smtp_code == 421:  # the server is closing the connection: its problem, not the message's
+            raise _StopRun(_describe(err)) from err
+        _refused(item, err.smtp_code, _describe(err), result)
+        return
+    except (OSError, smtplib.SMTPException) as err:
+        # Disconnected mid-message: maybe delivered, maybe not. Leave it queued (its Message-ID is
+        # stable, so a second copy is recognisable) and stop: the connection is gone.
+        raise _StopRun(_describe(err)) from err
+    # Accepted: mark it sent at once, before anything else can fail.
+    _finish(item.row_id, item.attempts + 1, None)
+    result.sent += 1
+
+
+def _refused(item: _Outgoing, code: int, error: str, result: SendResult) -> None:
+    attempts = item.attempts + 1
+    if code >= 500 or attempts >= MAX_ATTEMPTS:
+        _finish(item.row_id, attempts, error)
+        result.gave_up.append(GaveUp(item.row_id, item.to or "", error))
+        return
+    with write_transaction() as session:
+        session.execute(
+            update(OutboxEvent)
+            .where(OutboxEvent.id == item.row_id)
+            .values(attempts=attempts, last_error=error[:2000], next_attempt_at=utcnow() + backoff(attempts))
+        )
+    result.failed += 1
+
+
+def _finish(row_id: int, attempts: int, error: str | None) -> None:
+    """Mark a row processed: sent (no error), skipped or given up (with why)."""
+    with write_transaction() as session:
+        session.execute(
+            update(OutboxEvent)
+            .where(OutboxEvent.id == row_id)
+            .values(processed_at=utcnow(), attempts=attempts, last_error=error[:2000] if error else None)
+        )
+
+
+def _reply_text(code: int, reply: bytes | str) -> str:
+    text_ = reply.decode("utf-8", "replace") if isinstance(reply, bytes) else str(reply)
+    return f"{code} {text_}".strip()
+
+
+def _describe(err: BaseException) -> str:
+    if isinstance(err, smtplib.SMTPResponseException):
+        return _reply_text(err.smtp_code, err.smtp_error)
+    return f"{type(err).__name__}: {err}"
+
+
+# --- composing a chunk ---------------------------------------------------------------------------
+
+
+def _compose(ids: list[int]) -> list[_Outgoing]:
+    """Read what the chunk's messages need (a few queries for the whole chunk) and build them."""
+    events = list(
+        db.session.scalars(
+            select(OutboxEvent)
+            .where(OutboxEvent.id.in_(ids), OutboxEvent.processed_at.is_(None))
+            .order_by(OutboxEvent.id)
+        )
+    )
+    pub_ids = {int(e.payload.get("publication_id") or 0) for e in events}
+    pubs = {
+        p.id: p
+        for p in db.session.scalars(select(FeedbackPublication).where(FeedbackPublication.id.in_(pub_ids)))
+    }
+    drafts = {
+        d.id: d
+        for d in db.session.scalars(select(Draft).where(Draft.id.in_({p.draft_id for p in pubs.values()})))
+    }
+    comment_ids = [e.target_id for e in events if e.target_type == "comment"]
+    point_ids = [e.target_id for e in events if e.target_type == "contact_point"]
+    comments = _comments(comment_ids)
+    decisions = _decisions(pub_ids, comment_ids)
+    previous = _previous_decisions(pubs.values(), comment_ids)
+    points = {p.id: p for p in db.session.scalars(select(ContactPoint).where(ContactPoint.id.in_(point_ids)))}
+    outgoing = []
+    for event in events:
+        pub = pubs.get(int(event.payload.get("publication_id") or 0))
+        draft = drafts.get(pub.draft_id) if pub else None
+        if pub is None or draft is None:
+            outgoing.append(
+                _Outgoing(event.id, event.attempts, None, None, _("该次公布已不存在，邮件未发送"))
+            )
+        elif event.target_type == "comment":
+            outgoing.append(_comment_outgoing(event, pub, draft, comments, decisions, previous))
+        else:
+            outgoing.append(_point_outgoing(event, pub, draft, points.get(event.target_id)))
+    return outgoing
+
+
+def _comments(ids: list[int]) -> dict[int, tuple[Comment, str | None]]:
+    if not ids:
+        return {}
+    label = (
+        select(ArticleText.label)
+        .where(ArticleText.article_id == Comment.article_id, ArticleText.version_id == Comment.version_id)
+        .scalar_subquery()
+    )
+    rows = db.session.execute(select(Comment, label).where(Comment.id.in_(ids)))
+    return {comment.id: (comment, article_label) for comment, article_label in rows}
+
+
+def _decisions(pub_ids: set[int], comment_ids: list[int]) -> dict[tuple[int, int], PublishedDecision]:
+    if not comment_ids:
+        return {}
+    rows = db.session.scalars(
+        select(PublishedDecision).where(
+            PublishedDecision.publication_id.in_(pub_ids), PublishedDecision.comment_id.in_(comment_ids)
+        )
+    )
+    return {(row.publication_id, row.comment_id): row for row in rows}
+
+
+def _previous_decisions(pubs, comment_ids: list[int]) -> dict[tuple[int, int], PublishedDecision | None]:
+    """For a revision: each comment's decision in the publication before, by (revision id, comment id)."""
+    revisions = [p for p in pubs if p.number > 1]
+    if not revisions or not comment_ids:
+        return {}
+    earlier = db.session.execute(
+        select(FeedbackPublication.id, FeedbackPublication.draft_id, FeedbackPublication.number).where(
+            or_(
+                *(
+                    and_(
+                        FeedbackPublication.draft_id == p.draft_id, FeedbackPublication.number == p.number - 1
+                    )
+                    for p in revisions
+                )
+            )
+        )
+    ).all()
+    before = {(draft_id, number + 1): pub_id for pub_id, draft_id, number in earlier}
+    found = _decisions(set(before.values()), comment_ids)
+    result: dict[tuple[int, int], PublishedDecision | None] = {}
+    for p in revisions:
+        prev_id = before.get((p.draft_id, p.number))
+        if prev_id is not None:
+            for cid in comment_ids:
+                result[(p.id, cid)] = found.get((prev_id, cid))
+    return result
+
+
+def _comment_outgoing(event, pub, draft, comments, decisions, previous) -> _Outgoing:
+    found = comments.get(event.target_id)
+    if found is None:
+        return _Outgoing(event.id, event.attempts, None, None, _("意见已不存在，邮件未发送"))
+    comment, article_label = found
+    if not comment.contact or "@" not in comment.contact:
+        return _Outgoing(event.id, event.attempts, None, None, _("联系方式已删除，邮件未发送"))
+    if not comment.notify:
+        return _Outgoing(event.id, event.attempts, None, None, _("提出人已不再接收通知，邮件未发送"))
+    decision = decisions.get((pub.id, comment.id))
+    notice = mail.CommentNotice(
+        to=comment.contact,
+        draft_title=draft.title,
+        draft_slug=draft.slug,
+        receipt_code=comment.receipt_code,
+        submitted_at=comment.submitted_at,
+        article_label=article_label,
+        status=comment.status,
+        moderation_reason=comment.moderation_reason,
+        outcome=decision.outcome if decision else None,
+        reason=decision.reason if decision else None,
+        publication_number=pub.number,
+        published_at=pub.published_at,
+        revision_note=pub.revision_note or "",
+        changed=_changed(previous, pub, comment.id, decision),
+    )
+    return _Outgoing(event.id, event.attempts, comment.contact, mail.comment_message(event.id, notice))
+
+
+def _changed(previous, pub, comment_id: int, decision) -> bool | None:
+    """Whether a revision changed this comment's decision (None for a first publication)."""
+    if (pub.id, comment_id) not in previous:
+        return None
+    before = previous[(pub.id, comment_id)]
+    now_ = (decision.outcome, decision.reason) if decision else None
+    then = (before.outcome, before.reason) if before else None
+    return now_ != then
+
+
+def _point_outgoing(event, pub, draft, point: ContactPoint | None) -> _Outgoing:
+    if point is None or not point.email or "@" not in point.email:
+        return _Outgoing(event.id, event.attempts, None, None, _("联系点没有通知邮箱，邮件未发送"))
+    notice = mail.PointNotice(
+        to=point.email,
+        point_name=point.name,
+        draft_title=draft.title,
+        draft_slug=draft.slug,
+        publication_number=pub.number,
+        published_at=pub.published_at,
+        revision_note=pub.revision_note or "",
+        batches=_batch_lines(pub, draft, point),
+    )
+    return _Outgoing(event.id, event.attempts, point.email, mail.point_message(event.id, notice))
+
+
+def _batch_lines(pub: FeedbackPublication, draft: Draft, point: ContactPoint) -> list[mail.BatchLine]:
+    """Per batch of this point on this draft: how many opinions, and what became of them."""
+    batches = {
+        b.id: b
+        for b in db.session.scalars(
+            select(IntakeBatch)
+            .where(IntakeBatch.draft_id == draft.id, IntakeBatch.contact_point_id == point.id)
+            .order_by(IntakeBatch.created_at, IntakeBatch.id)
+        )
+    }
+    counts = db.session.execute(
+        select(Comment.batch_id, Comment.status, PublishedDecision.outcome, func.count(Comment.id))
+        .outerjoin(
+            PublishedDecision,
+            and_(PublishedDecision.comment_id == Comment.id, PublishedDecision.publication_id == pub.id),
+        )
+        .where(Comment.draft_id == draft.id, Comment.contact_point_id == point.id)
+        .group_by(Comment.batch_id, Comment.status, PublishedDecision.outcome)
+    ).all()
+    lines: dict[int | None, mail.BatchLine] = {
+        batch_id: mail.BatchLine(batch_id, b.meeting_date, b.meeting_place, b.filename, b.created_at)
+        for batch_id, b in batches.items()
+    }
+    for batch_id, status, outcome, n in counts:
+        line = lines.setdefault(batch_id, mail.BatchLine(batch_id, None, None, "", None))
+        line.total += n
+        if outcome:
+            line.outcomes[outcome] = line.outcomes.get(outcome, 0) + n
+        elif status != "published":
+            line.not_published += n
+        else:
+            line.undecided += n
+    return sorted(lines.values(), key=lambda line: (line.batch_id is None, line.batch_id or 0))
