@@ -1,4 +1,4 @@
-"""Flask commands of the feedback stage: `notify send` and `contacts purge` (thin doors)."""
+"""Flask commands of the feedback stage: `feedback publish|revise|export`, `notify send`, `contacts purge`."""
 
 from __future__ import annotations
 
@@ -8,10 +8,12 @@ import time
 import click
 from flask.cli import AppGroup
 
+from consult.db import end_read
 from consult.i18n import _, _l, localtime
 
 notify_cli = AppGroup("notify", help=_l("通知邮件：发送采纳情况公布通知。"))
 contacts_cli = AppGroup("contacts", help=_l("联系方式：到期删除意见提出人的联系方式。"))
+feedback_cli = AppGroup("feedback", help=_l("采纳情况反馈：发布、修订、导出意见汇总表。"))
 
 
 def _masked(address: str) -> str:
@@ -100,7 +102,72 @@ def contacts_purge(dry_run: bool) -> None:
         click.echo(_("已删除%(n)d份草案的联系方式，并记入审计日志。", n=len(result.drafts)))
 
 
+def _fail(err) -> None:
+    click.echo(_("错误：%(message)s", message=err.message), err=True)
+    for field, message in (err.fields or {}).items():
+        click.echo(f"  {field}: {message}", err=True)
+    sys.exit(1)
+
+
+@feedback_cli.command("publish")
+@click.argument("slug")
+@click.option("--revision-note", default=None, help=_l("修订说明（修订后重新发布时必填，公开显示）"))
+def feedback_publish(slug: str, revision_note: str | None) -> None:
+    """Publish the draft's feedback report (the same operation as the staff page and the API)."""
+    from consult.context import CLI
+    from consult.errors import DomainError
+    from consult.feedback.publishing import publish_feedback
+
+    end_read()
+    try:
+        publication = publish_feedback(None, CLI, slug, revision_note)
+    except DomainError as err:
+        _fail(err)
+    click.echo(_("已发布《%(slug)s》的采纳情况反馈（第%(n)d次发布）。", slug=slug, n=publication.number))
+
+
+@feedback_cli.command("revise")
+@click.argument("slug")
+def feedback_revise(slug: str) -> None:
+    """Open a revision: the decisions can change until the feedback is published again."""
+    from consult.context import CLI
+    from consult.errors import DomainError
+    from consult.feedback.publishing import open_revision
+
+    end_read()
+    try:
+        open_revision(None, CLI, slug)
+    except DomainError as err:
+        _fail(err)
+    click.echo(_("已开始修订，处理结果可以修改；重新发布时请填写修订说明。"))
+
+
+@feedback_cli.command("export")
+@click.argument("slug")
+@click.option("--format", "fmt", type=click.Choice(["xlsx", "csv", "docx"]), required=True)
+@click.option("--status", "include", type=click.Choice(["published", "all"]), default="published")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), default=None)
+def feedback_export(slug: str, fmt: str, include: str, output: str | None) -> None:
+    """Write the summary of opinions (意见汇总表) to a file (audited like every export)."""
+    import shutil
+
+    from consult.context import CLI
+    from consult.errors import DomainError
+    from consult.feedback.exports import export_summary
+
+    end_read()
+    try:
+        exported = export_summary(None, CLI, slug, fmt, include)
+    except DomainError as err:
+        _fail(err)
+    target = output or exported.ascii_filename
+    with exported.data as data, open(target, "wb") as out:
+        shutil.copyfileobj(data, out)
+    click.echo(_("已导出%(n)d条意见到 %(path)s", n=exported.rows, path=target))
+
+
 def init_feedback_cli(group: click.Group) -> None:
     """Register the groups on the app's command group."""
     group.add_command(notify_cli)
     group.add_command(contacts_cli)
+    group.add_command(feedback_cli)
