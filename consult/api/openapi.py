@@ -244,6 +244,15 @@ def _schemas() -> dict[str, Any]:
                     **_nullable(_ref("Decision")),
                     "description": "Only once the draft's feedback is published.",
                 },
+                "feedback": {
+                    "type": "string",
+                    "enum": ["under_study", "published"],
+                    "description": "`under_study` (研究中) until the draft's feedback is published.",
+                },
+                "feedback_url": {
+                    **NULLABLE_STRING,
+                    "description": "The published feedback report, once there is one.",
+                },
             }
         ),
     }

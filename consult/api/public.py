@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import jsonify
+from flask import jsonify, url_for
 
 from consult.api import bp
 from consult.api.serialize import (
@@ -124,6 +124,10 @@ def get_receipt(code: str):
             "submitted_at": iso(view.comment.submitted_at),
             "reason": view.reason,
             "decision": decision_json(view.decision),
+            "feedback": "published" if view.draft.feedback_published_at else "under_study",
+            "feedback_url": url_for("feedback.feedback_page", slug=view.draft.slug)
+            if view.draft.feedback_published_at
+            else None,
         }
     )
 

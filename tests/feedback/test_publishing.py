@@ -174,12 +174,15 @@ def test_the_receipt_says_under_study_before_and_shows_the_decision_after(client
     target = closed["by_outcome"]["already_provided"]
     code = display(target.receipt_code)
     before = client.get(f"/api/v1/receipts/{code}").json
-    assert before["decision"] is None
+    assert (
+        before["decision"] is None and before["feedback"] == "under_study" and before["feedback_url"] is None
+    )
     assert "研究中" in soup(client.get(f"/receipts/{code}")).select_one("#decision").get_text()
 
     assert _publish(client, headers, closed["draft"].slug).status_code == 201
     after = client.get(f"/api/v1/receipts/{code}").json
-    assert after["decision"]["outcome"] == "already_provided"
+    assert after["decision"]["outcome"] == "already_provided" and after["feedback"] == "published"
+    assert after["feedback_url"] == f"/drafts/{closed['draft'].slug}/feedback"
     assert after["decision"]["reason"] == "第十条已有规定。"
     shown = soup(client.get(f"/receipts/{code}")).select_one("#decision").get_text()
     assert "已有规定" in shown and "第十条已有规定。" in shown
