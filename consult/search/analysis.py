@@ -66,14 +66,19 @@ all below (PG load 2.1, Whoosh load 1.7)           15.0 / 28.8 (target 30: met) 
    ``skip_to`` binary-searches inside a block (Whoosh steps one posting at a time: most of an
    intersection with the long ``public``/``draft_id`` lists).
 
-Not done and what remains: Whoosh is still ~2.7x its 50 ms target (pure-Python intersections of
-common bigrams with the filter lists and the ``joined`` AndMaybe boost, ~150-210 ms for two-term
-queries such as ``临时便民 疏导点``); next: one combined filter term per (public, draft) so an
-intersection walks one list, and cheapening or dropping the joined boost (the test
-``test_separate_terms_rank_the_adjacent_ones_first`` relies on it). Unquoted terms stay exact
-phrases (AND of bigrams was not needed for PostgreSQL and would loosen ``基层立法联系点`` from 198
-to ~3,000 hits at this scale). Mixed text (``2027年``, ``PM2.5``) still takes the analysing
-snippet path. The UI does not yet mark an estimated total ("约N条"): Results has no flag for it.
+6. Whoosh query engine (whoosh_backend.py): one flat leapfrog over the token lists and the filter
+   instead of Whoosh's binary trees of matchers, filters as per-segment cached sorted arrays, BM25F
+   evaluated directly, the loose fallback as a k-of-n pivot walk; same hits, order and totals as
+   before on the 50 bench queries (checked one by one). bench/search.py at load 5.4-6.8 (other jobs
+   running): Whoosh p50 17.5 ms, p95 53.5 ms (1.9x FTS5; 41.1 ms over per-query medians), against
+   p50 55 / p95 128 ms (6.1x) before at load 1-2. Index format unchanged (no reindex needed).
+
+Not done and what remains: Whoosh p95 is at the 50 ms target only on a quiet machine, if at all
+(measured above it under load 5-7); the rest is block decoding (pickle, zlib) and position checks
+of common bigrams, the floor of Whoosh's storage format in pure Python. PostgreSQL was not changed
+here (91 ms p95 in the same loaded run, 28.8-39 ms at load 2). Unquoted terms stay exact phrases
+(AND of bigrams was not needed and would loosen ``基层立法联系点`` from 198 to ~3,000 hits at this
+scale). The UI does not yet mark an estimated total ("约N条"): Results has no flag for it.
 
 How text becomes tokens
 -----------------------

@@ -19,20 +19,31 @@ inside it with the same timeout, as a second guard. rebuild() takes the lock BEF
 first document, so an index() that waited applies its change to the new generation, never to the
 old one being replaced (pass a lazy iterable that reads the database when iterated).
 
-Queries are built directly as ``whoosh.query`` objects (no QueryParser), so no input is syntax.
-Filters (public, kind, draft, article, status, channel, contact point) run inside the index as
-``And([query, filter terms])``: the same documents as ``search(filter=…)``, intersected lazily
-instead of first collecting every document the filter matches (the public filter alone is most of
-the index: that made ``filter=`` the slowest part of a search). The filter fields are not scorable,
-so each adds the same constant to every hit's score and the order is that of the query alone. Not
-``Require`` (in Whoosh 2.7.4 it builds an AndNotMatcher: the complement) nor ``ConstantScoreQuery``
-(it lists every document of its child first, as ``filter=`` does).
+Queries are not parsed by Whoosh (no QueryParser), so no input is syntax: ``strict_matches`` walks
+the posting lists of the analysed tokens itself (one flat leapfrog over every distinct token and the
+filter, the rarest first; positions read only where all agree, for clauses of several tokens), and
+``loose_matches`` the relaxed fallback (at least k of n tokens, pivoting on the k-th smallest
+document). Both score with Whoosh's BM25F evaluated directly (``Bm25``: the same idf, average and
+quantised length as its scorer, so the same order as the ``And``/``AndMaybe``/``Or`` of Term and
+Phrase queries they replace). Whoosh's generic matchers cost a Python call per posting per level of
+their binary trees; on the issue 6 benchmark they were most of a query's time.
+
+Filters (public, kind, draft, article, status, channel, contact point) run inside the index: per
+segment, the documents every filter term matches are read once into a sorted array and kept
+(``SegmentCache``, keyed by Whoosh's segment id, bounded in bytes), then intersected with the
+query's lists by binary search. A segment only ever gains deletions, so a cached array may still
+hold a document deleted since; the query's own posting lists skip deleted documents, so no search
+finds it. The first search with a new filter on a new segment pays for reading it (tens of ms for
+100,000 documents); Whoosh 2.7.4 does not reuse segment readers across ``refresh()`` (its reuse
+table is keyed by generation, looked up by segment id), hence the cache by segment id, not reader.
 The schema pickles ``ConsultTokenizer`` by its import path: keep that name, or rebuild.
 
-Speed (issue 6 benchmark, figures in analysis.py's docstring): a ``CappedCollector`` scores only the
-first ``CANDIDATES`` matches in document order and stops; below the cap order and total are exact,
-above it the total is estimated (matches found, scaled by the share of documents scanned, two
-significant digits) and only those matches are ranked. A page beyond the cap raises the cap.
+Speed (issue 6 benchmark, figures in analysis.py's docstring): ``collect`` scores only the first
+``CANDIDATES`` matches in document order and stops; below the cap order and total are exact (every
+match counted, nothing pruned), above it the total is estimated (matches found, scaled by the share
+of documents scanned, two significant digits) and only those matches are ranked. A page beyond the
+cap raises the cap. Two Whoosh 2.7.4 hot spots are patched at import: ``W3LeafMatcher.skip_to``
+binary-searches inside a block, ``_read_ids`` decodes a block's ids with ``itertools.accumulate``.
 """
 
 from __future__ import annotations
@@ -40,16 +51,20 @@ from __future__ import annotations
 import bisect
 import contextlib
 import fcntl
+import heapq
 import importlib
-import itertools
+import math
 import os
 import re
 import shutil
 import threading
 import time
 import warnings
+from array import array
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from datetime import UTC
+from itertools import accumulate
 
 from consult.search.analysis import ParsedQuery, analyze, loose_min_match, parse_query
 from consult.search.base import Doc, Hit, Query, Results, SearchBusy, fingerprint
@@ -71,15 +86,14 @@ with warnings.catch_warnings():
         "whoosh.writing",
     ):
         importlib.import_module(_module)
-    from whoosh import collectors, matching
     from whoosh import index as whoosh_index
-    from whoosh import query as wq
+    from whoosh import matching
     from whoosh.analysis import Token, Tokenizer
-    from whoosh.codec.whoosh3 import W3LeafMatcher
+    from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
     from whoosh.fields import BOOLEAN, DATETIME, ID, NUMERIC, STORED, TEXT, Schema
     from whoosh.index import LockError
     from whoosh.matching import ReadTooFar
-    from whoosh.util import make_binary_tree
+    from whoosh.util.numeric import byte_to_length
 
 
 def _skip_to(self, targetid):
@@ -101,7 +115,16 @@ def _skip_to(self, targetid):
         self.next()
 
 
+def _read_ids(self):
+    """W3LeafMatcher._read_ids with the delta decoding in C (``itertools.accumulate``)."""
+    if self._data is None:
+        self._read_data()
+    ids = self._data[0]
+    self._ids = ids if self._byteids else tuple(accumulate(ids))
+
+
 W3LeafMatcher.skip_to = _skip_to
+W3LeafMatcher._read_ids = _read_ids
 
 CANDIDATES = 1000  # matches scored per query (the first in index order); above it the total is estimated
 CURRENT = "CURRENT"
@@ -191,31 +214,33 @@ def _unique(docs: Iterable[Doc]) -> Iterator[Doc]:
     return iter(latest.values())
 
 
-class PhraseMatcher(matching.WrappingMatcher):
-    """Documents where the terms sit at consecutive positions, among those the ``within`` matchers
-    (the filters) also match: positions are read only for documents in the intersection of all."""
+class ArrayMatcher(matching.Matcher):
+    """A Whoosh matcher over a sorted array of document numbers (a cached filter); scores nothing."""
 
-    def __init__(self, terms: list, within: list):
-        self.terms, self.within = terms, within
-        super().__init__(make_binary_tree(matching.IntersectionMatcher, terms + within))
-        self._find_next()
+    def __init__(self, ids, i: int = 0):
+        self._ids, self._i, self._n = ids, i, len(ids)
 
-    def _matches_here(self) -> bool:
-        starts = None
-        for offset, term in enumerate(self.terms):
-            found = {p - offset for p in term.value_as("positions")}
-            starts = found if starts is None else starts & found
-            if not starts:
-                return False
-        return True
+    def is_active(self):
+        return self._i < self._n
 
-    def _find_next(self):
-        child = self.child
-        while child.is_active() and not self._matches_here():
-            child.next()
+    def id(self):
+        return self._ids[self._i]
+
+    def next(self):
+        self._i += 1
+
+    def skip_to(self, id):
+        if self._i >= self._n:
+            raise ReadTooFar
+        self._i = bisect.bisect_left(self._ids, id, self._i)
+
+    def all_ids(self):
+        while self._i < self._n:
+            yield self._ids[self._i]
+            self._i += 1
 
     def copy(self):
-        return type(self)([m.copy() for m in self.terms], [m.copy() for m in self.within])
+        return type(self)(self._ids, self._i)
 
     def replace(self, minquality=0):
         return self if self.is_active() else matching.NullMatcher()
@@ -223,118 +248,307 @@ class PhraseMatcher(matching.WrappingMatcher):
     def supports_block_quality(self):
         return False
 
-    def next(self):
-        self.child.next()
-        self._find_next()
+    def weight(self):
+        return 0.0
 
-    def skip_to(self, id):
-        self.child.skip_to(id)
-        self._find_next()
-
-    def all_ids(self):
-        while self.is_active():
-            yield self.id()
-            self.next()
+    def score(self):
+        return 0.0
 
 
-class Phrase(wq.Phrase):
-    """An exact phrase (consecutive positions) whose candidates are already intersected with
-    ``within`` (the filter query): Whoosh's own Phrase checks the positions of every document that
-    has all its terms, in any draft, before the filter intersects (pure Python, the slow part)."""
-
-    def __init__(self, fieldname: str, words: list[str], within=None):
-        super().__init__(fieldname, words)
-        self.within = within
-
-    def matcher(self, searcher, context=None):
-        field = searcher.schema[self.fieldname]
-        reader = searcher.reader()
-        terms = []
-        for word in self.words:
-            if (self.fieldname, field.to_bytes(word)) not in reader:
-                return matching.NullMatcher()
-            terms.append(wq.Term(self.fieldname, word).matcher(searcher, context))
-        within = [] if self.within is None else [self.within.matcher(searcher, context)]
-        if any(not m.is_active() for m in terms + within):
-            return matching.NullMatcher()
-        return PhraseMatcher(terms, within)
-
-
-def _clause_query(tokens: tuple[str, ...], within=None):
-    if len(tokens) == 1:
-        return wq.Term("text", tokens[0])
-    return Phrase("text", list(tokens), within)
-
-
-def build_query(parsed: ParsedQuery, *, loose: bool = False, min_match: int = 1, within=None):
-    """Every clause as a phrase (AND), the joined terms as an optional boost; or the loose OR of
-    which at least ``min_match`` tokens must match. ``within``: the filter, checked before positions."""
-    if loose:
-        if min_match > 1:  # Or(minmatch=) is not implemented in Whoosh 2.7.4: every AND of that many
-            return wq.Or(
-                [
-                    wq.And([wq.Term("text", tok) for tok in group])
-                    for group in itertools.combinations(parsed.loose, min_match)
-                ]
-            )
-        return wq.Or([wq.Term("text", tok) for tok in parsed.loose])
-    clauses = [_clause_query(c.tokens, within) for c in parsed.clauses]
-    required = clauses[0] if len(clauses) == 1 else wq.And(clauses)
-    if len(parsed.joined) > 1:
-        return wq.AndMaybe(required, _clause_query(parsed.joined, within))
-    return required
-
-
-class CappedCollector(collectors.WrappingCollector):
-    """Collects (and so scores) only the first ``cap`` matches in document order, then stops.
-
-    ``capped`` tells whether it stopped early; ``last`` is the document number it stopped at."""
-
-    def __init__(self, child, cap: int):
-        super().__init__(child)
-        self.cap = cap
-        self.seen = 0
-        self.capped = False
-        self.last = -1
-
-    def set_subsearcher(self, subsearcher, offset):
-        if not self.capped:  # no matcher for the segments after the cap
-            super().set_subsearcher(subsearcher, offset)
-
-    def collect_matches(self):
-        if self.capped:
-            return
-        child = self.child
-        for sub_docnum in child.matches():
-            child.collect(sub_docnum)
-            self.seen += 1
-            if self.seen >= self.cap:
-                self.capped, self.last = True, self.offset + sub_docnum
-                return
-
-    def total(self, doc_count: int) -> int:
-        """Exact below the cap; above it scaled by the share of the documents scanned (2 digits)."""
-        if not self.capped:
-            return self.child.count()
-        if doc_count <= self.last + 1:
-            return self.seen
-        estimate = self.seen * doc_count / (self.last + 1)
-        step = 10 ** max(len(str(int(estimate))) - 2, 0)
-        return max(self.seen, int(round(estimate / step) * step))
-
-
-def build_filter(query: Query):
-    """The filter query for the fields the caller restricts on, or None."""
-    terms = []
-    if query.public_only:
-        terms.append(wq.Term("public", True))
+def filter_terms(query: Query) -> tuple[tuple[str, object], ...]:
+    """The (field, value) pairs the caller restricts on (public, kind, draft …), in a fixed order."""
+    terms: list[tuple[str, object]] = [("public", True)] if query.public_only else []
     for name in ("kind", "draft_id", "article_id", "status", "channel", "contact_point_id"):
         value = getattr(query, name)
         if value is not None:
-            terms.append(wq.Term(name, value))
-    if not terms:
-        return None
-    return terms[0] if len(terms) == 1 else wq.And(terms)
+            terms.append((name, value))
+    return tuple(terms)
+
+
+class SegmentCache:
+    """Per-segment data read once and kept while the segment lives: the documents each filter allows
+    (a sorted array) and the text field's length bytes (for BM25).
+
+    Keyed by Whoosh's segment id, which names a segment's immutable postings; a segment only ever
+    gains deletions, so an array computed earlier may still hold documents deleted since — harmless,
+    as every search also walks the query's own posting lists, which skip deleted documents. Bounded
+    by ``budget`` bytes (the least recently used go first)."""
+
+    def __init__(self, budget: int = 64 * 2**20):
+        self.budget = budget
+        self._items: OrderedDict = OrderedDict()
+        self._size = 0
+        self._lock = threading.Lock()
+
+    def get(self, key, make):
+        if key is None:
+            return make()[0]
+        with self._lock:
+            found = self._items.get(key)
+            if found is not None:
+                self._items.move_to_end(key)
+                return found[0]
+        value, size = make()
+        with self._lock:
+            if key not in self._items:
+                self._items[key] = (value, size)
+                self._size += size
+                while self._size > self.budget and len(self._items) > 1:
+                    _, (_, dropped) = self._items.popitem(last=False)
+                    self._size -= dropped
+        return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+            self._size = 0
+
+
+def _segment_id(reader) -> str | None:
+    segment = getattr(reader, "segment", None)
+    return segment().segment_id() if segment is not None else None
+
+
+def _filter_ids(reader, schema, terms, cache: SegmentCache):
+    """The documents of a segment every filter term matches, as a sorted array (cached per segment)."""
+
+    def make():
+        found = None
+        for name, value in terms:
+            term = (name, schema[name].to_bytes(value))
+            ids = set(reader.postings(*term).all_ids()) if term in reader else set()
+            found = ids if found is None else found & ids
+            if not found:
+                break
+        ids = array("i", sorted(found or ()))
+        return ids, ids.itemsize * len(ids) + 64
+
+    segid = _segment_id(reader)
+    return cache.get(None if segid is None else ("filter", segid, terms), make)
+
+
+_BYTE_TO_LENGTH = [byte_to_length(b) for b in range(256)]
+
+
+def _length_bytes(reader, cache: SegmentCache):
+    """The text field's length byte of every document of a segment (``byte_to_length`` decodes it),
+    or None when the column cannot be read whole (then lengths come from ``doc_field_length``)."""
+
+    def make():
+        try:
+            column = reader._perdoc._cached_reader(_lenfield("text"), LENGTHS_COLUMN)
+            if column is None or column._fixedlen != 1:
+                return None, 0
+            raw = column._dbfile.get(column._basepos, column._count)
+        except AttributeError:  # another codec or Whoosh version: the slow path is still right
+            return None, 0
+        return bytes(raw), len(raw) + 64
+
+    segid = _segment_id(reader)
+    return cache.get(None if segid is None else ("lengths", segid), make)
+
+
+class Bm25:
+    """Whoosh's BM25F for the text field, evaluated directly: the same scores as its BM25FScorer
+    (idf and average length from the whole index, the document's quantised field length)."""
+
+    def __init__(self, searcher, tokens):
+        weighting = searcher.weighting
+        self.B, self.K1 = getattr(weighting, "B", 0.75), getattr(weighting, "K1", 1.2)
+        self.avgfl = searcher.avg_field_length("text") or 1
+        self.idf = {tok: searcher.idf("text", tok) for tok in tokens}
+
+    def norm(self, length: int) -> float:
+        return self.K1 * ((1 - self.B) + self.B * length / self.avgfl)
+
+
+def _length_function(reader, lengths):
+    """doc → the text field's length as Whoosh's scorer sees it (quantised to a byte)."""
+    if lengths is not None:
+        table, count = _BYTE_TO_LENGTH, len(lengths)
+        return lambda doc: table[lengths[doc]] if doc < count else 1
+    return lambda doc: reader.doc_field_length(doc, "text", 1) or 1
+
+
+def _phrase_at(toks, positions) -> bool:
+    """Whether ``toks`` sit at consecutive positions (``positions(tok)`` lists a token's positions)."""
+    starts = None
+    for offset, tok in enumerate(toks):
+        found = {p - offset for p in positions(tok)}
+        starts = found if starts is None else starts & found
+        if not starts:
+            return False
+    return True
+
+
+def strict_matches(searcher, reader, parsed: ParsedQuery, allowed, bm25: Bm25, lengths):
+    """(document number, score) of each document of one segment that the strict query matches, in
+    document order: every clause's tokens at consecutive positions, within ``allowed`` (a sorted
+    array; None: no filter). The score is what Whoosh gave ``AndMaybe(And(clauses), joined)``: the
+    BM25 of every clause token, plus that of every joined token where the joined phrase matches.
+
+    One flat leapfrog over every distinct token's posting list and the filter array, the rarest
+    first; positions are read only where all of them agree, and only for clauses of several tokens.
+    """
+    schema_text = searcher.schema["text"]
+    required: dict[str, object] = {}
+    for clause in parsed.clauses:
+        for tok in clause.tokens:
+            if tok not in required:
+                term = ("text", schema_text.to_bytes(tok))
+                if term not in reader:
+                    return
+                required[tok] = (term, reader.doc_frequency(*term))
+    optional: dict[str, object] = {}
+    joined = parsed.joined if len(parsed.joined) > 1 else ()
+    for tok in joined:
+        if tok not in required and tok not in optional:
+            term = ("text", schema_text.to_bytes(tok))
+            if term not in reader:
+                joined, optional = (), {}
+                break
+            optional[tok] = term
+    matchers = {tok: reader.postings(*term) for tok, (term, _) in required.items()}
+    sizes = [(freq, matchers[tok]) for tok, (_, freq) in required.items()]
+    if allowed is not None:
+        if not allowed:
+            return
+        sizes.append((len(allowed), ArrayMatcher(allowed)))
+    ordered = [m for _, m in sorted(sizes, key=lambda pair: pair[0])]
+    if not all(m.is_active() for m in ordered):
+        return
+    extra = {tok: reader.postings(*term) for tok, term in optional.items()}
+    joined_matchers = {**matchers, **extra}
+    phrases = [c.tokens for c in parsed.clauses if len(c.tokens) > 1]
+    scored = [tok for c in parsed.clauses for tok in c.tokens]  # a token in two clauses counts twice
+    idf, k1_plus, norm = bm25.idf, bm25.K1 + 1, bm25.norm
+    length_of = _length_function(reader, lengths)
+    lead, rest = ordered[0], ordered[1:]
+    while lead.is_active():
+        doc = lead.id()
+        for m in rest:
+            if m.id() < doc:
+                m.skip_to(doc)
+                if not m.is_active():
+                    return
+            other = m.id()
+            if other != doc:
+                break
+        else:
+            cache: dict[str, list] = {}
+
+            def positions(tok, cache=cache):
+                found = cache.get(tok)
+                if found is None:
+                    found = cache[tok] = joined_matchers[tok].value_as("positions")
+                return found
+
+            if all(_phrase_at(toks, positions) for toks in phrases):
+                n = norm(length_of(doc))
+                weights = {tok: m.weight() for tok, m in matchers.items()}
+                score = 0.0
+                for tok in scored:
+                    w = weights[tok]
+                    score += idf[tok] * w * k1_plus / (w + n)
+                if joined:
+                    present = True
+                    for m in extra.values():
+                        if m.is_active() and m.id() < doc:
+                            m.skip_to(doc)
+                        if not m.is_active() or m.id() != doc:
+                            present = False
+                            break
+                    if present and _phrase_at(joined, positions):
+                        for tok in joined:
+                            w = weights[tok] if tok in weights else extra[tok].weight()
+                            score += idf[tok] * w * k1_plus / (w + n)
+                yield doc, score
+            lead.next()
+            continue
+        lead.skip_to(other)
+
+
+def loose_matches(searcher, reader, tokens, least: int, allowed, bm25: Bm25, lengths):
+    """(document number, score) of each document of one segment holding at least ``least`` of the
+    loose ``tokens``, within ``allowed``, in document order. The score is what Whoosh gave the OR of
+    every AND of ``least`` tokens (``Or(minmatch=)`` is not in Whoosh 2.7.4): each present token's
+    BM25 once per such AND it is part of, i.e. times C(present - 1, least - 1).
+
+    The pivot is the ``least``-th smallest current document of the token lists (no document before
+    it can hold ``least`` of them), moved on to the next allowed document."""
+    schema_text = searcher.schema["text"]
+    matchers = {}
+    for tok in tokens:
+        term = ("text", schema_text.to_bytes(tok))
+        if term in reader:
+            matcher = reader.postings(*term)
+            if matcher.is_active():
+                matchers[tok] = matcher
+    if len(matchers) < least or (allowed is not None and not allowed):
+        return
+    idf, k1_plus, norm = bm25.idf, bm25.K1 + 1, bm25.norm
+    length_of = _length_function(reader, lengths)
+    active = list(matchers.items())
+    j, limit = 0, 0 if allowed is None else len(allowed)
+    while len(active) >= least:
+        pivot = sorted(m.id() for _, m in active)[least - 1]
+        if allowed is not None:
+            j = bisect.bisect_left(allowed, pivot, j)
+            if j == limit:
+                return
+            pivot = allowed[j]
+        present = []
+        for tok, m in active:
+            if m.id() < pivot:
+                m.skip_to(pivot)
+            if m.is_active() and m.id() == pivot:
+                present.append((tok, m))
+        if len(present) >= least:
+            n = norm(length_of(pivot))
+            times = math.comb(len(present) - 1, least - 1)
+            score = 0.0
+            for tok, m in present:
+                w = m.weight()
+                score += idf[tok] * w * k1_plus / (w + n)
+            yield pivot, score * times
+        for _, m in present:
+            m.next()
+        active = [(tok, m) for tok, m in active if m.is_active()]
+
+
+def estimate_total(seen: int, last: int, doc_count: int) -> int:
+    """The total when the scan stopped after ``seen`` matches at document ``last`` of ``doc_count``:
+    scaled by the share of the documents scanned, two significant digits ("about N")."""
+    if doc_count <= last + 1:
+        return seen
+    estimate = seen * doc_count / (last + 1)
+    step = 10 ** max(len(str(int(estimate))) - 2, 0)
+    return max(seen, int(round(estimate / step) * step))
+
+
+def collect(searcher, leaf_matches, want: int, cap: int) -> tuple[list[tuple[int, float]], int]:
+    """The best ``want`` (document number, score), best first (ties: lower number first, as Whoosh's
+    TopCollector), among the first ``cap`` matches in document order, and the total: exact below the
+    cap, estimated above it. ``leaf_matches(subsearcher)`` yields a segment's matches. Every match up
+    to the cap is counted: nothing is pruned (Whoosh's block-quality skipping made totals short)."""
+    heap: list[tuple[float, int]] = []
+    seen, last = 0, -1
+    for subsearcher, offset in searcher.leaf_searchers():
+        for doc, score in leaf_matches(subsearcher):
+            seen += 1
+            item = (score, -(offset + doc))
+            if len(heap) < want:
+                heapq.heappush(heap, item)
+            elif item > heap[0]:
+                heapq.heapreplace(heap, item)
+            if seen >= cap:
+                last = offset + doc
+                break
+        if last >= 0:
+            break
+    best = [(-negative, score) for score, negative in sorted(heap, reverse=True)]
+    total = estimate_total(seen, last, searcher.doc_count_all()) if last >= 0 else seen
+    return best, total
 
 
 class WhooshBackend:
@@ -348,6 +562,7 @@ class WhooshBackend:
         self._local = threading.local()  # per thread: (generation name, searcher)
         self._searchers: set = set()  # every open searcher, for close()
         self._guard = threading.Lock()
+        self._segments = SegmentCache()  # filter arrays and field lengths per segment
 
     # -- generations -------------------------------------------------------------------------
 
@@ -560,40 +775,51 @@ class WhooshBackend:
 
     def _search(self, searcher, query: Query, parsed: ParsedQuery) -> Results:
         page, per_page = max(query.page, 1), max(query.per_page, 1)
-        filter_q = build_filter(query)
+        want = page * per_page
+        cap = max(CANDIDATES, want)
+        terms = filter_terms(query)
+        schema, cache = searcher.schema, self._segments
 
-        def run(whoosh_query):
-            if filter_q is not None:
-                whoosh_query = wq.And([whoosh_query, filter_q])
-            # usequality=False: count while scoring. With block-quality skipping Whoosh counts in a
-            # second pass over all_ids(), which is slower and ignores phrase positions.
-            collector = CappedCollector(
-                # replace=0: no pruning of documents that cannot reach the top N (it made totals short).
-                collectors.TopCollector(page * per_page, usequality=False, replace=0),
-                max(CANDIDATES, page * per_page),
+        def allowed(subsearcher):
+            return _filter_ids(subsearcher.reader(), schema, terms, cache) if terms else None
+
+        bm25 = Bm25(searcher, {tok for c in parsed.clauses for tok in c.tokens} | set(parsed.joined))
+
+        def strict(subsearcher):
+            reader = subsearcher.reader()
+            return strict_matches(
+                subsearcher, reader, parsed, allowed(subsearcher), bm25, _length_bytes(reader, cache)
             )
-            searcher.search_with_collector(whoosh_query, collector)
-            return collector.results(), collector.total(searcher.doc_count_all())
 
-        results, total = run(build_query(parsed, within=filter_q))
+        def loose(least):
+            def matches(subsearcher):
+                reader = subsearcher.reader()
+                lengths = _length_bytes(reader, cache)
+                return loose_matches(
+                    subsearcher, reader, parsed.loose, least, allowed(subsearcher), bm25, lengths
+                )
+
+            return matches
+
+        best, total = collect(searcher, strict, want, cap)
         least = loose_min_match(parsed)
         partial = False
         if not total and parsed.loose and least > 1:
-            results, total = run(build_query(parsed, loose=True, min_match=least))
+            best, total = collect(searcher, loose(least), want, cap)
             partial = True
         if not total and parsed.loose:
-            results, total = run(build_query(parsed, loose=True))
+            best, total = collect(searcher, loose(1), want, cap)
             partial = True
         offset = (page - 1) * per_page
         hits = []
-        for hit in results[offset : offset + per_page]:
-            fields = hit.fields()
+        for docnum, score in best[offset : offset + per_page]:
+            fields = searcher.stored_fields(docnum)
             hits.append(
                 Hit(
                     kind=fields["kind"],
                     id=fields["id"],
                     draft_id=fields["draft_id"],
-                    score=float(hit.score or 0.0),
+                    score=float(score or 0.0),
                     snippet=snippet(fields["text"], parsed),
                 )
             )
@@ -608,5 +834,6 @@ class WhooshBackend:
             with contextlib.suppress(Exception):
                 searcher.close()
         self._local = threading.local()
+        self._segments.clear()
         if ix is not None:
             ix.close()
