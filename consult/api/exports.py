@@ -13,7 +13,7 @@ from consult.feedback.exports import ExportedFile, export_summary
 def send_export(exported: ExportedFile):
     """The finished file as a download: Chinese name with an ASCII fallback, never cached."""
     response = current_app.response_class(
-        _chunks(exported), mimetype=exported.mimetype, direct_passthrough=True
+        _chunks(exported), content_type=exported.mimetype, direct_passthrough=True
     )
     response.headers["Content-Disposition"] = exported.content_disposition
     response.headers["Cache-Control"] = "no-store"  # contact details inside

@@ -56,6 +56,7 @@ def report_json(report: FeedbackReport) -> dict:
         ],
         "totals": report.totals,
         "contact_points": report.contact_points,
+        "comments_shown": draft.show_comments,
         "by_channel": report.by_channel,
         "satisfaction": {"count": rated.count, "average": rated.average},
         "articles": [_place_json(place) for place in report.articles],

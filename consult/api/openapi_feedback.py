@@ -80,6 +80,10 @@ def schemas() -> dict[str, Any]:
                     "Published comments, distinct participants (README), and per outcome.",
                 ),
                 "contact_points": {"type": "integer", "minimum": 0},
+                "comments_shown": {
+                    "type": "boolean",
+                    "description": "false: the draft does not show comments publicly; every `body` is empty.",
+                },
                 "by_channel": _counts(CHANNEL_KEYS, "Published comments per channel."),
                 "satisfaction": _object(
                     {"count": {"type": "integer", "minimum": 0}, "average": {"type": ["number", "null"]}}

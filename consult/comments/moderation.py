@@ -201,6 +201,10 @@ def enter_offline_comment(
         draft = session.scalar(select(Draft).where(Draft.slug == slug))
         if draft is None:
             raise NotFound(_("草案不存在"))
+        if draft.feedback_published_at is not None and draft.feedback_revising_at is None:
+            raise Conflict(
+                _("本草案的采纳情况反馈已发布，不能再录入意见；如确需补录，请先在“采纳情况反馈”页开始修订")
+            )
         version = draft.current_version
         check_article(session, version.id, article_id)
         code = unused_receipt_code(session)

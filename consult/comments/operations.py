@@ -143,3 +143,20 @@ def submit_comment(ctx: RequestContext, slug: str, data: CommentInput) -> Submis
         result = Submission(comment.id, code, "pending", data.article_id, draft.slug)
     ratelimit.count_comment(ctx.address)
     return result
+
+
+def stop_notifications(ctx: RequestContext, code: str) -> bool:
+    """The commenter withdraws consent to be emailed (the receipt page's button; every mail links it).
+
+    Mails already queued for the comment are then skipped by `notify send`. True when consent was given.
+    """
+    from consult.comments.receipts import normalise
+
+    del ctx  # anonymous: the receipt code is the only identity
+    with write_transaction() as session:
+        comment = session.scalar(select(Comment).where(Comment.receipt_code == normalise(code)))
+        if comment is None:
+            raise NotFound(_("未找到该回执码"))
+        was = comment.notify
+        comment.notify = False
+    return was

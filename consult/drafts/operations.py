@@ -45,6 +45,11 @@ class DraftInput:
     version_label: str | None = None
 
 
+def one_line(value: str | None) -> str:
+    """A title: plain text on one line (line breaks and runs of spaces become one space)."""
+    return " ".join(plain_text(value).split())
+
+
 def slug_from_title(title: str) -> str:
     """A URL slug in pinyin from a Chinese title: 城市书房条例（草案） → chengshi-shufang-tiaoli-caoan.
 
@@ -96,7 +101,7 @@ def _validate_dates(opens_at: datetime | None, closes_at: datetime | None) -> No
 
 def _check_fields(data: DraftInput) -> tuple[str, str, dict[str, str]]:
     """The cleaned title, the slug (given or generated) and the problems with title, slug and dates."""
-    title = plain_text(data.title)
+    title = one_line(data.title)
     errors: dict[str, str] = {}
     if not title:
         errors["title"] = _("请填写草案标题")
@@ -273,7 +278,7 @@ def update_draft(
             "show_comments": draft.show_comments,
         }
         if "title" in changes:
-            title = plain_text(changes["title"])
+            title = one_line(changes["title"])
             if not title or len(title) > TITLE_MAX:
                 raise ValidationError(
                     _("标题不能为空，且不超过%(n)d个字符", n=TITLE_MAX), {"title": _("请检查标题")}

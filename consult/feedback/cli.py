@@ -61,8 +61,13 @@ def _report(result) -> None:
 @click.option("--interval", type=click.IntRange(min=1), default=60, help=_l("--watch 时每轮间隔的秒数"))
 def notify_send(once: bool, limit: int | None, interval: int) -> None:
     """Send the queued notification mails that are due (retries with backoff, never twice)."""
+    from flask import current_app
+
     from consult.feedback.notifications import send_due
 
+    cfg = current_app.config
+    if cfg["PRODUCTION"] and not cfg.get("SERVER_NAME") and "127.0.0.1" in cfg["PUBLIC_BASE_URL"]:
+        click.echo(_("警告：未设置 CONSULT_PUBLIC_BASE_URL，邮件中的链接将指向本机地址。"), err=True)
     while True:
         result = send_due(limit)
         _report(result)

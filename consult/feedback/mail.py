@@ -83,7 +83,8 @@ def message_id(row_id: int) -> str:
 
 
 def subject(draft_title: str, number: int) -> str:
-    """《草案标题》意见采纳情况已公布 (a revision says so)."""
+    """《草案标题》意见采纳情况已公布 (a revision says so); always one line, whatever the title holds."""
+    draft_title = " ".join(draft_title.split())
     if number > 1:
         return _("《%(title)s》意见采纳情况已公布（修订）", title=draft_title)
     return _("《%(title)s》意见采纳情况已公布", title=draft_title)
@@ -100,7 +101,6 @@ def _message(row_id: int, to: str, subject_: str, body: str) -> EmailMessage:
     msg["Date"] = format_datetime(utcnow())
     msg["Message-ID"] = message_id(row_id)
     msg["Auto-Submitted"] = "auto-generated"
-    msg["List-Unsubscribe"] = f"<mailto:{sender}?subject=unsubscribe>"
     msg.set_content(body, charset="utf-8")
     return msg
 
@@ -114,12 +114,15 @@ def _revision_lines(number: int, note: str) -> list[str]:
     return [*lines, ""]
 
 
-def _footer() -> list[str]:
+def _footer(receipt_url: str) -> list[str]:
     return [
         "",
         "——",
         _("您收到这封邮件，是因为您提交意见时留下了电子邮箱并选择接收处理结果通知。"),
-        _("如不希望再收到此类通知，请直接回复本邮件并注明“退订”，我们将不再向您发送。"),
+        _(
+            "如不希望再收到此类通知，请打开回执页面 %(url)s 点击“不再接收通知”。",
+            url=receipt_url + "#notifications",
+        ),
         _(
             "您的联系方式仅用于本次征求意见，将在采纳情况公布%(days)d天后删除。",
             days=current_app.config["CONTACT_RETENTION_DAYS"],
@@ -166,9 +169,11 @@ def comment_message(row_id: int, n: CommentNotice) -> EmailMessage:
         _("查看您的意见和处理结果：%(url)s", url=f"{base}/receipts/{code}"),
         _("查看全部意见采纳情况：%(url)s", url=f"{base}/drafts/{n.draft_slug}/feedback"),
         _("您还可以在回执页面对采纳情况反馈作满意度评价。"),
-        *_footer(),
+        *_footer(f"{base}/receipts/{code}"),
     ]
-    return _message(row_id, n.to, subject(n.draft_title, n.publication_number), "\n".join(lines) + "\n")
+    message = _message(row_id, n.to, subject(n.draft_title, n.publication_number), "\n".join(lines) + "\n")
+    message["List-Unsubscribe"] = f"<{base}/receipts/{code}#notifications>"
+    return message
 
 
 def _batch_title(line: BatchLine) -> str:

@@ -381,14 +381,19 @@ def _compose(ids: list[int]) -> list[_Outgoing]:
     for event in events:
         pub = pubs.get(int(event.payload.get("publication_id") or 0))
         draft = drafts.get(pub.draft_id) if pub else None
-        if pub is None or draft is None:
-            outgoing.append(
-                _Outgoing(event.id, event.attempts, None, None, _("该次公布已不存在，邮件未发送"))
-            )
-        elif event.target_type == "comment":
-            outgoing.append(_comment_outgoing(event, pub, draft, comments, decisions, previous))
-        else:
-            outgoing.append(_point_outgoing(event, pub, draft, points.get(event.target_id)))
+        try:
+            if pub is None or draft is None:
+                outgoing.append(
+                    _Outgoing(event.id, event.attempts, None, None, _("该次公布已不存在，邮件未发送"))
+                )
+            elif event.target_type == "comment":
+                outgoing.append(_comment_outgoing(event, pub, draft, comments, decisions, previous))
+            else:
+                outgoing.append(_point_outgoing(event, pub, draft, points.get(event.target_id)))
+        except Exception as err:  # one message that cannot be built must not stop every later one
+            current_app.logger.exception("notification %d could not be composed", event.id)
+            reason = _("邮件无法生成，未发送：%(error)s", error=str(err)[:200])
+            outgoing.append(_Outgoing(event.id, event.attempts, None, None, reason))
     return outgoing
 
 

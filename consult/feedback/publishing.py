@@ -70,12 +70,19 @@ def publish_feedback(
             )
             or 0
         ) + 1
+        undecided = session.scalars(
+            select(Comment.id)
+            .outerjoin(Decision, Decision.comment_id == Comment.id)
+            .where(Comment.draft_id == draft.id, Comment.status == "published", Decision.id.is_(None))
+            .order_by(Comment.id)
+        ).all()
         publication = FeedbackPublication(
             draft_id=draft.id,
             number=number,
             published_at=now,
             published_by_id=actor.id if actor is not None else None,
             revision_note=note if revising else "",
+            undecided_comment_ids=list(undecided),
         )
         session.add(publication)
         session.flush()

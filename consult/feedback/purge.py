@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import func, literal_column, or_, select, update
+from sqlalchemy import case, exists, func, literal, literal_column, or_, select, update
 from sqlalchemy.orm import Session
 
 from consult import audit
@@ -76,7 +76,8 @@ def due_drafts(session: Session, now: datetime, retention_days: int) -> list[Dra
             .where(
                 Draft.feedback_published_at.is_not(None),
                 Draft.feedback_published_at <= cutoff,
-                Draft.contacts_purged_at.is_(None),
+                # Not yet purged, or contact details arrived since (a letter entered during a revision).
+                or_(Draft.contacts_purged_at.is_(None), _still_held()),
             )
             .order_by(Draft.feedback_published_at, Draft.id)
         )
@@ -104,6 +105,14 @@ def purge_contacts(
         if done is not None:
             result.drafts.append(done)
     return result
+
+
+def _still_held():
+    """Whether a draft (correlated to the outer Draft row) still has comments holding contact details."""
+    return exists().where(
+        Comment.draft_id == Draft.id,
+        or_(Comment.contact.is_not(None), Comment.notify.is_(True), Comment.address_hash.is_not(None)),
+    )
 
 
 def _held(draft_id: int):
@@ -152,22 +161,29 @@ def _purge_one(actor: User | None, ctx: RequestContext, item: DraftPurge, days: 
         # Claim the draft first: a second purge running at the same time finds nothing left to do.
         claimed = session.execute(
             update(Draft)
-            .where(Draft.id == item.draft_id, Draft.contacts_purged_at.is_(None))
+            .where(Draft.id == item.draft_id, or_(Draft.contacts_purged_at.is_(None), _still_held()))
             .values(contacts_purged_at=now)
             .execution_options(synchronize_session=False)
         ).rowcount
         if not claimed:
             return None
+        # SMTP errors often quote the address ("550 <x@y>: Recipient address rejected"): they go too.
+        item.mail_addresses = session.execute(
+            update(OutboxEvent)
+            .where(*_mail_rows(item.draft_id))
+            .values(
+                payload=_without_address(),
+                last_error=case(
+                    (OutboxEvent.last_error.is_(None), None),
+                    else_=literal(str(_("（发送错误信息含联系方式，已随联系方式删除）"))),
+                ),
+            )
+            .execution_options(synchronize_session=False)
+        ).rowcount
         item.mails_cancelled = session.execute(
             update(OutboxEvent)
             .where(*_mail_rows(item.draft_id), OutboxEvent.processed_at.is_(None))
             .values(processed_at=now, last_error=_("联系方式已按保存期限删除，邮件未发送"))
-            .execution_options(synchronize_session=False)
-        ).rowcount
-        item.mail_addresses = session.execute(
-            update(OutboxEvent)
-            .where(*_mail_rows(item.draft_id))
-            .values(payload=_without_address())
             .execution_options(synchronize_session=False)
         ).rowcount
         item.comments = session.execute(

@@ -170,7 +170,16 @@ def build_report(
     publication: FeedbackPublication | None,
     publications: list[FeedbackPublication],
 ) -> FeedbackReport:
-    """The report of a draft with the given decisions (comment id → decision)."""
+    """The report of a draft with the given decisions (comment id → decision).
+
+    With a publication, only the comments it covered count (its decisions and the comments it
+    recorded as undecided), and only while they are still published: a comment taken down since
+    leaves the report, a comment published since waits for the next publication. Bodies are left
+    out when the draft does not show comments publicly (the figures and reasons stay).
+    """
+    members = (
+        set(decisions) | set(publication.undecided_comment_ids or []) if publication is not None else None
+    )
     current = draft.current_version
     texts = _texts_by_version(draft)
     current_texts = texts.get(current.id, {}) if current is not None else {}
@@ -190,6 +199,8 @@ def build_report(
         .execution_options(yield_per=FETCH_CHUNK)
     )
     for comment in rows:
+        if members is not None and comment.id not in members:
+            continue
         participants.add(_participant_key(comment))
         if comment.contact_point_id is not None:
             points.add(comment.contact_point_id)
@@ -217,7 +228,7 @@ def build_report(
         place.items.append(
             ReportItem(
                 comment_id=comment.id,
-                body=comment.public_body,
+                body=comment.public_body if draft.show_comments else "",
                 channel=comment.channel,
                 submitted_at=comment.submitted_at,
                 outcome=decision.outcome if decision is not None else None,

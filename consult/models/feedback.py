@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from consult.clock import utcnow
@@ -29,6 +29,9 @@ class FeedbackPublication(db.Model):
     published_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     # Shown on the public report for every publication after the first (修订说明).
     revision_note: Mapped[str] = mapped_column(Text, default="")
+    # Published comments that had no decision when this was published: with the PublishedDecision rows
+    # they are the report's comments, so a comment published later waits for the next publication.
+    undecided_comment_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
 
 
 class PublishedDecision(db.Model):

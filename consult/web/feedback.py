@@ -6,6 +6,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from consult.auth.access import public
 from consult.clock import utcnow
+from consult.comments.operations import stop_notifications
 from consult.comments.queries import receipt
 from consult.comments.receipts import display
 from consult.context import RequestContext
@@ -69,9 +70,24 @@ def rate_form(code: str):
             new=False,
             now=utcnow(),
             rating=rating_for(view.comment.id),
-            rating_errors=err.fields or {"score": err.message},
+            rating_errors=err.fields,
             error_message=err.message,
+            rating_form={"score": request.form.get("score", ""), "comment": request.form.get("comment", "")},
         ), err.status
     flash(_("感谢您的评价！"))
     target = url_for("public.receipt_page", code=display(stored_code))
     return redirect(target + "#satisfaction-title", 303)
+
+
+@bp.post("/receipts/<code>/notifications/stop")
+@public
+def stop_notifications_form(code: str):
+    """The commenter withdraws consent to emails (linked from every mail)."""
+    view = receipt(code)
+    if view is None:
+        raise NotFound(_("未找到该回执码"))
+    stored_code = view.comment.receipt_code
+    end_read()
+    stop_notifications(RequestContext.from_request(), stored_code)
+    flash(_("已停止：我们不会再就这条意见向您发送邮件。"))
+    return redirect(url_for("public.receipt_page", code=display(stored_code)) + "#notifications", 303)

@@ -25,6 +25,7 @@ def upgrade():
     sa.Column('published_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('published_by_id', sa.Integer(), nullable=True),
     sa.Column('revision_note', sa.Text(), nullable=False),
+    sa.Column('undecided_comment_ids', sa.JSON(), nullable=False),
     sa.ForeignKeyConstraint(['draft_id'], ['draft.id'], name=op.f('fk_feedback_publication_draft_id_draft'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['published_by_id'], ['user.id'], name=op.f('fk_feedback_publication_published_by_id_user'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_feedback_publication')),
@@ -79,8 +80,8 @@ def upgrade():
     # ### end Alembic commands ###
     # Feedback published before this revision: its decisions become publication number 1.
     op.execute(
-        "INSERT INTO feedback_publication (draft_id, number, published_at, revision_note) "
-        "SELECT id, 1, feedback_published_at, '' FROM draft WHERE feedback_published_at IS NOT NULL"
+        "INSERT INTO feedback_publication (draft_id, number, published_at, revision_note, undecided_comment_ids) "
+        "SELECT id, 1, feedback_published_at, '', '[]' FROM draft WHERE feedback_published_at IS NOT NULL"
     )
     op.execute(
         "INSERT INTO published_decision (publication_id, comment_id, outcome, reason, decided_at) "

@@ -88,6 +88,7 @@ def test_each_format_downloads_and_is_audited(export_app, fmt):
     resp = client.get(f"/api/v1/admin/drafts/{SLUG}/export?format={fmt}", headers=headers)
     assert resp.status_code == 200
     assert resp.mimetype == MIMETYPES[fmt]
+    assert resp.headers["Content-Type"].count("charset=") <= 1  # not "…; charset=utf-8; charset=utf-8"
     disposition = resp.headers["Content-Disposition"]
     assert disposition.startswith("attachment; ")
     assert f'filename="{SLUG}-summary.{fmt}"' in disposition

@@ -222,7 +222,8 @@ def test_messages_arrive_with_the_right_content(published, smtp, runner, app):
     assert "处理结果：采纳" in body
     assert f"https://yijian.example.cn/receipts/{code}" in body
     assert f"https://yijian.example.cn/drafts/{draft.slug}/feedback" in body
-    assert "退订" in body  # how to stop
+    assert f"https://yijian.example.cn/receipts/{code}#notifications" in body  # how to stop
+    assert mail["List-Unsubscribe"].strip() == f"<https://yijian.example.cn/receipts/{code}#notifications>"
     (general,) = inbox.to("Wang.Fang@Example.org")
     assert "对草案整体" in general.get_content() and "理由：与上位法规定不一致。" in general.get_content()
     (rejected,) = inbox.to("zhao@example.cn")
@@ -472,3 +473,49 @@ def test_admin_sets_and_changes_a_contact_points_email(login_as):
         select(AuditLog).where(AuditLog.action == "contact_point.update").order_by(AuditLog.id.desc())
     ).first()
     assert audit.details["email"] == ["nanmen@example.gov.cn", None]
+
+
+def test_a_message_that_cannot_be_built_is_set_aside_and_the_others_go(published, smtp, runner, monkeypatch):
+    from consult.feedback import notifications
+
+    _draft, c, _point, _publication = published
+    real = notifications._comment_outgoing
+
+    def broken_for_one(event, *args):
+        if event.target_id == c["yes"].id:
+            raise ValueError("Header values may not contain linefeed or carriage return characters")
+        return real(event, *args)
+
+    monkeypatch.setattr(notifications, "_comment_outgoing", broken_for_one)
+    result = runner.invoke(args=["notify", "send"])
+    assert result.exit_code == 0, result.output
+    assert "已发送3封" in result.output and "队列中还有0封" in result.output
+    assert not smtp.handler.to("li@example.cn") and smtp.handler.to("Wang.Fang@Example.org")
+    row = next(r for r in mail_rows() if r.target_id == c["yes"].id and r.target_type == "comment")
+    assert row.processed_at is not None and "邮件无法生成" in row.last_error
+
+
+def test_a_title_with_a_line_break_becomes_one_line(factory):
+    draft = factory.draft("closed", title="本市河道管理条例\n（修正草案）")
+    assert draft.title == "本市河道管理条例 （修正草案）"
+    from consult.feedback.mail import subject
+
+    assert "\n" not in subject("标题\r\n第二行", 2)
+
+
+def test_the_receipt_page_stops_notifications_and_queued_mail_is_not_sent(published, smtp, client, runner):
+    from bs4 import BeautifulSoup
+
+    from tests.conftest import csrf_token_from
+
+    _draft, c, _point, _publication = published
+    code = display(c["yes"].receipt_code)
+    page = client.get(f"/receipts/{code}")
+    form = BeautifulSoup(page.data, "html.parser").select_one("form#notifications")
+    assert form is not None and "不再接收通知" in form.get_text()
+    resp = client.post(form["action"], data={"csrf_token": csrf_token_from(page.data)})
+    assert resp.status_code == 303
+    after = BeautifulSoup(client.get(f"/receipts/{code}").data, "html.parser")
+    assert after.select_one("form#notifications") is None
+    runner.invoke(args=["notify", "send"])
+    assert not smtp.handler.to("li@example.cn") and smtp.handler.to("Wang.Fang@Example.org")

@@ -223,3 +223,70 @@ def test_rejected_comments_receipts_say_they_are_not_in_the_report(client, staff
     _publish(client, headers, closed["draft"].slug)
     code = display(closed["rejected"].receipt_code)
     assert "不列入采纳情况反馈" in soup(client.get(f"/receipts/{code}")).select_one("#decision").get_text()
+
+
+def test_the_published_report_holds_what_was_published(client, factory, staff_api, closed):
+    """Later moderation does not rewrite the report: a comment published afterwards waits for the next
+    publication, a letter cannot be entered, and only a take-down (privacy first) removes a comment."""
+    _user, headers = staff_api
+    draft = closed["draft"]
+    late = factory.comment(draft, "截止后才审核通过的意见", status="pending", article_index=0)
+    assert _publish(client, headers, draft.slug).status_code == 201
+    before = client.get(f"/api/v1/drafts/{draft.slug}/feedback").json["totals"]
+
+    moderate = f"/api/v1/admin/comments/{late.id}/moderate"
+    assert client.post(moderate, json={"action": "publish"}, headers=headers).status_code == 200
+    letter = {"body": "来信补充的意见。", "channel": "letter"}
+    entered = client.post(f"/api/v1/admin/drafts/{draft.slug}/comments", json=letter, headers=headers)
+    assert entered.status_code == 409 and "开始修订" in entered.json["error"]["message"]
+    report = client.get(f"/api/v1/drafts/{draft.slug}/feedback").json
+    assert report["totals"] == before
+    assert all(i["comment_id"] != late.id for a in report["articles"] for i in a["items"])
+
+    adopted = closed["by_outcome"]["adopted"]
+    taken = client.post(
+        f"/api/v1/admin/comments/{adopted.id}/moderate",
+        json={"action": "reject", "reason": "含有个人信息"},
+        headers=headers,
+    )
+    assert taken.status_code == 200
+    after = client.get(f"/api/v1/drafts/{draft.slug}/feedback").json["totals"]
+    assert after["adopted"] == before["adopted"] - 1 and after["comments"] == before["comments"] - 1
+
+    # The next publication takes the late comment in (undecided until someone decides it).
+    client.post(f"/api/v1/admin/drafts/{draft.slug}/feedback/revision", headers=headers)
+    assert (
+        _publish(client, headers, draft.slug, revision_note="补充了截止后审核通过的意见。").status_code == 201
+    )
+    report = client.get(f"/api/v1/drafts/{draft.slug}/feedback").json
+    assert any(i["comment_id"] == late.id for a in report["articles"] for i in a["items"])
+
+
+def test_a_draft_that_hides_comments_publishes_figures_and_reasons_without_bodies(client, staff_api, closed):
+    _user, headers = staff_api
+    slug = closed["draft"].slug
+    assert (
+        client.patch(
+            f"/api/v1/admin/drafts/{slug}", json={"show_comments": False}, headers=headers
+        ).status_code
+        == 200
+    )
+    _publish(client, headers, slug)
+    report = client.get(f"/api/v1/drafts/{slug}/feedback").json
+    assert report["comments_shown"] is False and report["totals"]["comments"] == 9
+    bodies = [i["body"] for a in [*report["articles"], report["general"]] for i in a["items"]]
+    assert bodies and set(bodies) == {""}
+    page = soup(client.get(f"/drafts/{slug}/feedback"))
+    assert page.select(".comment-body") == []
+    assert "不在网站上公开显示" in page.get_text() and "第十条已有规定。" in page.get_text()
+    assert "关于adopted的意见" not in page.get_text()
+
+
+def test_a_published_comment_without_a_decision_is_not_under_study_once_the_feedback_is_out(
+    client, staff_api, closed
+):
+    _user, headers = staff_api
+    _publish(client, headers, closed["draft"].slug)
+    code = display(closed["undecided"].receipt_code)
+    shown = soup(client.get(f"/receipts/{code}")).select_one("#decision").get_text()
+    assert "研究中" not in shown and "未对这条意见作出单独说明" in shown

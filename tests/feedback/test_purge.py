@@ -257,3 +257,40 @@ def test_retention_boundary_and_setting(factory, staff, clock, app):
     app.config["CONTACT_RETENTION_DAYS"] = 365
     assert purge_contacts(None, CLI).drafts == []
     assert fresh(Comment, comments["email"].id).contact == "li@example.cn"
+
+
+def test_smtp_errors_quoting_the_address_go_too(concluded):
+    _old, comments = concluded["old"]
+    end_read()
+    with write_transaction() as session:
+        row = session.scalar(
+            select(OutboxEvent).where(
+                OutboxEvent.target_id == comments["email"].id, OutboxEvent.processed_at.is_not(None)
+            )
+        )
+        row.last_error = "550 5.1.1 <li@example.cn>: Recipient address rejected"
+    purge_contacts(None, CLI)
+    errors = [r.last_error or "" for r in mail_rows(comments["email"].id)]
+    assert errors and not any("li@example.cn" in e for e in errors)
+
+
+def test_contact_details_entered_after_a_purge_are_purged_by_the_next_run(concluded, runner):
+    old, _comments = concluded["old"]
+    runner.invoke(args=["contacts", "purge"])
+    end_read()
+    from consult.feedback.publishing import open_revision
+
+    open_revision(None, CLI, old.slug)  # staff reopen the decisions and enter a late letter
+    late = factory_letter(old.slug)
+    assert fresh(Comment, late).contact == "late@example.cn"
+    result = runner.invoke(args=["contacts", "purge"])
+    assert "已删除1份草案的联系方式" in result.output, result.output
+    assert fresh(Comment, late).contact is None
+    assert len(audits()) == 2
+
+
+def factory_letter(slug: str) -> int:
+    from consult.comments.moderation import enter_offline_comment
+
+    end_read()
+    return enter_offline_comment(None, CLI, slug, "补充来信的意见。", "letter", contact="late@example.cn").id

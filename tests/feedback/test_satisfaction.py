@@ -99,3 +99,22 @@ def test_the_receipt_page_offers_the_rating_after_publication(client, rated_draf
     again = BeautifulSoup(client.get(done.headers["Location"]).data, "html.parser")
     assert "5分" in again.select_one(".satisfaction").get_text()
     assert again.select_one("input[name=score][value='5']").has_attr("checked")
+
+
+def test_spam_receipts_get_no_rating_form_and_a_refused_rating_keeps_the_input(client, factory, rated_draft):
+    draft, comments = rated_draft
+    spam = factory.comment(draft, "广告", status="spam")
+    _publish(draft)
+    spam_page = BeautifulSoup(client.get(f"/receipts/{display(spam.receipt_code)}").data, "html.parser")
+    assert spam_page.select_one(".satisfaction") is None
+    code = display(comments[0].receipt_code)
+    page = client.get(f"/receipts/{code}")
+    token = csrf_token_from(page.data)
+    refused = client.post(
+        f"/receipts/{code}/satisfaction", data={"csrf_token": token, "score": "3", "comment": "长" * 1001}
+    )
+    assert refused.status_code == 400
+    html = BeautifulSoup(refused.data, "html.parser")
+    assert html.select_one("input[name=score][value='3']").has_attr("checked")
+    assert html.select_one("#satisfaction-comment").get_text() == "长" * 1001
+    assert "不能超过" in html.select_one(".satisfaction .form-error").get_text()
