@@ -245,7 +245,9 @@ def compare_versions(
         )
     )
     if len(versions) < 2:
-        raise NothingToCompare(_("本草案目前只有一个版本，暂无修改对照表。"))
+        raise NothingToCompare(
+            _("本草案目前只有一个版本，暂无修改对照表。"), {"from": _("本草案只有一个版本")}
+        )
     by_number = {v.number: v for v in versions}
     errors: dict[str, str] = {}
     for name, number in (("from", old_number), ("to", new_number)):
@@ -254,7 +256,10 @@ def compare_versions(
     if errors:
         raise ValidationError(next(iter(errors.values())), errors)
     if new_number is None:
+        # Only `from` given: compare it with the current version, or with the next when it is the current.
         new_number = versions[-1].number
+        if old_number == new_number:
+            old_number, new_number = versions[-2].number, new_number
     if old_number is None:
         earlier = [v.number for v in versions if v.number < new_number]
         if not earlier:

@@ -177,7 +177,13 @@ def test_a_draft_with_one_version_says_there_is_nothing_to_compare(client, facto
     assert page.select_one(".compare-controls") is None
     resp = client.get(f"/api/v1/drafts/{draft.slug}/compare")
     assert resp.status_code == 400
-    assert "只有一个版本" in resp.json["error"]["message"]
+    assert "只有一个版本" in resp.json["error"]["message"] and "from" in resp.json["error"]["fields"]
+
+
+def test_only_from_the_current_version_compares_it_with_the_one_before(client, draft):
+    resp = client.get(f"/api/v1/drafts/{draft.slug}/compare?from=2")
+    assert resp.status_code == 200, resp.json
+    assert (resp.json["from"], resp.json["to"]) == (1, 2)
 
 
 def test_an_unpublished_draft_is_not_found(client, factory):
