@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_wtf.csrf import ValidationError as CSRFValidationError
 from flask_wtf.csrf import validate_csrf
 from sqlalchemy import func, select
@@ -27,6 +27,7 @@ from consult.drafts.operations import (
 from consult.drafts.previews import first_line, preview_draft, preview_version
 from consult.errors import Conflict, DomainError, NotFound, ValidationError
 from consult.extensions import csrf, db
+from consult.feedback.purge import purge_due_at
 from consult.i18n import _
 from consult.models import ArticleText, Draft
 from consult.sanitize import STAFF_TAGS
@@ -132,7 +133,9 @@ def drafts():
         select(Draft).options(selectinload(Draft.versions)).order_by(Draft.created_at.desc(), Draft.id.desc())
     ).all()
     counts = _article_counts([d.current_version.id for d in rows if d.current_version])
-    return render_template("admin/drafts/list.html", drafts=rows, counts=counts, now=utcnow())
+    days = current_app.config["CONTACT_RETENTION_DAYS"]
+    purges = {d.id: purge_due_at(d, days) for d in rows}
+    return render_template("admin/drafts/list.html", drafts=rows, counts=counts, purges=purges, now=utcnow())
 
 
 # -- a new draft --------------------------------------------------------------------------------------
