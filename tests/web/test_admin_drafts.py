@@ -103,6 +103,7 @@ def test_the_list_shows_every_draft_with_stage_dates_version_and_links(staff, fa
         "设置": f"/admin/drafts/{open_.slug}",
         "修改稿": f"/admin/drafts/{open_.slug}/versions/new",
         "公开页面": f"/drafts/{open_.slug}",
+        "采纳情况反馈": f"/admin/drafts/{open_.slug}/feedback",
     }
     assert "公开页面" not in rows[hidden.slug].select_one(".links").get_text()
 
