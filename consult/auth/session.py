@@ -6,7 +6,9 @@ from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from consult.changes import ACCOUNTS, generation
 from consult.extensions import db, login_manager
+from consult.generation_cache import cache_for
 from consult.i18n import _l
 from consult.models import User
 
@@ -21,21 +23,44 @@ def init_login(app: Flask) -> None:
     @login_manager.user_loader
     def _load(session_id: str) -> User | None:
         user_id, _, nonce = session_id.partition(":")
-        if not user_id.isdigit() or not nonce:
+        if not user_id.isdigit() or len(user_id) > 18 or not nonce:
             return None
         session = db.session()
-        was_idle = not session.in_transaction()
-        user = session.scalar(
-            select(User).options(joinedload(User.contact_point)).where(User.id == int(user_id))
-        )
-        if was_idle:
-            # Leave no read transaction open behind the door: the operation it calls next may write
-            # (write_transaction() refuses to start inside a read). The user stays readable, detached.
-            if user is not None:
-                if user.contact_point is not None:
-                    session.expunge(user.contact_point)
-                session.expunge(user)
-            session.rollback()
+        if session.in_transaction():
+            # A door that already read (a public page touching current_user while rendering): the user
+            # joins that transaction, attached, as before; nothing shared.
+            user = _select_user(int(user_id))
+        else:
+            # Resolved once per change of any account (sign-out rotates the nonce, deactivating or a role
+            # change writes the row: each bumps the counter), so a copied cookie fails on the very next
+            # request in every worker, and an unchanged account costs no query of its own.
+            key = (int(user_id), generation(db.session, ACCOUNTS))
+            user = cache_for("users").get_or_make(key, lambda: _load_detached(int(user_id)))
         if user is None or not user.active or user.session_nonce != nonce:
             return None
         return user
+
+
+def _select_user(user_id: int, fresh: bool = False) -> User | None:
+    query = select(User).options(joinedload(User.contact_point)).where(User.id == user_id)
+    # fresh: the row as stored now, even when this session already holds the object (a shared copy must
+    # not take over attributes this request changed without committing).
+    return db.session.scalar(query.execution_options(populate_existing=True) if fresh else query)
+
+
+def _load_detached(user_id: int) -> User | None:
+    """The account, detached and read only (it may serve several requests), leaving no transaction open.
+
+    No read transaction stays behind the door: the operation it calls next may write (write_transaction()
+    refuses to start inside a read).
+    """
+    session = db.session()
+    try:
+        user = _select_user(user_id, fresh=True)
+        if user is not None:
+            if user.contact_point is not None:
+                session.expunge(user.contact_point)
+            session.expunge(user)
+        return user
+    finally:
+        session.rollback()

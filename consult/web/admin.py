@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import func, select
 
@@ -26,7 +27,7 @@ from consult.generation_cache import cache_for
 from consult.i18n import _
 from consult.models import Comment, ContactPoint, Decision, Draft
 from consult.models.enums import CHANNELS, COMMENT_STATUSES
-from consult.web.cache import fill_csrf, placeholder_csrf
+from consult.web.cache import join_csrf, placeholder_csrf, split_csrf
 from consult.web.dates import local_day_end, local_day_start
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -91,11 +92,37 @@ def moderation():
     """The moderation queue: pending comments oldest first, with filters and personal-data flags.
 
     The list is rendered once per change of the comments (any worker's) and filter, then reused: the
-    change counter is read first, so a cached copy never hides a newer change.
+    change counter is read first, so a cached copy never hides a newer change. The page around it (the
+    site's chrome) is rendered once per signed-in person and reused too, unless messages wait to be shown.
     """
     key = ("queue", generation(db.session), request.full_path)
-    body = cache_for("queue").get_or_make(key, _render_queue)
-    return render_template("admin/moderation.html", body=Markup(fill_csrf(body)))
+    body = cache_for("queue").get_or_make(key, lambda: split_csrf(_render_queue()))
+    if session.get("_flashes"):
+        return render_template("admin/moderation.html", body=Markup(join_csrf(body).decode()))
+    head, tail = cache_for("chrome").get_or_make(("moderation", *_chrome_key()), _render_chrome)
+    return current_app.response_class(join_csrf(head, body, tail), mimetype="text/html")
+
+
+CHROME_CUT = "__consult_page_body__"
+
+
+def _chrome_key() -> tuple:
+    """What base.html shows of the person: who is signed in and what their role lets them open.
+
+    base.html must depend on nothing else of the request but its CSRF token (a placeholder here) and the
+    messages (never cached): the chrome is reused for every page of the queue.
+    """
+    user = current_user
+    if not user.is_authenticated:
+        return (None,)
+    return (user.id, user.role, user.username, user.display_name)
+
+
+def _render_chrome() -> tuple[tuple[bytes, ...], tuple[bytes, ...]]:
+    with placeholder_csrf():
+        page = render_template("admin/moderation.html", body=Markup(CHROME_CUT))
+    head, tail = page.split(CHROME_CUT)
+    return split_csrf(head), split_csrf(tail)
 
 
 def _render_queue() -> str:

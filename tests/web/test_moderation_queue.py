@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
@@ -258,3 +259,37 @@ def test_the_api_lists_with_a_cursor_and_refuses_a_malformed_one(login_as, facto
     assert [c["id"] for c in page["comments"]] == ids[6:] and page["next_after"] is None
     resp = staff.get("/api/v1/admin/comments?after=nonsense")
     assert resp.status_code == 400 and "after" in resp.get_json()["error"]["fields"]
+
+
+def _normalised(resp) -> str:
+    """The page without its messages (nor the blank lines they leave), every CSRF token alike."""
+    page = soup(resp)
+    for flash in page.select(".flash"):
+        flash.decompose()
+    for tag in page.select("input[name=csrf_token]"):
+        tag["value"] = "token"
+    page.select_one("meta[name=csrf-token]")["content"] = "token"
+    return re.sub(r"\s+", " ", str(page))
+
+
+def test_the_reused_page_chrome_is_what_a_fresh_render_shows_and_follows_the_account(login_as, queue):
+    """The chrome is cut from a rendering once per person; with messages waiting the page renders whole."""
+    from consult.auth.operations import update_user
+    from consult.context import CLI
+
+    _draft, early, _middle, _late = queue
+    staff = login_as("staff")
+    staff.get(URL)
+    reused = staff.get(URL)
+    assert reused.status_code == 200 and reused.mimetype == "text/html"
+    assert "__consult" not in reused.get_data(as_text=True)  # no placeholder or cut mark left behind
+    # A refused action (no reason) changes nothing but leaves a message: that page is rendered whole.
+    post(staff, f"/admin/comments/{early.id}/moderate", action="reject", version="1")
+    whole = staff.get(URL)
+    assert "必须填写理由" in soup(whole).select_one(".flash").get_text()
+    assert _normalised(whole) == _normalised(reused)
+    assert soup(staff.get(URL)).select_one(".flash") is None  # the message was shown once
+    # The header follows a change of the account at once.
+    end_read()
+    update_user(None, CLI, staff.user.id, "审核员小王", "staff")
+    assert soup(staff.get(URL)).select_one(".site-nav .who").get_text() == "审核员小王"
