@@ -476,17 +476,17 @@ def test_admin_sets_and_changes_a_contact_points_email(login_as):
 
 
 def test_a_message_that_cannot_be_built_is_set_aside_and_the_others_go(published, smtp, runner, monkeypatch):
-    from consult.feedback import notifications
+    from consult.feedback import compose
 
     _draft, c, _point, _publication = published
-    real = notifications._comment_outgoing
+    real = compose._comment_outgoing
 
     def broken_for_one(event, *args):
         if event.target_id == c["yes"].id:
             raise ValueError("Header values may not contain linefeed or carriage return characters")
         return real(event, *args)
 
-    monkeypatch.setattr(notifications, "_comment_outgoing", broken_for_one)
+    monkeypatch.setattr(compose, "_comment_outgoing", broken_for_one)
     result = runner.invoke(args=["notify", "send"])
     assert result.exit_code == 0, result.output
     assert "已发送3封" in result.output and "队列中还有0封" in result.output
