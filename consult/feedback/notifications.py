@@ -17,16 +17,14 @@ with its last error, so it stays visible but is not tried again.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import os
 import smtplib
 import ssl
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import Integer, Text, cast, func, insert, literal, or_, select, text, update
+from sqlalchemy import Integer, Text, cast, func, insert, literal, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -34,6 +32,7 @@ from consult.clock import utcnow
 from consult.db import end_read, write_transaction
 from consult.extensions import db
 from consult.feedback.compose import Outgoing, compose
+from consult.locks import single_process
 from consult.models import (
     Comment,
     ContactPoint,
@@ -122,37 +121,14 @@ def queue_for_publication(session: Session, draft: Draft, publication: FeedbackP
 # --- one sender at a time ------------------------------------------------------------------------
 
 
-@contextlib.contextmanager
-def sender_lock(wait: bool = False) -> Iterator[bool]:
+def sender_lock(wait: bool = False) -> contextlib.AbstractContextManager[bool]:
     """Hold the single-sender lock while the block runs; yields whether it was taken.
 
-    The same pattern as the search writer's lock (consult/search/drain.py), keyed on the database
-    rather than the search backend: an advisory lock on PostgreSQL (any machine), a file lock in the
-    instance folder on SQLite (which is one machine anyway).
+    Keyed on the database rather than the search backend: an advisory lock on PostgreSQL (any
+    machine), a file lock in the instance folder on SQLite (which is one machine anyway).
     """
-    if db.engine.dialect.name == "postgresql":
-        with db.engine.connect() as conn:
-            sql = "SELECT pg_advisory_lock(:k)" if wait else "SELECT pg_try_advisory_lock(:k)"
-            got = conn.execute(text(sql), {"k": ADVISORY_KEY}).scalar() is not False
-            conn.commit()
-            try:
-                yield got
-            finally:
-                if got:
-                    conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": ADVISORY_KEY})
-                    conn.commit()
-        return
-    os.makedirs(current_app.instance_path, exist_ok=True)
-    with open(os.path.join(current_app.instance_path, LOCK_FILE), "a+") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            yield False
-            return
-        try:
-            yield True
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    advisory = db.engine.dialect.name == "postgresql"
+    return single_process(advisory, ADVISORY_KEY, os.path.join(current_app.instance_path, LOCK_FILE), wait)
 
 
 # --- sending ------------------------------------------------------------------------------------

@@ -10,20 +10,18 @@ A drain that cannot take the lock leaves the rows to the one that holds it (or t
 from __future__ import annotations
 
 import contextlib
-import fcntl
-import os
 import threading
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 import click
 from flask import current_app
-from sqlalchemy import select, text, update
+from sqlalchemy import select, update
 
 from consult.clock import utcnow
 from consult.db import end_read, write_transaction
 from consult.extensions import db
+from consult.locks import single_process
 from consult.models import Article, Comment, OutboxEvent
 from consult.search.documents import all_docs, article_docs, comment_docs
 from consult.search.events import PENDING
@@ -44,33 +42,11 @@ class Drained:
     locked_out: bool = False
 
 
-@contextlib.contextmanager
-def writer_lock(wait: bool = False) -> Iterator[bool]:
+def writer_lock(wait: bool = False) -> contextlib.AbstractContextManager[bool]:
     """Hold the single-writer lock while the block runs; yields whether it was taken."""
-    if current_app.config["SEARCH_BACKEND"] == "postgres":
-        with db.engine.connect() as conn:
-            sql = "SELECT pg_advisory_lock(:k)" if wait else "SELECT pg_try_advisory_lock(:k)"
-            got = conn.execute(text(sql), {"k": ADVISORY_KEY}).scalar() is not False
-            conn.commit()
-            try:
-                yield got
-            finally:
-                if got:
-                    conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": ADVISORY_KEY})
-                    conn.commit()
-        return
-    path = current_app.config["SEARCH_INDEX_DIR"].rstrip("/") + ".lock"
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    with open(path, "a+") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            yield False
-            return
-        try:
-            yield True
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    cfg = current_app.config
+    path = cfg["SEARCH_INDEX_DIR"].rstrip("/") + ".lock"
+    return single_process(cfg["SEARCH_BACKEND"] == "postgres", ADVISORY_KEY, path, wait)
 
 
 def pending_count() -> int:
