@@ -14,6 +14,7 @@ from consult.db import end_read
 from consult.drafts.queries import public_draft
 from consult.errors import NotFound
 from consult.feedback.publishing import decisions_frozen, open_revision, publish_feedback
+from consult.feedback.purge import purge_due_at
 from consult.feedback.report import FeedbackReport, preview_report, published_report
 from consult.feedback.satisfaction import rate, summary
 from consult.i18n import _
@@ -102,8 +103,6 @@ def _optional_body() -> dict:
 
 def _state_json(slug: str) -> dict:
     draft = draft_by_slug(slug)
-    from consult.feedback.purge import purge_due_at
-
     due = purge_due_at(draft, current_app.config["CONTACT_RETENTION_DAYS"])
     return {
         "draft": draft.slug,

@@ -78,7 +78,7 @@ def list_comments(slug: str):
         result_items, total = [], 0
     else:
         result = published_comments(draft.id, article_id, page=page, per_page=per_page)
-        decisions = public_decisions(db.session, draft.id, [c.id for c in result.items])
+        decisions = public_decisions(db.session, draft, [c.id for c in result.items])
         result_items = [public_comment_json(c, decisions.get(c.id)) for c in result.items]
         total = result.total
     return jsonify({"comments": result_items, "page": page, "per_page": per_page, "total": total})

@@ -313,4 +313,20 @@ def _describe(err: BaseException) -> str:
     return f"{type(err).__name__}: {err}"
 
 
-# --- composing a chunk ---------------------------------------------------------------------------
+# --- counts for the staff page -----------------------------------------------------------------
+
+
+def draft_mail_counts(draft_id: int) -> dict[str, int]:
+    """Feedback emails of the draft's commenters: waiting and sent."""
+    rows = db.session.execute(
+        select(OutboxEvent.processed_at.is_(None), func.count(OutboxEvent.id))
+        .join(Comment, Comment.id == OutboxEvent.target_id)
+        .where(
+            OutboxEvent.kind == KIND,
+            OutboxEvent.target_type == "comment",
+            Comment.draft_id == draft_id,
+        )
+        .group_by(OutboxEvent.processed_at.is_(None))
+    ).all()
+    counts = {bool(waiting): n for waiting, n in rows}
+    return {"waiting": counts.get(True, 0), "done": counts.get(False, 0)}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from consult.models import FeedbackPublication, PublishedDecision
+from consult.models import Draft, FeedbackPublication, PublishedDecision
 
 
 def latest_publication(session: Session, draft_id: int) -> FeedbackPublication | None:
@@ -48,9 +48,11 @@ def published_decision_for(session: Session, comment_id: int, draft_id: int) -> 
     ).first()
 
 
-def public_decisions(session: Session, draft_id: int, comment_ids: list[int]) -> dict[int, PublishedDecision]:
-    """The published decisions on some of a draft's comments (empty before the first publication)."""
-    latest = latest_publication(session, draft_id)
+def public_decisions(session: Session, draft: Draft, comment_ids: list[int]) -> dict[int, PublishedDecision]:
+    """The published decisions on some of a draft's comments (empty, with no query, before the first)."""
+    if draft.feedback_published_at is None or not comment_ids:
+        return {}
+    latest = latest_publication(session, draft.id)
     if latest is None or not comment_ids:
         return {}
     rows = session.scalars(

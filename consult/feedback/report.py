@@ -16,6 +16,7 @@ from typing import Protocol
 from sqlalchemy import select
 
 from consult.extensions import db
+from consult.feedback.participants import participant_key
 from consult.models import (
     ArticleText,
     Comment,
@@ -154,16 +155,6 @@ def _texts_by_version(draft: Draft) -> dict[int, dict[int, ArticleText]]:
     return result
 
 
-def _participant_key(comment: Comment) -> str:
-    """Who a comment counts as (README: distinct contact details or address for the web)."""
-    if comment.channel == "web":
-        if comment.contact:
-            return "contact:" + comment.contact.strip().lower()
-        if comment.address_hash:
-            return "address:" + comment.address_hash
-    return f"comment:{comment.id}"  # contact points and letters: one per row
-
-
 def build_report(
     draft: Draft,
     decisions: Mapping[int, DecisionLike],
@@ -192,16 +183,16 @@ def build_report(
     participants: set[str] = set()
     points: set[int] = set()
     by_channel: Counter[str] = Counter()
-    rows = db.session.scalars(
-        select(Comment)
+    rows = db.session.execute(
+        select(Comment, participant_key())
         .where(Comment.draft_id == draft.id, Comment.status == "published")
         .order_by(Comment.submitted_at, Comment.id)
         .execution_options(yield_per=FETCH_CHUNK)
     )
-    for comment in rows:
+    for comment, participant in rows:
         if members is not None and comment.id not in members:
             continue
-        participants.add(_participant_key(comment))
+        participants.add(participant)
         if comment.contact_point_id is not None:
             points.add(comment.contact_point_id)
         by_channel[comment.channel] += 1

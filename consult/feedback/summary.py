@@ -13,9 +13,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import String, and_, case, cast, func, literal, select
+from sqlalchemy import case, func, select
 
 from consult.extensions import db
+from consult.feedback.participants import participant_key
 from consult.i18n import _
 from consult.models import ArticleText, Comment, ContactPoint, Decision, Draft, DraftVersion
 from consult.models.enums import CHANNELS, COMMENT_STATUSES, OUTCOMES
@@ -154,20 +155,6 @@ def _where(draft: Draft, include: str) -> list:
     return where
 
 
-def _participant_key():
-    """Who a comment counts as: a web commenter by contact details or address; other rows one each.
-
-    The same rule as the feedback report (consult/feedback/report.py), in SQL so it needs no pass.
-    """
-    contact = func.lower(func.trim(Comment.contact))
-    web = Comment.channel == "web"
-    return case(
-        (and_(web, func.coalesce(Comment.contact, "") != ""), literal("contact:") + contact),
-        (and_(web, Comment.address_hash.is_not(None)), literal("address:") + Comment.address_hash),
-        else_=literal("comment:") + cast(Comment.id, String),
-    )
-
-
 def _figures(draft: Draft, include: str) -> Figures:
     where = _where(draft, include)
     grouped = db.session.execute(
@@ -187,7 +174,7 @@ def _figures(draft: Draft, include: str) -> Figures:
         outcomes[outcome or UNDECIDED] += n
     participants, points = db.session.execute(
         select(
-            func.count(func.distinct(_participant_key())), func.count(func.distinct(Comment.contact_point_id))
+            func.count(func.distinct(participant_key())), func.count(func.distinct(Comment.contact_point_id))
         ).where(*where)
     ).one()
     return Figures(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
-from sqlalchemy import func, select
 
 from consult.auth.access import access, current_actor
 from consult.clock import utcnow
@@ -11,40 +10,22 @@ from consult.comments.review_queries import draft_by_slug
 from consult.context import RequestContext
 from consult.db import end_read
 from consult.errors import DomainError
-from consult.extensions import db
+from consult.feedback.notifications import draft_mail_counts
 from consult.feedback.publishing import (
     decisions_frozen,
     open_revision,
     publish_feedback,
     publishable_problem,
 )
+from consult.feedback.purge import purge_due_at
 from consult.feedback.report import point_names, preview_report
 from consult.feedback.satisfaction import recent_remarks, summary
 from consult.i18n import _
-from consult.models import Comment, OutboxEvent
 
 bp = Blueprint("admin_feedback", __name__, url_prefix="/admin")
 
 
-def _notifications(draft_id: int) -> dict[str, int]:
-    """Feedback emails of the draft's commenters: waiting and sent."""
-    rows = db.session.execute(
-        select(OutboxEvent.processed_at.is_(None), func.count(OutboxEvent.id))
-        .join(Comment, Comment.id == OutboxEvent.target_id)
-        .where(
-            OutboxEvent.kind == "mail.feedback",
-            OutboxEvent.target_type == "comment",
-            Comment.draft_id == draft_id,
-        )
-        .group_by(OutboxEvent.processed_at.is_(None))
-    ).all()
-    counts = {bool(waiting): n for waiting, n in rows}
-    return {"waiting": counts.get(True, 0), "done": counts.get(False, 0)}
-
-
 def _render(slug: str, errors: dict | None = None, message: str | None = None, note: str = "", status=200):
-    from consult.feedback.purge import purge_due_at
-
     draft = draft_by_slug(slug)
     report = preview_report(draft)
     return render_template(
@@ -58,7 +39,7 @@ def _render(slug: str, errors: dict | None = None, message: str | None = None, n
         rated=summary(draft.id),
         remarks=recent_remarks(draft.id),
         purge_due=purge_due_at(draft, current_app.config["CONTACT_RETENTION_DAYS"]),
-        notifications=_notifications(draft.id),
+        notifications=draft_mail_counts(draft.id),
         errors=errors or {},
         message=message,
         note=note,

@@ -75,7 +75,7 @@ def render_draft(
     shown += [c.id for c in general.items] if general else []
     return render_template(
         "public/draft.html",
-        decisions=public_decisions(db.session, draft.id, shown),
+        decisions=public_decisions(db.session, draft, shown),
         versions_count=len(draft.versions),
         draft=draft,
         status=draft.status_at(utcnow()),
@@ -110,7 +110,7 @@ def render_article(
     form = form or CommentForm(article_id=str(article_id))
     return render_template(
         "public/article.html",
-        decisions=public_decisions(db.session, draft.id, [c.id for c in comments.items] if comments else []),
+        decisions=public_decisions(db.session, draft, [c.id for c in comments.items] if comments else []),
         draft=draft,
         status=draft.status_at(utcnow()),
         text=text,
