@@ -14,9 +14,10 @@ from consult.db import end_read
 from consult.drafts.queries import public_draft
 from consult.errors import DomainError, NotFound
 from consult.feedback.report import point_names, published_report
-from consult.feedback.satisfaction import rate, rating_for, summary
+from consult.feedback.satisfaction import rate, summary
 from consult.i18n import _
 from consult.web.cache import cached_page
+from consult.web.public import render_receipt
 
 bp = Blueprint("feedback", __name__)
 
@@ -62,18 +63,8 @@ def rate_form(code: str):
         )
     except DomainError as err:
         end_read()
-        view = receipt(code)
-        return render_template(
-            "public/receipt.html",
-            view=view,
-            code=display(view.comment.receipt_code),
-            new=False,
-            now=utcnow(),
-            rating=rating_for(view.comment.id),
-            rating_errors=err.fields,
-            error_message=err.message,
-            rating_form={"score": request.form.get("score", ""), "comment": request.form.get("comment", "")},
-        ), err.status
+        kept = {"score": request.form.get("score", ""), "comment": request.form.get("comment", "")}
+        return render_receipt(receipt(code), rating_error=err, rating_form=kept, status=err.status)
     flash(_("感谢您的评价！"))
     target = url_for("public.receipt_page", code=display(stored_code))
     return redirect(target + "#satisfaction-title", 303)

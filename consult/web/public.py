@@ -210,12 +210,19 @@ def receipt_page(code: str):
             code=code,
             error=_("未找到该回执码。请核对后重新输入：回执码为13位数字，不区分空格和短横线。"),
         ), 404
+    return render_receipt(view, new=request.args.get("new") == "1")
+
+
+def render_receipt(view, new: bool = False, rating_error=None, rating_form=None, status: int = 200):
+    """The receipt page; after a refused rating, with its message and the input kept."""
     return render_template(
         "public/receipt.html",
         view=view,
         code=display(view.comment.receipt_code),
-        new=request.args.get("new") == "1",
+        new=new,
         now=utcnow(),
         rating=rating_for(view.comment.id) if view.draft.feedback_published_at else None,
-        rating_errors={},
-    )
+        rating_errors=rating_error.fields if rating_error else {},
+        error_message=rating_error.message if rating_error else None,
+        rating_form=rating_form,
+    ), status
