@@ -3,6 +3,10 @@
 The confirmation may reach another gunicorn worker, so the file and what was asked with it are kept on
 disk (``instance/intake-uploads/<token>.bin`` and ``.json``), for the one operator who uploaded them,
 and removed once imported or cancelled. Files older than a day are swept away on the next upload.
+
+Age is measured by the time recorded in the ``.json`` when the file was kept, read from the one clock
+(``consult.clock.utcnow``), never by the file system's modification time: comparing the injected clock
+with real file times made the expiry depend on the day the tests ran.
 """
 
 from __future__ import annotations
@@ -12,12 +16,12 @@ import json
 import os
 import re
 import secrets
-import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from flask import current_app
 
+from consult.clock import utcnow
 from consult.errors import Forbidden, NotFound
 from consult.i18n import _
 from consult.intake.stored import KnownReport, from_json, to_json
@@ -53,9 +57,14 @@ def store(upload: StoredUpload, data: bytes, known: KnownReport | None = None) -
     sweep()
     token = secrets.token_urlsafe(18)
     folder = _folder()
-    (folder / f"{token}.bin").write_bytes(data)
-    meta = {**asdict(upload), "known": to_json(known) if known is not None else None}
+    meta = {
+        **asdict(upload),
+        "stored_at": utcnow().timestamp(),
+        "known": to_json(known) if known is not None else None,
+    }
+    # The record first: a sweep in another worker that finds the .bin always finds its time too.
     (folder / f"{token}.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+    (folder / f"{token}.bin").write_bytes(data)
     return token
 
 
@@ -65,10 +74,10 @@ def load(token: str, user_id: int) -> tuple[StoredUpload, bytes]:
         raise NotFound(_("上传的文件已过期或不存在，请重新上传"))
     folder = _folder()
     try:
-        if time.time() - (folder / f"{token}.bin").stat().st_mtime > KEEP_SECONDS:
+        fields = json.loads((folder / f"{token}.json").read_text(encoding="utf-8"))
+        if _expired(fields.pop("stored_at", None), utcnow().timestamp()):
             discard(token)
             raise NotFound(_("上传的文件已过期或不存在，请重新上传"))
-        fields = json.loads((folder / f"{token}.json").read_text(encoding="utf-8"))
         fields.pop("known", None)
         meta = StoredUpload(**fields)
         data = (folder / f"{token}.bin").read_bytes()
@@ -99,15 +108,24 @@ def discard(token: str) -> None:
             os.remove(_folder() / f"{token}{suffix}")
 
 
-def sweep(now: float | None = None) -> int:
-    """Remove files kept longer than a day; returns how many uploads went."""
-    limit = (now or time.time()) - KEEP_SECONDS
+def _expired(stored_at: object, now: float) -> bool:
+    """Kept longer than a day by the recorded time; a file without one (unreadable) counts as expired."""
+    return not isinstance(stored_at, int | float) or now - stored_at > KEEP_SECONDS
+
+
+def _stored_at(token: str) -> float | None:
+    try:
+        return json.loads((_folder() / f"{token}.json").read_text(encoding="utf-8")).get("stored_at")
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
+def sweep() -> int:
+    """Remove uploads kept longer than a day by the one clock; returns how many went."""
+    now = utcnow().timestamp()
     removed = 0
     for path in _folder().glob("*.bin"):
-        try:
-            if path.stat().st_mtime < limit:
-                discard(path.stem)
-                removed += 1
-        except FileNotFoundError:
-            continue
+        if _expired(_stored_at(path.stem), now):
+            discard(path.stem)
+            removed += 1
     return removed

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from consult.clock import utcnow
 from consult.comments.receipts import display
 from consult.db import end_read, write_transaction
+from consult.errors import NotFound
 from consult.extensions import db
 from consult.intake import reading, uploads
 from consult.models import Comment, Decision, IntakeBatch
@@ -355,12 +356,31 @@ def test_an_unknown_or_expired_token_is_404(app, operator, draft):
         page = soup(resp)
         assert "请重新上传" in page.select_one(".error-message").get_text()
         assert page.select_one("a[href='/intake/upload']")
-    page = soup(upload(operator, xlsx(GOOD), draft=draft.slug))
-    token = token_of(page)
-    with app.test_request_context():
-        assert uploads.sweep(now=utcnow().timestamp() + 2 * uploads.KEEP_SECONDS) == 1
+    token = token_of(soup(upload(operator, xlsx(GOOD), draft=draft.slug)))
+    uploads.discard(token)
     assert post(operator, f"/intake/upload/{token}/confirm").status_code == 404
     assert counts() == (0, 0)
+
+
+def test_uploads_expire_by_the_injected_clock_not_the_file_times(app, operator, draft, clock):
+    """Age is read from the one clock: a frozen clock far from the real date neither keeps nor drops files.
+
+    The test clock stands at 2026-11-27 whatever the real date is; comparing it with the files'
+    modification times made this fail once the real date passed the frozen one."""
+    token = token_of(soup(upload(operator, xlsx(GOOD), draft=draft.slug)))
+    user_id = operator.user.id
+    clock.advance(seconds=uploads.KEEP_SECONDS - 60)
+    assert uploads.sweep() == 0
+    assert uploads.load(token, user_id)[0].draft == draft.slug
+    clock.advance(seconds=120)
+    with pytest.raises(NotFound):
+        uploads.load(token, user_id)
+    assert kept_files(app) == []
+
+    kept = token_of(soup(upload(operator, xlsx(GOOD), draft=draft.slug)))
+    clock.advance(seconds=uploads.KEEP_SECONDS + 1)
+    assert uploads.sweep() == 1
+    assert kept_files(app) == [] and kept
 
 
 def test_confirm_by_another_user_is_forbidden(app, login_as, operator, draft, point):
