@@ -13,7 +13,6 @@ from consult.comments.moderation import REJECT_REASONS, masked, moderate_comment
 from consult.comments.staff_queries import (
     CommentFilter,
     article_labels,
-    contact_point_slugs,
     decode_cursor,
     encode_cursor,
     staff_comments,
@@ -130,7 +129,9 @@ def _render_queue() -> str:
     raw_page = request.args.get("page", "")
     page = int(raw_page) if raw_page.isdigit() and len(raw_page) < 7 else 1
     result = staff_comments(f, max(1, page), QUEUE_PER_PAGE, after=decode_cursor(request.args.get("after")))
-    labels, points = article_labels(result.items), contact_point_slugs(result.items)
+    labels = article_labels(result.items)
+    contact_points = db.session.scalars(select(ContactPoint).order_by(ContactPoint.name)).all()
+    points = {p.id: p.name for p in contact_points}  # staff read a point's name, never its slug
     flags = {c.id: personal_data(c.body) for c in result.items}
     suggestions = {c.id: masked(c.body) for c in result.items if flags[c.id]}
     drafts = db.session.scalars(select(Draft).order_by(Draft.title)).all()
@@ -147,7 +148,7 @@ def _render_queue() -> str:
             suggestions=suggestions,
             drafts=drafts,
             articles=current_articles(chosen) if chosen else [],
-            contact_points=db.session.scalars(select(ContactPoint).order_by(ContactPoint.name)).all(),
+            contact_points=contact_points,
             reasons=REJECT_REASONS,
             statuses=COMMENT_STATUSES,
             channels=CHANNELS,

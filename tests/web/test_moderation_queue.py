@@ -293,3 +293,14 @@ def test_the_reused_page_chrome_is_what_a_fresh_render_shows_and_follows_the_acc
     end_read()
     update_user(None, CLI, staff.user.id, "审核员小王", "staff")
     assert soup(staff.get(URL)).select_one(".site-nav .who").get_text() == "审核员小王"
+
+
+def test_the_queue_names_the_contact_point_an_opinion_came_through(login_as, factory):
+    """Staff read the point's name (东关街道…), never its slug."""
+    draft = factory.draft()
+    point = factory.contact_point("dongguan-jiedao", "东关街道基层立法联系点")
+    came = factory.comment(
+        draft, body="座谈会上收集的意见", channel="contact_point", contact_point_id=point.id
+    )
+    badge = soup(login_as("staff").get(URL)).select(f"#c{came.id} .queue-head .badge")[-1].get_text()
+    assert "东关街道基层立法联系点" in badge and "dongguan-jiedao" not in badge
