@@ -61,6 +61,8 @@ def drafts_parse(file, as_json: bool) -> None:
             first_line = art.text.split("\n", 1)[0]
             click.echo(f"  {art.label}  {first_line[:60]}{'…' if len(first_line) > 60 else ''}")
         click.echo("\n" + _("共 %(c)d 章，%(a)d 条。", c=len(parsed.chapters), a=len(parsed.articles)))
+        for notice in parsed.notices:
+            click.echo(_("提示：%(message)s", message=notice.message))
         for issue in parsed.errors:
             click.echo(_("错误：%(message)s", message=issue.message), err=True)
     if not parsed.ok:

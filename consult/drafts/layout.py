@@ -4,7 +4,7 @@ The layout follows printed Chinese regulations::
 
     本市城市书房条例（草案）          <- title: first non-blank line that is not structural
     （征求意见稿）                    <- version label: bracketed line right after the title
-    目　录                            <- optional table of contents, skipped
+    目　录                            <- optional table of contents, skipped (consult.drafts.contents)
     第一章　总则                      <- chapter: 第X章 + white space + title
     第一节　一般规定                  <- section: 第X节 + white space + title
     第一条　为了……                    <- article: 第X条 + white space (or end of line)
@@ -18,16 +18,15 @@ Rules decided here:
 * Chapter and section headings are normalised to ``第X章　标题`` (one full-width space);
   spaces between Chinese characters of the title are removed ("总　　则" -> "总则").
   A title printed on its own line must be a short phrase without sentence punctuation.
-* A table of contents starts at a line reading 目录 (spaces allowed) before the body and
-  ends at the first article, or at the first chapter heading whose next chapter-or-article
-  line is an article.
+* A line reading 目录 or 目次 (spaces allowed) before the body opens a table of contents;
+  where it ends, and contents printed without that line, are decided in
+  ``consult.drafts.contents``.
 
 The body itself (numbering, errors) is parsed in ``consult.drafts.parser``.
 """
 
 import re
 from dataclasses import dataclass
-from itertools import islice
 
 from consult.drafts.numerals import NUMERAL_CHARS
 
@@ -45,6 +44,7 @@ _EDGE_SPACE = re.compile(r"^[\s\ufeff\u200b]+|[\s\ufeff\u200b]+$")
 _CJK_GAP = re.compile(r"(?<=[\u3400-\u9fff])\s+(?=[\u3400-\u9fff])")
 _SENTENCE_PUNCTUATION = re.compile(r"[。，；：！？,;:!?]")
 _TITLE_MAX = 30
+_CONTENTS_HEADINGS = ("目录", "目次")  # i18n: data
 
 
 @dataclass(frozen=True)
@@ -82,15 +82,15 @@ def _classify(no: int, text: str) -> Line:
     return Line(no, text, TEXT)
 
 
-def _is_toc_heading(line: Line) -> bool:
-    """True for a 目录 line (any spaces between the two characters)."""
-    return line.kind == TEXT and re.sub(r"\s", "", line.text) == "目录"  # i18n: data
+def is_contents_heading(line: Line) -> bool:
+    """True for a 目录 or 目次 line (any spaces between the two characters)."""
+    return line.kind == TEXT and re.sub(r"\s", "", line.text) in _CONTENTS_HEADINGS
 
 
 def first_structural(lines: list[Line]) -> int:
     """Index of the first article, chapter, section or 目录 line (len(lines) if none)."""
     for index, line in enumerate(lines):
-        if line.kind != TEXT or _is_toc_heading(line):
+        if line.kind != TEXT or is_contents_heading(line):
             return index
     return len(lines)
 
@@ -111,27 +111,6 @@ def read_header(header: list[Line]) -> tuple[str | None, str | None]:
         return None, _version_label(header[0])
     version = _version_label(header[1]) if len(header) > 1 else None
     return header[0].text, version
-
-
-def body_start(lines: list[Line], header_end: int) -> int:
-    """Index where the body begins, skipping a table of contents if there is one."""
-    if header_end >= len(lines) or not _is_toc_heading(lines[header_end]):
-        return header_end
-    for index in range(header_end + 1, len(lines)):
-        kind = lines[index].kind
-        if kind == ARTICLE or (kind == CHAPTER and _chapter_has_articles(lines, index)):
-            return index
-    return len(lines)
-
-
-def _chapter_has_articles(lines: list[Line], index: int) -> bool:
-    """True when the next chapter-or-article line after ``index`` is an article."""
-    for line in islice(lines, index + 1, None):
-        if line.kind == ARTICLE:
-            return True
-        if line.kind == CHAPTER:
-            return False
-    return False
 
 
 def _normalise_title(title: str) -> str:

@@ -18,11 +18,14 @@ Rules decided here (beyond the obvious ones):
   Section numbers restart at 第一节 in every chapter and are checked like chapters.
 * When a label cannot be read, the article keeps the number expected at that place so
   that one bad label does not cascade into further numbering errors.
+* A table of contents (``consult.drafts.contents``) is left out of the structure and named in
+  a notice: notices tell staff what was done with their text, and unlike errors stop nothing.
 """
 
 import re
 from dataclasses import asdict, dataclass, field
 
+from consult.drafts.contents import body_start, contents_notice
 from consult.drafts.layout import (
     ARTICLE,
     CHAPTER,
@@ -30,7 +33,6 @@ from consult.drafts.layout import (
     SECTION,
     TEXT,
     Line,
-    body_start,
     could_be_title,
     first_structural,
     format_heading,
@@ -83,13 +85,14 @@ class ParseIssue:
 
 @dataclass
 class ParsedDraft:
-    """Result of ``parse_draft``: the structure of the draft and every problem found."""
+    """Result of ``parse_draft``: the structure of the draft, every problem found and the notices."""
 
     title: str | None
     version_label: str | None
     articles: list[ParsedArticle] = field(default_factory=list)
     chapters: list[dict] = field(default_factory=list)
     errors: list[ParseIssue] = field(default_factory=list)
+    notices: list[ParseIssue] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -104,6 +107,7 @@ class ParsedDraft:
             "chapters": [{**chapter, "sections": list(chapter["sections"])} for chapter in self.chapters],
             "articles": [asdict(article) for article in self.articles],
             "errors": [{"line": issue.line, "message": issue.message} for issue in self.errors],
+            "notices": [{"line": notice.line, "message": notice.message} for notice in self.notices],
         }
 
 
@@ -161,7 +165,11 @@ def parse_draft(text: str) -> ParsedDraft:
     if not lines:
         draft.errors.append(ParseIssue(None, _("草案内容为空。")))
         return draft
-    _BodyParser(draft).run(lines[body_start(lines, header_end) :])
+    start = body_start(lines, header_end)
+    if start > header_end:
+        first = lines[header_end].no
+        draft.notices.append(ParseIssue(first, contents_notice(first, lines[start - 1].no)))
+    _BodyParser(draft).run(lines[start:])
     if not draft.articles:
         draft.errors.append(
             ParseIssue(None, _("未找到任何条文：每一条应另起一行，以“第一条”这样的编号开头，编号后空一格。"))

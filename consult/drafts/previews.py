@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
@@ -50,11 +50,13 @@ class OutlineGroup:
 
 @dataclass
 class TextPreview:
-    """A pasted text parsed: its structure and its problems with the lines they point at."""
+    """A pasted text parsed: its structure, its problems with the lines they point at, and the
+    parser's notices (what it left out, such as a table of contents), which stop nothing."""
 
     parsed: ParsedDraft | None
     issues: list[SourceIssue]
     groups: list[OutlineGroup]
+    notices: list[ParseIssue] = field(default_factory=list)
 
 
 @dataclass
@@ -87,7 +89,7 @@ def _preview_text(text: str) -> tuple[TextPreview, dict[str, str]]:
             groups.append(OutlineGroup(article.chapter, article.section, []))
         groups[-1].articles.append(article)
     errors = {"text": _("全文有%(n)d处问题，见预览中的问题列表", n=len(issues))} if issues else {}
-    return TextPreview(parsed, issues, groups), errors
+    return TextPreview(parsed, issues, groups, parsed.notices), errors
 
 
 def _source_issue(issue: ParseIssue, lines: list[str]) -> SourceIssue:

@@ -131,6 +131,7 @@ def test_book_parses_without_errors() -> None:
     assert [a.number for a in draft.articles] == list(range(1, 12))
     assert [a.order for a in draft.articles] == list(range(11))
     assert [a.label for a in draft.articles][-2:] == ["第十条", "第十一条"]
+    assert draft.notices == []  # a chapter heading followed by its first article is no contents
 
 
 def test_chapters_and_sections() -> None:
@@ -383,6 +384,12 @@ TOC_LINES = [
 ]
 
 
+# The shortest contents without a 目录 line: two chapters, then the body repeats them.
+UNMARKED_TOC = "第一章　总则\n第二章　附则"
+UNMARKED_BODY = "第一章　总则\n第一条　内容。\n第二章　附则\n第二条　内容。"
+UNMARKED_CONTENTS = f"{UNMARKED_TOC}\n{UNMARKED_BODY}"
+
+
 def test_table_of_contents_is_skipped() -> None:
     draft = parse_draft("\n".join(TOC_LINES))
     assert draft.errors == []
@@ -395,15 +402,18 @@ def test_table_of_contents_is_skipped() -> None:
     ]
     assert draft.chapters[1]["sections"] == ["第一节　开放服务", "第二节　安全管理"]
     assert [a.number for a in draft.articles] == [1, 2, 3, 4]
+    assert draft.notices == [ParseIssue(3, "已识别第3行至第8行为目录，未作为正文。")]
 
 
-@pytest.mark.parametrize("heading", ["目录", "目 录", "目　录", " 目\u3000\u3000录 "])
+@pytest.mark.parametrize("heading", ["目录", "目 录", "目　录", " 目\u3000\u3000录 ", "目　次"])
 def test_table_of_contents_heading_forms(heading: str) -> None:
     lines = [*TOC_LINES]
     lines[2] = heading
     draft = parse_draft("\n".join(lines))
     assert draft.ok
+    assert draft.title == "本市城市书房条例（草案）"
     assert len(draft.chapters) == 3
+    assert draft.notices == [ParseIssue(3, "已识别第3行至第8行为目录，未作为正文。")]
 
 
 def test_table_of_contents_with_page_numbers_and_fuze_entry() -> None:
@@ -434,12 +444,121 @@ def test_table_of_contents_without_body_reports_no_article() -> None:
     ]
 
 
-def test_table_of_contents_not_marked_gives_duplicate_chapter_errors() -> None:
-    draft = parse_draft(
-        "第一章　总则\n第二章　附则\n第一章　总则\n第一条　内容。\n第二章　附则\n第二条　内容。"
-    )
-    assert not draft.ok
-    assert "第3行：第一章重复，第1行已有第一章。" in messages(draft)
+def test_table_of_contents_without_heading_is_skipped() -> None:
+    lines = [*TOC_LINES]
+    lines[2] = ""  # the same contents (with sections), but no 目录 line
+    draft = parse_draft("\n".join(lines))
+    assert draft.errors == []
+    assert draft.title == "本市城市书房条例（草案）"
+    assert draft.version_label == "征求意见稿"
+    assert [(c["heading"], c["line"]) for c in draft.chapters] == [
+        ("第一章　总则", 10),
+        ("第二章　运营与服务", 12),
+        ("第三章　附则", 17),
+    ]
+    assert draft.chapters[1]["sections"] == ["第一节　开放服务", "第二节　安全管理"]
+    assert [(a.number, a.chapter, a.section) for a in draft.articles] == [
+        (1, "第一章　总则", None),
+        (2, "第二章　运营与服务", "第一节　开放服务"),
+        (3, "第二章　运营与服务", "第二节　安全管理"),
+        (4, "第三章　附则", None),
+    ]
+    assert draft.notices == [ParseIssue(4, "已识别第4行至第8行为目录，未作为正文。")]
+
+
+def test_table_of_contents_without_heading_or_title() -> None:
+    draft = parse_draft(f"{UNMARKED_TOC}\n\n{UNMARKED_BODY}")
+    assert draft.errors == []
+    assert draft.title is None
+    assert [c["line"] for c in draft.chapters] == [4, 6]
+    assert [a.line for a in draft.articles] == [5, 7]
+    assert draft.notices == [ParseIssue(1, "已识别第1行至第2行为目录，未作为正文。")]
+
+
+@pytest.mark.parametrize(
+    "entries",
+    [
+        ("第一章　总则……………………1", "第二章　运营……………………3", "第三章　附则……………………5"),
+        ("第一章　总则.............1", "第二章　运营.............3", "第三章　附则.............5"),
+        ("第一章　总则　　1", "第二章　运营　　3", "第三章　附则　　5"),
+        ("第一章　总则\t1", "第二章　运营\t3", "第三章　附则\t5"),
+        ("第1章　总则 ··· 1", "第2章　运营 ··· 3", "第3章　附则 ··· 5"),
+    ],
+)
+def test_table_of_contents_without_heading_with_page_numbers(entries: tuple[str, ...]) -> None:
+    body = ["第一章　总则", "第一条　内容。", "第二章　运营", "第二条　内容。"]
+    body += ["第三章　附则", "第三条　内容。"]
+    draft = parse_draft("\n".join(["本市城市书房条例（草案）", *entries, *body]))
+    assert draft.errors == []
+    assert draft.title == "本市城市书房条例（草案）"
+    assert [(c["heading"], c["line"]) for c in draft.chapters] == [
+        ("第一章　总则", 5),
+        ("第二章　运营", 7),
+        ("第三章　附则", 9),
+    ]
+    assert [a.number for a in draft.articles] == [1, 2, 3]
+    assert draft.notices == [ParseIssue(2, "已识别第2行至第4行为目录，未作为正文。")]
+
+
+def test_table_of_contents_without_heading_with_sections_and_a_bare_fuze_entry() -> None:
+    toc = ("第一章　总则……1", "　第一节　一般规定……1", "　第二节　职责……2", "第二章　运营……3", "附　　则……5")
+    body = ("第一章　总则", "第一节　一般规定", "第一条　内容。", "第二节　职责", "第二条　内容。")
+    body += ("第二章　运营", "第三条　内容。", "附　　则", "本条例自2025年1月1日起施行。")
+    draft = parse_draft("\n".join([*toc, *body]))
+    assert draft.errors == []
+    assert [c["line"] for c in draft.chapters] == [6, 11]
+    assert draft.chapters[0]["sections"] == ["第一节　一般规定", "第二节　职责"]
+    assert draft.articles[-1].text == "内容。\n附　　则\n本条例自2025年1月1日起施行。"
+    assert draft.notices == [ParseIssue(1, "已识别第1行至第5行为目录，未作为正文。")]
+
+
+def test_table_of_contents_entries_with_titles_on_their_own_lines() -> None:
+    draft = parse_draft(f"第一章\n总则\n第二章\n附则\n{UNMARKED_BODY}")
+    assert draft.errors == []
+    assert [c["heading"] for c in draft.chapters] == ["第一章　总则", "第二章　附则"]
+    assert draft.notices == [ParseIssue(1, "已识别第1行至第4行为目录，未作为正文。")]
+
+
+def test_chapter_without_articles_is_not_taken_for_contents() -> None:
+    # 第一章 is followed by 第二章 as in a contents, but nothing repeats below: a real empty chapter.
+    draft = parse_draft("第一章　总则\n第二章　管理\n第一条　内容。\n第三章　附则\n第二条　内容。")
+    assert [(e.line, e.message) for e in draft.errors] == [(1, "第1行：第一章　总则下没有任何条文。")]
+    assert draft.notices == []
+    assert [c["line"] for c in draft.chapters] == [1, 2, 4]
+
+
+def test_run_of_empty_chapters_is_not_taken_for_contents() -> None:
+    draft = parse_draft("第一章　总则\n第二章　管理\n第三章　附则\n第一条　内容。")
+    assert [e.line for e in draft.errors] == [1, 2]
+    assert draft.notices == []
+
+
+def test_a_repeated_heading_line_is_not_taken_for_contents() -> None:
+    draft = parse_draft("第一章　总则\n第一章　总则\n第一条　内容。")
+    assert [(e.line, e.message) for e in draft.errors] == [
+        (1, "第1行：第一章　总则下没有任何条文。"),
+        (2, "第2行：第一章重复，第1行已有第一章。"),
+    ]
+    assert draft.notices == []
+
+
+def test_contents_whose_chapters_are_not_all_repeated_is_not_skipped() -> None:
+    # 第二章 appears only before the first article, so it is a chapter without articles.
+    draft = parse_draft("第一章　总则\n第二章　空章\n第一章　总则\n第一条　甲。\n第三章　附则\n第二条　乙。")
+    assert draft.notices == []
+    assert (2, "第2行：第二章　空章下没有任何条文。") in [(e.line, e.message) for e in draft.errors]
+
+
+def test_empty_first_chapter_after_a_marked_contents_is_reported() -> None:
+    draft = parse_draft("目录\n第一章　总则\n第二章　管理\n第一章　总则\n第二章　管理\n第一条　内容。")
+    assert [(e.line, e.message) for e in draft.errors] == [(4, "第4行：第一章　总则下没有任何条文。")]
+    assert draft.notices == [ParseIssue(1, "已识别第1行至第3行为目录，未作为正文。")]
+
+
+def test_a_lone_contents_heading_is_noticed() -> None:
+    draft = parse_draft("目录\n第一章　总则\n第一条　内容。")
+    assert draft.ok
+    assert draft.notices == [ParseIssue(1, "已识别第1行为目录，未作为正文。")]
 
 
 # -- errors --------------------------------------------------------------------------------------
@@ -704,7 +823,7 @@ def test_parser_never_crashes(text: str) -> None:
 def test_to_dict_is_json_serialisable() -> None:
     draft = parse_draft(BOOK)
     data = draft.to_dict()
-    assert set(data) == {"title", "version_label", "chapters", "articles", "errors"}
+    assert set(data) == {"title", "version_label", "chapters", "articles", "errors", "notices"}
     assert json.loads(json.dumps(data, ensure_ascii=False)) == data
     assert data["articles"][0] == {
         "label": "第一条",
@@ -722,6 +841,12 @@ def test_to_dict_includes_errors() -> None:
     data = parse_draft("第二条　内容。").to_dict()
     assert json.loads(json.dumps(data)) == data
     assert data["errors"] == [{"line": 1, "message": "第1行：应从第一条开始，实际为第二条（缺少第一条）。"}]
+
+
+def test_to_dict_includes_notices() -> None:
+    data = parse_draft(UNMARKED_CONTENTS).to_dict()
+    assert data["errors"] == []
+    assert data["notices"] == [{"line": 1, "message": "已识别第1行至第2行为目录，未作为正文。"}]
 
 
 def test_to_dict_is_a_copy() -> None:

@@ -33,6 +33,11 @@ NEW_TEXT = """本市城市书房条例（草案）
 """
 # Line 6 holds 第一条; line 14 holds 第三条.
 BROKEN_TEXT = NEW_TEXT.replace("第三条", "第五条")
+# A table of contents without a 目录 line, on lines 4 to 6, repeated below with the articles.
+CONTENTS = "第一章　总则……………………1\n第二章　运营……………………2\n　第一节　开放……………………2\n\n"
+TEXT_WITH_CONTENTS = NEW_TEXT.replace("（征求意见稿）\n\n", "（征求意见稿）\n\n" + CONTENTS, 1)
+# 第一章 on line 4 has no article: 第二章 follows at once, and nothing repeats it below.
+EMPTY_CHAPTER_TEXT = NEW_TEXT.replace("第一章　总则\n", "第一章　总则\n第二章　管理\n", 1)
 
 
 def soup(resp) -> BeautifulSoup:
@@ -154,6 +159,39 @@ def test_preview_shows_the_structure_and_the_generated_slug(staff):
     assert items[0] == "第一条 为了规范城市书房的建设和管理，制定本条例。"
     assert items[2] == "第三条 城市书房应当每周开放不少于五十六小时。"  # first line only
     assert page.select_one(".preview .rich").decode_contents() == "<p>为什么</p>"
+    assert draft_count() == 0
+
+
+def test_preview_names_the_table_of_contents_it_left_out(staff):
+    page = soup(new_form(staff, text=TEXT_WITH_CONTENTS, action="preview"))
+    assert page.select_one(".preview-ok") is not None and page.select(".parse-issues li") == []
+    notices = page.select(".preview .parse-notice")
+    assert [(p["data-line"], p.get_text(strip=True)) for p in notices] == [
+        ("4", "已识别第4行至第6行为目录，未作为正文。")
+    ]
+    assert [h.get_text() for h in page.select(".outline-chapter")] == ["第一章　总则", "第二章　运营"]
+    assert len(page.select(".outline-articles li")) == 3
+    assert draft_count() == 0
+
+
+def test_saving_a_text_with_a_table_of_contents_keeps_only_the_body(staff):
+    resp = new_form(staff, text=TEXT_WITH_CONTENTS, slug="with-contents")
+    assert resp.status_code == 303
+    texts = load("with-contents").current_version.texts
+    assert [(t.label, t.chapter, t.section) for t in texts] == [
+        ("第一条", "第一章　总则", None),
+        ("第二条", "第一章　总则", None),
+        ("第三条", "第二章　运营", "第一节　开放"),
+    ]
+
+
+def test_a_chapter_without_articles_is_an_issue_not_a_table_of_contents(staff):
+    page = soup(new_form(staff, text=EMPTY_CHAPTER_TEXT, action="preview"))
+    assert page.select_one(".preview-bad") is not None
+    assert page.select(".parse-notice") == []
+    issues = page.select(".parse-issues li")
+    assert issues[0]["data-line"] == "4"
+    assert "第一章　总则下没有任何条文" in issues[0].select_one(".message").get_text()
     assert draft_count() == 0
 
 
@@ -498,6 +536,22 @@ def test_a_revised_text_with_parse_errors_shows_them_with_lines(staff, factory):
     assert [li["data-line"] for li in page.select(".parse-issues li")] == ["15"]
     assert page.select("tr.match-row") == [] and page.select_one("button[value=save]") is None
     assert textarea_value(page.select_one("textarea[name=text]")) == SAMPLE_TEXT.replace("第四条", "第九条")
+
+
+def test_the_version_preview_names_the_table_of_contents_it_left_out(staff, factory):
+    draft = factory.draft()
+    old = ids_of(draft.slug)
+    toc = "目　　录\n第一章　总则\n第二章　管理\n\n"
+    text = SAMPLE_TEXT.replace("（征求意见稿）\n\n", "（征求意见稿）\n\n" + toc, 1)
+    page = soup(version_form(staff, draft.slug, text))
+    notices = page.select(".preview .parse-notice")
+    assert [(p["data-line"], p.get_text(strip=True)) for p in notices] == [
+        ("4", "已识别第4行至第6行为目录，未作为正文。")
+    ]
+    assert page.select(".parse-issues li") == []
+    rows = page.select("tr.match-row")
+    assert [row["data-kind"] for row in rows] == ["unchanged"] * 4
+    assert ids_of(draft.slug) == old  # nothing saved
 
 
 def test_an_expired_version_page_keeps_the_text(staff, factory):
