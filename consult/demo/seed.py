@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import random
-import re
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -20,15 +19,17 @@ from sqlalchemy import select
 
 from consult.auth.operations import create_contact_point, create_user
 from consult.clock import utcnow
+from consult.comments.moderation import masked, personal_data
 from consult.comments.receipts import new_code
 from consult.context import CLI
 from consult.db import end_read, write_transaction
+from consult.demo.timeline import Timeline, clock_at
 from consult.drafts.operations import DraftInput, add_version, create_draft
 from consult.extensions import db
 from consult.feedback.publishing import publish_feedback
 from consult.i18n import _
 from consult.intake.importing import intake_key
-from consult.models import Comment, ContactPoint, Decision, Draft, FeedbackPublication, IntakeBatch, User
+from consult.models import Comment, ContactPoint, Decision, Draft, IntakeBatch, User
 from consult.net import address_hash
 from consult.sanitize import paragraphs_to_html, plain_text
 
@@ -60,7 +61,8 @@ ACCOUNTS = [
 # Advertising and off-topic comments in the demo set, recognised by their wording.
 SPAM_MARKERS = ("招聘", "批发", "领取", "厂家直销", "转让二手", "特价", "代写", "冷链运输", "价格优惠")
 OFF_TOPIC_MARKERS = ("房价",)
-PERSONAL_DATA = re.compile(r"1[3-9]\d{9}|[\w.+-]+@[\w-]+\.[\w.]+")
+# Contacts of web commenters: reserved example domains (RFC 2606) and one fake mobile range only.
+MAIL_NAMES = ("lin.hua", "zhou.min", "wang.lei", "chen.jing", "liu.yang", "reader")
 
 
 @dataclass
@@ -107,7 +109,7 @@ def _ensure_points() -> dict[str, int]:
     return ids
 
 
-def _ensure_accounts(report: SeedReport) -> None:
+def _ensure_accounts(report: SeedReport, now: datetime) -> None:
     path = os.path.join(current_app.instance_path, ACCOUNTS_FILE)
     report.accounts_file = path
     created = []
@@ -122,16 +124,10 @@ def _ensure_accounts(report: SeedReport) -> None:
         report.accounts.append((username, role, password))
     if created:
         with open(path, "a", encoding="utf-8") as fh:
-            fh.write(f"# demo accounts created {utcnow().isoformat()}\n")
+            fh.write(f"# demo accounts created {now.isoformat()}\n")
             for username, role, password in created:
                 fh.write(f"{username}\t{role}\t{password}\n")
         os.chmod(path, 0o600)
-
-
-def _window(opens_at: datetime, closes_at: datetime, now: datetime, rng: random.Random) -> datetime:
-    end = min(closes_at, now)
-    span = max(60.0, (end - opens_at).total_seconds() - 60)
-    return opens_at + timedelta(seconds=rng.uniform(30, span))
 
 
 def _status_for(item: dict, stage: str, index: int) -> tuple[str, str | None]:
@@ -140,33 +136,45 @@ def _status_for(item: dict, stage: str, index: int) -> tuple[str, str | None]:
         return "spam", None
     if any(m in body for m in OFF_TOPIC_MARKERS):
         return "rejected", "与本草案无关"
-    if stage == "open" and (PERSONAL_DATA.search(body) or index % 4 == 3):
+    if stage == "open" and (personal_data(body) or index % 4 == 3):
         return "pending", None
     return "published", None
 
 
-def _mask(body: str) -> str | None:
-    if not PERSONAL_DATA.search(body):
-        return None
-    return PERSONAL_DATA.sub(lambda m: m.group(0)[:3] + "****" + m.group(0)[-2:], body)
+def _public_copy(body: str) -> str | None:
+    """The masked copy the moderation queue suggests (admin._render_queue), when there is personal data."""
+    return masked(body) if personal_data(body) else None
 
 
-def _load_comments(draft_id: int, items: list[dict], points: dict[str, int], rng: random.Random) -> int:
-    now = utcnow()
+def _web_contact(index: int, rng: random.Random) -> tuple[str | None, bool]:
+    """Every third web commenter leaves a contact: e-mail or mobile in turn, most asking to be told."""
+    if index % 3:
+        return None, False
+    k = index // 3
+    if k % 2 == 0:
+        domain = "example.com" if k % 4 == 0 else "example.org"
+        return f"{rng.choice(MAIL_NAMES)}{rng.randint(10, 99)}@{domain}", k % 3 != 2
+    return f"1390000{rng.randint(1000, 9999)}", k % 3 == 0
+
+
+def _load_comments(
+    draft_id: int, items: list[dict], points: dict[str, int], rng: random.Random, when: Timeline
+) -> int:
     with write_transaction() as session:
         draft = session.get(Draft, draft_id)
         first = draft.versions[0]
         labels = {t.label: t.article_id for t in first.texts}
-        stage = draft.status_at(now)
+        stage = draft.status_at(when.now)
         staff = session.scalar(select(User).where(User.username == "staff"))
-        batches = {}
+        batches, received = {}, {}
         for n, (slug, point_id) in enumerate(points.items()):
+            meeting_date, received[point_id], uploaded = when.meeting(n)
             batch = IntakeBatch(
                 contact_point_id=point_id,
                 draft_id=draft.id,
                 filename=f"{slug}-意见汇总表.xlsx",
                 encoding="xlsx",
-                meeting_date=(draft.opens_at + timedelta(days=3 + n)).date(),
+                meeting_date=meeting_date,
                 meeting_place="社区党群服务中心会议室" if n else "街道办事处三楼会议室",
                 method="forum",
                 participants=12 + 5 * n,
@@ -175,7 +183,7 @@ def _load_comments(draft_id: int, items: list[dict], points: dict[str, int], rng
                 rows_valid=0,
                 rows_imported=0,
                 rows_already=0,
-                created_at=draft.opens_at + timedelta(days=4 + n),
+                created_at=uploaded,
             )
             session.add(batch)
             batches[point_id] = batch
@@ -185,7 +193,7 @@ def _load_comments(draft_id: int, items: list[dict], points: dict[str, int], rng
             article_id = labels.get(item["article"]) if item.get("article") else None
             body = plain_text(item["body"])
             status, reason = _status_for(item, stage, index)
-            submitted = _window(draft.opens_at, draft.closes_at, now, rng)
+            submitted = when.submitted(rng)
             channel = item.get("channel") or "web"
             comment = Comment(
                 draft_id=draft.id,
@@ -200,32 +208,30 @@ def _load_comments(draft_id: int, items: list[dict], points: dict[str, int], rng
             )
             if channel == "web":
                 comment.address_hash = address_hash(f"198.51.100.{rng.randint(1, 254)}")
-                if index % 3 == 0:
-                    comment.contact = f"1390000{rng.randint(1000, 9999)}"
-                    comment.notify = index % 2 == 0
+                if status != "spam":
+                    comment.contact, comment.notify = _web_contact(index, rng)
             elif channel == "contact_point":
                 point_id = point_ids[index % len(point_ids)]
                 batch = batches[point_id]
                 comment.contact_point_id, comment.batch_id = point_id, batch.id
-                comment.received_at = datetime.combine(
-                    batch.meeting_date, datetime.min.time(), draft.opens_at.tzinfo
-                )
+                # as the importer records an upload: received at the meeting, submitted when uploaded
+                comment.received_at, comment.submitted_at = received[point_id], batch.created_at
                 comment.intake_key = intake_key(point_id, draft.id, article_id, body)
                 batch.rows_total += 1
                 batch.rows_valid += 1
                 batch.rows_imported += 1
             else:
-                comment.received_at = submitted
+                comment.received_at = when.received(submitted, rng)
             if status != "pending":
-                comment.moderated_at = submitted + timedelta(hours=rng.randint(2, 48))
+                comment.moderated_at = when.moderated(comment.submitted_at, rng)
                 comment.moderated_by_id = staff.id if staff else None
                 comment.moderation_reason = reason
                 if status == "published":
-                    comment.masked_body = _mask(body)
+                    comment.masked_body = _public_copy(body)
             session.add(comment)
             if item.get("outcome") and status == "published":
                 session.flush()
-                decided = draft.closes_at + timedelta(days=rng.randint(2, 20))
+                decided = when.decided(rng)
                 session.add(
                     Decision(
                         comment_id=comment.id,
@@ -238,36 +244,38 @@ def _load_comments(draft_id: int, items: list[dict], points: dict[str, int], rng
     return len(items)
 
 
-def _create_demo_draft(meta: dict, report: SeedReport, points: dict[str, int], comments: dict) -> None:
+def _create_demo_draft(
+    meta: dict, report: SeedReport, points: dict[str, int], comments: dict, now: datetime
+) -> None:
     slug = meta["slug"]
     exists = db.session.scalar(select(Draft.id).where(Draft.slug == slug)) is not None
     end_read()
     if exists:
         report.drafts_kept.append(slug)
         return
-    now = utcnow()
-    opens, closes, feedback = STAGES[slug]
+    when = Timeline.of(STAGES[slug], now)
     labels = meta.get("version_labels") or [None]
     data = DraftInput(
         title=meta["title"],
         slug=slug,
         summary=paragraphs_to_html(meta["summary"]),
         text=_read(meta["files"][0]),
-        opens_at=now + timedelta(days=opens),
-        closes_at=now + timedelta(days=closes),
+        opens_at=when.opens,
+        closes_at=when.closes,
         publish=True,
         version_label=labels[0],
     )
-    draft = create_draft(None, CLI, data)
+    with clock_at(when.opens):  # published as its consultation opens
+        draft = create_draft(None, CLI, data)
     rng = random.Random(slug)
-    report.comments += _load_comments(draft.id, comments.get(slug, []), points, rng)
-    for i, name in enumerate(meta["files"][1:], start=1):
-        add_version(None, CLI, slug, _read(name), labels[i] if i < len(labels) else None)
-    if feedback is not None:
-        publication = publish_feedback(None, CLI, slug)
-        with write_transaction() as session:  # dated back to the demo's stage
-            session.get(Draft, draft.id).feedback_published_at = now + timedelta(days=feedback)
-            session.get(FeedbackPublication, publication.id).published_at = now + timedelta(days=feedback)
+    report.comments += _load_comments(draft.id, comments.get(slug, []), points, rng, when)
+    revisions = meta["files"][1:]
+    for i, name in enumerate(revisions, start=1):
+        with clock_at(when.revised(i, len(revisions))):
+            add_version(None, CLI, slug, _read(name), labels[i] if i < len(labels) else None)
+    if when.feedback is not None:
+        with clock_at(when.feedback):  # queues the notification mails of that day too
+            publish_feedback(None, CLI, slug)
     report.drafts_created.append(slug)
 
 
@@ -275,12 +283,15 @@ def seed_demo() -> SeedReport:
     """Load the demo drafts, comments, contact points and accounts; leave existing ones alone."""
     report = SeedReport()
     end_read()
-    points = _ensure_points()
-    _ensure_accounts(report)
+    now = utcnow()
+    # The staff and the contact points were there before the first demo consultation opened.
+    with clock_at(now + timedelta(days=min(stage[0] for stage in STAGES.values()) - 14)):
+        points = _ensure_points()
+        _ensure_accounts(report, now)
     drafts = json.loads(_read("drafts.json"))
     comments = json.loads(_read("comments.json"))
     for meta in drafts:
-        _create_demo_draft(meta, report, points, comments)
+        _create_demo_draft(meta, report, points, comments, now)
     return report
 
 

@@ -72,20 +72,25 @@ def add_synthetic_comments(
     drafts = db.session.scalars(query.order_by(Draft.id)).all()
     if not drafts:
         raise NotFound(_("草案 %(slug)s 不存在", slug=draft_slug) if draft_slug else _("请先加载演示草案"))
+    now = utcnow()
     targets = []
     for d in drafts:
-        version = d.current_version
-        targets.append((d.id, version.id, [t.article_id for t in version.texts], d.opens_at or utcnow()))
+        # Comments arrive while the consultation runs, on the text that was out for comment then.
+        opens_at = d.opens_at or now
+        end = max(opens_at, min(d.closes_at or now, now))
+        version = next(
+            (v for v in reversed(d.versions) if v.published_at and v.published_at <= end), d.current_version
+        )
+        targets.append((d.id, version.id, [t.article_id for t in version.texts], opens_at, end))
     end_read()
     rng = random.Random(n)
-    now = utcnow()
     moderated = status != "pending"
     written = 0
     with write_transaction() as session:
         while written < n:
             rows = []
             for i in range(written, min(n, written + BULK_CHUNK)):
-                draft_id, version_id, articles, opens_at = targets[i % len(targets)]
+                draft_id, version_id, articles, opens_at, end = targets[i % len(targets)]
                 article_id = None if rng.random() < 0.2 else rng.choice(articles)
                 body = (
                     rng.choice(_OPENERS)
@@ -94,9 +99,7 @@ def add_synthetic_comments(
                     + rng.choice(_TAILS)
                     + f"（第{i + 1}号意见）"
                 )
-                submitted = opens_at + timedelta(
-                    seconds=rng.uniform(0, max(60.0, (now - opens_at).total_seconds()))
-                )
+                submitted = opens_at + (end - opens_at) * rng.uniform(0, 1)
                 rows.append(
                     {
                         "draft_id": draft_id,
@@ -109,7 +112,7 @@ def add_synthetic_comments(
                         "submitted_at": submitted,
                         "address_hash": hashlib.sha256(f"synthetic-{i}".encode()).hexdigest()[:32],
                         "notify": False,
-                        "moderated_at": submitted + timedelta(hours=1) if moderated else None,
+                        "moderated_at": min(submitted + timedelta(hours=1), now) if moderated else None,
                         "version": 1,
                     }
                 )
