@@ -19,6 +19,13 @@ from consult.models.comments import AUTHOR_NAME_MAX, BODY_MAX
 from consult.sanitize import plain_text
 
 ACTIONS = {"publish": "published", "reject": "rejected", "spam": "spam"}
+# The audit action each moderation records, spelled out so the registry check can read them.
+AUDIT_ACTIONS = {"publish": "comment.publish", "reject": "comment.reject", "spam": "comment.spam"}
+BULK_AUDIT_ACTIONS = {
+    "publish": "comment.bulk_publish",
+    "reject": "comment.bulk_reject",
+    "spam": "comment.bulk_spam",
+}
 REASON_MAX = 500
 OFFLINE_CHANNELS = ("letter", "deputy", "expert")
 # Common reasons for not publishing, offered in the queue (staff may also type their own).
@@ -109,7 +116,7 @@ def moderate_comment(
             session,
             actor,
             ctx,
-            f"comment.{action}",
+            AUDIT_ACTIONS[action],
             comment,
             {"from": before, "to": new_status, "reason": reason, "masked": masked_body is not None},
         )
@@ -160,7 +167,7 @@ def moderate_many(
             session,
             actor,
             ctx,
-            f"comment.bulk_{action}",
+            BULK_AUDIT_ACTIONS[action],
             None,
             {"ids": ids, "reason": reason, "count": len(ids)},
         )

@@ -1,9 +1,8 @@
-"""Reads for review (研究处理): counts per draft and article, comments with decisions, the audit log."""
+"""Reads for review (研究处理): counts per draft and article, comments with decisions, notes and tasks."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
@@ -15,7 +14,6 @@ from consult.i18n import _
 from consult.models import (
     ArticleText,
     Assignment,
-    AuditLog,
     Comment,
     Decision,
     Draft,
@@ -24,7 +22,6 @@ from consult.models import (
     User,
 )
 
-AUDIT_PER_PAGE = 50
 REVIEW_PER_PAGE = 50
 
 
@@ -297,64 +294,6 @@ def entered_comment(comment_id: int) -> tuple[Comment, str | None]:
             .limit(1)
         )
     return comment, label
-
-
-@dataclass(frozen=True)
-class AuditFilter:
-    """What the audit log is narrowed to; None means any."""
-
-    action: str | None = None
-    actor: str | None = None
-    target_type: str | None = None
-    since: datetime | None = None
-    until: datetime | None = None  # exclusive
-
-    @property
-    def active(self) -> bool:
-        """Whether any filter is set."""
-        return any(v is not None for v in (self.action, self.actor, self.target_type, self.since, self.until))
-
-
-def audit_rows(f: AuditFilter, page: int = 1, per_page: int = AUDIT_PER_PAGE) -> Page:
-    """Audit rows matching the filter, newest first."""
-    where = []
-    if f.action:
-        where.append(AuditLog.action == f.action)
-    if f.actor:
-        # Usernames are stored as typed; compare without case on both databases.
-        where.append(func.lower(AuditLog.actor_name) == f.actor.lower())
-    if f.target_type:
-        where.append(AuditLog.target_type == f.target_type)
-    if f.since:
-        where.append(AuditLog.created_at >= f.since)
-    if f.until:
-        where.append(AuditLog.created_at < f.until)
-    total = db.session.scalar(select(func.count(AuditLog.id)).where(*where)) or 0
-    rows = db.session.scalars(
-        select(AuditLog)
-        .where(*where)
-        .order_by(AuditLog.created_at.desc(), AuditLog.id.desc())
-        .limit(per_page)
-        .offset((page - 1) * per_page)
-    ).all()
-    return Page(list(rows), page, per_page, total)
-
-
-def audit_actions() -> list[str]:
-    """The distinct actions in the audit log, for the filter."""
-    return list(db.session.scalars(select(AuditLog.action).distinct().order_by(AuditLog.action)))
-
-
-def audit_target_types() -> list[str]:
-    """The distinct target types in the audit log (without the empty one), for the filter."""
-    return list(
-        db.session.scalars(
-            select(AuditLog.target_type)
-            .where(AuditLog.target_type != "")
-            .distinct()
-            .order_by(AuditLog.target_type)
-        )
-    )
 
 
 # Internal notes and assignments (staff only; nothing here is ever on a public page)

@@ -16,6 +16,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import login_user
 from sqlalchemy import select
 
+from consult.audit import action_label
 from consult.auth import operations as ops
 from consult.auth import queries
 from consult.auth.access import access, current_actor
@@ -23,31 +24,18 @@ from consult.context import RequestContext
 from consult.db import end_read
 from consult.errors import DomainError, NotFound
 from consult.extensions import db
-from consult.i18n import _, _l
+from consult.i18n import _
 from consult.models import ApiToken, ContactPoint, User
 from consult.models.enums import ROLES
+from consult.web.labels import role_label
 
 bp = Blueprint("admin_accounts", __name__, url_prefix="/admin")
 
-ROLE_LABELS = {"admin": _l("管理员"), "staff": _l("工作人员"), "contact_point": _l("联系点操作员")}
-ACTION_LABELS = {
-    "user.create": _l("创建账号"),
-    "user.update": _l("修改账号"),
-    "user.deactivate": _l("停用账号"),
-    "user.reactivate": _l("重新启用账号"),
-    "user.password_reset": _l("重置密码"),
-    "user.sign_out_everywhere": _l("退出所有登录"),
-    "auth.login": _l("登录"),
-    "auth.logout": _l("退出登录"),
-    "token.create": _l("生成 API 令牌"),
-    "token.revoke": _l("撤销 API 令牌"),
-}
 
-
-@bp.app_template_global()
-def role_label(role: str) -> str:
-    """The Chinese name of an account role."""
-    return str(ROLE_LABELS.get(role, role))
+@bp.app_template_global("role_label")
+def _role_label(role: str) -> str:
+    """The Chinese name of an account role (the one list in consult.web.labels)."""
+    return role_label(role)
 
 
 # --- Shared pieces of the doors -----------------------------------------------------------------
@@ -182,7 +170,7 @@ def _render_user(user_id: int, failed="", values=None, errors=None, message=None
         user=user,
         tokens=tokens,
         history=queries.account_history(user_id, [t.id for t in tokens]),
-        action_labels=ACTION_LABELS,
+        action_label=action_label,
         is_self=current_actor().id == user.id,
         values=values,
         errors=errors or {},

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
+from consult.audit import action_label, target_type_label
+from consult.audit_queries import AuditFilter, audit_actions, audit_rows, audit_target_types, object_names
 from consult.auth.access import access, current_actor
 from consult.clock import local_zone, utcnow
 from consult.comments.decisions import decide
@@ -16,10 +17,6 @@ from consult.comments.moderation import OFFLINE_CHANNELS, enter_offline_comment
 from consult.comments.receipts import display
 from consult.comments.review import add_note, assign, unassign
 from consult.comments.review_queries import (
-    AuditFilter,
-    audit_actions,
-    audit_rows,
-    audit_target_types,
     comment_place,
     draft_by_slug,
     draft_review,
@@ -38,55 +35,13 @@ from consult.db import end_read
 from consult.drafts.queries import chapters, current_articles
 from consult.errors import DomainError, ValidationError
 from consult.feedback.publishing import decisions_frozen
-from consult.i18n import _, _l
+from consult.i18n import _
 from consult.models.enums import OUTCOMES
+from consult.web.audit_view import detail_lines, object_name
 from consult.web.dates import local_day_start
 from consult.web.labels import outcome_label
 
 bp = Blueprint("admin_review", __name__, url_prefix="/admin")
-
-# Names for the audit actions the platform records; an action without one is shown by its code.
-ACTION_LABELS = {
-    "auth.login": _l("登录"),
-    "auth.logout": _l("退出登录"),
-    "auth.login_failed": _l("登录失败"),
-    "auth.login_throttled": _l("登录尝试过多被暂停"),
-    "token.create": _l("创建 API 令牌"),
-    "user.create": _l("创建账号"),
-    "contact_point.create": _l("创建联系点"),
-    "draft.create": _l("创建草案"),
-    "draft.update": _l("修改草案"),
-    "draft.version": _l("发布修改稿"),
-    "comment.publish": _l("公开意见"),
-    "comment.reject": _l("不予公开"),
-    "comment.spam": _l("标为垃圾信息"),
-    "comment.bulk_publish": _l("批量公开意见"),
-    "comment.bulk_reject": _l("批量不予公开"),
-    "comment.bulk_spam": _l("批量标为垃圾信息"),
-    "comment.decide": _l("处理意见"),
-    "comment.enter": _l("录入意见"),
-    "review.note": _l("添加内部备注"),
-    "review.assign": _l("分配任务"),
-    "review.unassign": _l("取消分配"),
-    "feedback.publish": _l("发布采纳情况反馈"),
-    "feedback.revise": _l("开始修订采纳情况反馈"),
-    "export.summary": _l("导出意见汇总表"),
-    "contacts.purge": _l("删除联系方式"),
-    "contact_point.update": _l("修改联系点"),
-}
-DETAILS_SHOWN = 300  # characters of the details JSON shown in the table; the rest is in the title
-
-
-def action_label(action: str) -> str:
-    """The Chinese name of an audit action, or its code."""
-    return str(ACTION_LABELS.get(action, action))
-
-
-def compact_json(details: Any) -> str:
-    """Details as one line of JSON, Chinese readable."""
-    if not details:
-        return ""
-    return json.dumps(details, ensure_ascii=False, separators=(",", ":"), sort_keys=True, default=str)
 
 
 def _page_arg() -> int:
@@ -458,6 +413,8 @@ def audit_log():
         actions=audit_actions(),
         target_types=audit_target_types(),
         action_label=action_label,
-        compact_json=compact_json,
-        details_shown=DETAILS_SHOWN,
+        target_type_label=target_type_label,
+        names=object_names(result.items),
+        object_name=object_name,
+        detail_lines=detail_lines,
     )

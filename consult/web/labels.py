@@ -56,6 +56,7 @@ STATUSES = {
     "rejected": _l("不予公开"),
     "spam": _l("垃圾信息"),
 }
+ROLES = {"admin": _l("管理员"), "staff": _l("工作人员"), "contact_point": _l("联系点操作员")}
 PERSONAL_DATA = {"phone": _l("手机号码"), "id_card": _l("身份证号码"), "email": _l("电子邮箱")}
 
 
@@ -67,3 +68,8 @@ def status_label(status: str) -> str:
 def personal_data_label(kind: str) -> str:
     """The Chinese name of a kind of personal data."""
     return str(PERSONAL_DATA.get(kind, kind))
+
+
+def role_label(role: str) -> str:
+    """The Chinese name of an account role."""
+    return str(ROLES.get(role, role))

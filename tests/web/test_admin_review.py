@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 import pytest
@@ -17,6 +18,8 @@ from consult.extensions import db
 from consult.models import AuditLog, Comment, Decision, Draft
 from tests.conftest import csrf_token_from
 from tests.factories import SAMPLE_TEXT
+
+HAN = re.compile(r"[\u4e00-\u9fff]")
 
 
 def soup(resp) -> BeautifulSoup:
@@ -533,12 +536,17 @@ def test_entry_errors_keep_the_input(login_as, factory, change, field, message):
 # The audit log
 
 
-def _audit_rows(n: int, clock, action: str = "test.thing", actor=None):
+def _audit_rows(n: int, clock, action: str = "export.summary", actor=None):
     for i in range(n):
         end_read()
         with write_transaction() as session:
             audit.record(
-                session, actor, RequestContext(address_hash="ab" * 32), action, None, {"i": i, "名": "值"}
+                session,
+                actor,
+                RequestContext(address_hash="ab" * 32),
+                action,
+                None,
+                {"format": "xlsx", "rows": i, "status": "published", "名": "值"},
             )
         clock.advance(minutes=1)
 
@@ -550,8 +558,10 @@ def test_the_audit_log_lists_newest_first_in_pages_of_50(login_as, factory, cloc
     rows = page.select("table.audit-table tbody tr")
     assert len(rows) == 50
     assert "共57条" in page.select_one(".result-count").get_text()
-    assert rows[0].select_one(".details code").get_text() == '{"i":54,"名":"值"}'
-    assert rows[1].select_one(".details code").get_text() == '{"i":53,"名":"值"}'
+    lines = [li.get_text() for li in rows[0].select(".details li")]
+    assert lines == ["格式：XLSX", "行数：54", "范围：已公开的意见", "名：值"]  # an unknown key by its code
+    assert [li.get_text() for li in rows[1].select(".details li")][1] == "行数：53"
+    assert rows[0].select_one(".what").get_text(" ", strip=True) == "导出意见汇总表 export.summary"
     assert rows[0].select_one(".address code").get_text() == "abababab" + "ab…"
     assert rows[0].select_one(".address code")["title"] == "ab" * 32
     assert rows[0].select_one(".when").get_text(strip=True) == "2026年11月27日 10:54"
@@ -562,11 +572,16 @@ def test_the_audit_log_lists_newest_first_in_pages_of_50(login_as, factory, cloc
     assert len(second) == 7
     created, login = second[-1], second[-2]
     assert created.select_one(".what code").get_text() == "user.create"
+    assert created.select_one(".target").get_text(strip=True) == f"账号 {admin.user.username}"
     assert (
         "登录" in login.select_one(".what").get_text()
         and admin.user.username in login.select_one(".who").get_text()
     )
     assert "audit" in [a["href"].strip("/").split("/")[-1] for a in page.select(".site-nav a")]
+    # The table scrolls sideways on a narrow screen: its container takes the keyboard focus and is named.
+    region = page.select_one(".table-scroll")
+    assert region.select_one("table.audit-table") and region["tabindex"] == "0"
+    assert region["role"] == "region" and "操作日志" in region["aria-label"]
 
 
 def test_the_audit_log_filters_by_action_actor_target_and_dates(login_as, factory, clock):
@@ -586,7 +601,9 @@ def test_the_audit_log_filters_by_action_actor_target_and_dates(login_as, factor
         o["value"] for o in page.select("select[name=action] option") if o["value"]
     }
     assert "处理意见（comment.decide）" in [o.get_text() for o in page.select("select[name=action] option")]
-    assert "draft" in [o["value"] for o in page.select("select[name=target_type] option")]
+    assert ("draft", "草案") in [
+        (o["value"], o.get_text()) for o in page.select("select[name=target_type] option")
+    ]
     assert listed("?action=comment.decide") == ["comment.decide", "comment.decide"]
     assert listed("?actor=ZHANG") == ["comment.publish", "comment.decide", "comment.decide"]
     assert listed("?target_type=draft") == ["draft.create"]
@@ -600,6 +617,76 @@ def test_the_audit_log_filters_by_action_actor_target_and_dates(login_as, factor
     assert selected.select_one("select[name=action] option[selected]")["value"] == "comment.decide"
     assert selected.select_one("input[name=actor]")["value"] == "zhang"
     assert draft.slug  # the draft's creation is what target_type=draft found
+
+
+def test_every_action_object_and_detail_on_the_audit_log_reads_in_chinese(login_as, factory):
+    """Actions once shown by their code (intake.import, token.revoke, user.*) have names; objects are
+    named by title, username or #id; details are lines, not JSON; an account's history uses the same names."""
+    from consult.auth import operations as ops
+    from consult.comments.moderation import moderate_comment
+    from consult.intake.importing import BatchRequest, import_batch
+
+    admin = login_as("admin")
+    staff, _ = factory.user("staff", username="zhang")
+    draft = factory.draft(title="本市城市书房条例（草案）")
+    point = factory.contact_point("dongguan", "东关街道基层立法联系点")
+    comment_id, staff_id, acting = factory.comment(draft).id, staff.id, admin.user
+    for step in (
+        lambda: ops.update_user(None, CLI, staff_id, "张三", "admin"),
+        lambda: ops.set_user_active(None, CLI, staff_id, False),
+        lambda: ops.set_user_active(None, CLI, staff_id, True),
+        lambda: ops.reset_password(None, CLI, staff_id, generate=True),
+        lambda: ops.end_sessions(None, CLI, staff_id),
+    ):
+        end_read()
+        step()
+    end_read()
+    token, _secret = ops.create_token(None, CLI, staff_id, "导入脚本")
+    end_read()
+    ops.revoke_token(None, CLI, token.id)
+    end_read()
+    data = "条款,意见内容\n第一条,建议写明主管部门。\n".encode()
+    request = BatchRequest(draft.slug, "意见.csv", data, contact_point=point.slug, method="forum")
+    batch_id = import_batch(None, CLI, request).batch_id
+    end_read()
+    moderate_comment(acting, CLI, comment_id, "publish")
+
+    page = soup(admin.get("/admin/audit"))
+    rows = {tr.select_one(".what code").get_text(): tr for tr in page.select("table.audit-table tbody tr")}
+    raw_before = {"intake.import", "token.revoke", "user.update", "user.deactivate", "user.reactivate"}
+    assert raw_before | {"user.password_reset", "user.sign_out_everywhere", "token.create"} <= set(rows)
+    for code, tr in rows.items():
+        label = tr.select_one(".what").get_text(" ", strip=True).removesuffix(code).strip()
+        assert HAN.search(label) and code not in label, code
+        details = tr.select_one(".details").get_text()
+        assert "{" not in details and '"' not in details, code
+        if tr.select_one(".target").get_text(strip=True):
+            assert HAN.search(tr.select_one(".target").get_text()), code
+
+    def cells(code: str) -> tuple[str, str, list[str]]:
+        tr = rows[code]
+        label = tr.select_one(".what").get_text(" ", strip=True).removesuffix(code).strip()
+        return (
+            label,
+            tr.select_one(".target").get_text(strip=True),
+            [li.get_text() for li in tr.select(".details li")],
+        )
+
+    assert cells("draft.create")[:2] == ("创建草案", "草案《本市城市书房条例（草案）》")
+    assert cells("intake.import")[:2] == ("导入意见表格", f"导入批次 #{batch_id}（意见.csv）")
+    assert "导入条数：1" in cells("intake.import")[2]
+    assert cells("token.revoke")[:2] == ("撤销 API 令牌", "API 令牌 “导入脚本”（zhang）")
+    label, target, lines = cells("user.update")
+    assert (label, target) == ("修改账号", "账号 zhang")
+    assert "角色：工作人员 → 管理员" in lines and "显示名称：zhang → 张三" in lines
+    assert cells("user.deactivate")[0] == "停用账号" and cells("user.reactivate")[0] == "重新启用账号"
+    assert "自动生成密码：是" in cells("user.password_reset")[2]
+    label, target, lines = cells("comment.publish")
+    assert (label, target) == ("公开意见", f"意见 #{comment_id}")
+    assert "原状态：待审核" in lines and "新状态：已公开" in lines
+    # The account page's history names token.create as the audit log does.
+    history = soup(admin.get(f"/admin/users/{staff_id}")).select_one(".history").get_text()
+    assert cells("token.create")[0] in history and "撤销 API 令牌" in history
 
 
 def test_the_audit_log_is_for_admins_only_and_read_only(login_as, client, app):
