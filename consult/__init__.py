@@ -24,6 +24,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from consult.config import load_config
 
     load_config(app, config)
+    configure_notifications(app)
     from consult.web.converters import IdConverter
 
     app.url_map.converters["int"] = IdConverter  # before any route is registered
@@ -34,6 +35,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     register_template_helpers(app)
     register_cli(app)
     return app
+
+
+def configure_notifications(app: Flask) -> None:
+    """Refuse an SMS gateway whose shortest message cannot fit (signature and public address too long)."""
+    from consult.feedback.sms import check_settings
+
+    check_settings(app.config)
 
 
 def configure_extensions(app: Flask) -> None:

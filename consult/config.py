@@ -38,6 +38,9 @@ SETTINGS: dict[str, tuple[Any, Any]] = {
     "MAIL_PASSWORD": ("str?", None),
     "MAIL_USE_TLS": (bool, False),
     "MAIL_FROM": (str, "noreply@localhost"),
+    "SMS_GATEWAY_URL": ("str?", None),  # an HTTPS JSON gateway (consult/feedback/sms.py); unset: no SMS
+    "SMS_GATEWAY_TOKEN": ("str?", None),
+    "SMS_SIGN_NAME": ("str?", None),  # the 【签名】 the carriers require, counted in the 70 characters
     "CONTACT_RETENTION_DAYS": (int, 180),
     "PUBLIC_BASE_URL": (str, "http://127.0.0.1:5000"),  # links in notification mail (SERVER_NAME wins)
     "TRUSTED_PROXIES": (int, 0),
@@ -181,6 +184,7 @@ def _validate(app: Flask) -> None:
         raise ConfigError(
             f"CONSULT_COMMENT_RATE_LIMIT is not a rate limit: {cfg['COMMENT_RATE_LIMIT']!r}"
         ) from None
+    _validate_sms(cfg)
     if cfg["PRODUCTION"]:
         if not cfg["SECRET_KEY_IS_EXPLICIT"]:
             raise ConfigError("PRODUCTION=true needs an explicit CONSULT_SECRET_KEY (at least 32 characters)")
@@ -190,3 +194,23 @@ def _validate(app: Flask) -> None:
             raise ConfigError(
                 "PRODUCTION=true needs shared rate-limit storage: set CONSULT_RATELIMIT_STORAGE_URI=redis://…"
             )
+
+
+def _validate_sms(cfg) -> None:
+    """An SMS gateway needs a signature and an http(s) address (https in production).
+
+    That a message still fits 70 characters is checked by consult.feedback.sms.check_settings at start-up.
+    """
+    url = cfg["SMS_GATEWAY_URL"]
+    if not url:
+        cfg["SMS_GATEWAY_URL"] = None
+        return
+    scheme = url.split("://", 1)[0].lower() if "://" in url else ""
+    if scheme not in ("http", "https") or (cfg["PRODUCTION"] and scheme != "https"):
+        raise ConfigError(
+            "CONSULT_SMS_GATEWAY_URL must be an https:// address (http:// only outside production)"
+        )
+    if not (cfg["SMS_SIGN_NAME"] or "").strip():
+        raise ConfigError(
+            "CONSULT_SMS_GATEWAY_URL needs CONSULT_SMS_SIGN_NAME (the signature every message carries)"
+        )

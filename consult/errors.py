@@ -64,6 +64,17 @@ class RateLimited(DomainError):
     status = 429
 
 
+class IdempotencyKeyReused(DomainError):
+    """A submission key already answered a different submission."""
+
+    code = "idempotency_key_reused"
+    status = 422
+
+    def __init__(self, message: str, fields: dict[str, str] | None = None, first_receipt: str = ""):
+        super().__init__(message, fields)
+        self.first_receipt = first_receipt
+
+
 class UnsupportedMediaType(DomainError):
     """The request body is not of a type this endpoint accepts."""
 

@@ -53,6 +53,7 @@ ERROR_CODES = [
     "consultation_closed",
     "payload_too_large",
     "unsupported_media_type",
+    "idempotency_key_reused",
     "rate_limited",
     "internal_error",
 ]
@@ -214,7 +215,9 @@ def _schemas() -> dict[str, Any]:
                 "notify": {
                     "type": "boolean",
                     "default": False,
-                    "description": "Email the commenter when the feedback is published (needs `contact`).",
+                    "description": "Tell the commenter when the feedback is published. Needs a `contact` "
+                    "that can be notified: an e-mail address, or a mobile number when the site has an SMS "
+                    "gateway; otherwise 400 with `fields.notify`.",
                 },
             },
             required=["body"],
@@ -234,8 +237,25 @@ def _schemas() -> dict[str, Any]:
                 "status": {"type": "string", "enum": RECEIPT_STATUSES},
                 "draft": {"type": "string", "description": "The draft's slug."},
                 "draft_title": STRING,
-                "article_label": NULLABLE_STRING,
+                "body": {**STRING, "description": "The comment as submitted (not a masked copy)."},
+                "article_id": NULLABLE_INTEGER,
+                "article_label": {
+                    **NULLABLE_STRING,
+                    "description": "The article's label in the current version; null for the draft as a "
+                    "whole or an article a revision removed.",
+                },
+                "article_label_at_submission": {
+                    **NULLABLE_STRING,
+                    "description": "The label in the version the person commented on (第十六条 when a "
+                    "revision has since made it 第十五条).",
+                },
                 "submitted_at": DATE_TIME,
+                "notify_by": {
+                    "type": ["string", "null"],
+                    "enum": ["email", "sms", None],
+                    "description": "How the person will be told when the feedback is published; null: "
+                    "not at all (no consent, or a contact that cannot be notified).",
+                },
                 "reason": {
                     **NULLABLE_STRING,
                     "description": "Why the comment was not published, if it was not.",
@@ -701,13 +721,32 @@ def _paths() -> dict[str, Any]:
                         }
                     },
                 },
+                "parameters": [
+                    {
+                        "name": "Idempotency-Key",
+                        "in": "header",
+                        "required": False,
+                        "description": "1–64 visible ASCII characters, kept 24 hours. The same key with the "
+                        "same body answers 200 with the first answer and stores nothing; the same key with "
+                        "another body is 422 `idempotency_key_reused`.",
+                        "schema": {"type": "string", "minLength": 1, "maxLength": 64, "pattern": "^[!-~]+$"},
+                    }
+                ],
                 "responses": {
+                    "200": _ok(
+                        "A repeat of a request already answered (same Idempotency-Key, same body): "
+                        "the first answer, nothing stored.",
+                        "CommentReceipt",
+                    ),
                     "201": _ok("The comment was received.", "CommentReceipt"),
                     "400": _response_ref("ValidationError"),
                     "404": not_found,
                     "409": _response_ref("ConsultationClosed"),
                     "413": _response_ref("PayloadTooLarge"),
                     "415": _response_ref("UnsupportedMediaType"),
+                    "422": _error_response(
+                        "`idempotency_key_reused`: the Idempotency-Key already answered a different body."
+                    ),
                     "429": _response_ref("RateLimited"),
                 },
             },

@@ -149,7 +149,14 @@ def search_schemas() -> dict[str, Any]:
                         },
                     },
                 },
-                "total": {**COUNT, "description": "About how many match in all."},
+                "total": {
+                    **COUNT,
+                    "description": "How many match in all: a count, or an estimate when `estimated`.",
+                },
+                "estimated": {
+                    "type": "boolean",
+                    "description": "True when more matched than were ranked (1,000): `total` is an estimate.",
+                },
                 "partial": {
                     "type": "boolean",
                     "description": "True when nothing matched every term and these results match only some.",

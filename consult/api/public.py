@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import jsonify, url_for
+from flask import jsonify, request, url_for
 
 from consult.api import bp
 from consult.api.serialize import (
@@ -21,7 +21,7 @@ from consult.api.serialize import (
 )
 from consult.auth.access import public
 from consult.clock import utcnow
-from consult.comments.operations import CommentInput, submit_comment
+from consult.comments.operations import CommentInput, submission_key, submit_comment
 from consult.comments.queries import published_comments, published_counts, receipt
 from consult.comments.receipts import display
 from consult.context import RequestContext
@@ -88,6 +88,7 @@ def list_comments(slug: str):
 @public
 def post_comment(slug: str):
     """Submit a comment (JSON only) → 201 with its receipt code."""
+    key = submission_key("api", request.headers.get("Idempotency-Key"))
     data = json_body()
     payload = CommentInput(
         body=optional_str(data, "body"),
@@ -97,14 +98,14 @@ def post_comment(slug: str):
         notify=optional_bool(data, "notify"),
     )
     end_read()
-    result = submit_comment(RequestContext.from_request(), slug, payload)
+    result = submit_comment(RequestContext.from_request(), slug, payload, key)
     return jsonify(
         {
             "receipt_code": display(result.receipt_code),
             "status": result.status,
             "article_id": result.article_id,
         }
-    ), 201
+    ), 200 if result.repeated else 201
 
 
 @bp.get("/receipts/<code>")
@@ -120,8 +121,12 @@ def get_receipt(code: str):
             "status": view.public_status,
             "draft": view.draft.slug,
             "draft_title": view.draft.title,
+            "body": view.comment.body,
+            "article_id": view.comment.article_id,
             "article_label": view.article_label,
+            "article_label_at_submission": view.article_label_at_submission,
             "submitted_at": iso(view.comment.submitted_at),
+            "notify_by": view.notify_by,
             "reason": view.reason,
             "decision": decision_json(view.decision),
             "feedback": "published" if view.draft.feedback_published_at else "under_study",

@@ -36,6 +36,7 @@ def search():
                 for hit in result.items
             ],
             "total": result.total,
+            "estimated": result.estimated,
             "partial": result.partial,
             "page": page,
             "per_page": per_page,

@@ -45,7 +45,7 @@ def _point_email(email: str | None) -> str | None:
 
 
 def _point_field_errors(name: str, district: str | None, email: str | None = None) -> dict[str, str]:
-    from consult.comments.operations import EMAIL
+    from consult.personal_data import EMAIL
 
     errors = {}
     if not name or len(name) > NAME_MAX:

@@ -2,26 +2,29 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from dataclasses import dataclass
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from consult.clock import utcnow
-from consult.comments import ratelimit
+from consult.comments import ratelimit, submission_keys
 from consult.comments.receipts import new_code
 from consult.context import RequestContext
 from consult.db import write_transaction
 from consult.errors import ConsultationClosed, NotFound, RateLimited, ValidationError
+from consult.feedback.sms import enabled as sms_enabled
 from consult.i18n import _, localdate
 from consult.models import ArticleText, Comment, Draft
-from consult.models.comments import AUTHOR_NAME_MAX, BODY_MAX, CONTACT_MAX
+from consult.models.comments import AUTHOR_NAME_MAX, BODY_MAX, IDEMPOTENCY_KEY_MAX
+from consult.personal_data import normalise_contact, notify_channel
 from consult.sanitize import plain_text
 
 BODY_MIN = 5
-MOBILE = re.compile(r"^1[3-9]\d{9}$")
-LANDLINE = re.compile(r"^0\d{2,3}\d{7,8}$")
-EMAIL = re.compile(r"^[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}$")
+KEY_PATTERN = re.compile(rf"[\x21-\x7e]{{1,{IDEMPOTENCY_KEY_MAX}}}")
 
 
 @dataclass(frozen=True)
@@ -45,21 +48,67 @@ class Submission:
     status: str
     article_id: int | None
     draft_slug: str
+    repeated: bool = False  # a repeat of a submission already answered: nothing was stored
 
 
-def normalise_contact(raw: str | None) -> str | None:
-    """A phone number (spaces and dashes dropped) or an email address; None when empty."""
-    value = (raw or "").strip()
-    if not value:
+@dataclass(frozen=True)
+class SubmissionKeyInput:
+    """A key that makes a submission safe to repeat: the API's Idempotency-Key or the form's one-time id."""
+
+    door: str  # "api" or "form": the two doors' keys never collide
+    value: str
+
+    @property
+    def stored(self) -> str:
+        return f"{self.door}:{self.value}"
+
+
+def submission_key(door: str, raw: str | None) -> SubmissionKeyInput | None:
+    """A submission key as a door received it (None when absent); 1–64 visible ASCII characters.
+
+    The API names a malformed Idempotency-Key; the form's id is ours, so a tampered one only loses the
+    protection against repeats (the comment itself is still taken).
+    """
+    if raw is None:
         return None
-    if "@" in value:
-        return value if EMAIL.match(value) and len(value) <= CONTACT_MAX else ""
-    digits = re.sub(r"[\s\-()（）]", "", value).removeprefix("+86")
-    return digits if MOBILE.match(digits) or LANDLINE.match(digits) else ""
+    if KEY_PATTERN.fullmatch(raw):
+        return SubmissionKeyInput(door, raw)
+    if door != "api":
+        return None
+    message = _("Idempotency-Key 须为1至%(n)d个可见的ASCII字符", n=IDEMPOTENCY_KEY_MAX)
+    raise ValidationError(message, {"idempotency_key": message})
 
 
-def clean_input(data: CommentInput) -> dict:
-    """Validate and clean the fields; raise ValidationError naming each bad field."""
+def submission_fingerprint(slug: str, data: CommentInput) -> str:
+    """What makes two submissions "the same": the draft and every field the person sent."""
+    fields = {
+        "draft": slug,
+        "body": data.body,
+        "article_id": data.article_id,
+        "author_name": data.author_name,
+        "contact": data.contact,
+        "notify": bool(data.notify),
+        "honeypot": data.honeypot,
+    }
+    return hashlib.sha256(json.dumps(fields, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+def notify_problem(contact: str | None, sms_enabled: bool) -> str | None:
+    """Why a consent to be notified cannot be kept with this contact (None: it can be)."""
+    if notify_channel(contact, sms_enabled):
+        return None
+    if sms_enabled:
+        return _("处理结果只能通过电子邮箱或手机短信通知，请填写电子邮箱或手机号码，或取消勾选")
+    return _("处理结果目前只能通过电子邮件通知，请填写电子邮箱，或取消勾选")
+
+
+def clean_input(data: CommentInput, sms_enabled: bool = False) -> dict:
+    """Validate and clean the fields; raise ValidationError naming each bad field.
+
+    A consent to be notified needs a contact that can be notified (personal_data.notify_channel): an
+    e-mail address, or a mobile number when an SMS gateway is configured. Promising a notice that can
+    never be sent is refused on the form rather than discovered when nothing arrives.
+    """
     errors: dict[str, str] = {}
     body = plain_text(data.body if isinstance(data.body, str) else "")
     if not body:
@@ -74,8 +123,10 @@ def clean_input(data: CommentInput) -> dict:
     contact = normalise_contact(data.contact)
     if contact == "":
         errors["contact"] = _("请填写有效的手机号码、固定电话（含区号）或电子邮箱")
-    if data.notify and not contact and "contact" not in errors:
-        errors["contact"] = _("如需接收处理结果通知，请填写联系方式")
+    if data.notify and "contact" not in errors:
+        problem = notify_problem(contact, sms_enabled)
+        if problem:
+            errors["notify"] = problem
     if errors:
         raise ValidationError(next(iter(errors.values())), errors)
     return {"body": body, "author_name": author, "contact": contact, "notify": bool(data.notify and contact)}
@@ -114,33 +165,56 @@ def _check_open(draft: Draft) -> None:
         )
 
 
-def submit_comment(ctx: RequestContext, slug: str, data: CommentInput) -> Submission:
-    """Accept a comment from the public: validate, store as pending (spam if the honeypot was filled)."""
-    fields = clean_input(data)
+def submit_comment(
+    ctx: RequestContext, slug: str, data: CommentInput, key: SubmissionKeyInput | None = None
+) -> Submission:
+    """Accept a comment from the public: validate, store as pending (spam if the honeypot was filled).
+
+    With a submission key (the API's Idempotency-Key, the form's one-time id) a repeat of the same
+    submission answers with the first receipt and stores nothing (`Submission.repeated`); the same key
+    with something else is refused (IdempotencyKeyReused). The key's unique row, written in the
+    comment's transaction, settles two requests racing with one key.
+    """
+    fingerprint = submission_fingerprint(slug, data) if key else ""
+    if key:
+        earlier = submission_keys.answered(key.stored, fingerprint)
+        if earlier is not None:
+            return earlier
+    fields = clean_input(data, sms_enabled=sms_enabled())
     if not ratelimit.quota_left(ctx.address):
         raise RateLimited(_("您提交得太频繁了，请稍后再试。您填写的内容已保留。"))
-    with write_transaction() as session:
-        draft = session.scalar(select(Draft).where(Draft.slug == slug, Draft.published_at.is_not(None)))
-        if draft is None:
-            raise NotFound(_("草案不存在"))
-        _check_open(draft)
-        version = draft.current_version
-        check_article(session, version.id, data.article_id)
-        code = unused_receipt_code(session)
-        comment = Comment(
-            draft_id=draft.id,
-            version_id=version.id,
-            article_id=data.article_id,
-            channel="web",
-            status="spam" if (data.honeypot or "").strip() else "pending",
-            receipt_code=code,
-            address_hash=ctx.address_hash,
-            submitted_at=utcnow(),
-            **fields,
-        )
-        session.add(comment)
-        session.flush()
-        result = Submission(comment.id, code, "pending", data.article_id, draft.slug)
+    try:
+        with write_transaction() as session:
+            draft = session.scalar(select(Draft).where(Draft.slug == slug, Draft.published_at.is_not(None)))
+            if draft is None:
+                raise NotFound(_("草案不存在"))
+            _check_open(draft)
+            version = draft.current_version
+            check_article(session, version.id, data.article_id)
+            code = unused_receipt_code(session)
+            comment = Comment(
+                draft_id=draft.id,
+                version_id=version.id,
+                article_id=data.article_id,
+                channel="web",
+                status="spam" if (data.honeypot or "").strip() else "pending",
+                receipt_code=code,
+                address_hash=ctx.address_hash,
+                submitted_at=utcnow(),
+                **fields,
+            )
+            session.add(comment)
+            session.flush()
+            if key:
+                submission_keys.remember(session, key.stored, fingerprint, comment.id)
+            result = Submission(comment.id, code, "pending", data.article_id, draft.slug)
+    except IntegrityError:
+        # Another request with the same key committed first (PostgreSQL waits on the unique index, then
+        # refuses this one): answer as that one did. Any other integrity error is not ours to hide.
+        earlier = submission_keys.answered(key.stored, fingerprint) if key else None
+        if earlier is None:
+            raise
+        return earlier
     ratelimit.count_comment(ctx.address)
     return result
 

@@ -8,9 +8,12 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import selectinload
 
 from consult.comments.receipts import is_well_formed, normalise
+from consult.drafts.labels import as_commented, version_name
 from consult.extensions import db
 from consult.feedback.queries import published_decision_for
-from consult.models import ArticleText, Comment, Draft, PublishedDecision
+from consult.feedback.sms import enabled as sms_enabled
+from consult.models import ArticleText, Comment, Draft, DraftVersion, PublishedDecision
+from consult.personal_data import mask_contact, notify_channel
 
 PER_PAGE_DEFAULT = 20
 PER_PAGE_MAX = 100
@@ -109,10 +112,14 @@ class ReceiptView:
 
     comment: Comment
     draft: Draft
-    article_label: str | None
+    article_label: str | None  # the article's label now (None: general, or removed since)
+    article_label_at_submission: str | None  # the label in the version the person commented on
+    article_display: str | None  # both, as people read them (drafts.labels.as_commented)
     public_status: str  # pending, published, not_published
     reason: str | None
     decision: PublishedDecision | None
+    notify_by: str | None  # "email" or "sms": how the feedback will be told (None: it will not)
+    notify_to: str | None  # the contact it goes to, masked
 
 
 def receipt(code: str) -> ReceiptView | None:
@@ -128,18 +135,20 @@ def receipt(code: str) -> ReceiptView | None:
     if comment is None:
         return None
     draft = comment.draft
-    label = None
+    label_now = label_then = version_then = None
     if comment.article_id is not None:
-        current = draft.current_version
-        label = db.session.scalar(
-            select(ArticleText.label).where(
-                ArticleText.article_id == comment.article_id, ArticleText.version_id == current.id
-            )
-        ) or db.session.scalar(
-            select(ArticleText.label).where(
-                ArticleText.article_id == comment.article_id, ArticleText.version_id == comment.version_id
-            )
+        labels = dict(
+            db.session.execute(
+                select(ArticleText.version_id, ArticleText.label).where(
+                    ArticleText.article_id == comment.article_id,
+                    ArticleText.version_id.in_({draft.current_version.id, comment.version_id}),
+                )
+            ).all()
         )
+        label_now = labels.get(draft.current_version.id)
+        label_then = labels.get(comment.version_id)
+        then = db.session.get(DraftVersion, comment.version_id)
+        version_then = version_name(then.label, then.number) if then else None
     if comment.status in ("pending",):
         public_status, reason = "pending", None
     elif comment.status == "published":
@@ -149,4 +158,16 @@ def receipt(code: str) -> ReceiptView | None:
         public_status, reason = "not_published", comment.moderation_reason
     # The decision as the latest feedback publication froze it; nothing before the first.
     decision = published_decision_for(db.session, comment.id, draft.id)
-    return ReceiptView(comment, draft, label, public_status, reason, decision)
+    notify_by = notify_channel(comment.contact, sms_enabled()) if comment.notify else None
+    return ReceiptView(
+        comment,
+        draft,
+        label_now,
+        label_then,
+        as_commented(label_then, version_then, label_now),
+        public_status,
+        reason,
+        decision,
+        notify_by,
+        mask_contact(comment.contact) if notify_by else None,
+    )

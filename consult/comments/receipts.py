@@ -12,6 +12,7 @@ import secrets
 DIGITS = 13
 GROUPS = (4, 3, 3, 3)
 _SEPARATORS = re.compile(r"[\s\-‐‑‒–—―－_]+")
+_NOT_DIGIT = re.compile(r"[^0-9]+")
 _FULL_WIDTH = str.maketrans("０１２３４５６７８９", "0123456789")
 
 
@@ -21,10 +22,19 @@ def new_code() -> str:
 
 
 def normalise(code: str | None) -> str:
-    """What a person typed → the stored form; spaces, dashes and full-width digits forgiven."""
+    """What a person typed or pasted → the stored form.
+
+    Spaces, dashes and full-width digits are forgiven, and so is what surrounds a pasted code
+    ("回执码：5861-000-880-049。"): when exactly 13 digits stand among other characters, they are the code.
+    """
     if not code:
         return ""
-    return _SEPARATORS.sub("", code.translate(_FULL_WIDTH)).upper()
+    plain = _SEPARATORS.sub("", code.translate(_FULL_WIDTH)).upper()
+    if not plain.isdigit():
+        digits = _NOT_DIGIT.sub("", plain)
+        if len(digits) == DIGITS:
+            return digits
+    return plain
 
 
 def is_well_formed(code: str) -> bool:

@@ -10,16 +10,11 @@ from flask.cli import AppGroup
 
 from consult.db import end_read
 from consult.i18n import _, _l, localtime
+from consult.personal_data import mask_contact
 
 notify_cli = AppGroup("notify", help=_l("通知邮件：发送采纳情况公布通知。"))
 contacts_cli = AppGroup("contacts", help=_l("联系方式：到期删除意见提出人的联系方式。"))
 feedback_cli = AppGroup("feedback", help=_l("采纳情况反馈：发布、修订、导出意见汇总表。"))
-
-
-def _masked(address: str) -> str:
-    """a***@example.com: enough to recognise a recipient in a log, not to harvest it."""
-    name, at, domain = address.partition("@")
-    return f"{name[:1]}***{at}{domain}" if at else "***"
 
 
 def _report(result) -> None:
@@ -30,7 +25,7 @@ def _report(result) -> None:
             _(
                 "已放弃：第%(id)d号（%(to)s）：%(error)s",
                 id=item.row_id,
-                to=_masked(item.to),
+                to=mask_contact(item.to) or "***",
                 error=item.error,
             ),
             err=True,
@@ -42,6 +37,35 @@ def _report(result) -> None:
     click.echo(
         _(
             "已发送%(sent)d封，失败待重试%(failed)d封，放弃%(gave_up)d封，无需发送%(skipped)d封，队列中还有%(waiting)d封。",
+            sent=result.sent,
+            failed=result.failed,
+            gave_up=len(result.gave_up),
+            skipped=result.skipped,
+            waiting=result.waiting,
+        )
+    )
+    if result.sms is not None:
+        _report_sms(result.sms)
+
+
+def _report_sms(result) -> None:
+    for item in result.gave_up:
+        click.echo(
+            _(
+                "短信已放弃：第%(id)d号（%(to)s）：%(error)s",
+                id=item.row_id,
+                to=mask_contact(item.to),
+                error=item.error,
+            ),
+            err=True,
+        )
+    if result.stopped:
+        click.echo(
+            _("短信网关不可用，已停止本次发送，其余短信留在队列中：%(why)s", why=result.stopped), err=True
+        )
+    click.echo(
+        _(
+            "短信：已发送%(sent)d条，失败待重试%(failed)d条，放弃%(gave_up)d条，无需发送%(skipped)d条，队列中还有%(waiting)d条。",
             sent=result.sent,
             failed=result.failed,
             gave_up=len(result.gave_up),
@@ -72,7 +96,7 @@ def notify_send(once: bool, limit: int | None, interval: int) -> None:
         result = send_due(limit)
         _report(result)
         if once:
-            sys.exit(1 if result.stopped else 0)
+            sys.exit(1 if result.stopped or (result.sms is not None and result.sms.stopped) else 0)
         time.sleep(interval)
 
 

@@ -31,6 +31,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from consult.clock import utcnow
 from consult.db import end_read, write_transaction
 from consult.extensions import db
+from consult.feedback import sms
 from consult.feedback.compose import Outgoing, compose
 from consult.locks import single_process
 from consult.models import (
@@ -42,8 +43,11 @@ from consult.models import (
     OutboxEvent,
 )
 from consult.models.types import UTCDateTime
+from consult.personal_data import MOBILE_LIKE
 
 KIND = "mail.feedback"
+SMS_KIND = "sms.feedback"  # the same outbox, rules and command; sent through consult.feedback.sms
+KINDS = (KIND, SMS_KIND)
 MAX_ATTEMPTS = 8
 BACKOFF_FIRST = timedelta(minutes=1)
 BACKOFF_CAP = timedelta(hours=6)
@@ -81,9 +85,9 @@ def queue_for_publication(session: Session, draft: Draft, publication: FeedbackP
     columns = ["kind", "target_type", "target_id", "payload", "created_at", "attempts"]
     common = {"publication_id": publication.id, "number": publication.number, "draft_id": draft.id}
 
-    def rows(target_type: str, target_id, address) -> list:
+    def rows(target_type: str, target_id, address, kind: str = KIND) -> list:
         return [
-            literal(KIND),
+            literal(kind),
             literal(target_type),
             target_id,
             _json_object(session, {**common, "to": address}),
@@ -101,6 +105,17 @@ def queue_for_publication(session: Session, draft: Draft, publication: FeedbackP
     queued = len(
         session.execute(insert(OutboxEvent).from_select(columns, commenters).returning(OutboxEvent.id)).all()
     )
+    if sms.enabled():
+        # Mobile numbers are stored as 11 digits (personal_data.normalise_contact); landlines cannot be told.
+        texted = select(*rows("comment", Comment.id, Comment.contact, SMS_KIND)).where(
+            Comment.draft_id == draft.id,
+            Comment.notify.is_(True),
+            Comment.contact.like(MOBILE_LIKE),
+            Comment.status.in_(NOTIFIED_STATUSES),
+        )
+        queued += len(
+            session.execute(insert(OutboxEvent).from_select(columns, texted).returning(OutboxEvent.id)).all()
+        )
     involved = or_(
         ContactPoint.id.in_(select(IntakeBatch.contact_point_id).where(IntakeBatch.draft_id == draft.id)),
         ContactPoint.id.in_(
@@ -154,6 +169,7 @@ class SendResult:
     waiting: int = 0  # still queued after the run (due now or at a later retry time)
     stopped: str | None = None  # why the run stopped early (server unreachable, sender refused)
     locked_out: bool = False
+    sms: SendResult | None = None  # the SMS run (None when no gateway is configured)
 
 
 class _StopRun(Exception):
@@ -165,11 +181,11 @@ def backoff(attempts: int) -> timedelta:
     return min(BACKOFF_FIRST * (2 ** max(0, attempts - 1)), BACKOFF_CAP)
 
 
-def _due_ids(now: datetime, limit: int | None) -> list[int]:
+def _due_ids(now: datetime, limit: int | None, kind: str = KIND) -> list[int]:
     query = (
         select(OutboxEvent.id)
         .where(
-            OutboxEvent.kind == KIND,
+            OutboxEvent.kind == kind,
             OutboxEvent.processed_at.is_(None),
             or_(OutboxEvent.next_attempt_at.is_(None), OutboxEvent.next_attempt_at <= now),
         )
@@ -180,12 +196,12 @@ def _due_ids(now: datetime, limit: int | None) -> list[int]:
     return list(db.session.scalars(query))
 
 
-def waiting_count() -> int:
-    """Mail rows not yet sent nor given up."""
+def waiting_count(kind: str = KIND) -> int:
+    """Rows of one kind (mail or SMS) not yet sent nor given up."""
     try:
         return db.session.scalar(
             select(func.count(OutboxEvent.id)).where(
-                OutboxEvent.kind == KIND, OutboxEvent.processed_at.is_(None)
+                OutboxEvent.kind == kind, OutboxEvent.processed_at.is_(None)
             )
         )
     finally:
@@ -213,12 +229,19 @@ def send_due(limit: int | None = None) -> SendResult:
     """Send the due notification mails once (what cron runs); never two senders at once."""
     result = SendResult()
     end_read()
+    texting = sms.enabled()
+    if texting:
+        result.sms = SendResult()
     with sender_lock() as got:
         if not got:
             result.locked_out = True
         else:
             _send_locked(limit, result)
+            if result.sms is not None:
+                _send_sms_locked(limit, result.sms)
     result.waiting = waiting_count()
+    if result.sms is not None:
+        result.sms.waiting = waiting_count(SMS_KIND)
     return result
 
 
@@ -302,6 +325,35 @@ def _finish(row_id: int, attempts: int, error: str | None) -> None:
         )
 
 
+def _send_sms_locked(limit: int | None, result: SendResult) -> None:
+    """Send the due SMS rows through the gateway; a gateway that is down stops the run, nothing counted."""
+    try:
+        ids = _due_ids(utcnow(), limit, SMS_KIND)
+    finally:
+        end_read()
+    for start in range(0, len(ids), CHUNK):
+        try:
+            outgoing = sms.compose(ids[start : start + CHUNK])
+        finally:
+            end_read()
+        for item in outgoing:
+            if item.text is None:
+                _finish(item.row_id, item.attempts, item.skip_reason)
+                result.skipped += 1
+                continue
+            try:
+                answer = sms.post(item.row_id, item.to, item.text)
+            except sms.GatewayDown as down:
+                result.stopped = str(down)
+                return
+            if answer.accepted:
+                _finish(item.row_id, item.attempts + 1, None)  # at once: never twice
+                result.sent += 1
+            else:
+                as_outgoing = Outgoing(item.row_id, item.attempts, item.to, None)
+                _refused(as_outgoing, 450 if answer.retry else 550, answer.error or "", result)
+
+
 def _reply_text(code: int, reply: bytes | str) -> str:
     text_ = reply.decode("utf-8", "replace") if isinstance(reply, bytes) else str(reply)
     return f"{code} {text_}".strip()
@@ -317,12 +369,12 @@ def _describe(err: BaseException) -> str:
 
 
 def draft_mail_counts(draft_id: int) -> dict[str, int]:
-    """Feedback emails of the draft's commenters: waiting and sent."""
+    """Feedback notices (emails and SMS) of the draft's commenters: waiting and sent."""
     rows = db.session.execute(
         select(OutboxEvent.processed_at.is_(None), func.count(OutboxEvent.id))
         .join(Comment, Comment.id == OutboxEvent.target_id)
         .where(
-            OutboxEvent.kind == KIND,
+            OutboxEvent.kind.in_(KINDS),
             OutboxEvent.target_type == "comment",
             Comment.draft_id == draft_id,
         )

@@ -23,7 +23,7 @@ from consult.clock import as_utc, utcnow
 from consult.context import RequestContext
 from consult.db import end_read, write_transaction
 from consult.extensions import db
-from consult.feedback.notifications import KIND as MAIL_KIND
+from consult.feedback.notifications import KINDS as NOTICE_KINDS
 from consult.i18n import _
 from consult.models import Comment, Draft, IntakeBatch, OutboxEvent, User
 
@@ -124,7 +124,7 @@ def _held(draft_id: int):
 
 def _mail_rows(draft_id: int):
     return (
-        OutboxEvent.kind == MAIL_KIND,
+        OutboxEvent.kind.in_(NOTICE_KINDS),
         OutboxEvent.target_type == "comment",
         OutboxEvent.target_id.in_(select(Comment.id).where(Comment.draft_id == draft_id)),
     )

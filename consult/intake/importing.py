@@ -17,7 +17,6 @@ from sqlalchemy import insert, select
 from consult import audit
 from consult.changes import bump
 from consult.clock import as_utc, utcnow
-from consult.comments.moderation import masked
 from consult.comments.receipts import new_code
 from consult.context import RequestContext
 from consult.db import write_transaction
@@ -30,6 +29,7 @@ from consult.intake.meeting import Meeting, parse_meeting
 from consult.intake.rows import Report, RowResult, build_rows
 from consult.intake.stored import KnownReport
 from consult.models import ArticleText, Comment, ContactPoint, Draft, IntakeBatch, ReviewNote, User
+from consult.personal_data import mask_contact
 from consult.search.events import queue_comments_of_batch
 
 CHUNK = 1000  # rows per INSERT and per duplicate lookup
@@ -143,15 +143,6 @@ class BatchOutcome:
                 for row in self.report.rows
             ]
         return body
-
-
-def mask_contact(contact: str | None) -> str | None:
-    """A contact as the preview shows it: 138****8000, z***@example.com."""
-    if not contact:
-        return None
-    if "@" in contact:
-        return masked(contact)
-    return contact[:3] + "****" + contact[-4:] if len(contact) >= 8 else "****"
 
 
 def _point_for(actor: User | None, slug: str | None) -> ContactPoint:

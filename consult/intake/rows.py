@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from consult.comments.operations import BODY_MIN, normalise_contact
+from consult.comments.operations import BODY_MIN
 from consult.drafts.numerals import to_chinese
 from consult.i18n import _
 from consult.intake import reading
@@ -21,6 +21,7 @@ from consult.intake.headers import Layout, field_for
 from consult.intake.reading import RawTable
 from consult.intake.workbooks import example_row
 from consult.models.comments import AUTHOR_NAME_MAX, BODY_MAX
+from consult.personal_data import normalise_contact
 from consult.sanitize import plain_text
 
 METHOD_MAX = 50

@@ -2,7 +2,7 @@
 
 from consult.models.audit import AuditLog, OutboxEvent
 from consult.models.changes import ChangeCounter
-from consult.models.comments import Comment, Decision
+from consult.models.comments import Comment, Decision, SubmissionKey
 from consult.models.drafts import Article, ArticleText, Draft, DraftVersion
 from consult.models.feedback import FeedbackPublication, PublishedDecision, Satisfaction
 from consult.models.intake import ContactPoint, IntakeBatch
@@ -28,5 +28,6 @@ __all__ = [
     "PublishedDecision",
     "ReviewNote",
     "Satisfaction",
+    "SubmissionKey",
     "User",
 ]

@@ -90,3 +90,25 @@ class Decision(db.Model):
     comment: Mapped[Comment] = relationship(back_populates="decision")
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+
+IDEMPOTENCY_KEY_MAX = 64
+
+
+class SubmissionKey(db.Model):
+    """A submission already answered: an API Idempotency-Key or a comment form's one-time id.
+
+    The unique key is the "never twice" rule: two requests racing with the same key cannot both store a
+    comment. Keys count for 24 hours (comments.operations.KEY_HOURS); older rows are removed as new
+    ones arrive.
+    """
+
+    __tablename__ = "submission_key"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # "api:<Idempotency-Key>" or "form:<submission id>", so the two doors cannot collide.
+    key: Mapped[str] = mapped_column(String(IDEMPOTENCY_KEY_MAX + 8), unique=True)
+    # SHA-256 of what was submitted (draft, article, body, name, contact, consent).
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    comment_id: Mapped[int] = mapped_column(ForeignKey("comment.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

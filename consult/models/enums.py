@@ -6,4 +6,4 @@ OUTCOMES = ("adopted", "partially_adopted", "not_adopted", "already_provided", "
 ROLES = ("admin", "staff", "contact_point")
 DRAFT_STATUSES = ("draft", "upcoming", "open", "closed", "concluded")
 MEETING_METHODS = ("forum", "visit", "questionnaire", "letter", "other")
-OUTBOX_KINDS = ("search.index", "search.remove", "mail.feedback")
+OUTBOX_KINDS = ("search.index", "search.remove", "mail.feedback", "sms.feedback")

@@ -70,6 +70,7 @@ class Results:
     hits: list[Hit] = field(default_factory=list)
     total: int = 0
     partial: bool = False  # nothing matched every term: these match only some of them (the loose fallback)
+    estimated: bool = False  # more matches than the candidates ranked: the total is an estimate
 
 
 class SearchBusy(RuntimeError):

@@ -397,7 +397,7 @@ class PostgresBackend:
         hits = [
             Hit(r.kind, r.id, r.draft_id, score=float(r.score), snippet=snippet(r.text, parsed)) for r in rows
         ]
-        return Results(hits=hits, total=int(total))
+        return Results(hits=hits, total=int(total), estimated=int(total) >= params["cap"])
 
     def close(self) -> None:
         """Nothing of its own to release: the engine belongs to the caller."""

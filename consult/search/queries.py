@@ -23,6 +23,7 @@ class PublicPage(Page):
     """A page of public hits; ``partial`` when nothing matched every term and these match some."""
 
     partial: bool = False
+    estimated: bool = False  # the total is an estimate ("约"), not a count
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,9 @@ def public_search(q: str, draft_slug: str | None = None, page: int = 1, per_page
             return PublicPage([], page, per_page, 0)
     end_read()
     found = backend().search(Query(text=q, public_only=True, draft_id=draft_id, page=page, per_page=per_page))
-    return PublicPage(_checked(found.hits), page, per_page, found.total, partial=found.partial)
+    return PublicPage(
+        _checked(found.hits), page, per_page, found.total, partial=found.partial, estimated=found.estimated
+    )
 
 
 def _checked(hits) -> list[PublicHit]:

@@ -823,7 +823,7 @@ class WhooshBackend:
                     snippet=snippet(fields["text"], parsed),
                 )
             )
-        return Results(hits=hits, total=total, partial=partial and total > 0)
+        return Results(hits=hits, total=total, partial=partial and total > 0, estimated=total >= cap)
 
     def close(self) -> None:
         """Close every searcher this instance opened (in any thread) and forget the index."""

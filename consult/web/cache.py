@@ -12,6 +12,7 @@ popular page is first asked for, or expires, under load).
 from __future__ import annotations
 
 import functools
+import secrets
 import threading
 import time
 from collections import OrderedDict
@@ -23,6 +24,8 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
 PLACEHOLDER = "__consult_csrf_token__"
+# The comment form's one-time submission id: fresh for every page served, cached or not.
+SUBMISSION_PLACEHOLDER = "__consult_submission_id__"
 MAX_ENTRIES = 512
 
 _lock = threading.Lock()
@@ -36,6 +39,13 @@ def csrf_token() -> str:
     if g.get("rendering_cacheable"):
         return PLACEHOLDER
     return generate_csrf()
+
+
+def submission_id() -> str:
+    """The template's submission_id(): a new one-time id per page served (a placeholder while caching)."""
+    if g.get("rendering_cacheable"):
+        return SUBMISSION_PLACEHOLDER
+    return secrets.token_urlsafe(16)
 
 
 def clear() -> None:
@@ -104,8 +114,12 @@ def _fill(body):
 
 
 def fill_csrf(body: str) -> str:
-    """Put this visitor's CSRF token where a cached rendering has the placeholder."""
-    return body.replace(PLACEHOLDER, generate_csrf()) if PLACEHOLDER in body else body
+    """Put this visitor's CSRF token (and a fresh submission id) where a cached rendering has placeholders."""
+    if PLACEHOLDER in body:
+        body = body.replace(PLACEHOLDER, generate_csrf())
+    if SUBMISSION_PLACEHOLDER in body:
+        body = body.replace(SUBMISSION_PLACEHOLDER, secrets.token_urlsafe(16))
+    return body
 
 
 def split_csrf(html: str) -> tuple[bytes, ...]:

@@ -16,5 +16,7 @@ class CommentForm(FlaskForm):
     author_name = StringField(_l("署名（选填，将公开显示）"))
     contact = StringField(_l("联系方式（选填，不公开）"))
     notify = BooleanField(_l("处理结果公布后通知我"))
+    # One id per page served: a second submission of the same page answers with the first receipt.
+    submission_id = HiddenField()
     # A honeypot: hidden from people with CSS and aria-hidden; bots fill it in.
     website = StringField(_l("网址（请勿填写）"))

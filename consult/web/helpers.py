@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask
 
 from consult.clock import utcnow
+from consult.feedback import sms
 from consult.i18n import localdate, localtime
 from consult.models.enums import OUTCOMES as OUTCOME_NAMES
 from consult.web import cache
@@ -25,6 +26,8 @@ def init_template_helpers(app: Flask) -> None:
     # cacheable page renders a placeholder (consult.web.cache).
     app.jinja_env.globals["csrf_token"] = cache.csrf_token
     app.context_processor(lambda: {"csrf_token": cache.csrf_token})
+    app.jinja_env.globals["submission_id"] = cache.submission_id
+    app.jinja_env.globals["sms_enabled"] = sms.enabled
     app.jinja_env.globals.update(
         channel_label=channel_label,
         outcome_label=outcome_label,

@@ -6,7 +6,7 @@ from flask import Blueprint, redirect, render_template, request, url_for
 
 from consult.auth.access import public
 from consult.clock import utcnow
-from consult.comments.operations import CommentInput, submit_comment
+from consult.comments.operations import CommentInput, submission_key, submit_comment
 from consult.comments.queries import (
     latest_published_by_article,
     published_comments,
@@ -86,6 +86,7 @@ def render_draft(
         form=form or CommentForm(),
         errors=errors or {},
         message=message,
+        refused=bool(errors or message),
         now=utcnow(),
     ), status
 
@@ -121,6 +122,7 @@ def render_article(
         form=form,
         errors=errors or {},
         message=message,
+        refused=bool(errors or message),
         now=utcnow(),
     ), status
 
@@ -173,8 +175,9 @@ def submit_comment_form(slug: str):
             notify=bool(form.notify.data),
             honeypot=form.website.data,
         )
+        key = submission_key("form", form.submission_id.data or None)
         end_read()
-        result = submit_comment(RequestContext.from_request(), slug, data)
+        result = submit_comment(RequestContext.from_request(), slug, data, key)
     except NotFound:
         raise
     except DomainError as err:
@@ -197,6 +200,13 @@ def receipts():
     if not normalised:
         return render_template("public/receipts.html", code=code, error=_("请输入回执码")), 400
     return redirect(url_for("public.receipt_page", code=normalised), code=303)
+
+
+@bp.get("/r/<code>")
+@public
+def short_receipt(code: str):
+    """The receipt's short address, as an SMS carries it: /r/<13 digits>."""
+    return redirect(url_for("public.receipt_page", code=display(normalise(code))), code=302)
 
 
 @bp.get("/receipts/<code>")

@@ -1,7 +1,7 @@
 // Niceties only; every page works without this file.
 // 1. Keep what someone is writing in sessionStorage, so a reload, an expired page or a refused
 //    request never loses it. 2. A character counter. 3. Copy the receipt code. 4. Clear the kept
-//    text once a comment was received.
+//    text once a comment was received. 5. No second submission while the first is in flight.
 (function () {
   "use strict";
   var store;
@@ -24,6 +24,25 @@
     }
     body.addEventListener("input", update);
     update();
+
+    // One tap, one comment: the button is disabled while the request is in flight (the server keeps
+    // the same rule with the form's one-time submission id, for a browser without this script).
+    var button = form.querySelector("button[type=submit]");
+    var idle = button ? button.textContent : "";
+    form.addEventListener("submit", function (event) {
+      if (form.getAttribute("data-submitting") === "1") { event.preventDefault(); return; }
+      form.setAttribute("data-submitting", "1");
+      if (button) {
+        button.disabled = true;
+        button.setAttribute("aria-busy", "true");
+        button.textContent = form.getAttribute("data-busy-label") || idle;
+      }
+    });
+    // Back to a page kept in memory: the button works again (the server answers a repeat anyway).
+    window.addEventListener("pageshow", function () {
+      form.removeAttribute("data-submitting");
+      if (button) { button.disabled = false; button.removeAttribute("aria-busy"); button.textContent = idle; }
+    });
   });
 
   var done = document.querySelector("[data-clear-drafts]");

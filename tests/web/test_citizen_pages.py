@@ -85,7 +85,7 @@ def test_a_comment_through_the_form_leads_to_its_receipt(site, factory):
         body="建议延长开放时间到晚上九点。",
         article_id=str(article_id),
         author_name="王大爷",
-        contact="13812345678",
+        contact="wang@example.com",
         notify="y",
     )
     assert resp.status_code == 303

@@ -49,7 +49,7 @@ def test_the_public_finds_articles_and_published_comments_only(client, corpus):
     hits = page.select("li.search-hit")
     assert len(hits) == 1 and "晚上十点" in hits[0].get_text()
     assert hits[0].select_one("mark").get_text() in ("开放时间", "开放", "时间")
-    assert "找到约1条结果" in page.select_one(".result-count").get_text()
+    assert page.select_one(".result-count").get_text() == "找到1条结果"  # a count, not "约"
     body = resp.get_data(as_text=True)
     assert "节假日" not in body and "已被拒绝" not in body
     # Contact details are never indexed.
@@ -108,10 +108,27 @@ def test_a_comment_hidden_since_indexing_is_not_shown(client, app, corpus):
     assert soup(client.get("/search?q=晚上十点")).select("li.search-hit") == []
 
 
+def test_the_count_says_about_only_when_it_is_an_estimate(client, factory, monkeypatch):
+    from consult.search import postgres_backend, whoosh_backend
+
+    draft = factory.draft()
+    for n in range(25):
+        factory.comment(draft, body=f"开放时间第{n}条意见，建议延长。", status="published")
+    assert soup(client.get("/search?q=开放时间")).select_one(".result-count").get_text() == "找到25条结果"
+    body = client.get("/api/v1/search?q=开放时间").get_json()
+    assert body["total"] == 25 and body["estimated"] is False
+    # With fewer candidates ranked (a page of 20) than there are matches, the total is an estimate.
+    monkeypatch.setattr(whoosh_backend, "CANDIDATES", 3)
+    monkeypatch.setattr(postgres_backend, "CANDIDATES", 3)
+    text = soup(client.get("/search?q=开放时间&per_page=1")).select_one(".result-count").get_text()
+    assert text.startswith("找到约")
+    assert client.get("/api/v1/search?q=开放时间&per_page=1").get_json()["estimated"] is True
+
+
 def test_the_json_answer(client, corpus):
     draft, published, *_ = corpus
     body = client.get("/api/v1/search?q=开放时间").get_json()
-    assert body["total"] == 1
+    assert body["total"] == 1 and body["estimated"] is False
     (hit,) = body["results"]
     assert (hit["kind"], hit["draft"], hit["id"]) == ("comment", draft.slug, published.id)
     assert "<mark>" in hit["snippet"]
