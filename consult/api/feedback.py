@@ -36,6 +36,7 @@ def _place_json(place) -> dict:
                 "outcome": item.outcome,
                 "reason": item.reason,
                 "commented_label": item.commented_label,
+                "commented_as": item.commented_as,
             }
             for item in place.items
         ],

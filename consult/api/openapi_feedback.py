@@ -59,6 +59,11 @@ def schemas() -> dict[str, Any]:
                     **NULLABLE_STRING,
                     "description": "The label the comment was made on, when renumbered since.",
                 },
+                "commented_as": {
+                    **NULLABLE_STRING,
+                    "description": "The article as the commenter knows it, when renumbered or removed "
+                    "since: 第十六条（征求意见稿）· 现第十五条.",
+                },
             }
         ),
         "FeedbackPlace": place,

@@ -15,6 +15,7 @@ from typing import Protocol
 
 from sqlalchemy import select
 
+from consult.drafts.labels import as_commented, version_name
 from consult.extensions import db
 from consult.feedback.participants import participant_key
 from consult.models import (
@@ -51,6 +52,8 @@ class ReportItem:
     outcome: str | None
     reason: str
     commented_label: str | None = None  # the label it was made on, when renumbered since
+    # The article as its commenter knows it, when renumbered or removed since (drafts.labels.as_commented).
+    commented_as: str | None = None
 
 
 @dataclass
@@ -180,6 +183,8 @@ def build_report(
     }
     general = ArticleReport(None, None, None, "")
     removed: dict[int, ArticleReport] = {}
+    anchors: dict[int, int | None] = {}  # removed article → the surviving article it followed
+    names = {v.id: version_name(v.label, v.number) for v in draft.versions}
     participants: set[str] = set()
     points: set[int] = set()
     by_channel: Counter[str] = Counter()
@@ -214,8 +219,11 @@ def build_report(
                     last.text if last else "",
                     removed=True,
                 )
+                anchors[comment.article_id] = _anchor(last, texts, places)
             place = removed[comment.article_id]
         renumbered = commented is not None and place.label is not None and commented.label != place.label
+        label_now = None if place.removed else place.label
+        moved = commented is not None and commented.label != label_now
         place.items.append(
             ReportItem(
                 comment_id=comment.id,
@@ -225,18 +233,44 @@ def build_report(
                 outcome=decision.outcome if decision is not None else None,
                 reason=decision.reason if decision is not None else "",
                 commented_label=commented.label if renumbered else None,
+                commented_as=as_commented(commented.label, names.get(comment.version_id), label_now)
+                if moved
+                else None,
             )
         )
     return FeedbackReport(
         draft=draft,
         publication=publication,
         publications=publications,
-        articles=[*places.values(), *removed.values()],
+        articles=_in_place(list(places.values()), removed, anchors),
         general=general,
         participants=len(participants),
         contact_points=len(points),
         by_channel={name: by_channel.get(name, 0) for name in CHANNELS},
     )
+
+
+def _anchor(last: ArticleText | None, texts, places) -> int | None:
+    """The article a removed one followed in its last version that is still in the current one."""
+    if last is None:
+        return None
+    version = texts.get(last.version_id, {})
+    before = [t for t in version.values() if t.order < last.order and t.article_id in places]
+    return max(before, key=lambda t: t.order).article_id if before else None
+
+
+def _in_place(
+    current: list[ArticleReport], removed: dict[int, ArticleReport], anchors
+) -> list[ArticleReport]:
+    """The current articles in order, each removed one right after the article it followed."""
+    after: dict[int | None, list[ArticleReport]] = {}
+    for article_id, place in removed.items():
+        after.setdefault(anchors.get(article_id), []).append(place)
+    ordered = list(after.get(None, []))
+    for place in current:
+        ordered.append(place)
+        ordered.extend(after.get(place.article_id, []))
+    return ordered
 
 
 def live_decisions(draft: Draft) -> dict[int, Decision]:
