@@ -102,6 +102,7 @@ def _render_new_user(values: dict[str, str], errors: dict[str, str], message: st
         values=values,
         errors=errors,
         message=message,
+        refused=status >= 400,
         points=queries.all_contact_points(),
         roles=ROLES,
     )
@@ -175,6 +176,7 @@ def _render_user(user_id: int, failed="", values=None, errors=None, message=None
         values=values,
         errors=errors or {},
         message=message,
+        refused=status >= 400,
         failed=failed,
         token_name=token_name,
         points=queries.all_contact_points(),
@@ -271,6 +273,7 @@ def reset_password(user_id: int):
             user=user,
             errors=err.fields,
             message=err.message,
+            refused=True,
             mode=request.form.get("password_mode", ""),
         )
         return page, err.status
@@ -341,6 +344,7 @@ def _render_points(values: dict[str, str], errors: dict[str, str], message: str 
         values=values,
         errors=errors,
         message=message,
+        refused=status >= 400,
     )
     return page, status
 
@@ -386,6 +390,7 @@ def _render_point(point_id: int, values=None, errors=None, message=None, status=
         values=values,
         errors=errors or {},
         message=message,
+        refused=status >= 400,
     )
     return page, status
 

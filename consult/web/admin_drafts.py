@@ -147,6 +147,7 @@ def _render_new(values, errors=None, message=None, preview=None, status=200):
         values=values,
         errors=errors or {},
         message=message,
+        refused=status >= 400,
         preview=preview,
         staff_tags="、".join(sorted(STAFF_TAGS)),
         first_line=first_line,
@@ -213,6 +214,7 @@ def _render_edit(draft: Draft, values=None, errors=None, message=None, conflict=
         saved=_settings_values(draft),
         errors=errors or {},
         message=message,
+        refused=status >= 400,
         conflict=conflict,
         counts=counts,
         stages=available_stages(draft, now),
@@ -337,6 +339,7 @@ def _render_version(draft: Draft, values, preview=None, errors=None, message=Non
         preview=preview,
         errors=errors or {},
         message=message,
+        refused=status >= 400,
         digest=_digest(values["text"]),
         first_line=first_line,
     ), status

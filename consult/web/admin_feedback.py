@@ -42,6 +42,7 @@ def _render(slug: str, errors: dict | None = None, message: str | None = None, n
         notifications=draft_mail_counts(draft.id),
         errors=errors or {},
         message=message,
+        refused=status >= 400,
         note=note,
         now=utcnow(),
     ), status

@@ -62,7 +62,7 @@ def login():
             return redirect(_safe_next(request.args.get("next")) or _landing(user), code=303)
     elif request.method == "POST":
         status = 400
-    return render_template("auth/login.html", form=form, error=error), status
+    return render_template("auth/login.html", form=form, error=error, refused=status >= 400), status
 
 
 @bp.post("/logout")

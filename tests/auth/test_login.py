@@ -147,3 +147,14 @@ def test_simultaneous_guesses_cannot_overshoot_the_limit(app, factory, monkeypat
         t.join()
     assert outcomes.count("checked") == signin.ACCOUNT_FAILURES
     assert outcomes.count("throttled") == 12 - signin.ACCOUNT_FAILURES
+
+
+def test_a_refused_sign_in_titles_itself_as_an_error(client):
+    from bs4 import BeautifulSoup
+
+    from tests.conftest import csrf_token_from
+
+    token = csrf_token_from(client.get("/login").data)
+    resp = client.post("/login", data={"username": "nobody", "password": "wrong", "csrf_token": token})
+    page = BeautifulSoup(resp.data, "html.parser")
+    assert resp.status_code >= 400 and page.title.get_text().startswith("错误：")

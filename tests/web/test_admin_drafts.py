@@ -632,3 +632,14 @@ def test_generated_slugs_read_as_pinyin_words():
     assert slug_from_title("ABC 条例 2026") == "abc-tiaoli-2026"
     assert slug_from_title("（）") == "draft"
     assert len(slug_from_title("城市书房" * 100)) <= 120
+
+
+def test_a_refused_draft_form_titles_itself_as_an_error(staff):
+    fine = BeautifulSoup(staff.get("/admin/drafts/new").data, "html.parser")
+    assert not fine.title.get_text().startswith("错误")
+    resp = new_form(staff, title="", closes_at="2026-11-01T18:00")
+    assert resp.status_code == 400
+    page = BeautifulSoup(resp.data, "html.parser")
+    assert page.title.get_text().startswith("错误：")
+    assert page.select_one("#form-message") is not None  # what refused.js brings into view
+    assert page.select_one("script[src*='refused.js']") is not None
