@@ -43,6 +43,7 @@ ACTIONS = {
     "comment.bulk_publish": _l("批量公开意见"),
     "comment.bulk_reject": _l("批量不予公开"),
     "comment.bulk_spam": _l("批量标为垃圾信息"),
+    "comment.undo": _l("撤销审核"),
     "comment.decide": _l("处理意见"),
     "comment.enter": _l("录入意见"),
     "review.note": _l("添加内部备注"),

@@ -1,20 +1,26 @@
-"""Moderation (审核) and decisions (处理情况): one operation each, with audit rows and outbox events."""
+"""Moderation (审核): one operation each for one comment, a selection, and undoing either (with audit rows).
+
+Each moderation keeps in its audit row what the comments were before and the version it left them at,
+so the person who acted can undo it for a few minutes, unless someone acted on them since.
+"""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
 from consult import audit
-from consult.clock import utcnow
+from consult.clock import as_utc, utcnow
 from consult.comments.operations import check_article, normalise_contact, unused_receipt_code
 from consult.context import RequestContext
 from consult.db import write_transaction
-from consult.errors import Conflict, NotFound, ValidationError
+from consult.errors import Conflict, Forbidden, NotFound, ValidationError
 from consult.i18n import _, _l
-from consult.models import Comment, Draft, User
+from consult.models import AuditLog, Comment, Draft, User
 from consult.models.comments import AUTHOR_NAME_MAX, BODY_MAX
 from consult.sanitize import plain_text
 
@@ -26,6 +32,8 @@ BULK_AUDIT_ACTIONS = {
     "reject": "comment.bulk_reject",
     "spam": "comment.bulk_spam",
 }
+UNDO_ACTION = "comment.undo"
+UNDO_MINUTES = 10  # how long the person who moderated may undo it
 REASON_MAX = 500
 OFFLINE_CHANNELS = ("letter", "deputy", "expert")
 # Common reasons for not publishing, offered in the queue (staff may also type their own).
@@ -63,6 +71,52 @@ def masked(text: str) -> str:
     return EMAIL.sub(lambda m: m.group(0)[0] + "***@" + m.group(0).split("@", 1)[1], text)
 
 
+@dataclass(frozen=True)
+class Moderated:
+    """What a moderation did: to which comments, the status they now have, and its audit row (to undo)."""
+
+    ids: list[int]
+    action: str
+    status: str
+    reason: str | None
+    masked: bool
+    entry_id: int
+
+
+@dataclass(frozen=True)
+class Undone:
+    """What undoing a moderation did: each comment's status restored."""
+
+    statuses: dict[int, str]
+    entry_id: int
+
+
+def _action(action: str) -> str:
+    if action not in ACTIONS:
+        raise ValidationError(
+            _("未知的审核操作：%(a)s", a=str(action)), {"action": _("应为 publish、reject 或 spam")}
+        )
+    return ACTIONS[action]
+
+
+def _reason(raw: str | None) -> str | None:
+    reason = plain_text(raw) or None
+    if reason and len(reason) > REASON_MAX:
+        raise ValidationError(_("理由不能超过%(n)d个字", n=REASON_MAX), {"reason": _("理由过长")})
+    return reason
+
+
+def _before(comment: Comment) -> dict:
+    """What undoing must put back (the version is added once the change is flushed)."""
+    moderated_at = comment.moderated_at
+    return {
+        "status": comment.status,
+        "reason": comment.moderation_reason,
+        "moderated_at": as_utc(moderated_at).isoformat() if moderated_at is not None else None,
+        "moderated_by_id": comment.moderated_by_id,
+    }
+
+
 def _load(session, comment_id: int, expected_version: int | None) -> Comment:
     comment = session.get(Comment, comment_id)
     if comment is None:
@@ -83,21 +137,17 @@ def moderate_comment(
     reason: str | None = None,
     masked_body: str | None = None,
     expected_version: int | None = None,
-) -> Comment:
+) -> Moderated:
     """Publish, reject (also: take down a published comment) or mark as spam, with a reason."""
-    if action not in ACTIONS:
-        raise ValidationError(
-            _("未知的审核操作：%(a)s", a=str(action)), {"action": _("应为 publish、reject 或 spam")}
-        )
-    reason = plain_text(reason) or None
-    if reason and len(reason) > REASON_MAX:
-        raise ValidationError(_("理由不能超过%(n)d个字", n=REASON_MAX), {"reason": _("理由过长")})
-    new_status = ACTIONS[action]
+    new_status = _action(action)
+    reason = _reason(reason)
     with write_transaction() as session:
         comment = _load(session, comment_id, expected_version)
         if new_status == "rejected" and not reason:
             raise ValidationError(_("不予公开时必须填写理由"), {"reason": _("请选择或填写理由")})
-        before = comment.status
+        before, restore = comment.status, _before(comment)
+        if masked_body is not None:
+            restore["masked_body"] = comment.masked_body
         if masked_body is not None:
             if action != "publish":
                 raise ValidationError(_("只有公开时才能使用遮盖后的文本"), {"masked_body": _("仅用于公开")})
@@ -112,15 +162,24 @@ def moderate_comment(
         comment.moderation_reason = reason if new_status != "published" else None
         comment.moderated_at = utcnow()
         comment.moderated_by_id = actor.id
-        audit.record(
+        session.flush()  # moves the version on: undoing checks nobody moved it further
+        restore["version"] = comment.version
+        entry = audit.record(
             session,
             actor,
             ctx,
             AUDIT_ACTIONS[action],
             comment,
-            {"from": before, "to": new_status, "reason": reason, "masked": masked_body is not None},
+            {
+                "from": before,
+                "to": new_status,
+                "reason": reason,
+                "masked": masked_body is not None,
+                "restore": {str(comment.id): restore},
+            },
         )
-    return comment
+        session.flush()
+    return Moderated([comment_id], action, new_status, reason, masked_body is not None, entry.id)
 
 
 def moderate_many(
@@ -130,21 +189,19 @@ def moderate_many(
     action: str,
     reason: str | None = None,
     seen: Mapping[int, int] | None = None,
-) -> int:
-    """The same moderation for a selection, in one transaction; returns how many changed.
+) -> Moderated:
+    """The same moderation for a selection, in one transaction.
 
     ``seen`` maps comment ids to the version the staff member looked at; if any changed meanwhile,
-    nothing is changed and the Conflict names them.
+    nothing is changed and the Conflict names them. Nothing ticked, or 不予公开 without a reason, is
+    refused before anything is read.
     """
     ids = sorted(set(comment_ids))
     if not ids:
-        raise ValidationError(_("请先选择意见"), {"ids": _("未选择任何意见")})
-    if action not in ACTIONS:
-        raise ValidationError(
-            _("未知的审核操作：%(a)s", a=str(action)), {"action": _("应为 publish、reject 或 spam")}
-        )
-    reason = plain_text(reason) or None
-    if ACTIONS[action] == "rejected" and not reason:
+        raise ValidationError(_("请先勾选要处理的意见"), {"ids": _("未勾选任何意见")})
+    new_status = _action(action)
+    reason = _reason(reason)
+    if new_status == "rejected" and not reason:
         raise ValidationError(_("不予公开时必须填写理由"), {"reason": _("请选择或填写理由")})
     with write_transaction() as session:
         comments = session.scalars(select(Comment).where(Comment.id.in_(ids))).all()
@@ -159,19 +216,90 @@ def moderate_many(
                 )
             )
         now = utcnow()
+        restore = {}
         for comment in comments:
-            comment.status = ACTIONS[action]
-            comment.moderation_reason = reason if comment.status != "published" else None
+            restore[str(comment.id)] = _before(comment)
+            comment.status = new_status
+            comment.moderation_reason = reason if new_status != "published" else None
             comment.moderated_at, comment.moderated_by_id = now, actor.id
-        audit.record(
+        session.flush()
+        for comment in comments:
+            restore[str(comment.id)]["version"] = comment.version
+        entry = audit.record(
             session,
             actor,
             ctx,
             BULK_AUDIT_ACTIONS[action],
             None,
-            {"ids": ids, "reason": reason, "count": len(ids)},
+            {"ids": ids, "reason": reason, "count": len(ids), "restore": restore},
         )
-    return len(ids)
+        session.flush()
+    return Moderated(ids, action, new_status, reason, False, entry.id)
+
+
+def undo_moderation(actor: User, ctx: RequestContext, entry_id: int) -> Undone:
+    """Put the comments of one's own moderation (one or a selection) back as they were, within
+    UNDO_MINUTES; refused when anyone acted on one of them since (its version moved on), or when a
+    decision was recorded on a comment that undoing would take off the public pages."""
+    undoable = {*AUDIT_ACTIONS.values(), *BULK_AUDIT_ACTIONS.values()}
+    with write_transaction() as session:
+        entry = session.get(AuditLog, entry_id)
+        restore = (entry.details or {}).get("restore") if entry is not None else None
+        if entry is None or entry.action not in undoable or not restore:
+            raise NotFound(_("没有可以撤销的审核操作"))
+        if entry.actor_id != actor.id:
+            raise Forbidden(_("只能撤销自己的审核操作"))
+        if utcnow() - as_utc(entry.created_at) > timedelta(minutes=UNDO_MINUTES):
+            raise Conflict(
+                _("审核已超过%(n)d分钟，不能再撤销；如需改变，请重新审核这条意见。", n=UNDO_MINUTES)
+            )
+        ids = sorted(int(key) for key in restore)
+        comments = session.scalars(select(Comment).where(Comment.id.in_(ids)).order_by(Comment.id)).all()
+        if len(comments) != len(ids):
+            raise NotFound(_("所选意见中有的已不存在，请刷新后重试"))
+        moved = [c.id for c in comments if c.version != restore[str(c.id)]["version"]]
+        if moved:
+            raise Conflict(
+                _(
+                    "意见 %(ids)s 在您审核之后已被处理过（或已撤销），不能撤销；请刷新后查看最新状态。",
+                    ids="、".join(f"#{n}" for n in moved),
+                )
+            )
+        decided = [
+            c.id for c in comments if c.decision is not None and restore[str(c.id)]["status"] != "published"
+        ]
+        if decided:
+            raise Conflict(
+                _(
+                    "意见 %(ids)s 已记录处理结果，不能撤销公开；如需改变，请重新审核。",
+                    ids="、".join(f"#{n}" for n in decided),
+                )
+            )
+        current = comments[0].status
+        for comment in comments:
+            before = restore[str(comment.id)]
+            comment.status, comment.moderation_reason = before["status"], before["reason"]
+            at = before["moderated_at"]
+            comment.moderated_at = datetime.fromisoformat(at) if at else None
+            comment.moderated_by_id = before["moderated_by_id"]
+            if "masked_body" in before:
+                comment.masked_body = before["masked_body"]
+        restored = {c.id: c.status for c in comments}
+        audit.record(
+            session,
+            actor,
+            ctx,
+            UNDO_ACTION,
+            comments[0] if len(comments) == 1 else None,
+            {
+                "undone_action": entry.action,
+                "undoes": entry.id,
+                "ids": ids,
+                "from": current,
+                "to": restored[ids[0]] if len(set(restored.values())) == 1 else None,
+            },
+        )
+    return Undone(restored, entry_id)
 
 
 def enter_offline_comment(

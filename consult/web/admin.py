@@ -9,7 +9,17 @@ from sqlalchemy import func, select
 
 from consult.auth.access import access, current_actor
 from consult.changes import generation
-from consult.comments.moderation import REJECT_REASONS, masked, moderate_comment, moderate_many, personal_data
+from consult.comments.moderation import (
+    REJECT_REASONS,
+    UNDO_MINUTES,
+    Moderated,
+    Undone,
+    masked,
+    moderate_comment,
+    moderate_many,
+    personal_data,
+    undo_moderation,
+)
 from consult.comments.staff_queries import (
     CommentFilter,
     article_labels,
@@ -28,10 +38,13 @@ from consult.models import Comment, ContactPoint, Decision, Draft
 from consult.models.enums import CHANNELS, COMMENT_STATUSES
 from consult.web.cache import join_csrf, placeholder_csrf, split_csrf
 from consult.web.dates import local_day_end, local_day_start
+from consult.web.labels import status_label
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 QUEUE_PER_PAGE = 25
+# What the last moderation did, for the next page of the queue to say, with its undo button.
+OUTCOME_KEY = "moderation_outcome"
 
 
 @bp.get("/")
@@ -96,8 +109,14 @@ def moderation():
     """
     key = ("queue", generation(db.session), request.full_path)
     body = cache_for("queue").get_or_make(key, lambda: split_csrf(_render_queue()))
-    if session.get("_flashes"):
-        return render_template("admin/moderation.html", body=Markup(join_csrf(body).decode()))
+    outcome = session.pop(OUTCOME_KEY, None)
+    if outcome or session.get("_flashes"):
+        return render_template(
+            "admin/moderation.html",
+            body=Markup(join_csrf(body).decode()),
+            outcome=outcome,
+            undo_minutes=UNDO_MINUTES,
+        )
     head, tail = cache_for("chrome").get_or_make(("moderation", *_chrome_key()), _render_chrome)
     return current_app.response_class(join_csrf(head, body, tail), mimetype="text/html")
 
@@ -162,19 +181,73 @@ def _back() -> str:
     return target if target.startswith("/admin/") else url_for("admin.moderation")
 
 
+def _pressed_enter() -> bool:
+    """The form came through its hidden first button: Enter in a box or a field, not a choice."""
+    if request.form.get("implicit") != "1":
+        return False
+    flash(_("按回车键不会执行审核；请点击“公开”“不予公开”等按钮。"), "error")
+    return True
+
+
+def _ids(ids: list[int]) -> str:
+    return "、".join(f"#{n}" for n in ids)
+
+
+def _done_text(done: Moderated) -> str:
+    """What a moderation did, as the queue says it: 已不予公开 #74（理由：…）."""
+    ids = (
+        _ids(done.ids)
+        if len(done.ids) == 1
+        else _("%(n)d条意见 %(ids)s", n=len(done.ids), ids=_ids(done.ids))
+    )
+    if done.action == "publish":
+        text = _("已公开 %(ids)s", ids=ids)
+        if done.masked:
+            text += _("（公开的是遮盖个人信息后的文本）")
+    elif done.action == "reject":
+        text = _("已不予公开 %(ids)s", ids=ids)
+    else:
+        text = _("已标记为垃圾信息 %(ids)s", ids=ids)
+    if done.reason and done.action != "publish":
+        text += _("（理由：%(reason)s）", reason=done.reason)
+    return text
+
+
+def _undone_text(undone: Undone) -> str:
+    """What undoing put back: 已撤销：#74 恢复为“待审核”."""
+    by_status: dict[str, list[int]] = {}
+    for comment_id, status in undone.statuses.items():
+        by_status.setdefault(status, []).append(comment_id)
+    parts = [
+        _("%(ids)s 恢复为“%(status)s”", ids=_ids(ids), status=status_label(status))
+        for status, ids in by_status.items()
+    ]
+    return _("已撤销：%(parts)s", parts="；".join(parts))
+
+
+def _tell(text: str, entry_id: int | None = None) -> None:
+    """Leave the outcome for the queue's next page: what was done, and (by id) the moderation to undo."""
+    session[OUTCOME_KEY] = {"text": text, "entry": entry_id, "next": _back()}
+
+
 @bp.post("/comments/<int:comment_id>/moderate")
 @access("staff")
 def moderate(comment_id: int):
     """Publish, publish a masked copy, reject with a reason, or mark as spam (form door)."""
+    if _pressed_enter():
+        return redirect(_back(), code=303)
     actor = current_actor()
     form = request.form
     reason = form.get("reason_other") or form.get("reason") or None
-    masked_body = form.get("masked_body") if form.get("use_masked") == "1" else None
+    # The masked copy goes with the 公开 button only: 不予公开 or 垃圾信息 on a flagged comment (its box
+    # ticked by default) must not be refused for carrying it.
+    use_masked = form.get("use_masked") == "1" and form.get("action") == "publish"
+    masked_body = form.get("masked_body") if use_masked else None
     raw_version = form.get("version", "")
     version = int(raw_version) if raw_version.isdigit() and len(raw_version) < 10 else None
     end_read()
     try:
-        moderate_comment(
+        done = moderate_comment(
             actor,
             RequestContext.from_request(),
             comment_id,
@@ -186,7 +259,7 @@ def moderate(comment_id: int):
     except DomainError as err:
         flash(err.message, "error")
     else:
-        flash(_("已处理意见 #%(id)d。", id=comment_id))
+        _tell(_done_text(done), done.entry_id)
     return redirect(_back(), code=303)
 
 
@@ -194,6 +267,8 @@ def moderate(comment_id: int):
 @access("staff")
 def moderate_bulk():
     """One moderation action for the selected comments."""
+    if _pressed_enter():
+        return redirect(_back(), code=303)
     actor = current_actor()
     ids = [int(x) for x in request.form.getlist("ids") if x.isdigit() and len(x) < 10]
     reason = request.form.get("reason_other") or request.form.get("reason") or None
@@ -204,11 +279,26 @@ def moderate_bulk():
             seen[comment_id] = int(raw)
     end_read()
     try:
-        n = moderate_many(
+        done = moderate_many(
             actor, RequestContext.from_request(), ids, request.form.get("action", ""), reason, seen
         )
     except DomainError as err:
         flash(err.message, "error")
     else:
-        flash(_("已批量处理%(n)d条意见。", n=n))
+        _tell(_done_text(done), done.entry_id)
+    return redirect(_back(), code=303)
+
+
+@bp.post("/moderation/undo/<int:entry_id>")
+@access("staff")
+def undo(entry_id: int):
+    """Undo one's own moderation (of one comment or a selection) of the last few minutes."""
+    actor = current_actor()
+    end_read()
+    try:
+        undone = undo_moderation(actor, RequestContext.from_request(), entry_id)
+    except DomainError as err:
+        flash(err.message, "error")
+    else:
+        _tell(_undone_text(undone))
     return redirect(_back(), code=303)

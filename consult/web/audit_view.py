@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from consult.audit import target_type_label
+from consult.audit import action_label, target_type_label
 from consult.audit_queries import ARTICLE_ID_KEYS, USER_ID_KEYS
 from consult.i18n import _, _l, localtime
 from consult.models import AuditLog
@@ -74,7 +74,8 @@ DETAIL_LABELS = {
     "imported": _l("导入条数"),
     "invalid": _l("有错误的行"),
     "already": _l("此前已导入的行"),
-    "undoes": _l("撤销的操作"),
+    "undone_action": _l("撤销的操作"),
+    "undoes": _l("撤销的记录"),
     "moderated_by_id": _l("原审核人"),
     "moderated_at": _l("原审核时间"),
 }
@@ -124,6 +125,10 @@ def _value(key: str, value: Any, names: dict[tuple[str, str], str]) -> str:
         return channel_label(str(value))
     if key == "status" and value in EXPORT_SCOPES:
         return str(EXPORT_SCOPES[value])
+    if key == "undone_action":
+        return action_label(str(value))
+    if key == "undoes":
+        return f"#{value}"
     if key in ("ids", "comment_id"):
         return "、".join(f"#{i}" for i in (value if isinstance(value, list) else [value]))
     if key in USER_ID_KEYS:

@@ -1,5 +1,5 @@
-"""A staff member in a real Chromium: signs in, moderates with the keyboard, rejects with a reason, and
-records a decision on a published comment in the review view."""
+"""A staff member in a real Chromium: signs in, moderates with the keyboard, rejects with a reason,
+undoes a publication made with one key, and records a decision on a published comment in the review view."""
 
 from __future__ import annotations
 
@@ -74,7 +74,7 @@ def moderate_with_the_keyboard(page, server, screenshot, shots: tuple[str, str])
     page.locator(f"#c{third} select[name=reason]").select_option("与本草案无关")
     with page.expect_navigation():
         page.locator(f"#c{third} button[value=reject]").click()
-    assert "已处理意见" in page.locator(".flash").inner_text()
+    assert f"已不予公开 #{third}（理由：与本草案无关）" in page.locator("#moderation-outcome").inner_text()
     screenshot(page, shots[1])
     return first_ids[:2], third
 
@@ -147,4 +147,54 @@ def test_staff_records_a_decision_in_the_review_view(browser, staff_server, scre
     page.goto(staff_server.url + f"/admin/review/{SLUG}")
     assert int(page.locator(f"{row} td.undecided").inner_text()) == undecided_before - 1
     screenshot(page, "staff-decision-7-review-draft-after")
+    context.close()
+
+
+def test_staff_undo_a_publication_made_with_one_key(browser, staff_server, screenshot):
+    """p publishes at once, so the message says what happened and u (or 撤销) puts it back; the bulk
+    form refuses nothing ticked and 不予公开 without a reason before asking; Enter in a box sends nothing."""
+    context, page = sign_in(browser, staff_server, screenshot, "staff-undo-0-overview")
+    page.goto(staff_server.url + f"/admin/moderation?draft={SLUG}")
+    top = int(page.locator(".queue-item.current").get_attribute("data-id"))
+    with page.expect_navigation():
+        page.keyboard.press("p")
+    box = page.locator("#moderation-outcome")
+    assert box.locator("p").inner_text().startswith(f"已公开 #{top}")
+    assert box.get_by_role("button", name="撤销").is_visible()
+    assert page.locator(f"#c{top}").count() == 0
+    assert top in comments_by_id(staff_server, "published")
+    screenshot(page, "staff-undo-1-published")
+
+    with page.expect_navigation():
+        page.keyboard.press("u")
+    assert page.locator("#moderation-outcome").inner_text().strip() == f"已撤销：#{top} 恢复为“待审核”"
+    assert page.locator(".queue-item").first.get_attribute("data-id") == str(top)  # back on top
+    assert top in comments_by_id(staff_server, "pending")
+    screenshot(page, "staff-undo-2-undone")
+
+    # The bulk form: nothing is sent on Enter in a ticked box, and the checks come before the question.
+    sent, asked = [], []
+    page.on("request", lambda r: sent.append(r.url) if r.method == "POST" else None)
+    page.on("dialog", lambda d: (asked.append(d.message), d.dismiss()))
+    box = page.locator(f"#c{top} input[name=ids]")
+    box.focus()
+    page.keyboard.press("Space")
+    assert box.is_checked()
+    page.keyboard.press("Enter")
+    page.wait_for_timeout(400)
+    assert sent == [] and page.url.endswith(f"/admin/moderation?draft={SLUG}")
+    bulk = page.locator("form#bulk")
+    bulk.locator("select[name=action]").select_option("reject")
+    bulk.get_by_role("button", name="批量执行").click()
+    message = page.locator("#bulk-message")
+    assert message.inner_text() == "批量不予公开时必须选择理由" and message.is_visible()
+    assert page.evaluate("document.activeElement.name") == "reason"
+    assert sent == [] and asked == []
+    screenshot(page, "staff-undo-3-bulk-needs-reason")
+    box.uncheck()
+    bulk.locator("select[name=action]").select_option("publish")
+    bulk.get_by_role("button", name="批量执行").click()
+    assert message.inner_text() == "请先勾选要处理的意见"
+    assert sent == [] and asked == []
+    assert top in comments_by_id(staff_server, "pending")
     context.close()

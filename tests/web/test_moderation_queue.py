@@ -164,7 +164,7 @@ def test_bulk_actions_need_a_selection_and_act_on_all_of_it(login_as, queue):
     assert {fresh(early.id).status, fresh(late.id).status} == {"rejected"}
     assert listed(staff.get(URL)) == [middle.id]
     resp = post(staff, "/admin/comments/bulk", action="publish")
-    assert "请先选择意见" in soup(staff.get(URL)).select_one(".flash").get_text()
+    assert "请先勾选要处理的意见" in soup(staff.get(URL)).select_one(".flash").get_text()
 
 
 def test_the_second_of_two_staff_acting_on_the_same_comment_is_told(login_as, queue):
@@ -304,3 +304,170 @@ def test_the_queue_names_the_contact_point_an_opinion_came_through(login_as, fac
     )
     badge = soup(login_as("staff").get(URL)).select(f"#c{came.id} .queue-head .badge")[-1].get_text()
     assert "东关街道基层立法联系点" in badge and "dongguan-jiedao" not in badge
+
+
+# What happened, and undo
+
+
+def outcome(c) -> BeautifulSoup:
+    """The queue's message about the last action (#moderation-outcome), shown once."""
+    return soup(c.get(URL)).select_one("#moderation-outcome")
+
+
+def undo(c, box: BeautifulSoup):
+    form = box.select_one("form#undo-form")
+    fields = {i["name"]: i["value"] for i in form.select("input[type=hidden]") if i["name"] != "csrf_token"}
+    return post(c, form["action"], **fields)
+
+
+def test_each_action_says_what_was_done_and_offers_to_undo_it(login_as, queue):
+    _draft, early, middle, late = queue
+    staff = login_as("staff")
+    post(staff, f"/admin/comments/{early.id}/moderate", action="publish")
+    box = outcome(staff)
+    assert box["role"] == "status" and box.select_one("p").get_text(" ", strip=True).startswith(
+        f"已公开 #{early.id}"
+    )
+    assert box.select_one("button[form=undo-form]").get_text() == "撤销"
+    assert "10分钟内可撤销" in box.get_text()
+    assert outcome(staff) is None  # said once
+    post(staff, f"/admin/comments/{late.id}/moderate", action="reject", reason="与本草案无关")
+    assert f"已不予公开 #{late.id}（理由：与本草案无关）" in outcome(staff).get_text()
+    post(staff, f"/admin/comments/{middle.id}/moderate", action="spam")
+    assert f"已标记为垃圾信息 #{middle.id}" in outcome(staff).get_text()
+
+
+def test_undo_puts_the_comment_back_as_it_was_and_is_audited(login_as, client, queue):
+    draft, _early, middle, _late = queue
+    staff = login_as("staff")
+    before = fresh(middle.id)
+    post(
+        staff,
+        f"/admin/comments/{middle.id}/moderate",
+        action="publish",
+        use_masked="1",
+        masked_body="请联系我 138****8000",
+        version=str(before.version),
+    )
+    box = outcome(staff)
+    assert "遮盖" in box.get_text() and fresh(middle.id).status == "published"
+    resp = undo(staff, box)
+    assert resp.status_code == 303 and resp.headers["Location"].startswith(URL)
+    back = fresh(middle.id)
+    assert (back.status, back.masked_body, back.moderated_at, back.moderated_by_id) == (
+        "pending",
+        None,
+        None,
+        None,
+    )
+    assert f"已撤销：#{middle.id} 恢复为“待审核”" in outcome(staff).get_text()
+    assert middle.id in listed(staff.get(URL))
+    public = client.get(f"/api/v1/drafts/{draft.slug}/comments").get_json()["comments"]
+    assert middle.id not in [c["id"] for c in public]
+    rows = db.session.scalars(
+        select(AuditLog).where(AuditLog.action.like("comment.%")).order_by(AuditLog.id)
+    ).all()
+    assert [r.action for r in rows] == ["comment.publish", "comment.undo"]
+    assert rows[1].details["undoes"] == rows[0].id and rows[1].target_id == str(middle.id)
+    # The same undo again is refused: the comment moved on since (the undo itself).
+    undo_url = f"/admin/moderation/undo/{rows[0].id}"
+    post(staff, undo_url)
+    assert "不能撤销" in soup(staff.get(URL)).select_one(".flash-error").get_text()
+    assert fresh(middle.id).status == "pending"
+
+
+def test_taking_down_a_published_comment_can_be_undone(login_as, factory):
+    draft = factory.draft()
+    c = factory.comment(draft, body="公开后才发现问题", status="published")
+    staff = login_as("staff")
+    post(staff, f"/admin/comments/{c.id}/moderate", action="reject", reason="含有个人信息")
+    undo(staff, outcome(staff))
+    assert (fresh(c.id).status, fresh(c.id).moderation_reason) == ("published", None)
+
+
+def test_undo_is_refused_once_someone_else_acted_or_time_is_up_or_it_is_not_yours(login_as, queue, clock):
+    _draft, early, middle, late = queue
+    alice, bob = login_as("staff", username="alice"), login_as("staff", username="bob")
+    post(alice, f"/admin/comments/{early.id}/moderate", action="publish")
+    alices = outcome(alice)
+    post(bob, f"/admin/comments/{early.id}/moderate", action="reject", reason="重复提交")
+    undo(alice, alices)
+    message = soup(alice.get(URL)).select_one(".flash-error").get_text()
+    assert f"#{early.id}" in message and "已被处理过" in message
+    assert fresh(early.id).status == "rejected"  # Bob's decision stands
+    # Bob may not undo Alice's action.
+    post(alice, f"/admin/comments/{late.id}/moderate", action="publish")
+    undo(bob, outcome(alice))
+    assert "只能撤销自己的审核操作" in soup(bob.get(URL)).select_one(".flash-error").get_text()
+    assert fresh(late.id).status == "published"
+    # After ten minutes the undo is refused, and says why.
+    post(alice, f"/admin/comments/{middle.id}/moderate", action="spam")
+    box = outcome(alice)
+    clock.advance(minutes=11)
+    undo(alice, box)
+    assert "超过10分钟" in soup(alice.get(URL)).select_one(".flash-error").get_text()
+    assert fresh(middle.id).status == "spam"
+
+
+def test_bulk_says_what_was_done_and_is_undone_as_one(login_as, queue):
+    _draft, early, middle, late = queue
+    staff = login_as("staff")
+    page = soup(staff.get(URL))
+    versions = {i["name"]: i["value"] for i in page.select("input[form=bulk][name^=v-]")}
+    post(
+        staff,
+        "/admin/comments/bulk",
+        action="reject",
+        reason="重复提交",
+        ids=[str(early.id), str(late.id)],
+        **versions,
+    )
+    box = outcome(staff)
+    first, second = sorted([early.id, late.id])
+    assert f"已不予公开 2条意见 #{first}、#{second}（理由：重复提交）" in box.get_text()
+    undo(staff, box)
+    assert {fresh(early.id).status, fresh(late.id).status} == {"pending"}
+    assert f"#{first}、#{second} 恢复为“待审核”" in outcome(staff).get_text()
+    assert listed(staff.get(URL)) == [early.id, middle.id, late.id]
+
+
+def test_bulk_refusals_come_before_anything_and_the_form_helps_first(login_as, queue):
+    """Nothing ticked, or 不予公开 without a reason: the operation refuses (the browser checks first,
+    before its confirmation); Enter in a ticked box never sends the form."""
+    from consult.comments.moderation import moderate_many
+    from consult.context import CLI
+    from consult.errors import ValidationError
+
+    _draft, early, _middle, _late = queue
+    staff = login_as("staff")
+    end_read()
+    with pytest.raises(ValidationError) as caught:
+        moderate_many(staff.user, CLI, [], "publish")
+    assert caught.value.message == "请先勾选要处理的意见"
+    with pytest.raises(ValidationError) as caught:
+        moderate_many(staff.user, CLI, [early.id], "reject", "  ")
+    assert "必须填写理由" in caught.value.message and fresh(early.id).status == "pending"
+    form = soup(staff.get(URL)).select_one("form#bulk")
+    assert form["data-none"] == "请先勾选要处理的意见" and "理由" in form["data-reason"]
+    assert form.select_one("#bulk-message[role=alert][hidden]") is not None
+    # Enter in a box or a field "clicks" a form's first submit button: that one acts on nothing.
+    item_form = soup(staff.get(URL)).select_one(f"#c{early.id} form.actions")
+    for first in (form.select_one("button"), item_form.select_one("button")):
+        assert (first["type"], first["name"], first.has_attr("hidden")) == ("submit", "implicit", True)
+    ids = [str(early.id)]
+    post(staff, "/admin/comments/bulk", implicit="1", action="publish", ids=ids)
+    post(staff, f"/admin/comments/{early.id}/moderate", implicit="1", action="publish", reason_other="x")
+    assert "回车键" in soup(staff.get(URL)).select_one(".flash-error").get_text()
+    assert fresh(early.id).status == "pending"
+
+
+def test_a_comment_flagged_for_personal_data_can_be_rejected_from_its_form(login_as, queue):
+    """Its form carries the masked copy (ticked by default); only 公开 uses it, 不予公开 must still work."""
+    _draft, _early, middle, _late = queue
+    staff = login_as("staff")
+    form = soup(staff.get(URL)).select_one(f"#c{middle.id} form.actions")
+    assert form.select_one("input[name=use_masked]").has_attr("checked")
+    fields = {"use_masked": "1", "masked_body": form.select_one("textarea[name=masked_body]").get_text()}
+    post(staff, f"/admin/comments/{middle.id}/moderate", action="reject", reason="含有个人信息", **fields)
+    assert f"已不予公开 #{middle.id}" in outcome(staff).get_text()
+    assert (fresh(middle.id).status, fresh(middle.id).masked_body) == ("rejected", None)
