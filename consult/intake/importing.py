@@ -203,15 +203,35 @@ def _chunks(items: list, size: int = CHUNK) -> Iterator[list]:
 def _prepare(actor: User | None, req: BatchRequest, known: KnownReport | None = None) -> BatchOutcome:
     """Check everything and read the file (or reuse ``known``, the preview's report of the very same
     bytes against the same draft version); raises before anything is written."""
-    point = _point_for(actor, req.contact_point)
-    draft = _draft_for(req.draft)
-    meeting, errors = parse_meeting(
+    # Every field at once, in the form's order (an operator naming another point is a 403 at once).
+    errors: dict[str, str] = {}
+    messages: list[str] = []  # each refusal's own sentence, for a refusal of one field
+    draft = point = None
+    try:
+        draft = _draft_for(req.draft)
+    except ValidationError as err:
+        errors.update(err.fields)
+        messages.append(err.message)
+    try:
+        point = _point_for(actor, req.contact_point)
+    except ValidationError as err:
+        errors.update(err.fields)
+        messages.append(err.message)
+    meeting, meeting_errors = parse_meeting(
         req.meeting_date, req.meeting_place, req.method, req.participants, req.collector
     )
-    if errors:
-        raise ValidationError(next(iter(errors.values())), errors)
+    errors.update(meeting_errors)
+    messages.extend(meeting_errors.values())
     if not req.data:
-        raise ValidationError(_("请选择要上传的文件"), {"file": _("未选择文件")})
+        errors["file"] = _("未选择文件")
+        messages.append(_("请选择要上传的文件"))
+    if len(messages) == 1:
+        raise ValidationError(messages[0], errors)
+    if errors:
+        raise ValidationError(
+            _("有%(n)d处需要修改：%(items)s", n=len(errors), items="；".join(errors.values())), errors
+        )
+    assert draft is not None and point is not None and meeting is not None
     texts = db.session.execute(
         select(ArticleText.number, ArticleText.label, ArticleText.article_id).where(
             ArticleText.version_id == draft.current_version.id

@@ -112,13 +112,18 @@ def dashboard():
 
 @dataclass
 class FormState:
-    """What the operator typed, kept when the upload is refused; ``kept`` names a file already sent."""
+    """What the operator typed, kept when the upload is refused; ``kept`` names a file already sent.
+
+    ``lost`` says the request could not be read at all (a body past MAX_CONTENT_LENGTH): nothing typed
+    could be kept, and the page says so instead of claiming it was.
+    """
 
     values: dict[str, str] = field(default_factory=dict)
     message: str = ""
     fields: dict[str, str] = field(default_factory=dict)
     kept: str = ""
     kept_name: str = ""
+    lost: bool = False
 
 
 def _render_form(state: FormState, status: int = 200):
@@ -133,6 +138,7 @@ def _render_form(state: FormState, status: int = 200):
             points=[] if own is not None else queries.contact_points(),
             today=utcnow().astimezone(local_zone()).date().isoformat(),
             max_mb=reading.MAX_UPLOAD_BYTES // (1024 * 1024),
+            refused=bool(state.message),
         ),
         status,
     )
@@ -215,7 +221,7 @@ def _too_large(_err):
     message = _("文件不能超过%(mb)dMB，请分成几个文件上传", mb=reading.MAX_UPLOAD_BYTES // (1024 * 1024))
     if request.endpoint == "intake.upload" and actor is not None and actor.role in LEVELS["intake"]:
         end_read()
-        return _render_form(FormState({"method": "forum"}, message, {"file": message}), 413)
+        return _render_form(FormState({"method": "forum"}, message, {"file": message}, lost=True), 413)
     title, explanation = str(HTTP_ERRORS[413][1]), str(EXPLANATIONS[413])
     page = render_template(
         "errors/error.html", status=413, title=title, message=message, explanation=explanation

@@ -247,6 +247,7 @@ def test_staff_must_choose_a_point_and_the_file_is_kept_meanwhile(app, login_as,
     # The file already sent is kept: choosing the point is enough.
     kept = page.select_one("input[name=kept]")["value"]
     assert "东关街道意见汇总.xlsx" in page.select_one(".kept-file").get_text()
+    assert page.select_one("#file-again") is None  # nothing to choose again
     resp = upload(staff, None, draft=draft.slug, contact_point=point.slug, kept=kept)
     assert resp.status_code == 200
     preview = soup(resp)
@@ -313,7 +314,7 @@ def test_a_file_over_the_upload_limit_is_413_on_the_form(operator, draft):
     assert resp.status_code == 413
     page = soup(resp)
     assert page.select_one("#file-error").get_text() == "文件过大"
-    assert "10MB" in page.select_one("#form-message").get_text()
+    assert "10MB" in page.select_one("#error-summary").get_text()
     assert counts() == (0, 0)
 
 
@@ -326,6 +327,7 @@ def test_a_body_over_max_content_length_is_413_on_the_form(make_app, factory, dr
     page = soup(resp)
     assert "文件不能超过" in page.select_one("#file-error").get_text()
     assert page.select_one("form[enctype='multipart/form-data']")
+    assert "都未能读取" in page.select_one("#file-again").get_text()  # honest: nothing could be kept
     anonymous = app.test_client()
     resp = anonymous.post("/intake/upload", data={"file": (io.BytesIO(b"a" * 300_000), "big.csv")})
     assert resp.status_code == 413 and soup(resp).select_one("input#file") is None
@@ -498,3 +500,57 @@ def sign_in(app, username: str, password: str):
     resp = c.post("/login", data={"username": username, "password": password, "csrf_token": token})
     assert resp.status_code == 303
     return c
+
+
+# A refused upload says everything at once and keeps what can be kept
+
+
+def test_every_missing_field_is_reported_at_once_and_the_choices_are_kept(login_as, draft, point):
+    staff = login_as("staff")
+    token = csrf_token_from(staff.get("/intake/upload").data)
+    form = {
+        "csrf_token": token,
+        "meeting_date": "2026-13-40",
+        "meeting_place": "街道办事处",
+        "method": "visit",
+    }
+    resp = staff.post("/intake/upload", data=form, content_type="multipart/form-data")
+    assert resp.status_code == 400
+    page = soup(resp)
+    # One summary naming every field, each a link to its field; the page is titled as refused.
+    summary = page.select_one("#error-summary")
+    assert summary["role"] == "alert" and "4" in summary.select_one("p").get_text()
+    links = {a["href"]: a.get_text() for a in summary.select("a")}
+    assert list(links) == ["#draft", "#contact_point", "#meeting_date", "#file"]
+    assert "请选择草案" in links["#draft"] and "未选择文件" in links["#file"]
+    assert page.select_one("title").get_text().startswith("错误：")
+    assert page.select_one("form#upload-form")["action"] == "/intake/upload#upload-form"
+    for field in ("draft", "contact_point", "meeting_date", "file"):
+        assert page.select_one(f"#{field}")["aria-invalid"] == "true", field
+    # What was typed stays; the file must be chosen again, and the page says why.
+    assert page.select_one("#meeting_place")["value"] == "街道办事处"
+    assert page.select_one("input[name=method][checked]")["value"] == "visit"
+    assert "浏览器" in page.select_one("#file-again").get_text()
+    assert "file-again" in page.select_one("#file")["aria-describedby"]
+
+
+def test_the_chosen_draft_and_meeting_are_kept_when_only_the_file_is_wrong(operator, draft):
+    resp = upload(operator, b"", draft=draft.slug, participants="30")
+    page = soup(resp)
+    assert page.select_one("#draft option[selected]")["value"] == draft.slug
+    assert page.select_one("#participants")["value"] == "30"
+    assert page.select_one("#meeting_date")["value"] == MEETING["meeting_date"]
+    assert page.select_one("#error-summary").get_text(strip=True) == "请选择要上传的文件"
+    assert page.select_one("#file-again") is not None
+
+
+def test_the_preview_operation_names_every_missing_field(app, factory, draft):
+    from consult.errors import ValidationError
+    from consult.intake.importing import BatchRequest, preview_batch
+
+    staff, _ = factory.user("staff")
+    end_read()
+    with pytest.raises(ValidationError) as caught:
+        preview_batch(staff, BatchRequest(None, "", b"", participants="-3"))
+    assert set(caught.value.fields) == {"draft", "contact_point", "participants", "file"}
+    assert "4" in caught.value.message
