@@ -13,7 +13,7 @@ from sqlalchemy import select
 from consult.clock import utcnow
 from consult.db import end_read, write_transaction
 from consult.extensions import db
-from consult.models import AuditLog, Comment
+from consult.models import AuditLog, Comment, Decision
 from tests.conftest import csrf_token_from
 
 URL = "/admin/moderation"
@@ -369,6 +369,14 @@ def test_undo_puts_the_comment_back_as_it_was_and_is_audited(login_as, client, q
     ).all()
     assert [r.action for r in rows] == ["comment.publish", "comment.undo"]
     assert rows[1].details["undoes"] == rows[0].id and rows[1].target_id == str(middle.id)
+    shown = soup(login_as("admin").get("/admin/audit?action=comment.undo")).select_one(
+        "table.audit-table tbody tr"
+    )
+    assert (
+        "撤销审核" in shown.select_one(".what").get_text()
+        and shown.select_one(".target").get_text() == f"意见 #{middle.id}"
+    )
+    assert "撤销的操作：公开意见" in [li.get_text() for li in shown.select(".details li")]
     # The same undo again is refused: the comment moved on since (the undo itself).
     undo_url = f"/admin/moderation/undo/{rows[0].id}"
     post(staff, undo_url)
@@ -471,3 +479,16 @@ def test_a_comment_flagged_for_personal_data_can_be_rejected_from_its_form(login
     post(staff, f"/admin/comments/{middle.id}/moderate", action="reject", reason="含有个人信息", **fields)
     assert f"已不予公开 #{middle.id}" in outcome(staff).get_text()
     assert (fresh(middle.id).status, fresh(middle.id).masked_body) == ("rejected", None)
+
+
+def test_undo_does_not_unpublish_a_comment_that_has_a_decision(login_as, queue):
+    _draft, early, _middle, _late = queue
+    staff = login_as("staff")
+    post(staff, f"/admin/comments/{early.id}/moderate", action="publish")
+    box = outcome(staff)
+    end_read()
+    with write_transaction() as session:  # a colleague records the decision meanwhile
+        session.add(Decision(comment_id=early.id, outcome="adopted", reason="", decided_at=utcnow()))
+    undo(staff, box)
+    assert "已记录处理结果" in soup(staff.get(URL)).select_one(".flash-error").get_text()
+    assert fresh(early.id).status == "published"
