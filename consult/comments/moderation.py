@@ -15,13 +15,14 @@ from sqlalchemy import select
 
 from consult import audit
 from consult.clock import as_utc, utcnow
-from consult.comments.operations import check_article, normalise_contact, unused_receipt_code
+from consult.comments.operations import check_article, unused_receipt_code
 from consult.context import RequestContext
 from consult.db import write_transaction
 from consult.errors import Conflict, Forbidden, NotFound, ValidationError
 from consult.i18n import _, _l
 from consult.models import AuditLog, Comment, Draft, User
 from consult.models.comments import AUTHOR_NAME_MAX, BODY_MAX
+from consult.personal_data import normalise_contact
 from consult.sanitize import plain_text
 
 ACTIONS = {"publish": "published", "reject": "rejected", "spam": "spam"}
