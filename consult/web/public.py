@@ -186,7 +186,9 @@ def submit_comment_form(slug: str):
         if article_id is not None and "article_id" not in err.fields:
             return render_article(draft, article_id, form, err.fields, err.message, err.status)
         return render_draft(draft, form, err.fields, err.message, err.status)
-    return redirect(url_for("public.receipt_page", code=display(result.receipt_code), new=1), code=303)
+    # An explicit anchor: without one the browser would carry the form's #comment-form over the redirect.
+    receipt_url = url_for("public.receipt_page", code=display(result.receipt_code), new=1, _anchor="receipt")
+    return redirect(receipt_url, code=303)
 
 
 @bp.get("/receipts")

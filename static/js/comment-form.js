@@ -1,7 +1,8 @@
 // Niceties only; every page works without this file.
 // 1. Keep what someone is writing in sessionStorage, so a reload, an expired page or a refused
 //    request never loses it. 2. A character counter. 3. Copy the receipt code. 4. Clear the kept
-//    text once a comment was received. 5. No second submission while the first is in flight.
+//    text once a comment was received. 5. No second submission while the first is in flight, and
+//    none after Back either (the first submission's id is sent again with the same text).
 (function () {
   "use strict";
   var store;
@@ -29,9 +30,25 @@
     // the same rule with the form's one-time submission id, for a browser without this script).
     var button = form.querySelector("button[type=submit]");
     var idle = button ? button.textContent : "";
+    // Back after success reloads the page with a new one-time id: when the text is the one already
+    // sent from this tab, send the first id again, so the server answers with the first receipt.
+    var sentKey = "consult-sent:" + key;
+    var idField = form.querySelector("input[name=submission_id]");
+    function reuseSentId() {
+      if (!store || !idField) { return; }
+      try {
+        var sent = JSON.parse(store.getItem(sentKey) || "null");
+        if (sent && sent.body === body.value) { idField.value = sent.id; }
+      } catch (e) { /* unreadable: keep the page's own id */ }
+    }
+    reuseSentId();
     form.addEventListener("submit", function (event) {
       if (form.getAttribute("data-submitting") === "1") { event.preventDefault(); return; }
       form.setAttribute("data-submitting", "1");
+      reuseSentId();
+      if (store && idField) {
+        try { store.setItem(sentKey, JSON.stringify({ id: idField.value, body: body.value })); } catch (e) { /* full */ }
+      }
       if (button) {
         button.disabled = true;
         button.setAttribute("aria-busy", "true");

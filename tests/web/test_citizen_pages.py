@@ -89,7 +89,7 @@ def test_a_comment_through_the_form_leads_to_its_receipt(site, factory):
         notify="y",
     )
     assert resp.status_code == 303
-    assert "/receipts/" in resp.headers["Location"] and resp.headers["Location"].endswith("new=1")
+    assert "/receipts/" in resp.headers["Location"] and resp.headers["Location"].endswith("new=1#receipt")
     receipt = soup(c.get(resp.headers["Location"]))
     code = receipt.select_one("#receipt-code").get_text(strip=True)
     assert len(code) == 16 and code.count("-") == 3
