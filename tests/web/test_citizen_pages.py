@@ -44,7 +44,14 @@ def test_the_draft_page_has_note_contents_articles_counts_and_forms(site, factor
     page = soup(site.test_client().get(f"/drafts/{draft.slug}"))
     assert page.select_one("h1").get_text(strip=True) == draft.title
     assert page.select_one(".summary-note .rich").decode_contents() == "<p>为什么要立法。</p>"
-    assert [a.get_text(strip=True) for a in page.select(".toc a")][:2] == ["第一章　总则", "第二章　管理"]
+    chapter_links = [a.get_text(strip=True) for a in page.select(".toc-chapter-link")]
+    assert chapter_links == ["第一章　总则", "第二章　管理"]
+    # The contents list each chapter's articles as links to them, and each chapter leads back.
+    first_chapter = page.select_one(".toc-chapter")
+    article_ids = [f"#{a['id']}" for a in page.select("#chapter-1 article.article")]
+    assert [a["href"] for a in first_chapter.select(".toc-articles a")] == article_ids
+    assert [a["href"] for a in page.select("section.chapter .to-toc a")] == ["#toc", "#toc"]
+    assert page.select_one("nav.toc")["id"] == "toc"
     articles = page.select("article.article")
     assert len(articles) == 4
     third = articles[2]

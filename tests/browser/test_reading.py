@@ -1,0 +1,201 @@
+"""Reading on a phone and with large text (issue 12, point 7), in a real Chromium.
+
+The draft page on a phone: the drafting note folded, contents that reach every article, a way
+back to the contents after each chapter; home page cards tappable as a whole. Measured figures
+(page heights in screens and the like) are written to screenshots/reading-figures.json.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+import pytest
+
+from tests.browser.conftest import DESKTOP, PHONE, SCREENSHOTS, check_axe
+from tests.live import LiveServer
+
+pytestmark = [pytest.mark.once, pytest.mark.browser]
+
+PASSWORD = "Reading-browser-pass-1"
+OPEN = "chengshi-shufang-tiaoli"  # open for comments, six chapters, 32 articles
+CONCLUDED = "hedao-guanli-tiaoli"
+SCREEN = PHONE["viewport"]["height"]
+FIGURES = SCREENSHOTS / "reading-figures.json"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    live = LiveServer(tmp_path_factory.mktemp("reading-live"))
+    live.start()
+    result = live.flask(
+        "users", "create", "readingadmin", "--role", "admin", "--password-stdin", stdin=PASSWORD + "\n"
+    )
+    assert result.returncode == 0, result.stderr
+    yield live
+    live.stop()
+
+
+@pytest.fixture
+def open_page(browser):
+    """A page in a fresh zh-CN context (a phone unless told otherwise), closed after the test."""
+    contexts = []
+
+    def open_(options: dict = PHONE, **extra):
+        context = browser.new_context(locale="zh-CN", **options, **extra)
+        contexts.append(context)
+        return context.new_page()
+
+    yield open_
+    for context in contexts:
+        context.close()
+
+
+def record(name: str, value) -> None:
+    """Keep a measured figure for the report (screenshots/ is not in git)."""
+    SCREENSHOTS.mkdir(exist_ok=True)
+    figures = json.loads(FIGURES.read_text()) if FIGURES.exists() else {}
+    figures[name] = value
+    FIGURES.write_text(json.dumps(figures, ensure_ascii=False, indent=2))
+
+
+def receipt_code(server, slug: str) -> str:
+    database = next(server.instance.glob("*.sqlite"))
+    with sqlite3.connect(database) as conn:
+        row = conn.execute(
+            "SELECT c.receipt_code FROM comment c JOIN draft d ON d.id = c.draft_id "
+            "WHERE d.slug = ? AND c.status = 'published' ORDER BY c.id LIMIT 1",
+            (slug,),
+        ).fetchone()
+    assert row is not None
+    return row[0]
+
+
+def top_of(locator) -> float:
+    """Distance from the top of the document, in CSS pixels."""
+    return locator.evaluate("e => e.getBoundingClientRect().top + window.scrollY")
+
+
+def link_at(page, x: float, y: float) -> str | None:
+    """The address of the link a tap at (x, y) in the viewport would follow."""
+    return page.evaluate(
+        "([x, y]) => { const e = document.elementFromPoint(x, y); const a = e && e.closest('a');"
+        " return a && a.getAttribute('href'); }",
+        [x, y],
+    )
+
+
+def test_the_draft_page_on_a_phone(open_page, server, screenshot):
+    page = open_page()
+    page.goto(f"{server.url}/drafts/{OPEN}")
+    height = page.evaluate("document.documentElement.scrollHeight")
+    first_article = top_of(page.locator("article.article").first)
+    record("draft page on a phone, screens", round(height / SCREEN, 1))
+    record("draft page on a phone, screens before the first article", round(first_article / SCREEN, 1))
+
+    # The drafting note is folded on a phone, and opens on a tap.
+    note = page.locator("details.summary-note")
+    assert note.evaluate("e => e.open") is False
+    assert not note.locator(".rich").is_visible()
+    page.screenshot(path=str(SCREENSHOTS / "reading-draft-phone-top.png"))
+    assert first_article <= 2 * SCREEN, f"the first article starts {first_article / SCREEN:.1f} screens down"
+
+    # The contents: each chapter, then its articles as links to them, in order.
+    chapters = page.locator("section.chapter")
+    toc_chapters = page.locator(".toc .toc-chapter")
+    assert chapters.count() == toc_chapters.count() == 6
+    for i in range(chapters.count()):
+        ids = chapters.nth(i).locator("article.article").evaluate_all("els => els.map(e => '#' + e.id)")
+        item = toc_chapters.nth(i)
+        assert (
+            item.locator(".toc-chapter-link").get_attribute("href")
+            == f"#{chapters.nth(i).get_attribute('id')}"
+        )
+        links = item.locator(".toc-articles a")
+        assert links.evaluate_all("els => els.map(e => e.getAttribute('href'))") == ids
+        labels = chapters.nth(i).locator(".article-label").all_inner_texts()
+        assert links.all_inner_texts() == labels
+        for box in (links.first.bounding_box(), links.last.bounding_box()):
+            assert box["height"] >= 44 and box["width"] >= 44  # a thumb can hit it
+    toc_box = page.locator(".toc").bounding_box()
+    record("draft page on a phone, contents in screens", round(toc_box["height"] / SCREEN, 2))
+    page.locator(".toc").screenshot(path=str(SCREENSHOTS / "reading-draft-phone-toc.png"))
+
+    # A tap on 第二十条 brings it to the top of the screen.
+    page.locator(".toc-articles a", has_text="第二十条").tap()
+    target = page.locator("article.article", has=page.locator(".article-label", has_text="第二十条"))
+    page.wait_for_function("() => location.hash.startsWith('#article-')")
+    assert page.url.endswith("#" + target.get_attribute("id"))
+    assert 0 <= target.evaluate("e => e.getBoundingClientRect().top") < 60
+    page.screenshot(path=str(SCREENSHOTS / "reading-draft-phone-article-20.png"))
+
+    # After each chapter, a way back to the contents.
+    back = page.locator("section.chapter .to-toc a")
+    assert back.count() == 6 and set(back.all_inner_texts()) == {"返回目录"}
+    chapter_of_20 = page.locator("section.chapter", has=target)
+    chapter_of_20.locator(".to-toc a").tap()
+    page.wait_for_function("() => location.hash === '#toc'")
+    assert abs(page.locator("#toc").evaluate("e => e.getBoundingClientRect().top")) < 60
+    check_axe(page)
+    screenshot(page, "reading-draft-phone")
+
+    # Once opened, the note reads in full.
+    note.locator("summary").tap()
+    assert note.locator(".rich").is_visible()
+
+
+def test_the_drafting_note_is_open_on_a_wide_screen(open_page, server):
+    page = open_page(DESKTOP)
+    page.goto(f"{server.url}/drafts/{OPEN}")
+    assert page.locator("details.summary-note").evaluate("e => e.open") is True
+    page.screenshot(path=str(SCREENSHOTS / "reading-draft-desktop-top.png"))
+    page.locator(".toc").screenshot(path=str(SCREENSHOTS / "reading-draft-desktop-toc.png"))
+    # Once comments are closed and answered, the note gives way to the feedback.
+    page.goto(f"{server.url}/drafts/{CONCLUDED}")
+    assert page.locator("details.summary-note").evaluate("e => e.open") is False
+
+
+def test_the_drafting_note_without_javascript(open_page, server):
+    """Folded everywhere, and a tap on its summary still opens it (a <details>, no script needed)."""
+    page = open_page(java_script_enabled=False)
+    page.goto(f"{server.url}/drafts/{OPEN}")
+    note = page.locator("details.summary-note")
+    note.locator("summary").tap()
+    assert note.locator(".rich").is_visible()
+
+
+def test_home_page_cards_are_tappable_as_a_whole(open_page, server, screenshot):
+    page = open_page()
+    page.goto(server.url + "/")
+    cards = page.locator(".draft-card")
+    assert cards.count() >= 6
+    for i in range(cards.count()):
+        card = cards.nth(i)
+        title_link = card.locator(".draft-title a")
+        href = title_link.get_attribute("href")
+        # One link to the draft: the title, whose name is the title alone.
+        assert card.locator(f'a[href="{href}"]').count() == 1
+        assert title_link.evaluate("e => e.textContent.trim()") == card.locator(".draft-title").inner_text()
+        card.scroll_into_view_if_needed()
+        box = card.bounding_box()  # in the viewport, as elementFromPoint wants it
+        for x, y in (
+            (box["x"] + box["width"] - 8, box["y"] + box["height"] - 8),
+            (box["x"] + 8, box["y"] + 8),
+        ):
+            assert link_at(page, x, y) == href, (
+                f"a tap at the corner of card {i + 1} does not reach its draft"
+            )
+        # Another link in a card (the feedback of a concluded draft) keeps its own target.
+        for other in card.locator("a:not(.draft-title a)").all():
+            other_box = other.bounding_box()
+            x, y = other_box["x"] + other_box["width"] / 2, other_box["y"] + other_box["height"] / 2
+            assert link_at(page, x, y) == other.get_attribute("href")
+    screenshot(page, "reading-home-phone")
+
+    # A tap in the empty corner of the first card opens that draft.
+    first = cards.first
+    href = first.locator(".draft-title a").get_attribute("href")
+    first.scroll_into_view_if_needed()
+    box = first.bounding_box()
+    page.touchscreen.tap(box["x"] + box["width"] - 10, box["y"] + box["height"] - 10)
+    page.wait_for_url(f"**{href}")
