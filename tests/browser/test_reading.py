@@ -1,8 +1,14 @@
 """Reading on a phone and with large text (issue 12, point 7), in a real Chromium.
 
 The draft page on a phone: the drafting note folded, contents that reach every article, a way
-back to the contents after each chapter; home page cards tappable as a whole. Measured figures
-(page heights in screens and the like) are written to screenshots/reading-figures.json.
+back to the contents after each chapter; home page cards tappable as a whole. Text follows the
+size the reader set in the browser. Measured figures (page heights in screens and the like) are
+written to screenshots/reading-figures.json.
+
+Large text is set the way a reader sets it: Chromium's default font size (Settings → Appearance →
+Font size, the profile's webkit.webprefs.default_font_size), which the DevTools protocol sets per
+page with Page.setFontSizes. That is the setting itself, not a style sheet laid over the site's:
+a site that pins its root to pixels ignores it, as it would ignore the reader.
 """
 
 from __future__ import annotations
@@ -38,13 +44,21 @@ def server(tmp_path_factory):
 
 @pytest.fixture
 def open_page(browser):
-    """A page in a fresh zh-CN context (a phone unless told otherwise), closed after the test."""
+    """A page in a fresh zh-CN context (a phone unless told otherwise), closed after the test.
+
+    text_size: the browser's default font size in px (16 is Chromium's default, 32 is 200 %).
+    """
     contexts = []
 
-    def open_(options: dict = PHONE, **extra):
+    def open_(options: dict = PHONE, text_size: int | None = None, **extra):
         context = browser.new_context(locale="zh-CN", **options, **extra)
         contexts.append(context)
-        return context.new_page()
+        page = context.new_page()
+        if text_size:
+            # Monospace keeps Chromium's default proportion (13 px to 16 px).
+            sizes = {"standard": text_size, "fixed": round(text_size * 13 / 16)}
+            context.new_cdp_session(page).send("Page.setFontSizes", {"fontSizes": sizes})
+        return page
 
     yield open_
     for context in contexts:
@@ -199,3 +213,46 @@ def test_home_page_cards_are_tappable_as_a_whole(open_page, server, screenshot):
     box = first.bounding_box()
     page.touchscreen.tap(box["x"] + box["width"] - 10, box["y"] + box["height"] - 10)
     page.wait_for_url(f"**{href}")
+
+
+FONT_SIZES = (
+    "() => [...document.querySelectorAll('body *')].map(e => parseFloat(getComputedStyle(e).fontSize))"
+)
+PIXEL_FONT_RULES = """() => {
+    const found = [];
+    const walk = (rules) => {
+        for (const rule of rules) {
+            if (rule.cssRules) {
+                if (!(rule.media && [...rule.media].includes('print'))) walk(rule.cssRules);
+            } else if (rule.style && /\\d(px|pt)/.test(rule.style.fontSize + ' ' + rule.style.font)) {
+                found.push(rule.cssText);
+            }
+        }
+    };
+    for (const sheet of document.styleSheets) walk(sheet.cssRules);
+    return found;
+}"""
+
+
+@pytest.mark.parametrize(
+    "path", ["/", f"/drafts/{OPEN}", f"/drafts/{CONCLUDED}/feedback", f"/drafts/{CONCLUDED}/compare"]
+)
+def test_text_follows_the_browsers_font_size_setting(open_page, server, screenshot, path):
+    normal = open_page()
+    normal.goto(server.url + path)
+    large = open_page(text_size=32)
+    large.goto(server.url + path)
+    # 17 px at the default, and twice that for someone who doubled the browser's text size.
+    assert normal.evaluate("getComputedStyle(document.documentElement).fontSize") == "17px"
+    assert large.evaluate("getComputedStyle(document.documentElement).fontSize") == "34px"
+    # Every element on the page grows in proportion (the same page, element by element).
+    before, after = normal.evaluate(FONT_SIZES), large.evaluate(FONT_SIZES)
+    assert len(before) == len(after)
+    stuck = [(i, b, a) for i, (b, a) in enumerate(zip(before, after, strict=True)) if abs(a - 2 * b) > 1]
+    assert not stuck, (
+        f"elements whose text does not follow the setting (index, px, px at 200 %): {stuck[:10]}"
+    )
+    # No screen style sizes text in pixels or points (print styles may: paper has no setting).
+    assert normal.evaluate(PIXEL_FONT_RULES) == []
+    name = path.strip("/").replace("/", "-") or "home"
+    large.screenshot(path=str(SCREENSHOTS / f"reading-200-{name}-top.png"))
