@@ -10,7 +10,6 @@ from bs4 import BeautifulSoup
 from sqlalchemy import Date, func, select
 
 from consult.clock import local_zone, utcnow
-from consult.comments.moderation import masked, personal_data
 from consult.comments.operations import normalise_contact
 from consult.extensions import db
 from consult.feedback.notifications import KIND as MAIL_KIND
@@ -28,6 +27,8 @@ from consult.models import (
     User,
 )
 from consult.models.types import UTCDateTime
+from consult.personal_data import find as personal_data
+from consult.personal_data import mask_text as masked
 
 EXPECTED_STAGES = {
     "chengshi-shufang-tiaoli": "open",

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from flask import current_app, jsonify, request
 
+from consult import personal_data
 from consult.api import bp
 from consult.api.serialize import (
     ID_MAX,
@@ -77,6 +78,8 @@ def staff_comment_json(c: Comment, labels: dict[int, str], points: dict[int, str
         "article_label": labels.get(c.article_id) if c.article_id else None,
         "body": c.body,
         "masked_body": c.masked_body,
+        "personal_data": (found := personal_data.find(c.body)),
+        "suggested_mask": personal_data.mask_text(c.body) if found else None,
         "author_name": c.author_name,
         "channel": c.channel,
         "status": c.status,

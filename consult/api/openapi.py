@@ -27,6 +27,7 @@ from consult.comments.queries import PER_PAGE_DEFAULT, PER_PAGE_MAX
 from consult.drafts.operations import SLUG_RE, TEXT_MAX, TITLE_MAX
 from consult.models.comments import AUTHOR_NAME_MAX, BODY_MAX, CONTACT_MAX, RECEIPT_CODE_MAX
 from consult.models.enums import CHANNELS, COMMENT_STATUSES, DRAFT_STATUSES, OUTCOMES
+from consult.personal_data import KINDS as PERSONAL_DATA_KINDS
 
 API_VERSION = "1.0.0"
 # Ids are PostgreSQL `integer` columns; a larger one names nothing and is answered with an error.
@@ -316,6 +317,15 @@ def _staff_schemas() -> dict[str, Any]:
                 "masked_body": {
                     **NULLABLE_STRING,
                     "description": "The redacted copy that is published instead of `body`, if any.",
+                },
+                "personal_data": {
+                    "type": "array",
+                    "items": {"type": "string", "enum": list(PERSONAL_DATA_KINDS)},
+                    "description": "The kinds of personal data found in `body` (consult/personal_data.py).",
+                },
+                "suggested_mask": {
+                    **NULLABLE_STRING,
+                    "description": "`body` with them masked (138****5678) to publish instead; null: none.",
                 },
                 "author_name": NULLABLE_STRING,
                 "channel": _ref("Channel"),

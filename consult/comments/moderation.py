@@ -6,7 +6,6 @@ so the person who acted can undo it for a few minutes, unless someone acted on t
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -46,30 +45,6 @@ REJECT_REASONS = (
     _l("广告信息"),
     _l("内容无法辨认"),
 )
-
-# Personal data staff should look at before publishing (help, never automatic publication).
-PHONE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
-ID_CARD = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
-EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)+")
-
-
-def personal_data(text: str) -> list[str]:
-    """The kinds of personal data found in a text: phone, id_card, email."""
-    found = []
-    if PHONE.search(text):
-        found.append("phone")
-    if ID_CARD.search(text):
-        found.append("id_card")
-    if EMAIL.search(text):
-        found.append("email")
-    return found
-
-
-def masked(text: str) -> str:
-    """A copy with phone numbers, ID-card numbers and email addresses masked."""
-    text = ID_CARD.sub(lambda m: m.group(0)[:6] + "********" + m.group(0)[-4:], text)
-    text = PHONE.sub(lambda m: m.group(0)[:3] + "****" + m.group(0)[-4:], text)
-    return EMAIL.sub(lambda m: m.group(0)[0] + "***@" + m.group(0).split("@", 1)[1], text)
 
 
 @dataclass(frozen=True)

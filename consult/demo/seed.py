@@ -19,7 +19,6 @@ from sqlalchemy import select
 
 from consult.auth.operations import create_contact_point, create_user
 from consult.clock import utcnow
-from consult.comments.moderation import masked, personal_data
 from consult.comments.receipts import new_code
 from consult.context import CLI
 from consult.db import end_read, write_transaction
@@ -31,6 +30,8 @@ from consult.i18n import _
 from consult.intake.importing import intake_key
 from consult.models import Comment, ContactPoint, Decision, Draft, IntakeBatch, User
 from consult.net import address_hash
+from consult.personal_data import find as personal_data
+from consult.personal_data import mask_text as masked
 from consult.sanitize import paragraphs_to_html, plain_text
 
 DATA = Path(__file__).parent / "data"

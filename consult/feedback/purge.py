@@ -26,14 +26,11 @@ from consult.extensions import db
 from consult.feedback.notifications import KINDS as NOTICE_KINDS
 from consult.i18n import _
 from consult.models import Comment, Draft, IntakeBatch, OutboxEvent, User
+from consult.personal_data import scrub_text
 
 AUDIT_ACTION = "contacts.purge"
 REMOVED = "［已删除］"  # i18n: data (stored in the batch report in place of a contact detail)
 # Contact details that may sit in any cell of an invalid intake row (a contact typed in the wrong column).
-_EMAIL_ANY = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)+")
-_PHONE_ANY = re.compile(
-    r"(?<!\d)(?:\+?86[\s\-]?)?(?:1[3-9]\d[\s\-]?\d{4}[\s\-]?\d{4}|0\d{2,3}[\s\-]?\d{7,8})(?!\d)"
-)
 _FALLBACK_COLUMN = re.compile(r"^第(\d+)列$")  # i18n: data (rows.py names a column without a header so)
 
 
@@ -233,7 +230,7 @@ def _contact_index(report: dict) -> int | None:
 def _scrub_text(value):
     if not isinstance(value, str) or not value:
         return value
-    return _PHONE_ANY.sub(REMOVED, _EMAIL_ANY.sub(REMOVED, value))
+    return scrub_text(value, REMOVED)
 
 
 def scrub_report(report: dict | None) -> tuple[dict | None, int]:

@@ -7,6 +7,7 @@ from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import func, select
 
+from consult import personal_data
 from consult.auth.access import access, current_actor
 from consult.changes import generation
 from consult.comments.moderation import (
@@ -14,10 +15,8 @@ from consult.comments.moderation import (
     UNDO_MINUTES,
     Moderated,
     Undone,
-    masked,
     moderate_comment,
     moderate_many,
-    personal_data,
     undo_moderation,
 )
 from consult.comments.staff_queries import (
@@ -151,8 +150,8 @@ def _render_queue() -> str:
     labels = article_labels(result.items)
     contact_points = db.session.scalars(select(ContactPoint).order_by(ContactPoint.name)).all()
     points = {p.id: p.name for p in contact_points}  # staff read a point's name, never its slug
-    flags = {c.id: personal_data(c.body) for c in result.items}
-    suggestions = {c.id: masked(c.body) for c in result.items if flags[c.id]}
+    flags = {c.id: personal_data.find(c.body) for c in result.items}
+    suggestions = {c.id: personal_data.mask_text(c.body) for c in result.items if flags[c.id]}
     drafts = db.session.scalars(select(Draft).order_by(Draft.title)).all()
     chosen = next((d for d in drafts if d.slug == f.draft_slug), None)
     with placeholder_csrf():

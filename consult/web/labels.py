@@ -57,7 +57,7 @@ STATUSES = {
     "spam": _l("垃圾信息"),
 }
 ROLES = {"admin": _l("管理员"), "staff": _l("工作人员"), "contact_point": _l("联系点操作员")}
-PERSONAL_DATA = {"phone": _l("手机号码"), "id_card": _l("身份证号码"), "email": _l("电子邮箱")}
+PERSONAL_DATA = {"phone": _l("电话号码"), "id_number": _l("身份证号码"), "email": _l("电子邮箱")}
 
 
 def status_label(status: str) -> str:

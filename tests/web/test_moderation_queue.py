@@ -58,7 +58,7 @@ def test_pending_comments_oldest_first_with_personal_data_flagged(login_as, queu
     assert resp.status_code == 200
     assert listed(resp) == [early.id, middle.id, late.id]
     item = soup(resp).select_one(f"#c{middle.id}")
-    assert "手机号码" in item.select_one(".flag").get_text()
+    assert "电话号码" in item.select_one(".flag").get_text()
     assert item.select_one("textarea[name=masked_body]").get_text() == "请联系我 138****8000"
     assert soup(resp).select_one(f"#c{early.id} .flag") is None
 
