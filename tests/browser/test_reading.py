@@ -73,6 +73,17 @@ def record(name: str, value) -> None:
     FIGURES.write_text(json.dumps(figures, ensure_ascii=False, indent=2))
 
 
+def screens(page, name: str, count: int = 2, start: float = 0) -> None:
+    """Save what the phone shows, screen by screen from `start` (CSS px down the page).
+
+    Not a full-page screenshot: Chromium's full-page capture resizes the view, which drops the
+    font-size setting (the picture would show the page at the default size).
+    """
+    for i in range(count):
+        page.evaluate(f"window.scrollTo(0, {start + i * SCREEN})")
+        page.screenshot(path=str(SCREENSHOTS / f"{name}-{i + 1}.png"))
+
+
 def receipt_code(server, slug: str) -> str:
     database = next(server.instance.glob("*.sqlite"))
     with sqlite3.connect(database) as conn:
@@ -256,3 +267,118 @@ def test_text_follows_the_browsers_font_size_setting(open_page, server, screensh
     assert normal.evaluate(PIXEL_FONT_RULES) == []
     name = path.strip("/").replace("/", "-") or "home"
     large.screenshot(path=str(SCREENSHOTS / f"reading-200-{name}-top.png"))
+
+
+WIDER_THAN_SCREEN = """() => {
+    const width = document.documentElement.clientWidth;
+    return [...document.querySelectorAll('body *')].filter(e => {
+        const r = e.getBoundingClientRect();
+        return r.width && r.right > width + 0.5 && getComputedStyle(e).visibility !== 'hidden';
+    }).map(e => e.tagName.toLowerCase() + (e.className ? '.' + String(e.className).replace(/ /g, '.') : ''));
+}"""
+CODE_LINES = """e => {
+    // The code's text, line by line as laid out.
+    const text = e.firstChild, lines = [];
+    let top = null;
+    for (let i = 0; i < text.length; i++) {
+        const r = document.createRange();
+        r.setStart(text, i);
+        r.setEnd(text, i + 1);
+        const t = Math.round(r.getBoundingClientRect().top);
+        if (t !== top) { lines.push(''); top = t; }
+        lines[lines.length - 1] += text.data[i];
+    }
+    return lines;
+}"""
+
+
+def article_id(server, slug: str) -> int:
+    database = next(server.instance.glob("*.sqlite"))
+    with sqlite3.connect(database) as conn:
+        row = conn.execute(
+            "SELECT a.id FROM article a JOIN draft d ON d.id = a.draft_id "
+            "WHERE d.slug = ? ORDER BY a.id LIMIT 1",
+            (slug,),
+        ).fetchone()
+    assert row is not None
+    return row[0]
+
+
+def public_pages(server) -> list[str]:
+    """A page of each kind a citizen reads."""
+    return [
+        "/",
+        f"/drafts/{OPEN}",
+        f"/drafts/{OPEN}/articles/{article_id(server, OPEN)}",
+        f"/drafts/{CONCLUDED}",
+        f"/drafts/{CONCLUDED}/feedback",
+        f"/drafts/{CONCLUDED}/compare",
+        f"/receipts/{receipt_code(server, OPEN)}?new=1",
+        f"/receipts/{receipt_code(server, CONCLUDED)}",
+        "/receipts",
+        "/search?q=开放时间",
+        "/login",
+    ]
+
+
+def test_large_text_on_a_phone_stays_on_the_screen(open_page, server):
+    """At 200 % text on a 390 px phone nothing scrolls sideways and nothing sticks out."""
+    page = open_page(text_size=32)
+    problems = {}
+    for path in public_pages(server):
+        page.goto(server.url + path)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        wider = page.evaluate(WIDER_THAN_SCREEN)
+        if width > PHONE["viewport"]["width"] or wider:
+            problems[path] = (width, wider[:8])
+        check_axe(page)
+    assert not problems, problems
+
+
+def test_the_receipt_code_at_large_text(open_page, server):
+    """The code stays inside its box, and when it must wrap it breaks after a dash, never in a group."""
+    code = receipt_code(server, OPEN)
+    for text_size, name in ((None, "normal"), (32, "200")):
+        page = open_page(text_size=text_size)
+        page.goto(f"{server.url}/receipts/{code}?new=1")
+        box = page.locator(".receipt-code")
+        shown = page.locator("#receipt-code")
+        shown_code = shown.inner_text()
+        assert shown_code.replace("-", "") == code.replace("-", "") and shown_code.count("-") == 3
+        box_rect, code_rect = box.bounding_box(), shown.bounding_box()
+        inside = box_rect["x"] <= code_rect["x"] and (
+            code_rect["x"] + code_rect["width"] <= box_rect["x"] + box_rect["width"]
+        )
+        assert inside, f"the code ({code_rect}) sticks out of its box ({box_rect})"
+        holder = page.locator(".receipt-code .code")
+        assert holder.evaluate("e => e.scrollWidth <= e.clientWidth"), "the code overflows its line"
+        lines = shown.evaluate(CODE_LINES)
+        assert "".join(lines) == shown_code
+        assert all(line.endswith("-") for line in lines[:-1]), lines
+        if text_size is None:
+            assert len(lines) == 1, lines  # one line at the usual size, as before
+        record(f"receipt code lines on a phone, text {name}", lines)
+        box.screenshot(path=str(SCREENSHOTS / f"reading-receipt-code-{name}.png"))
+        screens(page, f"reading-receipt-{name}-phone")
+
+
+def test_the_contents_ranges_at_large_text(open_page, server):
+    page = open_page(text_size=32)
+    page.goto(f"{server.url}/drafts/{OPEN}")
+    toc = page.locator(".toc")
+    right = toc.evaluate(
+        "e => e.getBoundingClientRect().right - parseFloat(getComputedStyle(e).paddingRight)"
+    )
+    for item in page.locator(".toc-range, .toc-chapter-link, .toc-articles a").all():
+        assert item.evaluate("e => e.getBoundingClientRect().right") <= right + 0.5, item.inner_text()
+    # A range that wraps does so at its dash: 第十九条 and 第二十五条 stay whole.
+    for label in page.locator(".toc-range span").all():
+        assert label.evaluate(LINES) == 1, label.inner_text()
+    screens(page, "reading-200-toc", count=3, start=top_of(toc))
+
+
+LINES = """e => {
+    const r = document.createRange();
+    r.selectNodeContents(e);
+    return new Set([...r.getClientRects()].map(x => Math.round(x.top))).size;
+}"""
