@@ -65,15 +65,20 @@ def write_transaction() -> Iterator[Session]:
         with write_transaction() as session:
             session.add(obj)
 
-    Raises NestedWriteError when the session is already inside a transaction (a door that read
-    first must not also write in the same transaction; let the operation do both).
+    A read-only transaction a door opened (to find the draft, render a form) is ended first: on
+    SQLite a transaction that read and then writes takes its lock late and fails at once with
+    "database is locked", so the write always begins afresh with BEGIN IMMEDIATE. Raises
+    NestedWriteError only when the open transaction holds changes not yet written: those would be
+    committed, or lost, by someone who did not mean to.
     """
     session = db.session()
     if session.in_transaction():
-        raise NestedWriteError(
-            "write_transaction() started inside an open transaction; "
-            "do the reads inside the operation, or end the read transaction first"
-        )
+        if session.new or session.dirty or session.deleted:
+            raise NestedWriteError(
+                "write_transaction() started while the session holds unsaved changes; "
+                "make them inside the write transaction"
+            )
+        session.rollback()  # a read-only transaction: nothing is lost
     # Procure the connection now, so BEGIN IMMEDIATE is the first statement of this transaction.
     session.connection(execution_options={IMMEDIATE: True})
     try:
@@ -86,7 +91,7 @@ def write_transaction() -> Iterator[Session]:
 
 
 def end_read() -> None:
-    """End a read-only transaction a door opened, so an operation can write next."""
+    """End a read-only transaction now: returns the connection to the pool (long-running readers)."""
     session = db.session()
     if session.in_transaction():
         session.rollback()

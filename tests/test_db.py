@@ -40,10 +40,21 @@ def test_write_transaction_rolls_back_everything_on_error(app):
     assert db.session.scalar(select(func.count()).where(AuditLog.action == "test.rollback")) == 0
 
 
-def test_write_transaction_refuses_to_start_inside_a_read(app):
+def test_write_transaction_ends_a_read_and_begins_afresh(app):
+    """A door that read first need not end its read: the write begins anew (BEGIN IMMEDIATE on SQLite)."""
     db.session.execute(text("SELECT 1"))
+    with write_transaction() as session:
+        session.add(AuditLog(action="test.after_read"))
+    db.session.remove()
+    assert db.session.scalar(select(func.count()).where(AuditLog.action == "test.after_read")) == 1
+
+
+def test_write_transaction_refuses_unsaved_changes_made_outside_it(app):
+    db.session.execute(text("SELECT 1"))
+    db.session.add(AuditLog(action="test.stray"))
     with pytest.raises(NestedWriteError), write_transaction():
         pass
+    db.session.rollback()
 
 
 def _run_workers(url: str, instance: str, mode: str, n: int) -> list[subprocess.CompletedProcess]:

@@ -35,7 +35,6 @@ from consult.comments.staff_queries import (
     staff_comments,
 )
 from consult.context import RequestContext
-from consult.db import end_read
 from consult.drafts.operations import DraftInput, add_version, create_draft, update_draft
 from consult.drafts.queries import current_articles
 from consult.errors import ValidationError
@@ -97,7 +96,6 @@ def staff_comment_json(c: Comment, labels: dict[int, str], points: dict[int, str
 
 
 def _one_comment_json(comment_id: int) -> dict:
-    end_read()
     comment = db.session.get(Comment, comment_id)
     return staff_comment_json(comment, article_labels([comment]), contact_point_slugs([comment]))
 
@@ -147,7 +145,6 @@ def admin_moderate(comment_id: int):
     """Publish, reject (take down) or mark as spam."""
     data = json_body()
     actor = current_actor()
-    end_read()
     moderate_comment(
         actor,
         RequestContext.from_request(),
@@ -167,7 +164,6 @@ def admin_decision(comment_id: int):
     data = json_body()
     actor = current_actor()
     seen = optional_int(data, "decision_version", minimum=0)
-    end_read()
     decide(
         actor,
         RequestContext.from_request(),
@@ -186,7 +182,6 @@ def admin_enter_comment(slug: str):
     data = json_body()
     actor = current_actor()
     received = parse_time(data, "received_at")
-    end_read()
     comment = enter_offline_comment(
         actor,
         RequestContext.from_request(),
@@ -203,7 +198,6 @@ def admin_enter_comment(slug: str):
 
 def admin_draft_json(draft_id: int) -> dict:
     """A draft as staff see it, with its current version and articles."""
-    end_read()
     draft = db.session.get(Draft, draft_id)
     version = draft.current_version
     return {
@@ -242,7 +236,6 @@ def admin_create_draft():
         show_comments=data.get("show_comments", True) is not False,
         version_label=optional_str(data, "version_label"),
     )
-    end_read()
     draft = create_draft(actor, RequestContext.from_request(), draft_input)
     return jsonify(admin_draft_json(draft.id)), 201
 
@@ -276,7 +269,6 @@ def admin_update_draft(slug: str):
         raise ValidationError(
             _("不能修改这些字段：%(f)s", f="、".join(sorted(extra))), {k: _("不可修改") for k in extra}
         )
-    end_read()
     draft = update_draft(
         actor, RequestContext.from_request(), slug, changes, optional_int(data, "lock_version")
     )
@@ -289,7 +281,6 @@ def admin_add_version(slug: str):
     """A revised text becomes the current version; articles keep their identity where they match."""
     data = json_body()
     actor = current_actor()
-    end_read()
     version = add_version(
         actor,
         RequestContext.from_request(),

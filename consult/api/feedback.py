@@ -10,7 +10,6 @@ from consult.auth.access import access, current_actor, public
 from consult.comments.receipts import display
 from consult.comments.review_queries import draft_by_slug
 from consult.context import RequestContext
-from consult.db import end_read
 from consult.drafts.queries import public_draft
 from consult.errors import NotFound
 from consult.feedback.publishing import decisions_frozen, open_revision, publish_feedback
@@ -81,7 +80,6 @@ def get_feedback(slug: str):
 def post_satisfaction(slug: str):
     """Rate the feedback with a receipt code: 201 the first time, 200 when it replaces a rating."""
     data = json_body()
-    end_read()
     result = rate(
         RequestContext.from_request(),
         slug,
@@ -133,7 +131,6 @@ def admin_publish_feedback(slug: str):
     """Publish the feedback (a revision needs ``revision_note``) → 201 with the publication."""
     data = _optional_body()
     note = optional_str(data, "revision_note")
-    end_read()
     publication = publish_feedback(current_actor(), RequestContext.from_request(), slug, note)
     return jsonify(
         _state_json(slug)
@@ -151,6 +148,5 @@ def admin_publish_feedback(slug: str):
 @access("staff")
 def admin_open_revision(slug: str):
     """Unfreeze the decisions until the next publication (which needs a revision note)."""
-    end_read()
     open_revision(current_actor(), RequestContext.from_request(), slug)
     return jsonify(_state_json(slug))

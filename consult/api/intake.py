@@ -7,7 +7,6 @@ from flask import jsonify, request
 from consult.api import bp
 from consult.auth.access import access, current_actor
 from consult.context import RequestContext
-from consult.db import end_read
 from consult.errors import UnsupportedMediaType, ValidationError, error_body
 from consult.i18n import _
 from consult.intake.importing import (
@@ -53,7 +52,6 @@ def intake_batches():
         collector=form.get("collector"),
     )
     dry_run = _dry_run()
-    end_read()
     try:
         if dry_run:
             return jsonify(preview_batch(actor, req).as_json())

@@ -25,7 +25,6 @@ from consult.comments.operations import CommentInput, submission_key, submit_com
 from consult.comments.queries import published_comments, published_counts, receipt
 from consult.comments.receipts import display
 from consult.context import RequestContext
-from consult.db import end_read
 from consult.drafts.queries import article_in_draft, current_articles, public_draft, public_drafts
 from consult.errors import NotFound
 from consult.extensions import db
@@ -97,7 +96,6 @@ def post_comment(slug: str):
         contact=optional_str(data, "contact"),
         notify=optional_bool(data, "notify"),
     )
-    end_read()
     result = submit_comment(RequestContext.from_request(), slug, payload, key)
     return jsonify(
         {

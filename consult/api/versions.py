@@ -7,7 +7,6 @@ from flask import jsonify, request, send_file
 from consult.api import bp
 from consult.api.serialize import iso
 from consult.auth.access import public
-from consult.db import end_read
 from consult.drafts.compare import Change, compare_versions
 from consult.extensions import db
 from consult.feedback.opendata import build_json
@@ -57,7 +56,6 @@ def get_comparison(slug: str):
 def get_open_data(slug: str):
     """The open-data package of a concluded draft as JSON; ``download=1`` serves it as a file."""
     package = build_json(db.session, slug)
-    end_read()
     response = send_file(
         package.file,
         mimetype=package.mimetype,

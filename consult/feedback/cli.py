@@ -8,7 +8,6 @@ import time
 import click
 from flask.cli import AppGroup
 
-from consult.db import end_read
 from consult.i18n import _, _l, localtime
 from consult.personal_data import mask_contact
 
@@ -147,7 +146,6 @@ def feedback_publish(slug: str, revision_note: str | None) -> None:
     from consult.errors import DomainError
     from consult.feedback.publishing import publish_feedback
 
-    end_read()
     try:
         publication = publish_feedback(None, CLI, slug, revision_note)
     except DomainError as err:
@@ -163,7 +161,6 @@ def feedback_revise(slug: str) -> None:
     from consult.errors import DomainError
     from consult.feedback.publishing import open_revision
 
-    end_read()
     try:
         open_revision(None, CLI, slug)
     except DomainError as err:
@@ -184,7 +181,6 @@ def feedback_export(slug: str, fmt: str, include: str, output: str | None) -> No
     from consult.errors import DomainError
     from consult.feedback.exports import export_summary
 
-    end_read()
     try:
         exported = export_summary(None, CLI, slug, fmt, include)
     except DomainError as err:

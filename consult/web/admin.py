@@ -27,7 +27,6 @@ from consult.comments.staff_queries import (
     staff_comments,
 )
 from consult.context import RequestContext
-from consult.db import end_read
 from consult.drafts.queries import current_articles
 from consult.errors import DomainError, ValidationError
 from consult.extensions import db
@@ -244,7 +243,6 @@ def moderate(comment_id: int):
     masked_body = form.get("masked_body") if use_masked else None
     raw_version = form.get("version", "")
     version = int(raw_version) if raw_version.isdigit() and len(raw_version) < 10 else None
-    end_read()
     try:
         done = moderate_comment(
             actor,
@@ -276,7 +274,6 @@ def moderate_bulk():
         raw = request.form.get(f"v-{comment_id}", "")
         if raw.isdigit() and len(raw) < 10:
             seen[comment_id] = int(raw)
-    end_read()
     try:
         done = moderate_many(
             actor, RequestContext.from_request(), ids, request.form.get("action", ""), reason, seen
@@ -293,7 +290,6 @@ def moderate_bulk():
 def undo(entry_id: int):
     """Undo one's own moderation (of one comment or a selection) of the last few minutes."""
     actor = current_actor()
-    end_read()
     try:
         undone = undo_moderation(actor, RequestContext.from_request(), entry_id)
     except DomainError as err:

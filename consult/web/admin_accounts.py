@@ -21,7 +21,6 @@ from consult.auth import operations as ops
 from consult.auth import queries
 from consult.auth.access import access, current_actor
 from consult.context import RequestContext
-from consult.db import end_read
 from consult.errors import DomainError, NotFound
 from consult.extensions import db
 from consult.i18n import _
@@ -59,7 +58,6 @@ def _confirm(title: str, message: str, button: str, cancel: str, run: Callable[[
         return render_template(
             "admin/accounts/confirm.html", title=title, message=message, button=button, cancel=cancel
         )
-    end_read()
     try:
         run()
     except DomainError as err:
@@ -133,7 +131,6 @@ def create_user():
         generate_password=generate,
     )
     actor = current_actor()
-    end_read()
     try:
         user, generated = ops.add_user(actor, _ctx(), data)
     except DomainError as err:
@@ -198,7 +195,6 @@ def update_user(user_id: int):
     """Change display name, role and contact point."""
     form = request.form
     actor = current_actor()
-    end_read()
     try:
         ops.update_user(
             actor, _ctx(), user_id, form.get("display_name"), form.get("role", ""), form.get("contact_point")
@@ -263,7 +259,6 @@ def reset_password(user_id: int):
     if request.method == "GET":
         return render_template("admin/accounts/password.html", user=user, errors={}, message=None, mode="")
     password, repeat, generate = _password_choice()
-    end_read()
     try:
         user, generated = ops.reset_password(actor, _ctx(), user_id, password, repeat, generate)
     except DomainError as err:
@@ -298,7 +293,6 @@ def reset_password(user_id: int):
 def create_token(user_id: int):
     """Issue a named API token; it is shown once, on this answer."""
     name, actor = request.form.get("name", ""), current_actor()
-    end_read()
     try:
         record, token = ops.create_token(actor, _ctx(), user_id, name)
     except DomainError as err:
@@ -361,7 +355,6 @@ def contact_points():
 def create_contact_point():
     """Register a contact point."""
     form, actor = request.form, current_actor()
-    end_read()
     try:
         point = ops.create_contact_point(
             actor, _ctx(), form.get("slug", ""), form.get("name", ""), form.get("district"), form.get("email")
@@ -407,7 +400,6 @@ def contact_point(point_id: int):
 def update_contact_point(point_id: int):
     """Change a contact point's name, district and notification email."""
     form, actor = request.form, current_actor()
-    end_read()
     try:
         ops.update_contact_point(
             actor, _ctx(), point_id, form.get("name", ""), form.get("district"), form.get("email", "")

@@ -14,7 +14,6 @@ from sqlalchemy.orm import selectinload
 from consult.auth.access import access, current_actor
 from consult.clock import as_utc, local_zone, utcnow
 from consult.context import RequestContext
-from consult.db import end_read
 from consult.drafts.operations import (
     STAGES,
     DraftInput,
@@ -171,16 +170,13 @@ def new_draft():
     format_errors: dict[str, str] = {}
     data = _draft_input(format_errors)
     if request.form.get("action") != "save":
-        end_read()
         preview = preview_draft(data)
         errors = {**preview.errors, **format_errors}
         return _render_new(values, errors, preview=preview)
     try:
         _raise_format_errors(format_errors)
-        end_read()
         draft = create_draft(current_actor(), RequestContext.from_request(), data)
     except DomainError as err:
-        end_read()
         preview = preview_draft(data)
         errors = {**preview.errors, **format_errors, **err.fields}
         if preview.text.issues:
@@ -251,12 +247,10 @@ def save_settings(slug: str):
             "show_comments": values["show_comments"],
         }
         _raise_format_errors(format_errors)
-        end_read()
         update_draft(current_actor(), RequestContext.from_request(), slug, changes, _int("version"))
     except NotFound:
         raise
     except DomainError as err:
-        end_read()
         draft = _staff_draft(slug)
         conflict = isinstance(err, Conflict) and not err.fields
         if conflict:
@@ -292,7 +286,6 @@ def change_draft_stage(slug: str, stage: str):
         flash(_("请先在确认页面确认这项操作。"), "error")
         return redirect(url_for("admin_drafts.confirm_stage", slug=slug, stage=stage), code=303)
     expected = _int("version")
-    end_read()
     try:
         change_stage(current_actor(), RequestContext.from_request(), slug, stage, expected)
     except NotFound:
@@ -367,7 +360,6 @@ def new_version(slug: str):
                 "请先核对下面的条文对应关系，再点击“保存修改稿”。全文在预览后有改动时也需要重新核对。"
             )
         else:
-            end_read()
             try:
                 version = add_version(
                     current_actor(),
@@ -378,7 +370,6 @@ def new_version(slug: str):
                     matches,
                 )
             except DomainError as err:
-                end_read()
                 preview = preview_version(slug, values["text"], matches)
                 errors = {**preview.errors, **err.fields}
                 if preview.text.issues:
@@ -386,6 +377,5 @@ def new_version(slug: str):
                 return _render_version(preview.draft, values, preview, errors, err.message, err.status)
             flash(_("已保存第%(n)d版（%(label)s）。", n=version.number, label=version.label or "-"))
             return redirect(url_for("admin_drafts.edit_draft", slug=slug), code=303)
-    end_read()
     preview = preview_version(slug, values["text"], matches)
     return _render_version(preview.draft, values, preview, preview.errors, message)

@@ -8,7 +8,6 @@ from consult.auth.access import access, current_actor
 from consult.clock import utcnow
 from consult.comments.review_queries import draft_by_slug
 from consult.context import RequestContext
-from consult.db import end_read
 from consult.errors import DomainError
 from consult.feedback.notifications import draft_mail_counts
 from consult.feedback.publishing import (
@@ -64,10 +63,8 @@ def publish(slug: str):
         message = _("请勾选确认框后再发布")
         return _render(slug, {"confirm": message}, message, note, 400)
     try:
-        end_read()
         publication = publish_feedback(current_actor(), RequestContext.from_request(), slug, note)
     except DomainError as err:
-        end_read()
         return _render(slug, err.fields, err.message, note, err.status)
     if publication.number == 1:
         flash(_("采纳情况反馈已发布，处理结果已冻结。"))
@@ -84,10 +81,8 @@ def revise(slug: str):
         message = _("请勾选确认框后再开始修订")
         return _render(slug, {"revise": message}, message, status=400)
     try:
-        end_read()
         open_revision(current_actor(), RequestContext.from_request(), slug)
     except DomainError as err:
-        end_read()
         return _render(slug, err.fields, err.message, status=err.status)
     flash(
         _(

@@ -31,7 +31,6 @@ from consult.comments.review_queries import (
     staff_members,
 )
 from consult.context import RequestContext
-from consult.db import end_read
 from consult.drafts.queries import chapters, current_articles
 from consult.errors import DomainError, ValidationError
 from consult.feedback.publishing import decisions_frozen
@@ -157,13 +156,11 @@ def _decide(slug: str, article_id: int | None):
     )
     draft_by_slug(slug)  # an unknown draft is a 404, not a form error
     actor = current_actor()
-    end_read()
     try:
         if not ids:
             raise ValidationError(_("请先勾选要处理的意见"), {"ids": _("未选择任何意见")})
         n = decide(actor, RequestContext.from_request(), sorted(ids), state.outcome, state.reason, _seen(ids))
     except DomainError as err:
-        end_read()
         state.message, state.fields = err.message, err.fields
         return _render_place(slug, article_id, state, err.status)
     label = outcome_label(state.outcome)
@@ -231,14 +228,12 @@ def _assign(slug: str, article_id: int | None, comment_id: int | None, place_art
     wanted = request.form.get("assignee", "").strip()
     assignee_id = _assignee_arg()
     actor = current_actor()
-    end_read()
     try:
         if wanted:
             assign(actor, RequestContext.from_request(), assignee_id, article_id, comment_id)
         else:
             unassign(actor, RequestContext.from_request(), article_id, comment_id)
     except DomainError as err:
-        end_read()
         return _render_place(
             slug, place_article, status=err.status, work_state=WorkInput(scope, "", err.message)
         )
@@ -250,11 +245,9 @@ def _note(slug: str, article_id: int | None, comment_id: int | None, place_artic
     """Add an internal note to an article or a comment; a refused note is shown again, kept."""
     body = request.form.get("body", "")
     actor = current_actor()
-    end_read()
     try:
         add_note(actor, RequestContext.from_request(), body, article_id, comment_id)
     except DomainError as err:
-        end_read()
         return _render_place(
             slug, place_article, status=err.status, work_state=WorkInput(scope, body, err.message)
         )
@@ -339,7 +332,6 @@ def enter_comment():
         return _render_entry({"draft": request.args.get("draft", "")})
     values = {name: request.form.get(name, "") for name in ENTRY_FIELDS}
     actor = current_actor()
-    end_read()
     try:
         raw_article = values["article_id"].strip()
         if raw_article and not raw_article.isdigit():
@@ -358,7 +350,6 @@ def enter_comment():
             local_day_start(values["received_at"], "received_at"),
         )
     except DomainError as err:
-        end_read()
         fields = dict(err.fields)
         if err.status == 404 and not fields:
             fields = {"draft": err.message}

@@ -10,7 +10,6 @@ from consult.comments.operations import stop_notifications
 from consult.comments.queries import receipt
 from consult.comments.receipts import display
 from consult.context import RequestContext
-from consult.db import end_read
 from consult.drafts.queries import public_draft
 from consult.errors import DomainError, NotFound
 from consult.feedback.report import point_names, published_report
@@ -53,7 +52,6 @@ def rate_form(code: str):
         raise NotFound(_("未找到该回执码"))
     slug, stored_code = view.draft.slug, view.comment.receipt_code
     try:
-        end_read()
         rate(
             RequestContext.from_request(),
             slug,
@@ -62,7 +60,6 @@ def rate_form(code: str):
             request.form.get("comment"),
         )
     except DomainError as err:
-        end_read()
         kept = {"score": request.form.get("score", ""), "comment": request.form.get("comment", "")}
         return render_receipt(receipt(code), rating_error=err, rating_form=kept, status=err.status)
     flash(_("感谢您的评价！"))
@@ -78,7 +75,6 @@ def stop_notifications_form(code: str):
     if view is None:
         raise NotFound(_("未找到该回执码"))
     stored_code = view.comment.receipt_code
-    end_read()
     stop_notifications(RequestContext.from_request(), stored_code)
     flash(_("已停止：我们不会再就这条意见向您发送邮件。"))
     return redirect(url_for("public.receipt_page", code=display(stored_code)) + "#notifications", 303)

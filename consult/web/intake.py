@@ -23,7 +23,6 @@ from consult.clock import local_zone, utcnow
 from consult.comments.queries import Page
 from consult.comments.receipts import display
 from consult.context import RequestContext
-from consult.db import end_read
 from consult.errors import EXPLANATIONS, HTTP_ERRORS, DomainError, Forbidden, NotFound
 from consult.i18n import _, _l
 from consult.intake import queries, reading, uploads
@@ -191,11 +190,9 @@ def upload():
         participants=values["participants"],
         collector=values["collector"],
     )
-    end_read()
     try:
         outcome = preview_batch(actor, req)
     except DomainError as err:
-        end_read()
         fields = dict(err.fields) or {"contact_point" if isinstance(err, Forbidden) else "file": err.message}
         state = FormState(values, err.message, fields)
         if data and "file" not in fields and len(data) <= reading.MAX_UPLOAD_BYTES:
@@ -220,7 +217,6 @@ def _too_large(_err):
         actor = None
     message = _("文件不能超过%(mb)dMB，请分成几个文件上传", mb=reading.MAX_UPLOAD_BYTES // (1024 * 1024))
     if request.endpoint == "intake.upload" and actor is not None and actor.role in LEVELS["intake"]:
-        end_read()
         return _render_form(FormState({"method": "forum"}, message, {"file": message}, lost=True), 413)
     title, explanation = str(HTTP_ERRORS[413][1]), str(EXPLANATIONS[413])
     page = render_template(
@@ -301,11 +297,9 @@ def preview(token: str):
         actor, req = _request_for(token)
     except NotFound as err:
         return _expired(err)
-    end_read()
     try:
         outcome = preview_batch(actor, req, uploads.load_known(token))
     except DomainError as err:
-        end_read()
         return _form_again(req, err)
     return _render_preview(outcome, token)
 
@@ -318,7 +312,6 @@ def upload_errors(token: str):
         actor, req = _request_for(token)
     except NotFound as err:
         return _expired(err)
-    end_read()
     outcome = preview_batch(actor, req, uploads.load_known(token))
     report = outcome.report
     return _error_report(report.header, report.error_report_rows(), req.filename)
@@ -339,14 +332,11 @@ def confirm(token: str):
         actor, req = _request_for(token)
     except NotFound as err:
         return _expired(err)
-    end_read()
     try:
         outcome = import_batch(actor, RequestContext.from_request(), req, uploads.load_known(token))
     except (AlreadyImported, NothingToImport) as err:
-        end_read()
         return _render_preview(err.outcome, token, err.message, err.status)
     except DomainError as err:
-        end_read()
         return _form_again(req, err)
     uploads.discard(token)
     flash(_("已导入%(n)d条意见", n=outcome.rows_imported))

@@ -15,7 +15,6 @@ from consult.comments.queries import (
 )
 from consult.comments.receipts import display, normalise
 from consult.context import RequestContext
-from consult.db import end_read
 from consult.drafts.queries import (
     article_in_draft,
     chapters,
@@ -176,12 +175,10 @@ def submit_comment_form(slug: str):
             honeypot=form.website.data,
         )
         key = submission_key("form", form.submission_id.data or None)
-        end_read()
         result = submit_comment(RequestContext.from_request(), slug, data, key)
     except NotFound:
         raise
     except DomainError as err:
-        end_read()
         draft = public_draft(slug)
         if article_id is not None and "article_id" not in err.fields:
             return render_article(draft, article_id, form, err.fields, err.message, err.status)

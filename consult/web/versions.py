@@ -6,7 +6,6 @@ from flask import Blueprint, render_template, request, send_file
 from sqlalchemy import select
 
 from consult.auth.access import public
-from consult.db import end_read
 from consult.drafts.compare import NothingToCompare, compare_versions
 from consult.errors import NotFound, ValidationError
 from consult.extensions import db
@@ -66,7 +65,6 @@ def compare_page(slug: str):
 def open_data_zip(slug: str):
     """The open-data package of a concluded draft: CSV files (UTF-8 with BOM), the JSON and a README."""
     package = build_zip(db.session, slug)
-    end_read()
     response = send_file(
         package.file,
         mimetype=package.mimetype,
