@@ -1,4 +1,4 @@
-"""The `flask --app consult …` commands: thin doors that parse arguments and call one operation."""
+"""flask commands: a door, thin like the HTML and JSON ones (one package: consult/cli/)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
+from consult.cli.feedback import init_feedback_cli
 from consult.context import CLI
 from consult.errors import DomainError
-from consult.feedback.cli import init_feedback_cli
 from consult.i18n import _, _l
 
 
