@@ -25,7 +25,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     load_config(app, config)
     configure_notifications(app)
-    from consult.web.converters import IdConverter
+    from consult.routing import IdConverter
 
     app.url_map.converters["int"] = IdConverter  # before any route is registered
     app.json.ensure_ascii = False  # Chinese stays readable in JSON answers

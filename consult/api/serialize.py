@@ -18,7 +18,7 @@ def iso(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-from consult.web.converters import ID_MAX  # noqa: E402  ids are 32-bit integer columns on PostgreSQL
+from consult.models.types import ID_MAX  # noqa: E402  ids are 32-bit integer columns on PostgreSQL
 
 
 def int_arg(

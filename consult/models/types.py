@@ -7,6 +7,9 @@ from datetime import UTC, datetime
 from sqlalchemy import CheckConstraint, DateTime, String
 from sqlalchemy.types import TypeDecorator
 
+# Ids are 32-bit integer columns on PostgreSQL: a larger one in a URL or a body is no row, never a 500.
+ID_MAX = 2**31 - 1
+
 
 class UTCDateTime(TypeDecorator):
     """Stores UTC; always returns aware UTC datetimes (SQLite would hand back naive ones)."""

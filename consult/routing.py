@@ -1,10 +1,10 @@
-"""URL converters: every <int:…> id in a route fits the database's 32-bit integer columns."""
+"""URL converters for every door: every <int:…> id in a route fits the database's 32-bit integer columns."""
 
 from __future__ import annotations
 
 from werkzeug.routing import IntegerConverter
 
-ID_MAX = 2**31 - 1
+from consult.models.types import ID_MAX
 
 
 class IdConverter(IntegerConverter):
