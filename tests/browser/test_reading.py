@@ -382,3 +382,130 @@ LINES = """e => {
     r.selectNodeContents(e);
     return new Set([...r.getClientRects()].map(x => Math.round(x.top))).size;
 }"""
+
+
+# For every control a keyboard reaches: focus it, find what draws its focus indicator (the control,
+# or the label around a radio button or check box, or the card around a stretched link), and
+# compare the indicator's outline colour with what lies just outside it on each of its four sides
+# (document.elementsFromPoint, so a skip link over the red header is measured against the red).
+FOCUS_CONTRAST = """() => {
+    const rgb = s => (s.match(/[\\d.]+/g) || []).map(Number);
+    const lum = ([r, g, b]) => {
+        const f = c => { c /= 255; return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4; };
+        return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+    };
+    const ratio = (a, b) => {
+        const [x, y] = [lum(a), lum(b)].sort((p, q) => q - p);
+        return (x + 0.05) / (y + 0.05);
+    };
+    const name = e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') +
+        (e.className && typeof e.className === 'string' ? '.' + e.className.trim().replace(/ +/g, '.') : '') +
+        ' "' + (e.innerText || e.value || e.getAttribute('aria-label') || '').trim().slice(0, 20) + '"';
+    const behind = (indicator, x, y) => {
+        for (const e of document.elementsFromPoint(x, y)) {
+            if (indicator.contains(e)) continue;
+            const c = rgb(getComputedStyle(e).backgroundColor);
+            if (c.length === 3 || c[3] > 0) return c.slice(0, 3);
+        }
+        return [255, 255, 255];
+    };
+    const selector = 'a[href], button, input:not([type=hidden]), select, textarea, summary, [tabindex]';
+    const results = [];
+    for (const el of document.querySelectorAll(selector)) {
+        const box = el.getBoundingClientRect();
+        const style = getComputedStyle(el);
+        const out = !box.width || style.visibility === 'hidden' || el.closest('[hidden], [aria-hidden=true]');
+        if (out || el.tabIndex < 0) continue;
+        el.focus();
+        if (document.activeElement !== el) continue;
+        el.scrollIntoView({block: 'center'});
+        let indicator = el;
+        while (indicator && getComputedStyle(indicator).outlineStyle === 'none') {
+            indicator = indicator.parentElement;
+        }
+        if (!indicator || indicator === document.body || indicator === document.documentElement) {
+            results.push({element: name(el), problem: 'no focus indicator'});
+            continue;
+        }
+        const s = getComputedStyle(indicator);
+        const width = parseFloat(s.outlineWidth), offset = parseFloat(s.outlineOffset);
+        const colour = rgb(s.outlineColor).slice(0, 3);
+        const r = indicator.getBoundingClientRect(), d = offset + width + 2;
+        const sides = [[r.left - d, r.top + r.height / 2], [r.right + d, r.top + r.height / 2],
+                       [r.left + r.width / 2, r.top - d], [r.left + r.width / 2, r.bottom + d]]
+            .filter(([x, y]) => x >= 0 && y >= 0 && x < innerWidth && y < innerHeight);
+        const worst = Math.min(...sides.map(([x, y]) => ratio(colour, behind(indicator, x, y))));
+        results.push({element: name(el), indicator: name(indicator), type: el.type || '',
+                      width, colour: s.outlineColor, worst: Math.round(worst * 100) / 100});
+    }
+    document.activeElement.blur();
+    return results;
+}"""
+
+
+def focus_pages(server) -> list[str]:
+    return [
+        "/",
+        f"/drafts/{OPEN}",
+        f"/drafts/{OPEN}/articles/{article_id(server, OPEN)}",
+        f"/receipts/{receipt_code(server, CONCLUDED)}",  # rating radios
+        f"/drafts/{CONCLUDED}/feedback",
+        f"/drafts/{CONCLUDED}/compare",  # a check box and selects
+        "/receipts",
+        "/admin/",  # signed in: the staff navigation and the sign-out button in the red header
+    ]
+
+
+def sign_in(page, server) -> None:
+    page.goto(server.url + "/login")
+    page.get_by_label("用户名").fill("readingadmin")
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url("**/admin/")
+
+
+def test_the_focus_indicator_stands_out_everywhere(open_page, server, screenshot):
+    """WCAG 1.4.11: at least 3:1 against whatever is beside it; around the whole label of a choice."""
+    page = open_page()
+    sign_in(page, server)
+    failures, checked, worst = [], 0, 21.0
+    for path in focus_pages(server):
+        page.goto(server.url + path)
+        for result in page.evaluate(FOCUS_CONTRAST):
+            checked += 1
+            if "problem" in result:
+                failures.append((path, result))
+                continue
+            worst = min(worst, result["worst"])
+            if result["worst"] < 3 or result["width"] < 2:
+                failures.append((path, result))
+            if result["type"] in ("radio", "checkbox") and not result["indicator"].startswith("label"):
+                failures.append((path, "the ring should go round the label", result))
+    record("focus indicator: controls checked", checked)
+    record("focus indicator: lowest contrast against its surroundings", worst)
+    assert checked > 100
+    assert not failures, "\n".join(map(str, failures[:15])) + f"\n({len(failures)} in all)"
+
+
+@pytest.mark.parametrize(
+    ("path", "target", "name"),
+    [
+        ("/", ".site-nav a", "header"),
+        ("/", ".draft-card .draft-title a", "card"),
+        (f"/drafts/{OPEN}", ".toc-articles a", "toc"),
+        (f"/drafts/{OPEN}", "#general button[type=submit]", "primary-button"),
+        (f"/drafts/{OPEN}", "#general input[type=checkbox]", "checkbox"),
+        ("/receipts/{code}", ".satisfaction .score input", "radio"),
+    ],
+)
+def test_the_focus_indicator_as_seen(open_page, server, path, target, name):
+    """Pictures of the ring reached with the keyboard, for a person to look at."""
+    page = open_page()
+    page.goto(server.url + path.format(code=receipt_code(server, CONCLUDED)))
+    element = page.locator(target).first
+    element.focus()
+    page.keyboard.press("Shift+Tab")
+    page.keyboard.press("Tab")  # arrived by keyboard, as :focus-visible would want
+    assert element.evaluate("e => e === document.activeElement")
+    element.evaluate("e => e.scrollIntoView({block: 'center'})")
+    page.screenshot(path=str(SCREENSHOTS / f"reading-focus-{name}.png"))
