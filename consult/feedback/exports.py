@@ -28,7 +28,7 @@ from consult.errors import NotFound, ValidationError
 from consult.extensions import db
 from consult.i18n import _
 from consult.models import Draft, User
-from consult.web.labels import channel_label, outcome_label, status_label
+from consult.vocabulary import channel_label, outcome_label, status_label
 
 from .summary import INCLUDE_CHOICES, UNDECIDED, Summary, SummaryRow, build_summary
 

@@ -24,7 +24,7 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 
 from consult.i18n import _
-from consult.web.labels import channel_label, status_label
+from consult.vocabulary import channel_label, status_label
 
 from .exports import clean, exported_at_text, figure_rows, local_time, outcome_text, period_text, scope_text
 from .summary import Place, Summary, SummaryRow

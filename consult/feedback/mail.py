@@ -14,7 +14,7 @@ from consult.clock import utcnow
 from consult.comments.receipts import display
 from consult.i18n import _, localdate
 from consult.models.enums import OUTCOMES
-from consult.web.labels import outcome_label
+from consult.vocabulary import outcome_label
 
 
 @dataclass

@@ -24,11 +24,13 @@ from typing import IO, Any
 from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
+from consult import vocabulary
 from consult.clock import local_zone, utcnow
 from consult.errors import NotFound
 from consult.feedback.queries import latest_publication, publications
 from consult.i18n import _
 from consult.models import ArticleText, Comment, Draft, DraftVersion, PublishedDecision
+from consult.vocabulary import channel_label, codes_and_labels, draft_status_label, outcome_label
 
 FORMAT = "consult-open-data"
 FORMAT_VERSION = 1
@@ -255,8 +257,6 @@ def _write_csv(archive: zipfile.ZipFile, name: str, fields: list[str], rows) -> 
 
 
 def _comment_csv_rows(session: Session, parts: _Parts) -> Iterator[dict[str, Any]]:
-    from consult.web.labels import channel_label, outcome_label
-
     for comment in _comments(session, parts.draft, parts.labels, parts.publication_id):
         decision = comment.pop("decision") or {}
         comment.update(decision)
@@ -273,7 +273,7 @@ def _field_docs() -> list[tuple[str, list[tuple[str, str]]]]:
             [
                 ("slug", _("草案标识")),
                 ("title", _("草案标题")),
-                ("status", _("状态，concluded 表示已反馈采纳情况")),
+                ("status", _("状态，concluded 表示%(label)s", label=draft_status_label("concluded"))),
                 ("opens_at / closes_at", _("征求意见的开始、截止时间")),
                 ("published_at", _("草案公布时间")),
                 ("feedback_published_at", _("首次发布采纳情况反馈的时间")),
@@ -305,23 +305,14 @@ def _field_docs() -> list[tuple[str, list[tuple[str, str]]]]:
                 ("id", _("意见编号")),
                 ("article_id", _("针对的条文编号；为空表示对草案整体的意见")),
                 ("article_label", _("该条文在最新版本中的序号（已删除的条文为其最后的序号）")),
-                (
-                    "channel",
-                    _(
-                        "渠道：web 网站、contact_point 基层立法联系点、deputy 人大代表、"
-                        "expert 立法专家顾问、letter 来信"
-                    ),
-                ),
+                ("channel", _("渠道：%(values)s", values=codes_and_labels(vocabulary.CHANNELS))),
                 ("channel_label", _("渠道的中文名称")),
                 ("submitted_at", _("提交或录入时间")),
                 ("received_at", _("线下意见送达立法机关的时间（网站意见为空）")),
                 ("body", _("公开的意见内容；以脱敏稿公开的意见只有脱敏稿；草案设置为不公开显示意见时为空")),
                 (
                     "outcome",
-                    _(
-                        "处理结果：adopted 采纳、partially_adopted 部分采纳、not_adopted 未采纳、"
-                        "already_provided 已有规定、out_of_scope 不属于立法范畴；为空表示未作处理"
-                    ),
+                    _("处理结果：%(values)s；为空表示未作处理", values=codes_and_labels(vocabulary.OUTCOMES)),
                 ),
                 ("outcome_label", _("处理结果的中文名称")),
                 ("reason", _("处理理由")),

@@ -6,17 +6,11 @@ import datetime as dt
 from dataclasses import dataclass
 
 from consult.clock import local_zone, utcnow
-from consult.i18n import _, _l
+from consult.i18n import _
 from consult.models.enums import MEETING_METHODS
 from consult.sanitize import plain_text
+from consult.vocabulary import MEETING_METHODS as METHOD_LABELS  # the name consult.api.openapi_extra reads
 
-METHOD_LABELS = {
-    "forum": _l("座谈会"),
-    "visit": _l("走访"),
-    "questionnaire": _l("问卷"),
-    "letter": _l("来信"),
-    "other": _l("其他"),
-}
 PLACE_MAX = 200
 COLLECTOR_MAX = 80
 PARTICIPANTS_MAX = 100_000
@@ -40,11 +34,6 @@ def method_code(raw: str | None) -> str | None:
         return value
     by_label = {str(label): code for code, label in METHOD_LABELS.items()}
     return by_label.get(value)
-
-
-def method_label(code: str) -> str:
-    """The Chinese name of a meeting method."""
-    return str(METHOD_LABELS.get(code, code))
 
 
 def parse_meeting(

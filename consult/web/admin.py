@@ -34,9 +34,9 @@ from consult.generation_cache import cache_for
 from consult.i18n import _
 from consult.models import Comment, ContactPoint, Decision, Draft
 from consult.models.enums import CHANNELS, COMMENT_STATUSES
+from consult.vocabulary import status_label
 from consult.web.cache import join_csrf, placeholder_csrf, split_csrf
 from consult.web.dates import local_day_end, local_day_start
-from consult.web.labels import status_label
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 

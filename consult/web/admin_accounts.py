@@ -26,15 +26,8 @@ from consult.extensions import db
 from consult.i18n import _
 from consult.models import ApiToken, ContactPoint, User
 from consult.models.enums import ROLES
-from consult.web.labels import role_label
 
 bp = Blueprint("admin_accounts", __name__, url_prefix="/admin")
-
-
-@bp.app_template_global("role_label")
-def _role_label(role: str) -> str:
-    """The Chinese name of an account role (the one list in consult.web.labels)."""
-    return role_label(role)
 
 
 # --- Shared pieces of the doors -----------------------------------------------------------------

@@ -36,9 +36,9 @@ from consult.errors import DomainError, ValidationError
 from consult.feedback.publishing import decisions_frozen
 from consult.i18n import _
 from consult.models.enums import OUTCOMES
+from consult.vocabulary import outcome_label
 from consult.web.audit_view import detail_lines, object_name
 from consult.web.dates import local_day_start
-from consult.web.labels import outcome_label
 
 bp = Blueprint("admin_review", __name__, url_prefix="/admin")
 

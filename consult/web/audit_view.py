@@ -14,7 +14,7 @@ from consult.audit import action_label, target_type_label
 from consult.audit_queries import ARTICLE_ID_KEYS, USER_ID_KEYS
 from consult.i18n import _, _l, localtime
 from consult.models import AuditLog
-from consult.web.labels import channel_label, outcome_label, role_label, status_label
+from consult.vocabulary import channel_label, outcome_label, role_label, status_label
 
 # The keys operations write into an audit row's details.
 DETAIL_LABELS = {

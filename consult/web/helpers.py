@@ -8,14 +8,17 @@ from consult.clock import utcnow
 from consult.feedback import sms
 from consult.i18n import localdate, localtime
 from consult.models.enums import OUTCOMES as OUTCOME_NAMES
-from consult.web import cache
-from consult.web.labels import (
+from consult.vocabulary import (
     channel_label,
+    draft_status_label,
+    method_label,
     outcome_label,
     personal_data_label,
-    stage_badge,
+    role_label,
     status_label,
 )
+from consult.web import cache
+from consult.web.labels import stage_badge
 
 
 def init_template_helpers(app: Flask) -> None:
@@ -33,6 +36,9 @@ def init_template_helpers(app: Flask) -> None:
         outcome_label=outcome_label,
         stage_badge=stage_badge,
         status_label=status_label,
+        role_label=role_label,
+        draft_status_label=draft_status_label,
+        method_label=method_label,
         personal_data_label=personal_data_label,
         outcome_names=OUTCOME_NAMES,
     )

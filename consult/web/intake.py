@@ -35,10 +35,9 @@ from consult.intake.importing import (
     mask_contact,
     preview_batch,
 )
-from consult.intake.meeting import METHOD_LABELS, method_label
 from consult.intake.workbooks import error_report_xlsx, template_csv, template_xlsx
 from consult.models import User
-from consult.web.labels import status_label
+from consult.vocabulary import MEETING_METHODS, status_label
 
 bp = Blueprint("intake", __name__, url_prefix="/intake")
 
@@ -57,8 +56,7 @@ SHOWS = ("all", "errors", "new", "already")
 def _helpers():
     return {
         "day": lambda d: format_date(d, "long") if d else "",
-        "method_label": method_label,
-        "methods": METHOD_LABELS,
+        "methods": MEETING_METHODS,
         "receipt": display,
         "mask_contact": mask_contact,
         "invalid_rows": queries.invalid_rows,

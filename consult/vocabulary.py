@@ -1,0 +1,112 @@
+"""The Chinese names of every stored enum value: channels, outcomes, statuses, roles, meeting methods,
+kinds of personal data. One home, so pages, exports, mail and open data call a thing the same name.
+
+Domain-level: it imports only translations, so any package (and any door) may use it.
+A label is a lazy string; the *_label functions return plain strings, fit for JSON and files.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from consult.i18n import _l
+
+CHANNELS = {
+    "web": _l("网站"),
+    "contact_point": _l("基层立法联系点"),
+    "deputy": _l("人大代表"),
+    "expert": _l("立法专家顾问"),
+    "letter": _l("来信"),
+}
+OUTCOMES = {
+    "adopted": _l("采纳"),
+    "partially_adopted": _l("部分采纳"),
+    "not_adopted": _l("未采纳"),
+    "already_provided": _l("已有规定"),
+    "out_of_scope": _l("不属于立法范畴"),
+}
+COMMENT_STATUSES = {
+    "pending": _l("待审核"),
+    "published": _l("已公开"),
+    "rejected": _l("不予公开"),
+    "spam": _l("垃圾信息"),
+}
+ROLES = {"admin": _l("管理员"), "staff": _l("工作人员"), "contact_point": _l("联系点操作员")}
+DRAFT_STATUSES = {
+    "draft": _l("未发布"),
+    "upcoming": _l("即将征求意见"),
+    "open": _l("征求意见中"),
+    "closed": _l("已截止"),
+    "concluded": _l("已反馈采纳情况"),
+}
+MEETING_METHODS = {
+    "forum": _l("座谈会"),
+    "visit": _l("走访"),
+    "questionnaire": _l("问卷"),
+    "letter": _l("来信"),
+    "other": _l("其他"),
+}
+OUTBOX_KINDS = {
+    "search.index": _l("更新搜索索引"),
+    "search.remove": _l("移出搜索索引"),
+    "mail.feedback": _l("采纳情况通知邮件"),
+    "sms.feedback": _l("采纳情况通知短信"),
+}
+# The kinds consult.personal_data finds (its KINDS); that module is the home of what they look like.
+PERSONAL_DATA = {"phone": _l("电话号码"), "id_number": _l("身份证号码"), "email": _l("电子邮箱")}
+
+# Each enum of consult.models.enums and its labels, in the enum's order (tests/test_vocabulary.py
+# fails when a value is added to an enum without a name here).
+BY_ENUM: dict[str, Mapping[str, object]] = {
+    "CHANNELS": CHANNELS,
+    "OUTCOMES": OUTCOMES,
+    "COMMENT_STATUSES": COMMENT_STATUSES,
+    "ROLES": ROLES,
+    "DRAFT_STATUSES": DRAFT_STATUSES,
+    "MEETING_METHODS": MEETING_METHODS,
+    "OUTBOX_KINDS": OUTBOX_KINDS,
+}
+
+
+def _label(labels: Mapping[str, object], value: str | None) -> str:
+    return str(labels.get(value, value)) if value is not None else ""
+
+
+def channel_label(channel: str) -> str:
+    """The Chinese name of a channel."""
+    return _label(CHANNELS, channel)
+
+
+def outcome_label(outcome: str) -> str:
+    """The Chinese name of a decision outcome."""
+    return _label(OUTCOMES, outcome)
+
+
+def status_label(status: str) -> str:
+    """The Chinese name of a moderation status."""
+    return _label(COMMENT_STATUSES, status)
+
+
+def role_label(role: str) -> str:
+    """The Chinese name of an account role."""
+    return _label(ROLES, role)
+
+
+def draft_status_label(status: str) -> str:
+    """The Chinese name of a draft's stage."""
+    return _label(DRAFT_STATUSES, status)
+
+
+def method_label(method: str) -> str:
+    """The Chinese name of a meeting method."""
+    return _label(MEETING_METHODS, method)
+
+
+def personal_data_label(kind: str) -> str:
+    """The Chinese name of a kind of personal data."""
+    return _label(PERSONAL_DATA, kind)
+
+
+def codes_and_labels(labels: Mapping[str, object]) -> str:
+    """Every value with its name, for a reader of raw data: "web 网站、contact_point 基层立法联系点…"."""
+    return "、".join(f"{code} {label}" for code, label in labels.items())
