@@ -509,3 +509,51 @@ def test_the_focus_indicator_as_seen(open_page, server, path, target, name):
     assert element.evaluate("e => e === document.activeElement")
     element.evaluate("e => e.scrollIntoView({block: 'center'})")
     page.screenshot(path=str(SCREENSHOTS / f"reading-focus-{name}.png"))
+
+
+def test_the_staff_overview_and_header_fit_a_phone(open_page, server, screenshot):
+    page = open_page()
+    sign_in(page, server)
+    for text_size, name in ((None, "normal"), (32, "200")):
+        page = open_page(text_size=text_size)
+        sign_in(page, server)
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["viewport"]["width"]
+        assert page.evaluate(WIDER_THAN_SCREEN) == []
+        # The header: every link and the sign-out button on the screen, none cut off.
+        header = page.locator(".site-header")
+        assert header.evaluate("e => e.scrollWidth <= e.clientWidth")
+        for item in page.locator(".site-nav > *").all():
+            box = item.bounding_box()
+            assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["viewport"]["width"], item.inner_text()
+        assert page.get_by_role("button", name="退出").is_visible()
+        # Each draft reads as a card: its title on a line or two, not one character per line.
+        rows = page.locator(".overview-table tbody tr")
+        assert rows.count() >= 6
+        for row in rows.all():
+            title = row.locator("th")
+            assert title.evaluate(LINES) <= (2 if text_size is None else 5), title.inner_text()
+            assert title.bounding_box()["width"] > 0.8 * row.bounding_box()["width"] - 40
+        pending = rows.first.locator("td.num").first
+        assert pending.evaluate("e => getComputedStyle(e, '::before').content") == '"待审核"'
+        check_axe(page)
+        screens(page, f"reading-admin-{name}-phone", count=2)
+    screenshot(page, "reading-admin-phone")
+
+
+def test_the_sources_table_on_a_phone(open_page, server):
+    """意见来源: a channel and its count per row on a phone, each name on one line; still a table."""
+    for text_size, name in ((None, "normal"), (32, "200")):
+        page = open_page(text_size=text_size)
+        page.goto(f"{server.url}/drafts/{CONCLUDED}/feedback")
+        table = page.get_by_role("table", name="意见来源")
+        headers = table.get_by_role("columnheader")
+        assert headers.count() == 5
+        cells = table.locator("td")
+        for i in range(5):
+            header = headers.nth(i)
+            assert header.evaluate(LINES) == 1, header.inner_text()
+            h, c = header.bounding_box(), cells.nth(i).bounding_box()
+            assert abs(h["y"] - c["y"]) < 2 and c["x"] >= h["x"] + h["width"] - 1, (header.inner_text(), h, c)
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["viewport"]["width"]
+        table.evaluate("e => e.scrollIntoView({block: 'center'})")
+        page.screenshot(path=str(SCREENSHOTS / f"reading-sources-{name}-phone.png"))
