@@ -8,15 +8,12 @@ never becomes a formula in Excel.
 
 from __future__ import annotations
 
-import csv
-import io
-import re
+import itertools
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import IO
-from urllib.parse import quote
 
 from sqlalchemy import select
 
@@ -28,6 +25,8 @@ from consult.errors import NotFound, ValidationError
 from consult.extensions import db
 from consult.i18n import _
 from consult.models import Draft, User
+from consult.spreadsheets import write_csv as write_csv_rows
+from consult.spreadsheets import xml_text
 from consult.vocabulary import channel_label, outcome_label, status_label
 
 from .summary import INCLUDE_CHOICES, UNDECIDED, Summary, SummaryRow, build_summary
@@ -39,29 +38,21 @@ MIMETYPES = {
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
 }
 SPOOL_BYTES = 8 * 1024 * 1024
-# Excel and LibreOffice read a cell starting with one of these as a formula (OWASP "CSV injection").
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-# Characters XML 1.0 cannot carry (openpyxl and Word refuse them); tab, LF and CR are allowed.
-XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 @dataclass
 class ExportedFile:
-    """A finished export: the open file (at position 0), its names, media type and row count."""
+    """A finished export: the open file (at position 0), its names, media type, row count and size.
+
+    `ascii_filename` names the file on disk for the CLI; downloads carry the Chinese `filename`.
+    """
 
     data: IO[bytes]
     filename: str
     ascii_filename: str
     mimetype: str
     rows: int
-
-    @property
-    def content_disposition(self) -> str:
-        """An attachment header with the Chinese name (RFC 5987) and an ASCII fallback."""
-        return (
-            f'attachment; filename="{self.ascii_filename}"; '
-            f"filename*=UTF-8''{quote(self.filename, safe='')}"
-        )
+    size: int
 
 
 def check_format(fmt: str | None) -> str:
@@ -105,17 +96,13 @@ def export_summary(
     with write_transaction() as session:
         details = {"format": fmt, "rows": count, "status": include}
         audit.record(session, actor, ctx, "export.summary", session.get(Draft, draft_id), details)
+    size = out.seek(0, 2)
     out.seek(0)
     name = _("%(title)s意见汇总表", title=title)
-    return ExportedFile(out, f"{name}.{fmt}", f"{slug}-summary.{fmt}", MIMETYPES[fmt], count)
+    return ExportedFile(out, f"{name}.{fmt}", f"{slug}-summary.{fmt}", MIMETYPES[fmt], count, size)
 
 
 # ---- what each format shares -----------------------------------------------------------------------
-
-
-def clean(value: str | None) -> str:
-    """Text fit for XML: None as empty, characters XML cannot hold removed."""
-    return XML_ILLEGAL.sub("", value) if value else ""
 
 
 def local_time(value: datetime | None) -> str:
@@ -172,7 +159,7 @@ def table_rows(summary: Summary) -> Iterator[list[str]]:
     """The data rows of the XLSX and CSV tables, numbered from 1."""
     columns = [value for _h, _w, value in table_columns()]
     for n, row in enumerate(summary.rows(), start=1):
-        yield [clean(value(n, row)) for value in columns]
+        yield [xml_text(value(n, row)) for value in columns]
 
 
 def period_text(summary: Summary) -> str:
@@ -218,23 +205,10 @@ def figure_rows(summary: Summary) -> list[tuple[str, str, int]]:
 # ---- CSV ---------------------------------------------------------------------------------------------
 
 
-def csv_cell(value: str) -> str:
-    """A cell that a spreadsheet shows as typed: one that would start a formula gets a leading quote."""
-    return "'" + value if value.startswith(FORMULA_START) else value
-
-
 def write_csv(summary: Summary, out: IO[bytes]) -> int:
     """UTF-8 with a BOM (so Excel guesses right), one header row, every cell formula-safe."""
-    text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="", write_through=True)
-    writer = csv.writer(text)
-    writer.writerow([heading for heading, _w, _v in table_columns()])
-    count = 0
-    for cells in table_rows(summary):
-        writer.writerow([csv_cell(c) for c in cells])
-        count += 1
-    text.flush()
-    text.detach()  # leave `out` open for the door
-    return count
+    header = [heading for heading, _w, _v in table_columns()]
+    return write_csv_rows(out, itertools.chain([header], table_rows(summary))) - 1
 
 
 def _write_xlsx(summary: Summary, out: IO[bytes]) -> int:

@@ -24,9 +24,10 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 
 from consult.i18n import _
+from consult.spreadsheets import xml_text
 from consult.vocabulary import channel_label, status_label
 
-from .exports import clean, exported_at_text, figure_rows, local_time, outcome_text, period_text, scope_text
+from .exports import exported_at_text, figure_rows, local_time, outcome_text, period_text, scope_text
 from .summary import Place, Summary, SummaryRow
 
 BODY_FONT = "仿宋"  # i18n: data (font names as Office knows them)
@@ -60,7 +61,7 @@ def _paragraph(doc, text: str, font: str, size: float, bold=False, center=False,
     p.paragraph_format.space_after = Pt(after)
     if center:
         p.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    _fonts(p.add_run(clean(text)), font, size, bold)
+    _fonts(p.add_run(xml_text(text)), font, size, bold)
     return p
 
 
@@ -170,7 +171,7 @@ def _frame(summary: Summary) -> tuple[bytes, list[tuple[int, str | None]]]:
 def _runs(text: str, bold: bool = False) -> str:
     """Runs of text with line breaks kept (<w:br/>), spaces kept, and XML escaped."""
     props = '<w:rPr><w:b/><w:sz w:val="21"/></w:rPr>' if bold else '<w:rPr><w:sz w:val="21"/></w:rPr>'
-    parts = clean(text).replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    parts = xml_text(text).replace("\r\n", "\n").replace("\r", "\n").split("\n")
     inner = "<w:br/>".join(f'<w:t xml:space="preserve">{escape(p)}</w:t>' for p in parts)
     return f"<w:r>{props}{inner}</w:r>"
 

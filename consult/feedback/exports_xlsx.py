@@ -7,7 +7,6 @@ Sheet two holds the summary figures.
 
 from __future__ import annotations
 
-from copy import copy
 from typing import IO
 
 from openpyxl import Workbook
@@ -17,9 +16,9 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.cell_range import CellRange
 
 from consult.i18n import _
+from consult.spreadsheets import text_cell
 
 from .exports import (
-    clean,
     exported_at_text,
     figure_rows,
     period_text,
@@ -45,18 +44,8 @@ MAX_ROW_POINTS = 409  # Excel's limit
 def _text(
     ws, value: str, font: Font | None = None, alignment: Alignment | None = None, border=None, fill=None
 ):
-    """A cell that holds text whatever it looks like."""
-    cell = WriteOnlyCell(ws, value=clean(value))
-    cell.data_type = "s"
-    if fill is not None:
-        cell.fill = fill
-    if font is not None:
-        cell.font = font
-    if alignment is not None:
-        cell.alignment = alignment
-    if border is not None:
-        cell.border = border
-    return cell
+    """A cell that holds text whatever it looks like (consult.spreadsheets.text_cell)."""
+    return text_cell(ws, value, fill=fill, font=font, alignment=alignment, border=border)
 
 
 def _row_height(cells: list[str], widths: list[int]) -> float:
@@ -68,13 +57,6 @@ def _row_height(cells: list[str], widths: list[int]) -> float:
             need = sum(-(-(len(p.encode()) + len(p)) // (2 * width)) or 1 for p in text.split("\n"))
             lines = max(lines, need)
     return min(MAX_ROW_POINTS, LINE_POINTS * lines + 3)
-
-
-def _body_cell(ws, value: str, style) -> WriteOnlyCell:
-    cell = WriteOnlyCell(ws, value=value)  # already clean (table_rows)
-    cell.data_type = "s"
-    cell._style = copy(style)
-    return cell
 
 
 def _table_sheet(wb: Workbook, summary: Summary) -> int:
@@ -102,7 +84,7 @@ def _table_sheet(wb: Workbook, summary: Summary) -> int:
     count = 0
     for cells in table_rows(summary):
         ws.row_dimensions[count + 3].height = _row_height(cells, widths)  # read when the row is written
-        ws.append([_body_cell(ws, c, style) for c in cells])
+        ws.append([text_cell(ws, c, style=style) for c in cells])
         count += 1
     ws.auto_filter.ref = f"A2:{last_column}{count + 2}"
     return count

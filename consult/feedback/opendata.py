@@ -11,8 +11,7 @@ staff names; a comment published as a masked copy appears only as that copy.
 
 from __future__ import annotations
 
-import csv
-import io
+import itertools
 import json
 import zipfile
 from collections.abc import Iterator
@@ -30,14 +29,13 @@ from consult.errors import NotFound
 from consult.feedback.queries import latest_publication, publications
 from consult.i18n import _
 from consult.models import ArticleText, Comment, Draft, DraftVersion, PublishedDecision
+from consult.spreadsheets import FORMULA_START, text_file, write_csv
 from consult.vocabulary import channel_label, codes_and_labels, draft_status_label, outcome_label
 
 FORMAT = "consult-open-data"
 FORMAT_VERSION = 1
 CHUNK = 1000
 SPOOL_MAX_BYTES = 8 * 1024 * 1024
-# Spreadsheet programs run a cell that starts with one of these as a formula.
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 DRAFT_FIELDS = ["slug", "title", "status", "opens_at", "closes_at", "published_at", "feedback_published_at"]
 VERSION_FIELDS = ["number", "label", "published_at", "article_count"]
@@ -232,15 +230,6 @@ def build_json(session: Session, slug: str) -> Package:
     return _finish(out, f"{slug}-open-data.json", "application/json")
 
 
-def safe_cell(value: Any) -> Any:
-    """A CSV cell that a spreadsheet will not run as a formula (a leading quote); None → empty."""
-    if value is None:
-        return ""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
-
-
 def _entry(name: str) -> zipfile.ZipInfo:
     """A ZIP entry dated now (an entry opened for writing by name would be dated 1980)."""
     info = zipfile.ZipInfo(name, date_time=utcnow().astimezone(local_zone()).timetuple()[:6])
@@ -249,11 +238,8 @@ def _entry(name: str) -> zipfile.ZipInfo:
 
 
 def _write_csv(archive: zipfile.ZipFile, name: str, fields: list[str], rows) -> None:
-    with io.TextIOWrapper(archive.open(_entry(name), "w"), encoding="utf-8-sig", newline="") as text:
-        writer = csv.writer(text)
-        writer.writerow(fields)
-        for row in rows:
-            writer.writerow([safe_cell(row.get(f)) for f in fields])
+    with archive.open(_entry(name), "w") as raw:
+        write_csv(raw, itertools.chain([fields], ([row.get(f) for f in fields] for row in rows)))
 
 
 def _comment_csv_rows(session: Session, parts: _Parts) -> Iterator[dict[str, Any]]:
@@ -340,7 +326,11 @@ def readme_text(slug: str) -> str:
         _("通用说明："),
         _("- CSV 文件为 UTF-8 编码（带 BOM），逗号分隔，第一行为字段名。"),
         _("- 时间为 ISO 8601 格式的协调世界时（UTC），如 2026-11-27T02:00:00+00:00 即北京时间 10:00。"),
-        _("- 以 = + - @ 开头的单元格前加了一个单引号，防止电子表格软件把文字当作公式执行；JSON 保留原文。"),
+        _(
+            "- 以 %(chars)s、制表符或回车开头的单元格前加了一个单引号，防止电子表格软件把文字当作公式执行；"
+            "JSON 保留原文。",
+            chars=" ".join(c for c in FORMULA_START if c.isprintable()),
+        ),
         _("- %(name)s 含以上全部内容（意见的处理情况在 decision 字段中）。", name=f"{slug}.json"),
     ]
     for filename, fields in _field_docs():
@@ -354,7 +344,7 @@ def build_zip(session: Session, slug: str) -> Package:
     parts = _parts(session, slug)
     out = SpooledTemporaryFile(max_size=SPOOL_MAX_BYTES)  # noqa: SIM115  handed to the response
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr(_entry("README.txt"), "\ufeff" + readme_text(slug))
+        archive.writestr(_entry("README.txt"), text_file(readme_text(slug)))
         _write_csv(archive, "draft.csv", DRAFT_FIELDS, [parts.header["draft"]])
         version_rows = [{**v, "article_count": len(v["articles"])} for v in parts.versions]
         _write_csv(archive, "versions.csv", VERSION_FIELDS, version_rows)

@@ -1,23 +1,22 @@
 """Files the intake hands out: the XLSX and CSV templates, and the XLSX report of rows to fix.
 
-Every text cell is written with ``data_type = "s"``: openpyxl would otherwise store an opinion that
-starts with "=" as a formula, and Excel would evaluate it when the operator opens the file.
+Every text cell is written with ``data_type = "s"`` (consult.spreadsheets.text_cell): openpyxl would
+otherwise store an opinion that starts with "=" as a formula, and Excel would evaluate it when the
+operator opens the file.
 """
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Iterable
 
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
 
 from consult.i18n import _
+from consult.spreadsheets import csv_bytes, text_cell
 
-EXCEL_CELL_MAX = 32_767  # Excel refuses to open a workbook with a longer cell
 _COLUMN_WIDTHS = (12, 48, 32, 32, 12, 18, 20)
 
 
@@ -41,32 +40,20 @@ def example_row() -> list[str]:
 
 def template_xlsx() -> bytes:
     """An XLSX template: the header row, one example row, text format so numbers keep leading zeros."""
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = _("意见建议汇总表")
-    bold = Font(bold=True)
-    wrap = Alignment(wrap_text=True, vertical="top")
-    for row_number, values in ((1, template_headers()), (2, example_row())):
-        for column, value in enumerate(values, start=1):
-            cell = sheet.cell(row=row_number, column=column, value=value)
-            cell.data_type = "s"
-            cell.number_format = "@"
-            cell.alignment = wrap
-            if row_number == 1:
-                cell.font = bold
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(_("意见建议汇总表"))
     for column, width in enumerate(_COLUMN_WIDTHS, start=1):
-        sheet.column_dimensions[chr(ord("A") + column - 1)].width = width
+        sheet.column_dimensions[get_column_letter(column)].width = width  # before the first row
     sheet.freeze_panes = "A2"
+    wrap = Alignment(wrap_text=True, vertical="top")
+    for values, font in ((template_headers(), Font(bold=True)), (example_row(), None)):
+        sheet.append([text_cell(sheet, v, font=font, alignment=wrap, number_format="@") for v in values])
     return _save(workbook)
 
 
 def template_csv() -> bytes:
     """A CSV template in UTF-8 with a byte-order mark, so Excel on Chinese Windows opens it correctly."""
-    buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(template_headers())
-    writer.writerow(example_row())
-    return b"\xef\xbb\xbf" + buffer.getvalue().encode("utf-8")
+    return csv_bytes([template_headers(), example_row()])
 
 
 def error_report_xlsx(header: list[str], rows: Iterable[tuple[list[str], str]]) -> bytes:
@@ -77,20 +64,11 @@ def error_report_xlsx(header: list[str], rows: Iterable[tuple[list[str], str]]) 
     sheet = workbook.create_sheet(_("需要修改的行"))
     bold = Font(bold=True)
     padded = [*header, *[""] * (width - len(header)), _("错误说明")]
-    sheet.append([_text_cell(sheet, value, bold) for value in padded])
+    sheet.append([text_cell(sheet, value, font=bold) for value in padded])
     for cells, message in rows:
         values = [*cells, *[""] * (width - len(cells)), message]
-        sheet.append([_text_cell(sheet, value) for value in values])
+        sheet.append([text_cell(sheet, value) for value in values])
     return _save(workbook)
-
-
-def _text_cell(sheet, value: object, font: Font | None = None) -> WriteOnlyCell:
-    text = ILLEGAL_CHARACTERS_RE.sub("", "" if value is None else str(value))[:EXCEL_CELL_MAX]
-    cell = WriteOnlyCell(sheet, value=text)
-    cell.data_type = "s"  # "=1+1" stays the text the operator typed
-    if font is not None:
-        cell.font = font
-    return cell
 
 
 def _save(workbook: Workbook) -> bytes:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask import Blueprint, request
 
-from consult.api.exports import send_export
 from consult.auth.access import access, current_actor
 from consult.context import RequestContext
+from consult.downloads import download
 from consult.feedback.exports import export_summary
 
 bp = Blueprint("admin_exports", __name__, url_prefix="/admin")
@@ -19,4 +19,4 @@ def export_summary_file(slug: str, fmt: str):
     exported = export_summary(
         current_actor(), RequestContext.from_request(), slug, fmt, request.args.get("status")
     )
-    return send_export(exported)
+    return download(exported.data, exported.mimetype, exported.filename, exported.size)

@@ -21,7 +21,7 @@ from consult.context import CLI
 from consult.db import end_read
 from consult.drafts.operations import add_version
 from consult.extensions import db
-from consult.feedback.exports import csv_cell, export_summary
+from consult.feedback.exports import export_summary
 from consult.models import AuditLog, Comment
 from tests.factories import SAMPLE_TEXT
 
@@ -173,20 +173,6 @@ def test_csv_has_bom_and_quotes_formula_cells(app, staff, summary_draft):
     assert not [c for r in table for c in r if c[:1] in ("=", "+", "-", "@", "\t", "\r")]
 
 
-def test_csv_cell_rule():
-    assert [csv_cell(v) for v in ("=1", "+1", "-1", "@a", "\tx", "\rx", "1-2", "第一条", "")] == [
-        "'=1",
-        "'+1",
-        "'-1",
-        "'@a",
-        "'\tx",
-        "'\rx",
-        "1-2",
-        "第一条",
-        "",
-    ]
-
-
 def test_docx_is_an_official_looking_summary(app, staff, summary_draft):
     draft, _ids = summary_draft
     result, data = exported(staff, draft, "docx")
@@ -321,10 +307,10 @@ def test_staff_downloads_from_the_workspace(app, login_as, summary_draft):
     assert resp.status_code == 200
     assert resp.mimetype == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     disposition = resp.headers["Content-Disposition"]
-    assert f'filename="{draft.slug}-summary.xlsx"' in disposition
+    assert disposition.startswith("attachment; filename=")
     encoded = disposition.split("filename*=UTF-8''", 1)[1]
     assert unquote(encoded) == "本市示例管理条例（草案）意见汇总表.xlsx"
-    assert resp.headers["Cache-Control"] == "no-store"
+    assert "no-store" in resp.headers["Cache-Control"]
     assert int(resp.headers["Content-Length"]) == len(resp.data)
     _wb, rows = xlsx_rows(resp.data)
     assert len(rows) == 13

@@ -19,7 +19,6 @@ from consult.clock import utcnow
 from consult.context import CLI
 from consult.db import end_read, write_transaction
 from consult.drafts.operations import add_version
-from consult.feedback.opendata import safe_cell
 from consult.models import Comment, Decision, Draft, FeedbackPublication, PublishedDecision
 
 PHONE = "13912345678"
@@ -313,20 +312,3 @@ def test_many_comments_are_read_in_chunks_and_all_arrive_in_order(client, factor
     assert ids == sorted(ids)
     rows = read_csv(open_zip(client, draft.slug), "comments.csv")
     assert len(rows) == 2500 and rows[-1]["body"] == "第2499号意见"
-
-
-@pytest.mark.parametrize(
-    ("value", "cell"),
-    [
-        ("=1+1", "'=1+1"),
-        ("+86 139", "'+86 139"),
-        ("-5", "'-5"),
-        ("@SUM(A1)", "'@SUM(A1)"),
-        ("\tx", "'\tx"),
-        ("正常文字", "正常文字"),
-        (None, ""),
-        (5, 5),
-    ],
-)
-def test_cells_are_safe_to_open_in_a_spreadsheet(value, cell):
-    assert safe_cell(value) == cell

@@ -10,13 +10,13 @@ from consult.intake.headers import field_for, find_layout
 from consult.intake.reading import read_table
 from consult.intake.rows import build_rows
 from consult.intake.workbooks import (
-    EXCEL_CELL_MAX,
     error_report_xlsx,
     example_row,
     template_csv,
     template_headers,
     template_xlsx,
 )
+from consult.spreadsheets import EXCEL_CELL_MAX
 from tests.intake import corpus
 
 
