@@ -1,4 +1,4 @@
-"""JSON shapes of CONTRACT.md, and parsing of query and body values for the API doors."""
+"""Parsing of query strings and JSON bodies for the API doors (the shapes are in consult/api/schemas/)."""
 
 from __future__ import annotations
 
@@ -7,10 +7,9 @@ from typing import Any
 
 from flask import request
 
-from consult.comments.queries import PER_PAGE_DEFAULT, PER_PAGE_MAX
 from consult.errors import UnsupportedMediaType, ValidationError
 from consult.i18n import _
-from consult.models import ArticleText, Comment, Decision, Draft, PublishedDecision
+from consult.paging import PAGE_MAX, PER_PAGE_DEFAULT, PER_PAGE_MAX
 
 
 def iso(value: datetime | None) -> str | None:
@@ -42,7 +41,7 @@ def int_arg(
 
 def paging() -> tuple[int, int]:
     """page and per_page from the query string."""
-    page = int_arg("page", 1, 1, 100_000)
+    page = int_arg("page", 1, 1, PAGE_MAX)
     per_page = int_arg("per_page", PER_PAGE_DEFAULT, 1, PER_PAGE_MAX)
     return page, per_page
 
@@ -89,55 +88,3 @@ def optional_bool(data: dict, name: str) -> bool:
             _("字段 %(name)s 必须是 true 或 false", name=name), {name: _("必须是 true 或 false")}
         )
     return value
-
-
-def decision_json(decision: Decision | PublishedDecision | None) -> dict | None:
-    """A decision as the public sees it."""
-    if decision is None:
-        return None
-    return {"outcome": decision.outcome, "reason": decision.reason, "decided_at": iso(decision.decided_at)}
-
-
-def staff_decision_json(decision: Decision | None) -> dict | None:
-    """A decision as staff see it: with its version, to send back as ``decision_version``."""
-    if decision is None:
-        return None
-    return {**decision_json(decision), "version": decision.version}
-
-
-def public_comment_json(comment: Comment, decision: PublishedDecision | None) -> dict:
-    """A published comment: never contact details, address or receipt code."""
-    return {
-        "id": comment.id,
-        "article_id": comment.article_id,
-        "body": comment.public_body,
-        "author_name": comment.author_name,
-        "channel": comment.channel,
-        "submitted_at": iso(comment.submitted_at),
-        "decision": decision_json(decision),
-    }
-
-
-def article_json(text: ArticleText, count: int) -> dict:
-    """One article of the current version."""
-    return {
-        "id": text.article_id,
-        "label": text.label,
-        "number": text.number,
-        "chapter": text.chapter,
-        "section": text.section,
-        "text": text.text,
-        "comment_count": count,
-    }
-
-
-def draft_summary_json(draft: Draft, status: str, count: int) -> dict:
-    """A draft in the public listing."""
-    return {
-        "slug": draft.slug,
-        "title": draft.title,
-        "status": status,
-        "opens_at": iso(draft.opens_at),
-        "closes_at": iso(draft.closes_at),
-        "comment_count": count,
-    }

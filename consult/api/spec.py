@@ -1,0 +1,82 @@
+"""apispec set up for the API's marshmallow schemas: OpenAPI 3.1 component schemas from them.
+
+An answer's schema (OutSchema) lists every field as required and allows more (the contract may be
+extended); a request body's schema (InSchema) allows unknown properties unless it raises on them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from apispec import APISpec
+from apispec.ext.marshmallow import MarshmallowPlugin, OpenAPIConverter
+from apispec.ext.marshmallow.common import get_fields, resolve_schema_instance
+from marshmallow import RAISE
+
+from consult.api.schemas import errors, public, staff
+from consult.api.schemas.base import OutSchema
+
+# Every shape with a name in the document; nested ones are named the same way (class name less "Schema").
+SCHEMAS = [
+    errors.ErrorSchema,
+    public.DraftListSchema,
+    public.DraftSchema,
+    public.CommentPageSchema,
+    public.NewCommentSchema,
+    public.CommentReceiptSchema,
+    public.ReceiptSchema,
+    staff.StaffCommentPageSchema,
+    staff.ModerationSchema,
+    staff.DecisionInputSchema,
+    staff.OfflineCommentSchema,
+    staff.NewDraftSchema,
+    staff.DraftChangesSchema,
+    staff.NewVersionSchema,
+    staff.AdminDraftSchema,
+]
+
+
+def schema_name(schema: Any) -> str:
+    """A component's name: the class name without "Schema"."""
+    cls = schema if isinstance(schema, type) else type(schema)
+    return cls.__name__.removesuffix("Schema")
+
+
+class Converter(OpenAPIConverter):
+    """Answers: every field required, more allowed. Bodies: unknown properties allowed unless refused."""
+
+    def schema2jsonschema(self, schema):
+        jsonschema = super().schema2jsonschema(schema)
+        instance = resolve_schema_instance(schema)
+        jsonschema.pop("additionalProperties", None)
+        if isinstance(instance, OutSchema):
+            jsonschema["required"] = [
+                field.data_key or name
+                for name, field in get_fields(schema).items()
+                if not field.metadata.get("optional")
+            ]
+        else:
+            jsonschema["additionalProperties"] = instance.unknown != RAISE
+        doc = (type(instance).__doc__ or "").strip()
+        if doc and "description" not in jsonschema:
+            jsonschema["description"] = doc.split("\n\n")[0].replace("\n", " ")
+        return jsonschema
+
+
+class Plugin(MarshmallowPlugin):
+    Converter = Converter
+
+
+def component_schemas() -> dict[str, Any]:
+    """The component schemas made from SCHEMAS (and the schemas they nest)."""
+    spec = APISpec(
+        title="consult API",
+        version="1",
+        openapi_version="3.1.0",
+        plugins=[Plugin(schema_name_resolver=schema_name)],
+    )
+    for schema in SCHEMAS:
+        name = schema_name(schema)
+        if name not in spec.components.schemas:
+            spec.components.schema(name, schema=schema)
+    return spec.to_dict()["components"]["schemas"]
