@@ -321,9 +321,10 @@ def public_pages(server) -> list[str]:
     ]
 
 
-def test_large_text_on_a_phone_stays_on_the_screen(open_page, server):
-    """At 200 % text on a 390 px phone nothing scrolls sideways and nothing sticks out."""
-    page = open_page(text_size=32)
+@pytest.mark.parametrize("text_size", [None, 32], ids=["normal-text", "200-percent-text"])
+def test_nothing_sticks_out_on_a_phone(open_page, server, text_size):
+    """On a 390 px phone, at the usual size and at 200 % text, nothing scrolls sideways or sticks out."""
+    page = open_page(text_size=text_size)
     problems = {}
     for path in public_pages(server):
         page.goto(server.url + path)
