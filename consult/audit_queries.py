@@ -9,7 +9,6 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
-from consult.comments.queries import Page
 from consult.extensions import db
 from consult.i18n import _
 from consult.models import (
@@ -22,6 +21,7 @@ from consult.models import (
     IntakeBatch,
     User,
 )
+from consult.paging import Page
 
 AUDIT_PER_PAGE = 50
 # Keys of the details that hold the id of an account or of an article (named like a row's target).

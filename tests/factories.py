@@ -7,11 +7,11 @@ from datetime import timedelta
 
 from consult.auth.operations import create_contact_point, create_user
 from consult.clock import utcnow
-from consult.comments.receipts import new_code
 from consult.context import CLI
 from consult.db import end_read, write_transaction
 from consult.drafts.operations import DraftInput, create_draft
 from consult.models import Comment, Draft
+from consult.receipts import new_code
 
 SAMPLE_TEXT = """本市示例管理条例（草案）
 （征求意见稿）

@@ -7,7 +7,6 @@ from flask import current_app, jsonify, request, url_for
 from consult.api import bp
 from consult.api.serialize import iso, json_body, optional_str
 from consult.auth.access import access, current_actor, public
-from consult.comments.receipts import display
 from consult.comments.review_queries import draft_by_slug
 from consult.context import RequestContext
 from consult.drafts.queries import public_draft
@@ -17,6 +16,7 @@ from consult.feedback.purge import purge_due_at
 from consult.feedback.report import FeedbackReport, preview_report, published_report
 from consult.feedback.satisfaction import rate, summary
 from consult.i18n import _
+from consult.receipts import display
 
 
 def _place_json(place) -> dict:

@@ -9,7 +9,7 @@ from consult.api.serialize import int_arg
 from consult.auth.access import public
 from consult.errors import ValidationError
 from consult.i18n import _
-from consult.search.queries import clean_query, public_search
+from consult.search.queries import SEARCH_PAGE_MAX, clean_query, public_search
 
 
 @bp.get("/search")
@@ -19,7 +19,7 @@ def search():
     q = clean_query(request.args.get("q"))
     if not q:
         raise ValidationError(_("请填写搜索内容（参数 q）"), {"q": _("不能为空")})
-    page = int_arg("page", 1, 1, 10_000)
+    page = int_arg("page", 1, 1, SEARCH_PAGE_MAX)
     per_page = int_arg("per_page", 20, 1, 50)
     result = public_search(q, request.args.get("draft") or None, page, per_page)
     return jsonify(

@@ -12,7 +12,6 @@ from sqlalchemy.exc import IntegrityError
 
 from consult.clock import utcnow
 from consult.comments import ratelimit, submission_keys
-from consult.comments.receipts import new_code
 from consult.context import RequestContext
 from consult.db import write_transaction
 from consult.errors import ConsultationClosed, NotFound, RateLimited, ValidationError
@@ -21,6 +20,7 @@ from consult.i18n import _, localdate
 from consult.models import ArticleText, Comment, Draft
 from consult.models.comments import AUTHOR_NAME_MAX, BODY_MAX, IDEMPOTENCY_KEY_MAX
 from consult.personal_data import normalise_contact, notify_channel
+from consult.receipts import new_code
 from consult.sanitize import plain_text
 
 BODY_MIN = 5
@@ -224,7 +224,7 @@ def stop_notifications(ctx: RequestContext, code: str) -> bool:
 
     Mails already queued for the comment are then skipped by `notify send`. True when consent was given.
     """
-    from consult.comments.receipts import normalise
+    from consult.receipts import normalise
 
     del ctx  # anonymous: the receipt code is the only identity
     with write_transaction() as session:

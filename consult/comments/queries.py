@@ -7,36 +7,14 @@ from dataclasses import dataclass
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import selectinload
 
-from consult.comments.receipts import is_well_formed, normalise
 from consult.drafts.labels import as_commented, version_name
 from consult.extensions import db
 from consult.feedback.queries import published_decision_for
 from consult.feedback.sms import enabled as sms_enabled
 from consult.models import ArticleText, Comment, Draft, DraftVersion, PublishedDecision
+from consult.paging import PER_PAGE_DEFAULT, Page
 from consult.personal_data import mask_contact, notify_channel
-
-PER_PAGE_DEFAULT = 20
-PER_PAGE_MAX = 100
-
-
-@dataclass(frozen=True)
-class Page:
-    """One page of a listing."""
-
-    items: list
-    page: int
-    per_page: int
-    total: int
-
-    @property
-    def pages(self) -> int:
-        """How many pages there are (at least 1)."""
-        return max(1, -(-self.total // self.per_page))
-
-    @property
-    def has_next(self) -> bool:
-        """Whether a later page exists."""
-        return self.page < self.pages
+from consult.receipts import is_well_formed, normalise
 
 
 def published_comments(

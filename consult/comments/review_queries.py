@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from consult.comments.queries import Page
 from consult.errors import NotFound
 from consult.extensions import db
 from consult.i18n import _
@@ -21,6 +20,7 @@ from consult.models import (
     ReviewNote,
     User,
 )
+from consult.paging import Page
 
 REVIEW_PER_PAGE = 50
 

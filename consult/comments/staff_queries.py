@@ -2,21 +2,16 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import func, select, tuple_
 from sqlalchemy.orm import selectinload
 
-from consult.clock import as_utc
-from consult.comments.queries import Page
+from consult import paging
 from consult.extensions import db
 from consult.models import ArticleText, Comment, ContactPoint, Draft
-
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-MAX_MICROS = 10**17  # far beyond any real date; keeps a forged cursor from overflowing
-CURSOR = re.compile(r"([0-9]{1,18})-([0-9]{1,10})")
+from consult.paging import Page
 
 
 @dataclass(frozen=True)
@@ -71,20 +66,8 @@ class StaffPage(Page):
 
 
 def encode_cursor(comment: Comment) -> str:
-    """Where the next page starts: after this comment (``<microseconds since epoch>-<id>``)."""
-    moment = as_utc(comment.submitted_at)
-    return f"{(moment - EPOCH) // timedelta(microseconds=1)}-{comment.id}"
-
-
-def decode_cursor(raw: str | None) -> tuple[datetime, int] | None:
-    """The position a cursor names; None for an empty or malformed one."""
-    match = CURSOR.fullmatch(raw or "")
-    if not match:
-        return None
-    micros, comment_id = int(match.group(1)), int(match.group(2))
-    if comment_id > 2**31 - 1 or micros > MAX_MICROS:
-        return None
-    return EPOCH + timedelta(microseconds=micros), comment_id
+    """Where the queue's next page starts: after this comment (consult.paging's keyset cursor)."""
+    return paging.encode_cursor(comment.submitted_at, comment.id)
 
 
 def staff_comments(

@@ -36,7 +36,7 @@ def answered(stored_key: str, fingerprint: str) -> Submission | None:
     """
     # An import here: operations imports this module for its writes.
     from consult.comments.operations import Submission
-    from consult.comments.receipts import display
+    from consult.receipts import display
 
     try:
         row = db.session.execute(

@@ -19,7 +19,6 @@ from sqlalchemy import select
 
 from consult.auth.operations import create_contact_point, create_user
 from consult.clock import utcnow
-from consult.comments.receipts import new_code
 from consult.context import CLI
 from consult.db import end_read, write_transaction
 from consult.demo.timeline import Timeline, clock_at
@@ -32,6 +31,7 @@ from consult.models import Comment, ContactPoint, Decision, Draft, IntakeBatch, 
 from consult.net import address_hash
 from consult.personal_data import find as personal_data
 from consult.personal_data import mask_text as masked
+from consult.receipts import new_code
 from consult.sanitize import paragraphs_to_html, plain_text
 
 DATA = Path(__file__).parent / "data"

@@ -10,13 +10,13 @@ from datetime import timedelta
 from sqlalchemy import insert, select
 
 from consult.clock import utcnow
-from consult.comments.receipts import new_code
 from consult.db import end_read, write_transaction
 from consult.demo.seed import STAGES
 from consult.errors import NotFound
 from consult.extensions import db
 from consult.i18n import _
 from consult.models import Comment, Draft
+from consult.receipts import new_code
 from consult.search.events import queue as queue_search
 
 BULK_CHUNK = 2000

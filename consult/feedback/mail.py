@@ -11,9 +11,9 @@ from email.utils import format_datetime
 from flask import current_app
 
 from consult.clock import utcnow
-from consult.comments.receipts import display
 from consult.i18n import _, localdate
 from consult.models.enums import OUTCOMES
+from consult.receipts import display
 from consult.vocabulary import outcome_label
 
 

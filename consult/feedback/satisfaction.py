@@ -8,7 +8,6 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from consult.clock import utcnow
-from consult.comments.receipts import is_well_formed, normalise
 from consult.context import RequestContext
 from consult.db import write_transaction
 from consult.errors import Conflict, NotFound, ValidationError
@@ -16,6 +15,7 @@ from consult.extensions import db
 from consult.i18n import _
 from consult.models import Comment, Draft, Satisfaction
 from consult.models.feedback import SATISFACTION_COMMENT_MAX
+from consult.receipts import is_well_formed, normalise
 from consult.sanitize import plain_text
 
 SCORES = (1, 2, 3, 4, 5)

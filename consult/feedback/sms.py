@@ -31,13 +31,13 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import select
 
-from consult.comments.receipts import display
 from consult.config import ConfigError
 from consult.extensions import db
 from consult.feedback.mail import base_url
 from consult.i18n import _
 from consult.models import Comment, OutboxEvent
 from consult.personal_data import contact_kind
+from consult.receipts import display
 
 SMS_MAX = 70
 TIMEOUT_SECONDS = 10

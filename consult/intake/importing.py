@@ -17,7 +17,6 @@ from sqlalchemy import insert, select
 from consult import audit
 from consult.changes import bump
 from consult.clock import as_utc, utcnow
-from consult.comments.receipts import new_code
 from consult.context import RequestContext
 from consult.db import write_transaction
 from consult.errors import Conflict, DomainError, Forbidden, ValidationError
@@ -30,6 +29,7 @@ from consult.intake.rows import Report, RowResult, build_rows
 from consult.intake.stored import KnownReport
 from consult.models import ArticleText, Comment, ContactPoint, Draft, IntakeBatch, ReviewNote, User
 from consult.personal_data import mask_contact
+from consult.receipts import new_code
 from consult.search.events import queue_comments_of_batch
 
 CHUNK = 1000  # rows per INSERT and per duplicate lookup

@@ -11,11 +11,11 @@ from dataclasses import dataclass
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import selectinload
 
-from consult.comments.queries import Page
 from consult.errors import Forbidden, NotFound
 from consult.extensions import db
 from consult.i18n import _
 from consult.models import ArticleText, Comment, ContactPoint, Decision, Draft, IntakeBatch, User
+from consult.paging import Page
 
 BATCHES_PER_PAGE = 20
 OPINIONS_PER_PAGE = 50

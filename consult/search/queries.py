@@ -7,15 +7,17 @@ from dataclasses import dataclass
 from markupsafe import Markup
 from sqlalchemy import select
 
-from consult.comments.queries import Page
 from consult.db import end_read
 from consult.extensions import db
 from consult.models import ArticleText, Comment, ContactPoint, Draft
+from consult.paging import Page
 from consult.search.base import Query
 from consult.search.service import backend
 
 QUERY_MAX = 200
 PER_PAGE = 20
+# Deeper pages rank more candidates (page × per_page): search pages stop here, on the pages and in the API.
+SEARCH_PAGE_MAX = 10_000
 
 
 @dataclass(frozen=True)

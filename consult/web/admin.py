@@ -22,7 +22,6 @@ from consult.comments.moderation import (
 from consult.comments.staff_queries import (
     CommentFilter,
     article_labels,
-    decode_cursor,
     encode_cursor,
     staff_comments,
 )
@@ -34,6 +33,7 @@ from consult.generation_cache import cache_for
 from consult.i18n import _
 from consult.models import Comment, ContactPoint, Decision, Draft
 from consult.models.enums import CHANNELS, COMMENT_STATUSES
+from consult.paging import decode_cursor, page_number
 from consult.vocabulary import status_label
 from consult.web.cache import join_csrf, placeholder_csrf, split_csrf
 from consult.web.dates import local_day_end, local_day_start
@@ -143,9 +143,8 @@ def _render_chrome() -> tuple[tuple[bytes, ...], tuple[bytes, ...]]:
 
 def _render_queue() -> str:
     f, errors = _filter_from_args()
-    raw_page = request.args.get("page", "")
-    page = int(raw_page) if raw_page.isdigit() and len(raw_page) < 7 else 1
-    result = staff_comments(f, max(1, page), QUEUE_PER_PAGE, after=decode_cursor(request.args.get("after")))
+    page = page_number(request.args.get("page"))
+    result = staff_comments(f, page, QUEUE_PER_PAGE, after=decode_cursor(request.args.get("after")))
     labels = article_labels(result.items)
     contact_points = db.session.scalars(select(ContactPoint).order_by(ContactPoint.name)).all()
     points = {p.id: p.name for p in contact_points}  # staff read a point's name, never its slug

@@ -14,7 +14,6 @@ from consult.auth.access import access, current_actor
 from consult.clock import local_zone, utcnow
 from consult.comments.decisions import decide
 from consult.comments.moderation import OFFLINE_CHANNELS, enter_offline_comment
-from consult.comments.receipts import display
 from consult.comments.review import add_note, assign, unassign
 from consult.comments.review_queries import (
     comment_place,
@@ -36,6 +35,8 @@ from consult.errors import DomainError, ValidationError
 from consult.feedback.publishing import decisions_frozen
 from consult.i18n import _
 from consult.models.enums import OUTCOMES
+from consult.paging import page_number
+from consult.receipts import display
 from consult.vocabulary import outcome_label
 from consult.web.audit_view import detail_lines, object_name
 from consult.web.dates import local_day_start
@@ -44,8 +45,7 @@ bp = Blueprint("admin_review", __name__, url_prefix="/admin")
 
 
 def _page_arg() -> int:
-    raw = request.args.get("page", "")
-    return max(1, int(raw)) if raw.isdigit() and len(raw) < 7 else 1
+    return page_number(request.args.get("page"))
 
 
 # Review: drafts → articles → comments with their decisions
@@ -123,8 +123,7 @@ def _render_place(
 
 
 def _form_page() -> int:
-    raw = request.form.get("page", "")
-    return max(1, int(raw)) if raw.isdigit() and len(raw) < 7 else 1
+    return page_number(request.form.get("page"))
 
 
 def _seen(ids: set[int]) -> dict[int, int]:

@@ -8,13 +8,13 @@ from consult.auth.access import public
 from consult.clock import utcnow
 from consult.comments.operations import stop_notifications
 from consult.comments.queries import receipt
-from consult.comments.receipts import display
 from consult.context import RequestContext
 from consult.drafts.queries import public_draft
 from consult.errors import DomainError, NotFound
 from consult.feedback.report import point_names, published_report
 from consult.feedback.satisfaction import rate, summary
 from consult.i18n import _
+from consult.receipts import display
 from consult.web.cache import cached_page
 from consult.web.public import render_receipt
 

@@ -13,7 +13,6 @@ from consult.comments.queries import (
     published_counts,
     receipt,
 )
-from consult.comments.receipts import display, normalise
 from consult.context import RequestContext
 from consult.drafts.queries import (
     article_in_draft,
@@ -28,6 +27,8 @@ from consult.feedback.queries import public_decisions
 from consult.feedback.satisfaction import rating_for
 from consult.i18n import _
 from consult.models import Draft
+from consult.paging import page_number
+from consult.receipts import display, normalise
 from consult.web.cache import cached_page
 from consult.web.forms import CommentForm
 
@@ -38,8 +39,7 @@ COMMENTS_PER_PAGE = 20
 
 
 def _page_arg() -> int:
-    raw = request.args.get("page", "1")
-    return int(raw) if raw.isdigit() and 0 < int(raw) < 100_000 else 1
+    return page_number(request.args.get("page"))
 
 
 @bp.get("/")

@@ -8,7 +8,8 @@ from sqlalchemy import select
 from consult.auth.access import public
 from consult.extensions import db
 from consult.models import Draft
-from consult.search.queries import clean_query, public_search
+from consult.paging import page_number
+from consult.search.queries import SEARCH_PAGE_MAX, clean_query, public_search
 
 bp = Blueprint("search", __name__)
 
@@ -19,8 +20,7 @@ def search_page():
     """Results for ``q`` (optionally in one draft), with counts, pages and help when nothing is found."""
     q = clean_query(request.args.get("q"))
     draft_slug = request.args.get("draft") or None
-    raw_page = request.args.get("page", "1")
-    page = int(raw_page) if raw_page.isdigit() and 0 < int(raw_page) < 10_000 else 1
+    page = page_number(request.args.get("page"), maximum=SEARCH_PAGE_MAX)
     result = public_search(q, draft_slug, page)
     drafts = db.session.scalars(
         select(Draft).where(Draft.published_at.is_not(None)).order_by(Draft.opens_at.desc())

@@ -13,10 +13,10 @@ import pytest
 from sqlalchemy import func, select
 
 from consult.comments import submission_keys
-from consult.comments.receipts import display
 from consult.db import end_read, write_transaction
 from consult.extensions import db, limiter
 from consult.models import Comment, Draft, SubmissionKey
+from consult.receipts import display
 from tests.conftest import csrf_token_from
 
 BODY = {"body": "建议书房在周末延长开放时间。"}

@@ -7,12 +7,12 @@ import pytest
 from bs4 import BeautifulSoup
 
 from consult.comments.decisions import decide
-from consult.comments.receipts import display
 from consult.context import CLI
 from consult.db import end_read
 from consult.drafts.operations import add_version
 from consult.extensions import limiter
 from consult.feedback.publishing import publish_feedback
+from consult.receipts import display
 from tests.conftest import csrf_token_from
 
 # The factory's text without 第二条: 第三条 becomes 第二条, 第四条 becomes 第三条, 第二条 is removed.

@@ -7,7 +7,7 @@ import math
 from hypothesis import given
 from hypothesis import strategies as st
 
-from consult.comments.receipts import DIGITS, display, is_well_formed, new_code, normalise
+from consult.receipts import DIGITS, display, is_well_formed, new_code, normalise
 
 
 def test_codes_have_at_least_40_bits_and_fit_16_characters_when_printed():

@@ -21,7 +21,6 @@ from bs4 import BeautifulSoup
 from sqlalchemy import select
 
 from consult.comments.decisions import decide
-from consult.comments.receipts import display
 from consult.context import CLI
 from consult.db import end_read, write_transaction
 from consult.extensions import db
@@ -29,6 +28,7 @@ from consult.feedback import notifications
 from consult.feedback.notifications import MAX_ATTEMPTS, backoff, send_due
 from consult.feedback.publishing import open_revision, publish_feedback
 from consult.models import AuditLog, Comment, ContactPoint, IntakeBatch, OutboxEvent
+from consult.receipts import display
 from tests.conftest import csrf_token_from
 
 

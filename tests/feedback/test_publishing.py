@@ -8,11 +8,11 @@ from sqlalchemy import select
 
 from consult.auth.operations import issue_token
 from consult.comments.decisions import decide
-from consult.comments.receipts import display
 from consult.context import CLI
 from consult.db import end_read
 from consult.extensions import db
 from consult.models import AuditLog, FeedbackPublication
+from consult.receipts import display
 from tests.conftest import csrf_token_from
 
 REASONS = {

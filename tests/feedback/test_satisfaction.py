@@ -6,12 +6,12 @@ import pytest
 from bs4 import BeautifulSoup
 from sqlalchemy import select
 
-from consult.comments.receipts import display
 from consult.context import CLI
 from consult.db import end_read
 from consult.extensions import db
 from consult.feedback.publishing import publish_feedback
 from consult.models import Satisfaction
+from consult.receipts import display
 from tests.conftest import csrf_token_from
 
 

@@ -18,7 +18,6 @@ from sqlalchemy import select
 
 from consult.comments.decisions import decide
 from consult.comments.operations import stop_notifications
-from consult.comments.receipts import display
 from consult.config import ConfigError
 from consult.context import CLI
 from consult.db import end_read
@@ -27,6 +26,7 @@ from consult.feedback import sms
 from consult.feedback.notifications import SMS_KIND, backoff, send_due
 from consult.feedback.publishing import publish_feedback
 from consult.models import OutboxEvent
+from consult.receipts import display
 
 SIGN = "本市人大"
 BASE = "https://yijian.example.cn"

@@ -13,12 +13,12 @@ from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 
 from consult.clock import utcnow
-from consult.comments.receipts import display
 from consult.db import end_read, write_transaction
 from consult.errors import NotFound
 from consult.extensions import db
 from consult.intake import reading, uploads
 from consult.models import Comment, Decision, IntakeBatch
+from consult.receipts import display
 from tests.conftest import csrf_token_from
 
 HEADER = ["条款", "意见内容", "提出人", "联系方式"]

@@ -1,0 +1,68 @@
+"""Pages of a listing: page numbers read from a request, per-page bounds, keyset cursors, the Page.
+
+One home for these, so every listing (public comments, search, the moderation queue, review, intake,
+the audit log, the API) reads `?page=` the same way and bounds it the same way, and the HTML pages
+render one pagination macro (templates/_macros/comments.html `pagination`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from consult.clock import as_utc
+from consult.models.types import ID_MAX
+
+PER_PAGE_DEFAULT = 20
+PER_PAGE_MAX = 100
+PAGE_MAX = 100_000  # a page number beyond it (or malformed) reads as page 1 on the pages, 400 in the API
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+MAX_MICROS = 10**17  # far beyond any real date; keeps a forged cursor from overflowing
+CURSOR = re.compile(r"([0-9]{1,18})-([0-9]{1,10})")
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a listing."""
+
+    items: list
+    page: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        """How many pages there are (at least 1)."""
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_next(self) -> bool:
+        """Whether a later page exists."""
+        return self.page < self.pages
+
+
+def page_number(raw: str | None, maximum: int = PAGE_MAX) -> int:
+    """A page number as an HTML page reads `?page=`: digits from 1 to `maximum`, anything else is 1."""
+    raw = (raw or "").strip()
+    if not raw.isascii() or not raw.isdigit() or len(raw) > len(str(maximum)):
+        return 1
+    value = int(raw)
+    return value if 1 <= value <= maximum else 1
+
+
+def encode_cursor(submitted_at: datetime, row_id: int) -> str:
+    """Where the next page starts: after this row (``<microseconds since epoch>-<id>``)."""
+    return f"{(as_utc(submitted_at) - EPOCH) // timedelta(microseconds=1)}-{row_id}"
+
+
+def decode_cursor(raw: str | None) -> tuple[datetime, int] | None:
+    """The position a cursor names; None for an empty or malformed one."""
+    match = CURSOR.fullmatch(raw or "")
+    if not match:
+        return None
+    micros, row_id = int(match.group(1)), int(match.group(2))
+    if row_id > ID_MAX or micros > MAX_MICROS:
+        return None
+    return EPOCH + timedelta(microseconds=micros), row_id
