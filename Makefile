@@ -27,6 +27,7 @@ run: $(VENV)/.run-installed
 	$(BIN)/flask --app consult run --host $(HOST) --port $(PORT) --with-threads
 
 test: $(VENV)/.dev-installed
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest --durations=15 $(PYTEST_ARGS)
 
 lint: $(VENV)/.dev-installed
