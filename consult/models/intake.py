@@ -12,6 +12,13 @@ from consult.extensions import db
 from consult.models.enums import MEETING_METHODS
 from consult.models.types import UTCDateTime, enum_check, enum_column_type
 
+POINT_SLUG_MAX = 80
+POINT_NAME_MAX = 120
+DISTRICT_MAX = 80
+POINT_EMAIL_MAX = 200
+MEETING_PLACE_MAX = 200
+COLLECTOR_MAX = 80
+
 
 class ContactPoint(db.Model):
     """One 基层立法联系点: has operators, uploads batches of collected opinions."""
@@ -19,11 +26,11 @@ class ContactPoint(db.Model):
     __tablename__ = "contact_point"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    slug: Mapped[str] = mapped_column(String(80), unique=True)
-    name: Mapped[str] = mapped_column(String(120))
-    district: Mapped[str | None] = mapped_column(String(80))
+    slug: Mapped[str] = mapped_column(String(POINT_SLUG_MAX), unique=True)
+    name: Mapped[str] = mapped_column(String(POINT_NAME_MAX))
+    district: Mapped[str | None] = mapped_column(String(DISTRICT_MAX))
     # Where the point is told that the feedback on its batches is published (optional).
-    email: Mapped[str | None] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(POINT_EMAIL_MAX))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -39,10 +46,10 @@ class IntakeBatch(db.Model):
     filename: Mapped[str] = mapped_column(String(255), default="")
     encoding: Mapped[str | None] = mapped_column(String(40))
     meeting_date: Mapped[date | None] = mapped_column(Date)
-    meeting_place: Mapped[str | None] = mapped_column(String(200))
+    meeting_place: Mapped[str | None] = mapped_column(String(MEETING_PLACE_MAX))
     method: Mapped[str] = mapped_column(enum_column_type(MEETING_METHODS), default="forum")
     participants: Mapped[int | None] = mapped_column(Integer)
-    collector: Mapped[str | None] = mapped_column(String(80))
+    collector: Mapped[str | None] = mapped_column(String(COLLECTOR_MAX))
     sha256: Mapped[str | None] = mapped_column(String(64), index=True)
     rows_total: Mapped[int] = mapped_column(Integer, default=0)
     rows_valid: Mapped[int] = mapped_column(Integer, default=0)

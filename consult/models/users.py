@@ -20,6 +20,11 @@ def new_session_nonce() -> str:
     return secrets.token_hex(16)
 
 
+USERNAME_MAX = 80
+DISPLAY_NAME_MAX = 80
+TOKEN_NAME_MAX = 80
+
+
 class User(UserMixin, db.Model):
     """A staff member, administrator or contact-point operator."""
 
@@ -33,8 +38,8 @@ class User(UserMixin, db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    username: Mapped[str] = mapped_column(String(80), unique=True)
-    display_name: Mapped[str] = mapped_column(String(80), default="")
+    username: Mapped[str] = mapped_column(String(USERNAME_MAX), unique=True)
+    display_name: Mapped[str] = mapped_column(String(DISPLAY_NAME_MAX), default="")
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(enum_column_type(ROLES))
     contact_point_id: Mapped[int | None] = mapped_column(ForeignKey("contact_point.id"), index=True)
@@ -67,7 +72,7 @@ class ApiToken(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    name: Mapped[str] = mapped_column(String(80), default="")
+    name: Mapped[str] = mapped_column(String(TOKEN_NAME_MAX), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

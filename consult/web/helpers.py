@@ -19,6 +19,7 @@ from consult.vocabulary import (
 )
 from consult.web import cache
 from consult.web.labels import stage_badge
+from consult.web.limits import LIMITS
 
 
 def init_template_helpers(app: Flask) -> None:
@@ -31,6 +32,7 @@ def init_template_helpers(app: Flask) -> None:
     app.context_processor(lambda: {"csrf_token": cache.csrf_token})
     app.jinja_env.globals["submission_id"] = cache.submission_id
     app.jinja_env.globals["sms_enabled"] = sms.enabled
+    app.jinja_env.globals["limits"] = LIMITS
     app.jinja_env.globals.update(
         channel_label=channel_label,
         outcome_label=outcome_label,

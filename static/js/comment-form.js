@@ -19,8 +19,9 @@
     body.insertAdjacentElement("afterend", counter);
     function update() {
       var n = Array.from(body.value.trim()).length;  // characters, as the server counts them (an emoji is one)
-      counter.textContent = n + " / 5000";
-      counter.classList.toggle("over", n > 5000);
+      var max = parseInt(body.getAttribute("data-max"), 10);  // BODY_MAX, from the page
+      counter.textContent = max ? n + " / " + max : String(n);
+      counter.classList.toggle("over", max > 0 && n > max);
       if (store) { try { store.setItem(key, body.value); } catch (e) { /* full or disabled */ } }
     }
     body.addEventListener("input", update);
