@@ -20,6 +20,8 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from consult.auth.access import LEVELS, access, current_actor
 from consult.clock import local_zone, utcnow
+from consult.comments.queries import Page
+from consult.comments.receipts import display
 from consult.context import RequestContext
 from consult.errors import EXPLANATIONS, HTTP_ERRORS, DomainError, Forbidden, NotFound
 from consult.i18n import _, _l
@@ -35,8 +37,6 @@ from consult.intake.importing import (
 )
 from consult.intake.workbooks import error_report_xlsx, template_csv, template_xlsx
 from consult.models import User
-from consult.paging import Page, page_number
-from consult.receipts import display
 from consult.vocabulary import MEETING_METHODS, status_label
 
 bp = Blueprint("intake", __name__, url_prefix="/intake")
@@ -64,7 +64,8 @@ def _helpers():
 
 
 def _page_arg() -> int:
-    return page_number(request.args.get("page"))
+    raw = request.args.get("page", "")
+    return max(1, int(raw)) if raw.isdigit() and len(raw) < 7 else 1
 
 
 def attachment(data: bytes, mimetype: str, name: str, ascii_name: str) -> Response:
