@@ -9,10 +9,7 @@ re-read the kept file through the token.
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass, field
-from urllib.parse import quote
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import format_date
@@ -20,9 +17,8 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from consult.auth.access import LEVELS, access, current_actor
 from consult.clock import local_zone, utcnow
-from consult.comments.queries import Page
-from consult.comments.receipts import display
 from consult.context import RequestContext
+from consult.downloads import download
 from consult.errors import EXPLANATIONS, HTTP_ERRORS, DomainError, Forbidden, NotFound
 from consult.i18n import _, _l
 from consult.intake import queries, reading, uploads
@@ -37,6 +33,9 @@ from consult.intake.importing import (
 )
 from consult.intake.workbooks import error_report_xlsx, template_csv, template_xlsx
 from consult.models import User
+from consult.paging import Page, page_number
+from consult.receipts import display
+from consult.spreadsheets import csv_bytes
 from consult.vocabulary import MEETING_METHODS, status_label
 
 bp = Blueprint("intake", __name__, url_prefix="/intake")
@@ -64,18 +63,7 @@ def _helpers():
 
 
 def _page_arg() -> int:
-    raw = request.args.get("page", "")
-    return max(1, int(raw)) if raw.isdigit() and len(raw) < 7 else 1
-
-
-def attachment(data: bytes, mimetype: str, name: str, ascii_name: str) -> Response:
-    """A download with its Chinese name (RFC 5987 ``filename*``) and an ASCII name for old clients."""
-    response = Response(data, mimetype=mimetype)
-    response.headers["Content-Disposition"] = (
-        f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name, safe='')}"
-    )
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return page_number(request.args.get("page"))
 
 
 # The dashboard
@@ -317,9 +305,7 @@ def upload_errors(token: str):
 
 def _error_report(header: list[str], rows: list[tuple[list[str], str]], filename: str) -> Response:
     stem = (filename or "").rsplit(".", 1)[0] or _("意见")
-    return attachment(
-        error_report_xlsx(header, rows), XLSX, _("%(name)s-需修改的行.xlsx", name=stem), "error-report.xlsx"
-    )
+    return download(error_report_xlsx(header, rows), XLSX, _("%(name)s-需修改的行.xlsx", name=stem))
 
 
 @bp.post("/upload/<token>/confirm")
@@ -388,21 +374,19 @@ def batch_errors(batch_id: int):
 def batch_receipts(batch_id: int):
     """The batch's receipt codes with article and name, to hand back to the residents (UTF-8 CSV)."""
     found = queries.visible_batch(current_actor(), batch_id)
-    buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow([_("回执码"), _("条款"), _("提出人"), _("联系方式"), _("审核状态")])
-    for row in queries.all_batch_opinions(found.id):
-        c = row.comment
-        cells = (c.author_name or "", mask_contact(c.contact) or "", status_label(c.status))
-        writer.writerow([display(c.receipt_code), row.label or _("整体意见"), *map(_csv_safe, cells)])
-    data = b"\xef\xbb\xbf" + buffer.getvalue().encode("utf-8")  # the BOM: Excel reads the CSV as UTF-8
+    header = [_("回执码"), _("条款"), _("提出人"), _("联系方式"), _("审核状态")]
+    rows = [
+        [
+            display(row.comment.receipt_code),
+            row.label or _("整体意见"),
+            row.comment.author_name,
+            mask_contact(row.comment.contact),
+            status_label(row.comment.status),
+        ]
+        for row in queries.all_batch_opinions(found.id)
+    ]
     name = _("回执清单-批次%(id)d.csv", id=found.id)
-    return attachment(data, "text/csv; charset=utf-8", name, f"receipts-{found.id}.csv")
-
-
-def _csv_safe(cell: str) -> str:
-    # Excel runs a cell that starts with = + - @ as a formula; a leading apostrophe keeps it text.
-    return "'" + cell if cell[:1] in ("=", "+", "-", "@", "\t", "\r") else cell
+    return download(csv_bytes([header, *rows]), "text/csv; charset=utf-8", name)
 
 
 # Templates
@@ -415,4 +399,4 @@ def template(name: str):
     if name not in TEMPLATES:
         abort(404)
     make, mimetype, chinese = TEMPLATES[name]
-    return attachment(make(), mimetype, str(chinese), name)
+    return download(make(), mimetype, str(chinese))
