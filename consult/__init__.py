@@ -24,13 +24,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from consult.config import load_config
 
     load_config(app, config)
-    configure_notifications(app)
     from consult.routing import IdConverter
 
     app.url_map.converters["int"] = IdConverter  # before any route is registered
     app.json.ensure_ascii = False  # Chinese stays readable in JSON answers
     configure_extensions(app)
     register_blueprints(app)
+    configure_notifications(app)
     register_error_handlers(app)
     register_template_helpers(app)
     register_cli(app)
@@ -38,10 +38,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
 
 def configure_notifications(app: Flask) -> None:
-    """Refuse an SMS gateway whose shortest message cannot fit (signature and public address too long)."""
+    """Refuse an SMS gateway whose shortest message cannot fit (signature and public address too long).
+
+    After the blueprints: the message's link is built from its route.
+    """
     from consult.feedback.sms import check_settings
 
-    check_settings(app.config)
+    check_settings(app)
 
 
 def configure_extensions(app: Flask) -> None:

@@ -63,7 +63,7 @@ def test_python_has_no_chinese_outside_gettext():
 
 def test_templates_have_no_chinese_outside_gettext():
     violations = []
-    for path in sorted((ROOT / "templates").rglob("*.html")):
+    for path in sorted([*(ROOT / "templates").rglob("*.html"), *(ROOT / "templates").rglob("*.txt")]):
         text = JINJA_COMMENT.sub("", path.read_text(encoding="utf-8"))
         stripped = TEMPLATE_GETTEXT.sub("_()", text)
         for number, line in enumerate(stripped.splitlines(), start=1):

@@ -1,4 +1,9 @@
-"""Composing the feedback notification mails (plain Chinese text), from plain values: no database here."""
+"""Composing the feedback notification mails (plain Chinese text), from plain values: no database here.
+
+The bodies are the text templates templates/mail/*.txt, rendered with the app's Jinja environment
+(autoescape is off for .txt). Every link is built with url_for from the route's endpoint against the
+public address (links.py), so renaming a route cannot leave a mail pointing nowhere.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +13,10 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime
 
-from flask import current_app
+from flask import current_app, url_for
 
 from consult.clock import utcnow
+from consult.feedback.links import public_links
 from consult.i18n import _, localdate
 from consult.models.enums import OUTCOMES
 from consult.receipts import display
@@ -66,15 +72,6 @@ class PointNotice:
     batches: list[BatchLine]
 
 
-def base_url() -> str:
-    """The site's public address for links in mail: SERVER_NAME when configured, else PUBLIC_BASE_URL."""
-    cfg = current_app.config
-    if cfg.get("SERVER_NAME"):
-        root = (cfg.get("APPLICATION_ROOT") or "/").rstrip("/")
-        return f"{cfg.get('PREFERRED_URL_SCHEME') or 'http'}://{cfg['SERVER_NAME']}{root}"
-    return (cfg.get("PUBLIC_BASE_URL") or "http://127.0.0.1:5000").rstrip("/")
-
-
 def message_id(row_id: int) -> str:
     """The same Message-ID every time a row is tried, so a copy sent twice shows up as one."""
     sender = current_app.config["MAIL_FROM"]
@@ -105,74 +102,35 @@ def _message(row_id: int, to: str, subject_: str, body: str) -> EmailMessage:
     return msg
 
 
-def _revision_lines(number: int, note: str) -> list[str]:
-    if number <= 1:
-        return []
-    lines = [_("这是采纳情况的第%(n)d次公布（修订）。", n=number)]
-    if note:
-        lines.append(_("修订说明：%(note)s", note=note))
-    return [*lines, ""]
-
-
-def _footer(receipt_url: str) -> list[str]:
-    return [
-        "",
-        "——",
-        _("您收到这封邮件，是因为您提交意见时留下了电子邮箱并选择接收处理结果通知。"),
-        _(
-            "如不希望再收到此类通知，请打开回执页面 %(url)s 点击“不再接收通知”。",
-            url=receipt_url + "#notifications",
-        ),
-        _(
-            "您的联系方式仅用于本次征求意见，将在采纳情况公布%(days)d天后删除。",
-            days=current_app.config["CONTACT_RETENTION_DAYS"],
-        ),
-        _("本邮件由系统自动发送。"),
-        str(current_app.config["SITE_NAME"]),
-    ]
+def _render(template: str, **context) -> str:
+    """A mail body from templates/mail/, ending in exactly one line break."""
+    text = current_app.jinja_env.get_template(f"mail/{template}").render(
+        site_name=str(current_app.config["SITE_NAME"]), **context
+    )
+    return text.rstrip("\n") + "\n"
 
 
 def comment_message(row_id: int, n: CommentNotice) -> EmailMessage:
     """The mail to one commenter: their receipt code, the decision on their comment and the links."""
-    base = base_url()
     code = display(n.receipt_code)
-    on = _("对%(label)s", label=n.article_label) if n.article_label else _("对草案整体")
-    lines = [
-        _("您好："),
-        "",
-        _(
-            "您于%(date)s%(on)s提出的意见（回执码：%(code)s），其采纳情况已于%(published)s公布。",
-            date=localdate(n.submitted_at),
-            on=on,
+    with public_links():
+        receipt_url = url_for("public.receipt_page", code=code, _external=True)
+        unsubscribe_url = url_for("public.receipt_page", code=code, _anchor="notifications", _external=True)
+        body = _render(
+            "comment.txt",
+            n=n,
             code=code,
+            on=_("对%(label)s", label=n.article_label) if n.article_label else _("对草案整体"),
+            submitted=localdate(n.submitted_at),
             published=localdate(n.published_at),
-        ),
-        "",
-        *_revision_lines(n.publication_number, n.revision_note),
-    ]
-    if n.outcome:
-        lines.append(_("处理结果：%(outcome)s", outcome=outcome_label(n.outcome)))
-        if n.reason:
-            lines.append(_("理由：%(reason)s", reason=n.reason))
-    elif n.status in ("rejected", "spam"):
-        lines.append(_("处理结果：您的意见未予公开，未纳入采纳情况统计。"))
-        if n.moderation_reason:
-            lines.append(_("原因：%(reason)s", reason=n.moderation_reason))
-    else:
-        lines.append(_("处理结果：本次公布未对您的意见作出单独说明，请查看采纳情况全文。"))
-    if n.changed is True:
-        lines.append(_("与上次公布相比，您的意见的处理结果有变化。"))
-    elif n.changed is False:
-        lines.append(_("与上次公布相比，您的意见的处理结果没有变化。"))
-    lines += [
-        "",
-        _("查看您的意见和处理结果：%(url)s", url=f"{base}/receipts/{code}"),
-        _("查看全部意见采纳情况：%(url)s", url=f"{base}/drafts/{n.draft_slug}/feedback"),
-        _("您还可以在回执页面对采纳情况反馈作满意度评价。"),
-        *_footer(f"{base}/receipts/{code}"),
-    ]
-    message = _message(row_id, n.to, subject(n.draft_title, n.publication_number), "\n".join(lines) + "\n")
-    message["List-Unsubscribe"] = f"<{base}/receipts/{code}#notifications>"
+            outcome_label=outcome_label,
+            receipt_url=receipt_url,
+            feedback_url=url_for("feedback.feedback_page", slug=n.draft_slug, _external=True),
+            unsubscribe_url=unsubscribe_url,
+            retention_days=current_app.config["CONTACT_RETENTION_DAYS"],
+        )
+    message = _message(row_id, n.to, subject(n.draft_title, n.publication_number), body)
+    message["List-Unsubscribe"] = f"<{unsubscribe_url}>"
     return message
 
 
@@ -207,39 +165,30 @@ def _batch_summary(line: BatchLine) -> str:
 
 def point_message(row_id: int, n: PointNotice) -> EmailMessage:
     """The mail to a contact point: each of its batches on the draft and what became of the opinions."""
-    base = base_url()
-    lines = [
-        _("%(name)s：", name=n.point_name),
-        "",
-        _(
-            "《%(title)s》的意见采纳情况已于%(published)s公布。贵联系点报送意见的处理情况如下：",
-            title=n.draft_title,
-            published=localdate(n.published_at),
-        ),
-        "",
-        *_revision_lines(n.publication_number, n.revision_note),
-    ]
     totals: dict[str, int] = {}
-    total = 0
     for line in n.batches:
-        lines.append(f"· {_batch_title(line)}")
-        lines.append(f"  {_batch_summary(line)}")
-        if line.batch_id is not None:
-            lines.append(f"  {base}/intake/batches/{line.batch_id}")
-        total += line.total
         for outcome, count in line.outcomes.items():
             totals[outcome] = totals.get(outcome, 0) + count
-    adopted = totals.get("adopted", 0) + totals.get("partially_adopted", 0)
-    lines += [
-        "",
-        _("合计报送%(n)d条意见，其中采纳或部分采纳%(a)d条。", n=total, a=adopted),
-        "",
-        _("查看全部意见采纳情况：%(url)s", url=f"{base}/drafts/{n.draft_slug}/feedback"),
-        _("请将处理情况转告提出意见的群众。"),
-        "",
-        "——",
-        _("如不希望再收到此类通知，请联系平台管理员删除联系点的通知邮箱。"),
-        _("本邮件由系统自动发送。"),
-        str(current_app.config["SITE_NAME"]),
-    ]
-    return _message(row_id, n.to, subject(n.draft_title, n.publication_number), "\n".join(lines) + "\n")
+    with public_links():
+        batches = [
+            {
+                "title": _batch_title(line),
+                "summary": _batch_summary(line),
+                "url": (
+                    url_for("intake.batch", batch_id=line.batch_id, _external=True)
+                    if line.batch_id is not None
+                    else None
+                ),
+            }
+            for line in n.batches
+        ]
+        body = _render(
+            "point.txt",
+            n=n,
+            published=localdate(n.published_at),
+            batches=batches,
+            total=sum(line.total for line in n.batches),
+            adopted=totals.get("adopted", 0) + totals.get("partially_adopted", 0),
+            feedback_url=url_for("feedback.feedback_page", slug=n.draft_slug, _external=True),
+        )
+    return _message(row_id, n.to, subject(n.draft_title, n.publication_number), body)

@@ -24,16 +24,14 @@ from __future__ import annotations
 import json
 import urllib.error
 import urllib.request
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
-from flask import current_app
+from flask import Flask, current_app
 from sqlalchemy import select
 
 from consult.config import ConfigError
 from consult.extensions import db
-from consult.feedback.mail import base_url
+from consult.feedback.links import base_url, external_url
 from consult.i18n import _
 from consult.models import Comment, OutboxEvent
 from consult.personal_data import contact_kind
@@ -45,8 +43,8 @@ SAMPLE_CODE = "5861000880049"  # any 13-digit code: every receipt code has 13 di
 
 
 def short_link(base: str, code: str) -> str:
-    """The receipt page's short address: <base>/r/<13 digits> (public.short_receipt redirects)."""
-    return f"{base.rstrip('/')}/r/{code}"
+    """The receipt page's short address on `base`, built from the route public.short_receipt."""
+    return external_url("public.short_receipt", base=base, code=code)
 
 
 def _texts(code: str, link: str) -> list[str]:
@@ -78,12 +76,16 @@ def shortest_text_length(sign_name: str, base: str) -> int:
     return signed_length(sign_name, _texts(SAMPLE_CODE, short_link(base, SAMPLE_CODE))[-1])
 
 
-def check_settings(cfg: Mapping[str, Any]) -> None:
-    """At start-up: with a gateway configured, every notice must fit a single message."""
+def check_settings(app: Flask) -> None:
+    """At start-up (routes registered): with a gateway configured, every notice must fit one message.
+
+    The link measured is the one sent: the short-receipt route on the public address (base_url).
+    """
+    cfg = app.config
     if not cfg.get("SMS_GATEWAY_URL"):
         return
-    base = f"https://{cfg['SERVER_NAME']}" if cfg.get("SERVER_NAME") else cfg["PUBLIC_BASE_URL"]
-    length = shortest_text_length(cfg["SMS_SIGN_NAME"], base)
+    with app.app_context():
+        length = shortest_text_length(cfg["SMS_SIGN_NAME"], base_url())
     if length > SMS_MAX:
         raise ConfigError(
             f"an SMS with CONSULT_SMS_SIGN_NAME and CONSULT_PUBLIC_BASE_URL needs {length} characters, "
