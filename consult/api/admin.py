@@ -17,7 +17,7 @@ from consult.api.schemas.staff import (
     StaffCommentPageSchema,
     StaffCommentSchema,
 )
-from consult.api.serialize import ID_MAX, int_arg, json_body, paging
+from consult.api.serialize import int_arg, json_body, paging
 from consult.auth.access import access, current_actor
 from consult.changes import generation
 from consult.comments.decisions import decide
@@ -37,6 +37,7 @@ from consult.generation_cache import cache_for
 from consult.i18n import _
 from consult.models import Comment, Draft
 from consult.models.enums import CHANNELS, COMMENT_STATUSES
+from consult.models.types import ID_MAX
 from consult.paging import decode_cursor
 
 

@@ -462,7 +462,7 @@ def _staff_paths() -> dict[str, Any]:
 def openapi_document() -> dict[str, Any]:
     """The OpenAPI 3.1 description of every /api/v1 endpoint, as a fresh JSON-serialisable dict."""
     from consult.api import openapi_exports, openapi_feedback, openapi_versions
-    from consult.api.openapi_extra import intake_paths, intake_schemas, search_paths, search_schemas
+    from consult.api.openapi_extra import intake_paths, intake_schemas, search_paths
     from consult.api.spec import component_schemas
 
     parts = (openapi_feedback, openapi_versions, openapi_exports)
@@ -502,7 +502,6 @@ def openapi_document() -> dict[str, Any]:
                 **component_schemas(),
                 **_enum_schemas(),
                 **intake_schemas(),
-                **search_schemas(),
                 **{name: schema for part in parts for name, schema in part.schemas().items()},
             },
             "responses": _responses(),

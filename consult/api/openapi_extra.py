@@ -124,50 +124,6 @@ def intake_paths(staff, error_response) -> dict[str, Any]:
     }
 
 
-def search_schemas() -> dict[str, Any]:
-    """SearchResults of GET /api/v1/search."""
-    return {
-        "SearchResults": {
-            "type": "object",
-            "required": ["results", "total"],
-            "properties": {
-                "results": {
-                    "type": "array",
-                    "items": {
-                        "type": "object",
-                        "required": ["kind", "draft", "id", "snippet"],
-                        "properties": {
-                            "kind": {"type": "string", "enum": ["article", "comment"]},
-                            "draft": {"type": "string", "description": "The draft's slug."},
-                            "id": {"type": "integer", "description": "The article id or the comment id."},
-                            "article_id": {"type": ["integer", "null"]},
-                            "article_label": NULLABLE_STRING,
-                            "snippet": {
-                                "type": "string",
-                                "description": "HTML: escaped text with <mark> around the words found.",
-                            },
-                        },
-                    },
-                },
-                "total": {
-                    **COUNT,
-                    "description": "How many match in all: a count, or an estimate when `estimated`.",
-                },
-                "estimated": {
-                    "type": "boolean",
-                    "description": "True when more matched than were ranked (1,000): `total` is an estimate.",
-                },
-                "partial": {
-                    "type": "boolean",
-                    "description": "True when nothing matched every term and these results match only some.",
-                },
-                "page": {"type": "integer", "minimum": 1},
-                "per_page": {"type": "integer", "minimum": 1, "maximum": 50},
-            },
-        }
-    }
-
-
 def search_paths(bad_request: dict[str, Any]) -> dict[str, Any]:
     """The public search path item; ``bad_request`` is openapi.py's shared 400 answer."""
     return {

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from consult.drafts.compare import KINDS, VERSION_NUMBER_MAX
+from consult.drafts.compare import VERSION_NUMBER_MAX
 from consult.feedback.opendata import FORMAT, FORMAT_VERSION
 from consult.models.enums import CHANNELS, OUTCOMES
 
@@ -101,57 +101,6 @@ def paths() -> dict[str, Any]:
     }
 
 
-def _comparison_schemas() -> dict[str, Any]:
-    version = _object(
-        {"number": {"type": "integer", "minimum": 1}, "label": STRING, "published_at": NULLABLE_DATE_TIME}
-    )
-    return {
-        "ComparedVersion": version,
-        "DiffSegment": _object(
-            {
-                "op": {
-                    "type": "string",
-                    "enum": ["equal", "delete", "insert"],
-                    "description": "delete: only in the old text; insert: only in the new one.",
-                },
-                "text": STRING,
-            }
-        ),
-        "ComparisonChange": _object(
-            {
-                "kind": {"type": "string", "enum": list(KINDS)},
-                "article_id": {"type": "integer", "description": "The article's identity across versions."},
-                "old_label": NULLABLE_STRING,
-                "new_label": NULLABLE_STRING,
-                "old_text": NULLABLE_STRING,
-                "new_text": NULLABLE_STRING,
-                "old_chapter": NULLABLE_STRING,
-                "new_chapter": NULLABLE_STRING,
-                "renumbered": {"type": "boolean"},
-                "moved": {"type": "boolean", "description": "Its place among the other articles changed."},
-                "diff": {
-                    "type": ["array", "null"],
-                    "items": _ref("DiffSegment"),
-                    "description": "Modified articles only: old = equal + delete runs, new = equal + insert.",
-                },
-            },
-            required=["kind", "article_id", "old_label", "new_label", "old_text", "new_text"],
-        ),
-        "Comparison": _object(
-            {
-                "draft": STRING,
-                "from": {"type": "integer", "minimum": 1},
-                "to": {"type": "integer", "minimum": 1},
-                "from_version": _ref("ComparedVersion"),
-                "to_version": _ref("ComparedVersion"),
-                "counts": _object({kind: COUNT for kind in KINDS}),
-                "changes": {"type": "array", "items": _ref("ComparisonChange")},
-            },
-            required=["from", "to", "changes"],
-        ),
-    }
-
-
 def _open_data_schemas() -> dict[str, Any]:
     article = _object(
         {
@@ -227,5 +176,5 @@ def _open_data_schemas() -> dict[str, Any]:
 
 
 def schemas() -> dict[str, Any]:
-    """Component schemas keyed by name."""
-    return {**_comparison_schemas(), **_open_data_schemas()}
+    """The open-data package's schemas (the comparison's are in consult/api/schemas/versions.py)."""
+    return _open_data_schemas()

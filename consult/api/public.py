@@ -14,7 +14,7 @@ from consult.api.schemas.public import (
     NewCommentSchema,
     ReceiptSchema,
 )
-from consult.api.serialize import ID_MAX, int_arg, json_body, paging
+from consult.api.serialize import int_arg, json_body, paging
 from consult.auth.access import public
 from consult.clock import utcnow
 from consult.comments.operations import CommentInput, submission_key, submit_comment
@@ -25,6 +25,7 @@ from consult.errors import NotFound
 from consult.extensions import db
 from consult.feedback.queries import public_decisions
 from consult.i18n import _
+from consult.models.types import ID_MAX
 
 
 @bp.get("/drafts")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from flask import request
@@ -10,14 +9,6 @@ from flask import request
 from consult.errors import UnsupportedMediaType, ValidationError
 from consult.i18n import _
 from consult.paging import PAGE_MAX, PER_PAGE_DEFAULT, PER_PAGE_MAX
-
-
-def iso(value: datetime | None) -> str | None:
-    """ISO 8601 with offset, or None."""
-    return value.isoformat() if value is not None else None
-
-
-from consult.models.types import ID_MAX  # noqa: E402  ids are 32-bit integer columns on PostgreSQL
 
 
 def int_arg(
@@ -54,37 +45,3 @@ def json_body() -> dict[str, Any]:
     if not isinstance(data, dict):
         raise ValidationError(_("请求内容不是有效的 JSON 对象"))
     return data
-
-
-def optional_str(data: dict, name: str) -> str | None:
-    """A string field that may be absent or null; anything else is a validation error."""
-    value = data.get(name)
-    if isinstance(value, str) and "\x00" in value:
-        raise ValidationError(_("字段 %(name)s 含有无效字符", name=name), {name: _("含有无效字符")})
-    if value is None or isinstance(value, str):
-        return value
-    raise ValidationError(_("字段 %(name)s 必须是字符串", name=name), {name: _("必须是字符串")})
-
-
-def optional_int(data: dict, name: str, minimum: int = 1) -> int | None:
-    """An integer field that may be absent or null (ids start at 1; a version seen may be 0)."""
-    value = data.get(name)
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ValidationError(_("字段 %(name)s 必须是整数", name=name), {name: _("必须是整数")})
-    if not minimum <= value <= ID_MAX:
-        raise ValidationError(_("字段 %(name)s 超出范围", name=name), {name: _("超出范围")})
-    return value
-
-
-def optional_bool(data: dict, name: str) -> bool:
-    """A boolean field that may be absent."""
-    value = data.get(name, False)
-    if value is None:
-        return False
-    if not isinstance(value, bool):
-        raise ValidationError(
-            _("字段 %(name)s 必须是 true 或 false", name=name), {name: _("必须是 true 或 false")}
-        )
-    return value

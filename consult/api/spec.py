@@ -13,7 +13,7 @@ from apispec.ext.marshmallow import MarshmallowPlugin, OpenAPIConverter
 from apispec.ext.marshmallow.common import get_fields, resolve_schema_instance
 from marshmallow import RAISE
 
-from consult.api.schemas import errors, public, staff
+from consult.api.schemas import errors, feedback, public, search, staff, versions
 from consult.api.schemas.base import OutSchema
 
 # Every shape with a name in the document; nested ones are named the same way (class name less "Schema").
@@ -33,6 +33,13 @@ SCHEMAS = [
     staff.DraftChangesSchema,
     staff.NewVersionSchema,
     staff.AdminDraftSchema,
+    feedback.FeedbackReportSchema,
+    feedback.SatisfactionInputSchema,
+    feedback.SatisfactionResultSchema,
+    feedback.FeedbackStateSchema,
+    feedback.FeedbackPublishInputSchema,
+    versions.ComparisonSchema,
+    search.SearchResultsSchema,
 ]
 
 

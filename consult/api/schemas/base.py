@@ -171,3 +171,38 @@ class LookedNested(Looked, fields.Nested):
 
 class LookedInt(Looked, fields.Integer):
     """A count looked up in the dump's Context."""
+
+
+class Computed:
+    """A field whose value a function computes from the object being dumped.
+
+    Mixed into a marshmallow field class, so the document still shows the field's type.
+    """
+
+    def __init__(self, *args: Any, compute, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.compute = compute
+
+    def get_value(self, obj, attr, accessor=None, default=None):
+        return self.compute(obj)
+
+
+class ComputedStr(Computed, fields.String):
+    """A computed string."""
+
+
+class ComputedBool(Computed, fields.Boolean):
+    """A computed boolean."""
+
+
+class ComputedTime(Computed, fields.DateTime):
+    """A computed time."""
+
+
+def counts(name: str, keys, description: str) -> type[OutSchema]:
+    """An object of counts, one per key (every key present): a named schema made from the constants."""
+    schema = OutSchema.from_dict(
+        {key: fields.Integer(validate=between(0)) for key in keys}, name=f"{name}Schema"
+    )
+    schema.__doc__ = description
+    return schema

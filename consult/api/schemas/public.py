@@ -7,6 +7,7 @@ from marshmallow.utils import get_value
 
 from consult.api.schemas.base import (
     Bool,
+    ComputedStr,
     InSchema,
     LookedInt,
     LookedNested,
@@ -53,13 +54,11 @@ class FeedbackStage(fields.String):
         return "published" if value else "under_study"
 
 
-class FeedbackUrl(fields.String):
-    """The address of the draft's published feedback report, or null."""
-
-    def _serialize(self, value, attr, obj, **kwargs):
-        if value is None or not value.feedback_published_at:
-            return None
-        return url_for("feedback.feedback_page", slug=value.slug)
+def feedback_url(draft) -> str | None:
+    """The address of the draft's published feedback report, or None before it is published."""
+    if not draft.feedback_published_at:
+        return None
+    return url_for("feedback.feedback_page", slug=draft.slug)
 
 
 class DraftSummarySchema(OutSchema):
@@ -261,8 +260,8 @@ class ReceiptSchema(OutSchema):
             "description": "`under_study` (研究中) until the draft's feedback is published."
         },  # i18n: data
     )
-    feedback_url = FeedbackUrl(
-        attribute="draft",
+    feedback_url = ComputedStr(
+        compute=lambda view: feedback_url(view.draft),
         allow_none=True,
         metadata={"description": "The published feedback report, once there is one."},
     )

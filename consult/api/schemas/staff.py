@@ -5,6 +5,8 @@ from __future__ import annotations
 from consult import personal_data
 from consult.api.schemas.base import (
     Bool,
+    Computed,
+    ComputedStr,
     InSchema,
     Int,
     LookedStr,
@@ -50,24 +52,21 @@ class StaffDecisionSchema(DecisionSchema):
     )
 
 
-class PersonalData(fields.List):
+def _personal_data(comment) -> list[str]:
+    return personal_data.find(comment.body)
+
+
+def _suggested_mask(comment) -> str | None:
+    return personal_data.mask_text(comment.body) if personal_data.find(comment.body) else None
+
+
+class PersonalData(Computed, fields.List):
     """The kinds of personal data found in the comment's body (consult/personal_data.py)."""
 
     def __init__(self, **kwargs):
-        super().__init__(fields.String(validate=one_of(personal_data.KINDS)), **kwargs)
-
-    def get_value(self, obj, attr, accessor=None, default=None):
-        return personal_data.find(obj.body)
-
-    def _serialize(self, value, attr, obj, **kwargs):
-        return value
-
-
-class SuggestedMask(fields.String):
-    """The comment's body with its personal data masked (138****5678), or null when it has none."""
-
-    def get_value(self, obj, attr, accessor=None, default=None):
-        return personal_data.mask_text(obj.body) if personal_data.find(obj.body) else None
+        super().__init__(
+            fields.String(validate=one_of(personal_data.KINDS)), compute=_personal_data, **kwargs
+        )
 
 
 class StaffCommentSchema(PublicCommentSchema):
@@ -91,7 +90,8 @@ class StaffCommentSchema(PublicCommentSchema):
     personal_data = PersonalData(
         metadata={"description": "The kinds of personal data found in `body` (consult/personal_data.py)."},
     )
-    suggested_mask = SuggestedMask(
+    suggested_mask = ComputedStr(
+        compute=_suggested_mask,
         allow_none=True,
         metadata={"description": "`body` with them masked (138****5678) to publish instead; null: none."},
     )
