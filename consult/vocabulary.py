@@ -102,6 +102,11 @@ def method_label(method: str) -> str:
     return _label(MEETING_METHODS, method)
 
 
+def method_names() -> str:
+    """Every meeting method's name, as a list for people: 座谈会、走访、问卷、来信、其他."""
+    return "、".join(str(label) for label in MEETING_METHODS.values())
+
+
 def personal_data_label(kind: str) -> str:
     """The Chinese name of a kind of personal data."""
     return _label(PERSONAL_DATA, kind)

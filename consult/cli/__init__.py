@@ -8,11 +8,13 @@ import sys
 import click
 from flask import Flask
 from flask.cli import AppGroup
+from flask_babel import LazyString
 
 from consult.cli.feedback import init_feedback_cli
 from consult.context import CLI
 from consult.errors import DomainError
 from consult.i18n import _, _l
+from consult.vocabulary import method_names
 
 
 def fail(err: DomainError) -> None:
@@ -126,7 +128,9 @@ def points_create(slug: str, name: str, district: str | None, email: str | None)
 @click.option("--contact-point", "point_slug", required=True, help=_l("联系点标识"))
 @click.option("--meeting-date", default=None, help=_l("座谈或走访日期（年-月-日）"))
 @click.option("--meeting-place", default=None)
-@click.option("--method", default=None, help=_l("收集方式：座谈会、走访、问卷、来信、其他"))
+@click.option(
+    "--method", default=None, help=LazyString(lambda: _("收集方式：%(names)s", names=method_names()))
+)
 @click.option("--participants", default=None)
 @click.option("--dry-run", is_flag=True, help=_l("只检查并显示将导入的内容，不写入"))
 @click.option("--json", "as_json", is_flag=True, help=_l("以 JSON 输出（与 API 相同的对象）"))

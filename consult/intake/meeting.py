@@ -10,6 +10,7 @@ from consult.i18n import _
 from consult.models.enums import MEETING_METHODS
 from consult.sanitize import plain_text
 from consult.vocabulary import MEETING_METHODS as METHOD_LABELS  # the name consult.api.openapi_extra reads
+from consult.vocabulary import method_names
 
 PLACE_MAX = 200
 COLLECTOR_MAX = 80
@@ -57,8 +58,7 @@ def parse_meeting(
         errors["meeting_date"] = _("座谈或走访的日期不能晚于今天")
     code = method_code(method) if (method or "").strip() else "forum"
     if code is None:
-        names = "、".join(str(label) for label in METHOD_LABELS.values())
-        errors["method"] = _("收集方式应为%(names)s之一", names=names)
+        errors["method"] = _("收集方式应为%(names)s之一", names=method_names())
     count = None
     if isinstance(participants, int) and not isinstance(participants, bool):
         count = participants
