@@ -86,11 +86,7 @@ def _record_decisions(
         _check_seen(comments, seen)
         drafts = {c.draft_id for c in comments}
         concluded = session.scalars(
-            select(Draft.slug).where(
-                Draft.id.in_(drafts),
-                Draft.feedback_published_at.is_not(None),
-                Draft.feedback_revising_at.is_(None),
-            )
+            select(Draft.slug).where(Draft.id.in_(drafts), Draft.decisions_frozen)
         ).all()
         if concluded:
             raise Conflict(

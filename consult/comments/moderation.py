@@ -17,9 +17,10 @@ from consult.clock import as_utc, utcnow
 from consult.comments.operations import check_article, unused_receipt_code
 from consult.context import RequestContext
 from consult.db import write_transaction
+from consult.drafts.queries import by_slug
 from consult.errors import Conflict, Forbidden, NotFound, ValidationError
 from consult.i18n import _, _l
-from consult.models import AuditLog, Comment, Draft, User
+from consult.models import AuditLog, Comment, User
 from consult.models.comments import AUTHOR_NAME_MAX, BODY_MAX
 from consult.personal_data import normalise_contact
 from consult.sanitize import plain_text
@@ -309,10 +310,8 @@ def enter_offline_comment(
     if errors:
         raise ValidationError(next(iter(errors.values())), errors)
     with write_transaction() as session:
-        draft = session.scalar(select(Draft).where(Draft.slug == slug))
-        if draft is None:
-            raise NotFound(_("草案不存在"))
-        if draft.feedback_published_at is not None and draft.feedback_revising_at is None:
+        draft = by_slug(slug, session=session)
+        if not draft.accepts_offline_opinions:
             raise Conflict(
                 _("本草案的采纳情况反馈已发布，不能再录入意见；如确需补录，请先在“采纳情况反馈”页开始修订")
             )

@@ -14,6 +14,7 @@ from consult.clock import utcnow
 from consult.comments import ratelimit, submission_keys
 from consult.context import RequestContext
 from consult.db import write_transaction
+from consult.drafts.queries import by_slug
 from consult.errors import ConsultationClosed, NotFound, RateLimited, ValidationError
 from consult.feedback.sms import enabled as sms_enabled
 from consult.i18n import _, localdate
@@ -185,9 +186,7 @@ def submit_comment(
         raise RateLimited(_("您提交得太频繁了，请稍后再试。您填写的内容已保留。"))
     try:
         with write_transaction() as session:
-            draft = session.scalar(select(Draft).where(Draft.slug == slug, Draft.published_at.is_not(None)))
-            if draft is None:
-                raise NotFound(_("草案不存在"))
+            draft = by_slug(slug, public=True, session=session)
             _check_open(draft)
             version = draft.current_version
             check_article(session, version.id, data.article_id)

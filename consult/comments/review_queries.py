@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from consult.drafts.queries import by_slug
 from consult.errors import NotFound
 from consult.extensions import db
 from consult.i18n import _
@@ -99,9 +100,7 @@ def review_drafts() -> list[DraftTally]:
 
 def draft_by_slug(slug: str) -> Draft:
     """Any draft (published or not) by slug, or NotFound."""
-    draft = db.session.scalar(select(Draft).where(Draft.slug == slug))
-    if draft is None:
-        raise NotFound(_("草案不存在"))
+    draft = by_slug(slug)
     return draft
 
 

@@ -16,7 +16,8 @@ from difflib import SequenceMatcher
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from consult.errors import NotFound, ValidationError
+from consult.drafts.queries import by_slug
+from consult.errors import ValidationError
 from consult.i18n import _
 from consult.models import ArticleText, Draft, DraftVersion
 
@@ -236,9 +237,7 @@ def compare_versions(
     """
     old_number = parse_version_number(from_number, "from")
     new_number = parse_version_number(to_number, "to")
-    draft = session.scalar(select(Draft).where(Draft.slug == slug, Draft.published_at.is_not(None)))
-    if draft is None:
-        raise NotFound(_("草案不存在或尚未公布"))
+    draft = by_slug(slug, public=True, session=session)
     versions = list(
         session.scalars(
             select(DraftVersion).where(DraftVersion.draft_id == draft.id).order_by(DraftVersion.number)

@@ -16,8 +16,8 @@ from consult.context import RequestContext
 from consult.db import end_read, write_transaction
 from consult.drafts.matching import match_articles, match_problems
 from consult.drafts.parser import ParsedDraft, parse_draft
+from consult.drafts.queries import by_slug
 from consult.errors import Conflict, NotFound, ValidationError
-from consult.extensions import db
 from consult.i18n import _
 from consult.models import Article, ArticleText, Comment, Draft, DraftVersion, User
 from consult.sanitize import plain_text, staff_html
@@ -220,9 +220,7 @@ def add_version(
     """
     parsed = parse_or_raise(text)
     with write_transaction() as session:
-        draft = session.scalar(select(Draft).where(Draft.slug == slug))
-        if draft is None:
-            raise NotFound(_("草案不存在"))
+        draft = by_slug(slug, session=session)
         current = draft.current_version
         old = [(t.article_id, t.text) for t in current.texts] if current else []
         corrected = matches is not None
@@ -265,9 +263,7 @@ def update_draft(
             _("不能修改这些字段：%(f)s", f="、".join(sorted(unknown))), {k: _("不可修改") for k in unknown}
         )
     with write_transaction() as session:
-        draft = session.scalar(select(Draft).where(Draft.slug == slug))
-        if draft is None:
-            raise NotFound(_("草案不存在"))
+        draft = by_slug(slug, session=session)
         if expected_version is not None and draft.version != expected_version:
             raise Conflict(_("草案刚刚已被其他工作人员修改，请刷新后重试。"))
         before = {
@@ -342,9 +338,7 @@ def change_stage(
     """
     if stage not in STAGES:
         raise NotFound(_("没有这项操作"))
-    draft = db.session.scalar(select(Draft).where(Draft.slug == slug))
-    if draft is None:
-        raise NotFound(_("草案不存在"))
+    draft = by_slug(slug)
     now = utcnow()
     if expected_version is not None and draft.version != expected_version:
         raise Conflict(_("草案刚刚已被其他工作人员修改，请刷新后重试。"))

@@ -15,7 +15,7 @@ from consult.drafts.operations import (  # the same checks the operations apply
     _text_problem,
 )
 from consult.drafts.parser import ParsedArticle, ParsedDraft, ParseIssue, parse_draft
-from consult.errors import NotFound
+from consult.drafts.queries import by_slug
 from consult.extensions import db
 from consult.i18n import _
 from consult.models import Article, Draft, DraftVersion
@@ -141,9 +141,7 @@ class VersionPreview:
 
 def preview_version(slug: str, text: str, matches: list[int | None] | None = None) -> VersionPreview:
     """The automatic matching (or the staff's corrected `matches`) of a revised text; nothing is written."""
-    draft = db.session.scalar(select(Draft).where(Draft.slug == slug))
-    if draft is None:
-        raise NotFound(_("草案不存在"))
+    draft = by_slug(slug)
     current = draft.current_version
     old = [OldArticle(t.article_id, t.label, t.text) for t in current.texts] if current else []
     preview, errors = _preview_text(text)

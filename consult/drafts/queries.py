@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from consult.errors import NotFound
 from consult.extensions import db
@@ -42,7 +43,7 @@ def public_drafts(now: datetime) -> list[DraftListing]:
     rows = db.session.execute(
         select(Draft, func.coalesce(counts.c.n, 0))
         .outerjoin(counts, counts.c.draft_id == Draft.id)
-        .where(Draft.published_at.is_not(None))
+        .where(Draft.is_public)
     ).all()
     listings = [DraftListing(d, d.status_at(now), n) for d, n in rows]
 
@@ -66,12 +67,28 @@ def public_drafts_by_stage(now: datetime) -> dict[str, list[DraftListing]]:
     return groups
 
 
-def public_draft(slug: str) -> Draft:
-    """A published draft by slug, or NotFound."""
-    draft = db.session.scalar(select(Draft).where(Draft.slug == slug, Draft.published_at.is_not(None)))
+def by_slug(
+    slug: str | None, *, public: bool = False, session: Session | None = None, lock: bool = False
+) -> Draft:
+    """The one lookup of a draft by its slug: a published one only when `public`; the one NotFound.
+
+    `session`: inside an operation's write transaction; `lock`: hold the row (SELECT … FOR UPDATE on
+    PostgreSQL) for the rest of that transaction.
+    """
+    query = select(Draft).where(Draft.slug == (slug or ""))
+    if public:
+        query = query.where(Draft.is_public)
+    if lock:
+        query = query.with_for_update()
+    draft = (session or db.session).scalar(query)
     if draft is None:
-        raise NotFound(_("草案不存在或尚未公布"))
+        raise NotFound(_("草案不存在或尚未公布") if public else _("草案不存在"))
     return draft
+
+
+def public_draft(slug: str) -> Draft:
+    """A published draft by slug, or NotFound (what every public page and endpoint asks)."""
+    return by_slug(slug, public=True)
 
 
 @dataclass(frozen=True)

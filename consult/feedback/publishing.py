@@ -15,7 +15,8 @@ from consult import audit
 from consult.clock import utcnow
 from consult.context import RequestContext
 from consult.db import write_transaction
-from consult.errors import Conflict, NotFound, ValidationError
+from consult.drafts.queries import by_slug
+from consult.errors import Conflict, ValidationError
 from consult.i18n import _
 from consult.models import Comment, Decision, Draft, FeedbackPublication, PublishedDecision, User
 from consult.models.feedback import REVISION_NOTE_MAX
@@ -23,9 +24,7 @@ from consult.sanitize import plain_text
 
 
 def _draft(session, slug: str) -> Draft:
-    draft = session.scalar(select(Draft).where(Draft.slug == slug).with_for_update())
-    if draft is None:
-        raise NotFound(_("草案不存在"))
+    draft = by_slug(slug, session=session, lock=True)
     return draft
 
 
@@ -133,4 +132,4 @@ def open_revision(actor: User | None, ctx: RequestContext, slug: str) -> Draft:
 
 def decisions_frozen(draft: Draft) -> bool:
     """Whether decisions on the draft's comments are frozen by a publication (no revision open)."""
-    return draft.feedback_published_at is not None and draft.feedback_revising_at is None
+    return draft.decisions_frozen

@@ -19,7 +19,8 @@ from consult.changes import bump
 from consult.clock import as_utc, utcnow
 from consult.context import RequestContext
 from consult.db import write_transaction
-from consult.errors import Conflict, DomainError, Forbidden, ValidationError
+from consult.drafts.queries import by_slug
+from consult.errors import Conflict, DomainError, Forbidden, NotFound, ValidationError
 from consult.extensions import db
 from consult.i18n import _
 from consult.intake import reading
@@ -163,13 +164,14 @@ def _point_for(actor: User | None, slug: str | None) -> ContactPoint:
 def _draft_for(slug: str | None) -> Draft:
     if not slug:
         raise ValidationError(_("请选择草案"), {"draft": _("请选择草案")})
-    draft = db.session.scalar(select(Draft).where(Draft.slug == slug))
-    status = draft.status_at(utcnow()) if draft is not None else None
-    if draft is None or status == "draft":
-        raise ValidationError(_("草案“%(s)s”不存在", s=slug), {"draft": _("草案不存在")})
-    if status == "concluded":
+    try:
+        draft = by_slug(slug, public=True)  # contact points collect opinions on published drafts only
+    except NotFound:
+        raise ValidationError(_("草案“%(s)s”不存在", s=slug), {"draft": _("草案不存在")}) from None
+    if not draft.accepts_offline_opinions:  # the same rule as staff entering a letter (Draft model)
         raise ValidationError(
-            _("该草案的采纳情况反馈已发布，不再导入意见"), {"draft": _("已发布反馈的草案不能再导入意见")}
+            _("该草案的采纳情况反馈已发布，不再导入意见；如确需补录，请工作人员先开始修订"),
+            {"draft": _("已发布反馈的草案不能再导入意见")},
         )
     return draft
 

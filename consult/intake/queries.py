@@ -26,7 +26,7 @@ def upload_drafts() -> list[Draft]:
     return list(
         db.session.scalars(
             select(Draft)
-            .where(Draft.published_at.is_not(None), Draft.feedback_published_at.is_(None))
+            .where(Draft.is_public, Draft.feedback_published_at.is_(None))
             .order_by(Draft.opens_at.desc(), Draft.id.desc())
         )
     )

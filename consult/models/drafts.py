@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ColumnElement, ForeignKey, Integer, String, Text, UniqueConstraint, and_, not_
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from consult.clock import utcnow
@@ -65,10 +66,38 @@ class Draft(db.Model):
         """Whether comments are accepted now."""
         return self.status == "open"
 
-    @property
+    # Rules about a draft, usable in Python (draft.is_public) and in SQL (where(Draft.is_public)).
+
+    @hybrid_property
     def is_public(self) -> bool:
-        """Whether the public may see the draft."""
+        """Whether the public may see the draft (it was published)."""
         return self.published_at is not None
+
+    @is_public.inplace.expression
+    @classmethod
+    def _is_public_expression(cls) -> ColumnElement[bool]:
+        return cls.published_at.is_not(None)
+
+    @hybrid_property
+    def decisions_frozen(self) -> bool:
+        """Whether a feedback publication froze the decisions (and no revision is open)."""
+        return self.feedback_published_at is not None and self.feedback_revising_at is None
+
+    @decisions_frozen.inplace.expression
+    @classmethod
+    def _decisions_frozen_expression(cls) -> ColumnElement[bool]:
+        return and_(cls.feedback_published_at.is_not(None), cls.feedback_revising_at.is_(None))
+
+    @hybrid_property
+    def accepts_offline_opinions(self) -> bool:
+        """Whether opinions that arrived another way (letters, deputies, contact points) may be added:
+        until the feedback is published, and again while a revision of it is open."""
+        return not self.decisions_frozen
+
+    @accepts_offline_opinions.inplace.expression
+    @classmethod
+    def _accepts_offline_opinions_expression(cls) -> ColumnElement[bool]:
+        return not_(cls.decisions_frozen)
 
     @property
     def current_version(self) -> DraftVersion | None:

@@ -53,9 +53,7 @@ def public_search(q: str, draft_slug: str | None = None, page: int = 1, per_page
         return PublicPage([], page, per_page, 0)
     draft_id = None
     if draft_slug:
-        draft_id = db.session.scalar(
-            select(Draft.id).where(Draft.slug == draft_slug, Draft.published_at.is_not(None))
-        )
+        draft_id = db.session.scalar(select(Draft.id).where(Draft.slug == draft_slug, Draft.is_public))
         if draft_id is None:
             return PublicPage([], page, per_page, 0)
     end_read()
@@ -70,7 +68,7 @@ def _checked(hits) -> list[PublicHit]:
     drafts = {
         d.id: d
         for d in db.session.scalars(
-            select(Draft).where(Draft.id.in_({h.draft_id for h in hits}), Draft.published_at.is_not(None))
+            select(Draft).where(Draft.id.in_({h.draft_id for h in hits}), Draft.is_public)
         )
     }
     comment_ids = [h.id for h in hits if h.kind == "comment"]

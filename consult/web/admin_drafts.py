@@ -24,6 +24,7 @@ from consult.drafts.operations import (
     update_draft,
 )
 from consult.drafts.previews import first_line, preview_draft, preview_version
+from consult.drafts.queries import by_slug
 from consult.errors import Conflict, DomainError, NotFound, ValidationError
 from consult.extensions import csrf, db
 from consult.feedback.purge import purge_due_at
@@ -103,9 +104,7 @@ def _raise_format_errors(errors: dict[str, str]) -> None:
 
 def _staff_draft(slug: str) -> Draft:
     """A draft by slug, published or not, or NotFound."""
-    draft = db.session.scalar(select(Draft).where(Draft.slug == slug))
-    if draft is None:
-        raise NotFound(_("草案不存在"))
+    draft = by_slug(slug)
     return draft
 
 

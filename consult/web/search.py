@@ -22,9 +22,7 @@ def search_page():
     draft_slug = request.args.get("draft") or None
     page = page_number(request.args.get("page"), maximum=SEARCH_PAGE_MAX)
     result = public_search(q, draft_slug, page)
-    drafts = db.session.scalars(
-        select(Draft).where(Draft.published_at.is_not(None)).order_by(Draft.opens_at.desc())
-    ).all()
+    drafts = db.session.scalars(select(Draft).where(Draft.is_public).order_by(Draft.opens_at.desc())).all()
     return render_template(
         "public/search.html", q=q, draft_slug=draft_slug, result=result, drafts=drafts, page=page
     )

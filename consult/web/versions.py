@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from flask import Blueprint, render_template, request, send_file
-from sqlalchemy import select
 
 from consult.auth.access import public
 from consult.drafts.compare import NothingToCompare, compare_versions
-from consult.errors import NotFound, ValidationError
+from consult.drafts.queries import by_slug
+from consult.errors import ValidationError
 from consult.extensions import db
 from consult.feedback.opendata import build_zip
-from consult.i18n import _
-from consult.models import Draft, DraftVersion
+from consult.models import DraftVersion
 from consult.web.cache import cached_page
 
 bp = Blueprint("versions", __name__)
@@ -19,9 +18,7 @@ bp = Blueprint("versions", __name__)
 
 def _picker_versions(slug: str) -> list[DraftVersion]:
     """The versions the pickers offer, read again when the comparison itself was refused."""
-    draft = db.session.scalar(select(Draft).where(Draft.slug == slug, Draft.published_at.is_not(None)))
-    if draft is None:
-        raise NotFound(_("草案不存在或尚未公布"))
+    draft = by_slug(slug, public=True)
     return list(draft.versions)
 
 
