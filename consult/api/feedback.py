@@ -15,9 +15,8 @@ from consult.api.schemas.feedback import (
 )
 from consult.api.serialize import json_body
 from consult.auth.access import access, current_actor, public
-from consult.comments.review_queries import draft_by_slug
 from consult.context import RequestContext
-from consult.drafts.queries import public_draft
+from consult.drafts.queries import by_slug, public_draft
 from consult.errors import NotFound
 from consult.feedback.publishing import open_revision, publish_feedback
 from consult.feedback.report import preview_report, published_report
@@ -63,7 +62,7 @@ def _optional_body() -> dict:
 @access("staff")
 def admin_feedback_preview(slug: str):
     """The report with the decisions as they stand (what publishing would show), and the stage."""
-    draft = draft_by_slug(slug)
+    draft = by_slug(slug)
     with _report_context(draft, preview=preview_report(draft)):
         return jsonify(FeedbackStateSchema().dump(draft))
 
@@ -76,7 +75,7 @@ def admin_publish_feedback(slug: str):
     publication = publish_feedback(
         current_actor(), RequestContext.from_request(), slug, data.get("revision_note")
     )
-    draft = draft_by_slug(slug)
+    draft = by_slug(slug)
     with _report_context(draft, publication=publication):
         return jsonify(FeedbackStateSchema().dump(draft)), 201
 
@@ -86,4 +85,4 @@ def admin_publish_feedback(slug: str):
 def admin_open_revision(slug: str):
     """Unfreeze the decisions until the next publication (which needs a revision note)."""
     open_revision(current_actor(), RequestContext.from_request(), slug)
-    return jsonify(FeedbackStateSchema().dump(draft_by_slug(slug)))
+    return jsonify(FeedbackStateSchema().dump(by_slug(slug)))

@@ -7,18 +7,15 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from consult.drafts.queries import by_slug
 from consult.errors import NotFound
 from consult.extensions import db
 from consult.i18n import _
 from consult.models import (
     ArticleText,
-    Assignment,
     Comment,
     Decision,
     Draft,
     DraftVersion,
-    ReviewNote,
     User,
 )
 from consult.paging import Page
@@ -69,7 +66,7 @@ class DraftReview:
     removed: list[ArticleRow] = field(default_factory=list)
 
 
-def _tallies(where: list) -> dict:
+def tallies_where(where: list) -> dict:
     """(draft_id, article_id) → Tally of published comments matching `where`."""
     published = func.count(Comment.id)
     undecided = func.count(Comment.id).filter(Decision.id.is_(None))
@@ -89,19 +86,13 @@ def _sum(tallies) -> Tally:
 
 def review_drafts() -> list[DraftTally]:
     """Every draft with its published and undecided comments; drafts with work waiting first."""
-    tallies = _tallies([])
+    tallies = tallies_where([])
     by_draft: dict[int, list[Tally]] = {}
     for (draft_id, _article), tally in tallies.items():
         by_draft.setdefault(draft_id, []).append(tally)
     drafts = db.session.scalars(select(Draft).order_by(Draft.created_at.desc(), Draft.id.desc())).all()
     rows = [DraftTally(d, _sum(by_draft.get(d.id, []))) for d in drafts]
     return sorted(rows, key=lambda r: (r.tally.undecided == 0, r.tally.published == 0))
-
-
-def draft_by_slug(slug: str) -> Draft:
-    """Any draft (published or not) by slug, or NotFound."""
-    draft = by_slug(slug)
-    return draft
 
 
 def _last_texts(draft: Draft, article_ids: set[int]) -> dict[int, ArticleText]:
@@ -122,7 +113,7 @@ def draft_review(draft: Draft) -> DraftReview:
 
     Comments on an article that a revision removed stay reviewable: they are listed under their last label.
     """
-    tallies = {a: t for (_d, a), t in _tallies([Comment.draft_id == draft.id]).items()}
+    tallies = {a: t for (_d, a), t in tallies_where([Comment.draft_id == draft.id]).items()}
     version = draft.current_version
     current = (
         db.session.scalars(
@@ -207,7 +198,7 @@ def review_comments(
         if place.article_id is not None
         else Comment.article_id.is_(None)
     )
-    tally = next(iter(_tallies(where).values()), Tally())
+    tally = next(iter(tallies_where(where).values()), Tally())
     listed = list(where)
     if undecided_only:
         listed.append(~select(Decision.id).where(Decision.comment_id == Comment.id).exists())
@@ -293,179 +284,3 @@ def entered_comment(comment_id: int) -> tuple[Comment, str | None]:
             .limit(1)
         )
     return comment, label
-
-
-# Internal notes and assignments (staff only; nothing here is ever on a public page)
-
-
-def staff_members() -> list[User]:
-    """Active staff and administrators, to assign work to."""
-    return list(
-        db.session.scalars(
-            select(User)
-            .where(User.active.is_(True), User.role.in_(("staff", "admin")))
-            .order_by(User.username)
-        )
-    )
-
-
-@dataclass(frozen=True)
-class NoteRow:
-    """An internal note with its author's name."""
-
-    note: ReviewNote
-    author: str | None
-
-
-@dataclass(frozen=True)
-class AssignedTo:
-    """Who an article or a comment is assigned to."""
-
-    assignee_id: int
-    username: str
-
-
-@dataclass(frozen=True)
-class PlaceWork:
-    """Assignments and internal notes of a review page: its article and the comments listed."""
-
-    article_assignee: AssignedTo | None = None
-    article_notes: list[NoteRow] = field(default_factory=list)
-    comment_assignees: dict[int, AssignedTo] = field(default_factory=dict)
-    comment_notes: dict[int, list[NoteRow]] = field(default_factory=dict)
-
-
-def _note_rows(where) -> list[NoteRow]:
-    rows = db.session.execute(
-        select(ReviewNote, User.username)
-        .outerjoin(User, User.id == ReviewNote.author_id)
-        .where(where)
-        .order_by(ReviewNote.created_at, ReviewNote.id)
-    ).all()
-    return [NoteRow(n, name) for n, name in rows]
-
-
-def place_work(place: ReviewPlace, comment_ids: list[int]) -> PlaceWork:
-    """The article's assignment and notes (none for the general opinions), and those of the comments."""
-    article_assignee, article_notes = None, []
-    if place.article_id is not None:
-        row = db.session.execute(
-            select(Assignment.assignee_id, User.username)
-            .join(User, User.id == Assignment.assignee_id)
-            .where(Assignment.article_id == place.article_id)
-        ).first()
-        article_assignee = AssignedTo(*row) if row else None
-        article_notes = _note_rows(ReviewNote.article_id == place.article_id)
-    assignees: dict[int, AssignedTo] = {}
-    notes: dict[int, list[NoteRow]] = {}
-    if comment_ids:
-        for comment_id, user_id, name in db.session.execute(
-            select(Assignment.comment_id, Assignment.assignee_id, User.username)
-            .join(User, User.id == Assignment.assignee_id)
-            .where(Assignment.comment_id.in_(comment_ids))
-        ):
-            assignees[comment_id] = AssignedTo(user_id, name)
-        for row in _note_rows(ReviewNote.comment_id.in_(comment_ids)):
-            notes.setdefault(row.note.comment_id, []).append(row)
-    return PlaceWork(article_assignee, article_notes, assignees, notes)
-
-
-def comment_place(slug: str, comment_id: int) -> tuple[Draft, Comment]:
-    """A comment of the draft (for the notes and assignment doors), or NotFound."""
-    draft = draft_by_slug(slug)
-    comment = db.session.get(Comment, comment_id)
-    if comment is None or comment.draft_id != draft.id:
-        raise NotFound(_("意见不存在"))
-    return draft, comment
-
-
-@dataclass(frozen=True)
-class MyArticle:
-    """An article assigned to me, with its current (or last) label and its comment counts."""
-
-    draft: Draft
-    article_id: int
-    label: str
-    tally: Tally
-
-
-@dataclass(frozen=True)
-class MyComment:
-    """A comment assigned to me, with the label of its article (None: the draft as a whole)."""
-
-    comment: Comment
-    label: str | None
-
-
-@dataclass(frozen=True)
-class MyWork:
-    """What is assigned to one staff member."""
-
-    articles: list[MyArticle]
-    comments: list[MyComment]
-
-    @property
-    def undecided(self) -> int:
-        """Undecided comments among my articles and my comments."""
-        return sum(a.tally.undecided for a in self.articles) + sum(
-            1 for c in self.comments if c.comment.decision is None and c.comment.status == "published"
-        )
-
-
-def _labels(article_ids: set[int]) -> dict[int, str]:
-    """The newest label of each article."""
-    if not article_ids:
-        return {}
-    rows = db.session.execute(
-        select(ArticleText.article_id, ArticleText.label)
-        .join(DraftVersion, DraftVersion.id == ArticleText.version_id)
-        .where(ArticleText.article_id.in_(article_ids))
-        .order_by(DraftVersion.number)
-    ).all()
-    return dict(rows)  # the newest version wins
-
-
-def my_work(user_id: int) -> MyWork:
-    """The articles and comments assigned to the user, newest assignment first."""
-    rows = db.session.scalars(
-        select(Assignment)
-        .where(Assignment.assignee_id == user_id)
-        .order_by(Assignment.created_at.desc(), Assignment.id.desc())
-    ).all()
-    article_ids = {r.article_id for r in rows if r.article_id is not None}
-    comment_ids = [r.comment_id for r in rows if r.comment_id is not None]
-    tallies = (
-        {a: t for (_d, a), t in _tallies([Comment.article_id.in_(article_ids)]).items()}
-        if article_ids
-        else {}
-    )
-    drafts = {
-        d.id: d for d in db.session.scalars(select(Draft).where(Draft.id.in_({r.draft_id for r in rows})))
-    }
-    comments = (
-        {
-            c.id: c
-            for c in db.session.scalars(
-                select(Comment).where(Comment.id.in_(comment_ids)).options(selectinload(Comment.decision))
-            )
-        }
-        if comment_ids
-        else {}
-    )
-    labels = _labels(article_ids | {c.article_id for c in comments.values() if c.article_id is not None})
-    articles = [
-        MyArticle(
-            drafts[r.draft_id],
-            r.article_id,
-            labels.get(r.article_id, f"#{r.article_id}"),
-            tallies.get(r.article_id, Tally()),
-        )
-        for r in rows
-        if r.article_id is not None
-    ]
-    mine = [
-        MyComment(comments[r.comment_id], labels.get(comments[r.comment_id].article_id))
-        for r in rows
-        if r.comment_id is not None
-    ]
-    return MyWork(articles, mine)

@@ -6,8 +6,8 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 
 from consult.auth.access import access, current_actor
 from consult.clock import utcnow
-from consult.comments.review_queries import draft_by_slug
 from consult.context import RequestContext
+from consult.drafts.queries import by_slug
 from consult.errors import DomainError
 from consult.feedback.notifications import draft_mail_counts
 from consult.feedback.publishing import (
@@ -25,7 +25,7 @@ bp = Blueprint("admin_feedback", __name__, url_prefix="/admin")
 
 
 def _render(slug: str, errors: dict | None = None, message: str | None = None, note: str = "", status=200):
-    draft = draft_by_slug(slug)
+    draft = by_slug(slug)
     report = preview_report(draft)
     return render_template(
         "admin/feedback.html",

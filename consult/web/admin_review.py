@@ -16,21 +16,17 @@ from consult.comments.decisions import decide
 from consult.comments.moderation import OFFLINE_CHANNELS, enter_offline_comment
 from consult.comments.review import add_note, assign, unassign
 from consult.comments.review_queries import (
-    comment_place,
-    draft_by_slug,
     draft_review,
     entered_comment,
     entry_drafts,
-    my_work,
     neighbours,
-    place_work,
     review_comments,
     review_drafts,
     review_place,
-    staff_members,
 )
+from consult.comments.work_queries import comment_place, my_work, place_work, staff_members
 from consult.context import RequestContext
-from consult.drafts.queries import chapters, current_articles
+from consult.drafts.queries import by_slug, chapters, current_articles
 from consult.errors import DomainError, ValidationError
 from consult.feedback.publishing import decisions_frozen
 from consult.i18n import _
@@ -62,7 +58,7 @@ def review():
 @access("staff")
 def review_draft(slug: str):
     """One draft: per article of the current version, published and undecided comments, and general ones."""
-    overview = draft_review(draft_by_slug(slug))
+    overview = draft_review(by_slug(slug))
     return render_template(
         "admin/review/draft.html", review=overview, draft=overview.draft, groups=chapters(overview.articles)
     )
@@ -96,7 +92,7 @@ def _render_place(
     status: int = 200,
     work_state: WorkInput | None = None,
 ):
-    draft = draft_by_slug(slug)
+    draft = by_slug(slug)
     place = review_place(draft, article_id)
     undecided_only = request.values.get("undecided") == "1"
     result = review_comments(place, undecided_only, _page_arg() if request.method == "GET" else _form_page())
@@ -153,7 +149,7 @@ def _decide(slug: str, article_id: int | None):
         reason=form.get("reason", ""),
         ids=ids,
     )
-    draft_by_slug(slug)  # an unknown draft is a 404, not a form error
+    by_slug(slug)  # an unknown draft is a 404, not a form error
     actor = current_actor()
     try:
         if not ids:
@@ -258,7 +254,7 @@ def _note(slug: str, article_id: int | None, comment_id: int | None, place_artic
 @access("staff")
 def assign_article(slug: str, article_id: int):
     """Assign the article's comments to a staff member (empty choice: take the assignment back)."""
-    review_place(draft_by_slug(slug), article_id)  # unknown draft or article: 404
+    review_place(by_slug(slug), article_id)  # unknown draft or article: 404
     return _assign(slug, article_id, None, article_id, "assign-article")
 
 
@@ -266,7 +262,7 @@ def assign_article(slug: str, article_id: int):
 @access("staff")
 def note_article(slug: str, article_id: int):
     """Add an internal note to the article."""
-    review_place(draft_by_slug(slug), article_id)
+    review_place(by_slug(slug), article_id)
     return _note(slug, article_id, None, article_id, "note-article")
 
 
