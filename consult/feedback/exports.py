@@ -15,14 +15,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import IO
 
-from sqlalchemy import select
-
 from consult import audit
 from consult.clock import local_zone, utcnow
 from consult.context import RequestContext
 from consult.db import end_read, write_transaction
-from consult.errors import NotFound, ValidationError
-from consult.extensions import db
+from consult.drafts.queries import by_slug
+from consult.errors import ValidationError
 from consult.i18n import _
 from consult.models import Draft, User
 from consult.spreadsheets import write_csv as write_csv_rows
@@ -81,9 +79,7 @@ def export_summary(
     """Write the draft's summary of opinions in the format, record the export, return the file."""
     fmt = check_format(fmt)
     include = check_include(include)
-    draft = db.session.scalar(select(Draft).where(Draft.slug == slug))
-    if draft is None:
-        raise NotFound(_("草案不存在"))
+    draft = by_slug(slug)
     draft_id, title = draft.id, draft.title
     summary = build_summary(draft, include)
     out = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115 (the door closes it)

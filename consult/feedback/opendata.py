@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from consult import vocabulary
 from consult.clock import local_zone, utcnow
+from consult.drafts.queries import by_slug
 from consult.errors import NotFound
 from consult.feedback.queries import latest_publication, publications
 from consult.i18n import _
@@ -73,7 +74,10 @@ def _iso(value: datetime | None) -> str | None:
 
 def concluded_draft(session: Session, slug: str) -> Draft:
     """A public draft whose feedback is published, or NotFound (open data exists only once concluded)."""
-    draft = session.scalar(select(Draft).where(Draft.slug == slug, Draft.published_at.is_not(None)))
+    try:
+        draft = by_slug(slug, public=True, session=session)
+    except NotFound:
+        draft = None
     if draft is None or draft.feedback_published_at is None:
         raise NotFound(_("该草案尚未公布采纳情况反馈，暂无开放数据"))
     return draft
