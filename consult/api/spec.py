@@ -1,4 +1,4 @@
-"""apispec set up for the API's marshmallow schemas: OpenAPI 3.1 component schemas from them.
+"""apispec set up for the API's marshmallow schemas (consult/api/openapi.py makes the document).
 
 An answer's schema (OutSchema) lists every field as required and allows more (the contract may be
 extended); a request body's schema (InSchema) allows unknown properties unless it raises on them.
@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin, OpenAPIConverter
 from apispec.ext.marshmallow.common import get_fields, resolve_schema_instance
 from marshmallow import RAISE
@@ -72,18 +71,3 @@ class Converter(OpenAPIConverter):
 
 class Plugin(MarshmallowPlugin):
     Converter = Converter
-
-
-def component_schemas() -> dict[str, Any]:
-    """The component schemas made from SCHEMAS (and the schemas they nest)."""
-    spec = APISpec(
-        title="consult API",
-        version="1",
-        openapi_version="3.1.0",
-        plugins=[Plugin(schema_name_resolver=schema_name)],
-    )
-    for schema in SCHEMAS:
-        name = schema_name(schema)
-        if name not in spec.components.schemas:
-            spec.components.schema(name, schema=schema)
-    return spec.to_dict()["components"]["schemas"]

@@ -27,6 +27,7 @@ from consult.feedback.satisfaction import SCORES
 from consult.models.enums import CHANNELS, DRAFT_STATUSES, OUTCOMES
 from consult.models.feedback import SATISFACTION_COMMENT_MAX
 
+COMMENTED_AS_EXAMPLE = "第十六条（征求意见稿）· 现第十五条"  # i18n: data
 OutcomeCounts = counts(
     "OutcomeCounts", (*OUTCOMES, "undecided"), "Published comments per outcome (and undecided)."
 )
@@ -55,7 +56,7 @@ class FeedbackItemSchema(OutSchema):
         allow_none=True,
         metadata={
             "description": "The article as the commenter knows it, when renumbered or removed since: "
-            "第十六条（征求意见稿）· 现第十五条."  # i18n: data
+            f"{COMMENTED_AS_EXAMPLE}."
         },
     )
 

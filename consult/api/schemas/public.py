@@ -28,6 +28,7 @@ from consult.receipts import display
 
 # A draft in the "draft" state is never public, so the public API never shows that status.
 PUBLIC_DRAFT_STATUSES = [s for s in DRAFT_STATUSES if s != "draft"]
+UNDER_STUDY = "研究中"  # i18n: data — how the pages name the stage
 RECEIPT_STATUSES = ["pending", "published", "not_published"]
 TIME = {"description": "ISO 8601 with offset."}
 
@@ -256,9 +257,7 @@ class ReceiptSchema(OutSchema):
     feedback = FeedbackStage(
         attribute="draft.feedback_published_at",
         validate=one_of(["under_study", "published"]),
-        metadata={
-            "description": "`under_study` (研究中) until the draft's feedback is published."
-        },  # i18n: data
+        metadata={"description": f"`under_study` ({UNDER_STUDY}) until the draft's feedback is published."},
     )
     feedback_url = ComputedStr(
         compute=lambda view: feedback_url(view.draft),

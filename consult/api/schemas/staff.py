@@ -37,6 +37,7 @@ from consult.paging import PAGE_MAX, PER_PAGE_MAX
 
 # The label of a draft version is cut to this many characters (drafts.operations._add_version).
 VERSION_LABEL_MAX = 100
+LABEL_EXAMPLE = "（征求意见稿）"  # i18n: data
 TIME_INPUT = (
     " ISO 8601, e.g. `2027-01-01T09:00:00+08:00`; without an offset it is Beijing time, and a bare date "
     "(`2027-01-01`) is its midnight. Null or an empty string: none."
@@ -272,7 +273,7 @@ class NewDraftSchema(InSchema):
         allow_none=True,
         metadata={
             "description": f"The first version's label (cut to {VERSION_LABEL_MAX} characters); absent: the "
-            "one the text gives, e.g. （征求意见稿）."  # i18n: data
+            f"one the text gives, e.g. {LABEL_EXAMPLE}."
         },
     )
 

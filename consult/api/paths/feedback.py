@@ -1,59 +1,55 @@
-"""OpenAPI descriptions of the feedback endpoints (merged into consult/api/openapi.py)."""
+"""Paths of the feedback: the public report, satisfaction, the staff preview, publication and revision."""
 
 from __future__ import annotations
 
 # i18n: data-module — the Chinese in descriptions and examples is sample data, not interface text.
 from typing import Any
 
-
-def schemas() -> dict[str, Any]:
-    """None left: the feedback shapes are marshmallow schemas (consult/api/schemas/feedback.py)."""
-    return {}
+from consult.api.paths.common import body, error_response, ok, param_ref, ref, response_ref, staff
+from consult.api.schemas.feedback import FeedbackPublishInputSchema, FeedbackStateSchema
 
 
 def paths() -> dict[str, Any]:
     """The public report, satisfaction, and the staff preview/publish/revision."""
-    from consult.api.openapi import _body, _error_response, _ok, _param_ref, _ref, _response_ref, _staff
-
-    not_found = _response_ref("NotFound")
-    no_draft = _error_response("`not_found`: no draft with this slug.")
+    not_found = response_ref("NotFound")
+    no_draft = error_response("`not_found`: no draft with this slug.")
     state = {
         "description": "The feedback stage of the draft.",
-        "content": {"application/json": {"schema": _ref("FeedbackState")}},
+        "content": {"application/json": {"schema": ref(FeedbackStateSchema)}},
     }
     return {
         "/api/v1/drafts/{slug}/feedback": {
-            "parameters": [_param_ref("Slug")],
+            "parameters": [param_ref("Slug")],
             "get": {
                 "operationId": "getFeedback",
                 "tags": ["feedback"],
                 "summary": "The published adoption feedback (采纳情况反馈)",
                 "description": "Decisions as the latest publication froze them; 404 until the first.",
-                "responses": {"200": _ok("The report.", "FeedbackReport"), "404": not_found},
+                "responses": {"200": ok("The report.", "FeedbackReport"), "404": not_found},
             },
         },
         "/api/v1/drafts/{slug}/satisfaction": {
-            "parameters": [_param_ref("Slug")],
+            "parameters": [param_ref("Slug")],
             "post": {
                 "operationId": "rateFeedback",
                 "tags": ["feedback"],
                 "summary": "Rate the feedback with a receipt code (满意度测评)",
                 "description": "One rating per receipt code: 201 the first time, 200 when it replaces one.",
-                "requestBody": _body("SatisfactionInput", {"receipt_code": "1234-5678-9012-3", "score": 4}),
+                "requestBody": body("SatisfactionInput", {"receipt_code": "1234-5678-9012-3", "score": 4}),
                 "responses": {
-                    "200": _ok("The rating replaced the earlier one.", "SatisfactionResult"),
-                    "201": _ok("The rating was recorded.", "SatisfactionResult"),
-                    "400": _response_ref("ValidationError"),
+                    "200": ok("The rating replaced the earlier one.", "SatisfactionResult"),
+                    "201": ok("The rating was recorded.", "SatisfactionResult"),
+                    "400": response_ref("ValidationError"),
                     "404": not_found,
-                    "409": _error_response("`conflict`: the feedback is not published yet."),
-                    "413": _response_ref("PayloadTooLarge"),
-                    "415": _response_ref("UnsupportedMediaType"),
+                    "409": error_response("`conflict`: the feedback is not published yet."),
+                    "413": response_ref("PayloadTooLarge"),
+                    "415": response_ref("UnsupportedMediaType"),
                 },
             },
         },
         "/api/v1/admin/drafts/{slug}/feedback": {
-            "parameters": [_param_ref("Slug")],
-            "get": _staff(
+            "parameters": [param_ref("Slug")],
+            "get": staff(
                 {
                     "operationId": "adminPreviewFeedback",
                     "summary": "The feedback stage and a preview with the decisions as they stand",
@@ -61,7 +57,7 @@ def paths() -> dict[str, Any]:
                 },
                 write=False,
             ),
-            "post": _staff(
+            "post": staff(
                 {
                     "operationId": "adminPublishFeedback",
                     "summary": "Publish the feedback report (after the consultation has closed)",
@@ -71,26 +67,26 @@ def paths() -> dict[str, Any]:
                     ),
                     "requestBody": {
                         "required": False,
-                        "content": {"application/json": {"schema": _ref("FeedbackPublishInput")}},
+                        "content": {"application/json": {"schema": ref(FeedbackPublishInputSchema)}},
                     },
                     "responses": {
                         "201": state,
                         "404": no_draft,
-                        "409": _error_response("`conflict`: still open, or published and no revision open."),
+                        "409": error_response("`conflict`: still open, or published and no revision open."),
                     },
                 }
             ),
         },
         "/api/v1/admin/drafts/{slug}/feedback/revision": {
-            "parameters": [_param_ref("Slug")],
-            "post": _staff(
+            "parameters": [param_ref("Slug")],
+            "post": staff(
                 {
                     "operationId": "adminOpenFeedbackRevision",
                     "summary": "Unfreeze the decisions until the feedback is published again",
                     "responses": {
                         "200": state,
                         "404": no_draft,
-                        "409": _error_response("`conflict`: not published yet, or a revision is open."),
+                        "409": error_response("`conflict`: not published yet, or a revision is open."),
                     },
                 }
             ),

@@ -1,24 +1,23 @@
-"""OpenAPI descriptions of the exports endpoints (merged into consult/api/openapi.py)."""
+"""Paths of the staff exports: the summary of opinions as XLSX, CSV or DOCX."""
 
 from __future__ import annotations
 
 # i18n: data-module — the Chinese in descriptions and examples is sample data, not interface text.
 from typing import Any
 
+from consult.api.paths.common import error_response, param_ref, response_ref, staff
 from consult.feedback.exports import FORMATS, MIMETYPES
 from consult.feedback.summary import INCLUDE_CHOICES
 
 
 def paths() -> dict[str, Any]:
     """Path items keyed by path."""
-    from consult.api.openapi import _error_response, _param_ref, _response_ref, _staff
-
     binary = {"type": "string", "contentMediaType": "application/octet-stream"}
     files = {MIMETYPES[f].split(";")[0]: {"schema": dict(binary)} for f in FORMATS}
     return {
         "/api/v1/admin/drafts/{slug}/export": {
-            "parameters": [_param_ref("Slug")],
-            "get": _staff(
+            "parameters": [param_ref("Slug")],
+            "get": staff(
                 {
                     "operationId": "adminExportSummary",
                     "summary": "The summary of opinions as XLSX, CSV or DOCX",
@@ -61,16 +60,11 @@ def paths() -> dict[str, Any]:
                             },
                             "content": files,
                         },
-                        "400": _response_ref("ValidationError"),
-                        "404": _error_response("`not_found`: no draft with this slug."),
+                        "400": response_ref("ValidationError"),
+                        "404": error_response("`not_found`: no draft with this slug."),
                     },
                 },
                 write=False,
             ),
         }
     }
-
-
-def schemas() -> dict[str, Any]:
-    """Component schemas keyed by name."""
-    return {}

@@ -1,10 +1,14 @@
-"""OpenAPI descriptions of the versions endpoints (merged into consult/api/openapi.py): the comparison
-table between two versions of a draft, and the open-data package of a concluded draft."""
+"""Paths of the versions: the comparison table, and the open-data package of a concluded draft.
+
+The open-data package is built by consult/feedback/opendata.py (the same data goes into its files), so
+its schemas are still written here by hand.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
+from consult.api.paths.common import ok, param_ref, response_ref
 from consult.drafts.compare import VERSION_NUMBER_MAX
 from consult.feedback.opendata import FORMAT, FORMAT_VERSION
 from consult.models.enums import CHANNELS, OUTCOMES
@@ -29,7 +33,7 @@ def _object(properties: dict[str, Any], required: list[str] | None = None) -> di
     }
 
 
-def _version_query(name: str, description: str) -> dict[str, Any]:
+def _versionquery(name: str, description: str) -> dict[str, Any]:
     return {
         "name": name,
         "in": "query",
@@ -41,12 +45,10 @@ def _version_query(name: str, description: str) -> dict[str, Any]:
 
 def paths() -> dict[str, Any]:
     """Path items keyed by path."""
-    from consult.api.openapi import _ok, _param_ref, _response_ref
-
-    not_found = _response_ref("NotFound")
+    not_found = response_ref("NotFound")
     return {
         "/api/v1/drafts/{slug}/compare": {
-            "parameters": [_param_ref("Slug")],
+            "parameters": [param_ref("Slug")],
             "get": {
                 "operationId": "compareVersions",
                 "tags": ["drafts"],
@@ -59,18 +61,18 @@ def paths() -> dict[str, Any]:
                     "the same number twice is a `validation_error`."
                 ),
                 "parameters": [
-                    _version_query("from", "The older version's number; default: the one before `to`."),
-                    _version_query("to", "The newer version's number; default: the current version."),
+                    _versionquery("from", "The older version's number; default: the one before `to`."),
+                    _versionquery("to", "The newer version's number; default: the current version."),
                 ],
                 "responses": {
-                    "200": _ok("The comparison.", "Comparison"),
-                    "400": _response_ref("ValidationError"),
+                    "200": ok("The comparison.", "Comparison"),
+                    "400": response_ref("ValidationError"),
                     "404": not_found,
                 },
             },
         },
         "/api/v1/drafts/{slug}/open-data": {
-            "parameters": [_param_ref("Slug")],
+            "parameters": [param_ref("Slug")],
             "get": {
                 "operationId": "getOpenData",
                 "tags": ["drafts"],
@@ -92,8 +94,8 @@ def paths() -> dict[str, Any]:
                     }
                 ],
                 "responses": {
-                    "200": _ok("The package.", "OpenData"),
-                    "400": _response_ref("ValidationError"),
+                    "200": ok("The package.", "OpenData"),
+                    "400": response_ref("ValidationError"),
                     "404": not_found,
                 },
             },

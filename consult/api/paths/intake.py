@@ -1,10 +1,15 @@
-"""OpenAPI descriptions of the intake upload and the public search (merged into consult/api/openapi.py)."""
+"""Paths of the intake upload, and its schemas.
+
+The batch result is built by consult/intake/importing.py (the command line prints the same object), so
+its schemas are still written here by hand.
+"""
 
 from __future__ import annotations
 
 # i18n: data-module — the Chinese in descriptions shows what people may type; it is not interface text.
 from typing import Any
 
+from consult.api.paths.common import error_response, staff
 from consult.intake.meeting import METHOD_LABELS
 from consult.intake.reading import MAX_UPLOAD_BYTES
 
@@ -17,7 +22,7 @@ def _ref(name: str) -> dict[str, str]:
     return {"$ref": f"#/components/schemas/{name}"}
 
 
-def intake_schemas() -> dict[str, Any]:
+def schemas() -> dict[str, Any]:
     """IntakeUpload (the multipart form), IntakeBatchResult and IntakeRowError."""
     methods = list(METHOD_LABELS)
     return {
@@ -87,8 +92,8 @@ def intake_schemas() -> dict[str, Any]:
     }
 
 
-def intake_paths(staff, error_response) -> dict[str, Any]:
-    """The path item; ``staff`` and ``error_response`` are openapi.py's helpers."""
+def paths() -> dict[str, Any]:
+    """The upload of a contact point's file."""
     result = {"content": {"application/json": {"schema": _ref("IntakeBatchResult")}}}
     return {
         "/api/v1/intake/batches": {
@@ -120,49 +125,5 @@ def intake_paths(staff, error_response) -> dict[str, Any]:
                     },
                 }
             )
-        }
-    }
-
-
-def search_paths(bad_request: dict[str, Any]) -> dict[str, Any]:
-    """The public search path item; ``bad_request`` is openapi.py's shared 400 answer."""
-    return {
-        "/api/v1/search": {
-            "get": {
-                "operationId": "search",
-                "tags": ["drafts"],
-                "summary": "Search the articles of public drafts and published comments",
-                "description": (
-                    "Words, two-character terms, quoted phrases and mixed text (PM2.5, 2027年, 第十条). "
-                    "Best matches first; query syntax junk is searched as text."
-                ),
-                "parameters": [
-                    {
-                        "name": "q",
-                        "in": "query",
-                        "required": True,
-                        "schema": {"type": "string", "minLength": 1, "maxLength": 1000},
-                        "description": "What to find (trimmed; at most 200 characters are used).",
-                    },
-                    {"name": "draft", "in": "query", "schema": STRING, "description": "Only in this draft."},
-                    {
-                        "name": "page",
-                        "in": "query",
-                        "schema": {"type": "integer", "minimum": 1, "maximum": 10000},
-                    },
-                    {
-                        "name": "per_page",
-                        "in": "query",
-                        "schema": {"type": "integer", "minimum": 1, "maximum": 50},
-                    },
-                ],
-                "responses": {
-                    "200": {
-                        "description": "One page of results.",
-                        "content": {"application/json": {"schema": _ref("SearchResults")}},
-                    },
-                    "400": bad_request,
-                },
-            }
         }
     }

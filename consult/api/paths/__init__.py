@@ -1,0 +1,1 @@
+"""The paths of the OpenAPI document, by area; consult/api/openapi.py puts them together."""

@@ -1,0 +1,179 @@
+"""Paths of the staff operations under /api/v1/admin (CONTRACT.md, "Staff and contact points")."""
+
+# i18n: data-module — examples in API documentation are sample data, not interface text.
+
+from __future__ import annotations
+
+from typing import Any
+
+from consult.api.paths.common import body, error_response, ok, param_ref, query, response_ref, staff
+from consult.models.enums import CHANNELS, COMMENT_STATUSES
+from consult.models.types import ID_MAX
+
+
+def paths() -> dict[str, Any]:
+    """Comments, moderation, decisions, drafts and versions."""
+    comment = ok("The comment as it is now.", "StaffComment")
+    draft = ok("The draft as it is now.", "AdminDraft")
+    no_comment = error_response("`not_found`: no comment with this id.")
+    no_draft = error_response("`not_found`: no draft with this slug.")
+    return {
+        "/api/v1/admin/comments": {
+            "get": staff(
+                {
+                    "operationId": "adminListComments",
+                    "summary": "Every comment, oldest first, with contact details and provenance",
+                    "parameters": [
+                        query(
+                            "status",
+                            {"type": "string", "enum": list(COMMENT_STATUSES)},
+                            "Only comments with this status.",
+                        ),
+                        query("draft", {"type": "string"}, "Only comments on the draft with this slug."),
+                        query(
+                            "article_id",
+                            {"type": "integer", "minimum": 1, "maximum": ID_MAX},
+                            "Only comments on this article.",
+                        ),
+                        query(
+                            "channel",
+                            {"type": "string", "enum": list(CHANNELS)},
+                            "Only comments that came this way.",
+                        ),
+                        query(
+                            "contact_point",
+                            {"type": "string"},
+                            "Only comments through the contact point with this slug.",
+                        ),
+                        query(
+                            "q",
+                            {"type": "string"},
+                            "Only comments whose body contains this text, ignoring case.",
+                        ),
+                        param_ref("Page"),
+                        param_ref("PerPage"),
+                        query(
+                            "after",
+                            {"type": "string", "pattern": r"^[0-9]{1,18}-[0-9]{1,10}$"},
+                            "Start after this position: the `next_after` of the previous page (keyset "
+                            "pagination: a deep page costs what the first does; `page` is then only echoed).",
+                        ),
+                    ],
+                    "description": "An empty filter value is no filter.",
+                    "responses": {
+                        "200": ok("One page of comments.", "StaffCommentPage"),
+                        "400": response_ref("ValidationError"),
+                    },
+                },
+                write=False,
+            )
+        },
+        "/api/v1/admin/comments/{comment_id}/moderate": {
+            "parameters": [param_ref("CommentId")],
+            "post": staff(
+                {
+                    "operationId": "adminModerateComment",
+                    "summary": "Publish, reject (take down) or mark a comment as spam",
+                    "requestBody": body("Moderation", {"action": "reject", "reason": "与本草案无关"}),
+                    "responses": {
+                        "200": comment,
+                        "404": no_comment,
+                        "409": error_response(
+                            "`conflict`: `version` is not the comment's current version (someone else "
+                            "moderated it); `fields.version` gives the current one."
+                        ),
+                    },
+                }
+            ),
+        },
+        "/api/v1/admin/comments/{comment_id}/decision": {
+            "parameters": [param_ref("CommentId")],
+            "post": staff(
+                {
+                    "operationId": "adminDecideComment",
+                    "summary": "Record or change the decision on a comment",
+                    "requestBody": body(
+                        "DecisionInput", {"outcome": "not_adopted", "reason": "上位法已有规定。"}
+                    ),
+                    "responses": {
+                        "200": comment,
+                        "404": no_comment,
+                        "409": error_response(
+                            "`conflict`: the draft's feedback is published; decisions no longer change; or "
+                            "`decision_version` is not the current one (someone else decided in between)."
+                        ),
+                    },
+                }
+            ),
+        },
+        "/api/v1/admin/drafts": {
+            "post": staff(
+                {
+                    "operationId": "adminCreateDraft",
+                    "summary": "Create a draft from its whole text",
+                    "description": "Public only once published: `publish: true` here, or later by PATCH.",
+                    "requestBody": body(
+                        "NewDraft",
+                        {
+                            "title": "本市示例管理条例（草案）",
+                            "summary": "<p>起草说明。</p>",
+                            "text": "本市示例管理条例（草案）\n\n第一条　为了规范示例管理，制定本条例。\n",
+                            "opens_at": "2027-01-01T09:00:00+08:00",
+                            "closes_at": "2027-01-31T17:00:00+08:00",
+                            "publish": True,
+                        },
+                    ),
+                    "responses": {
+                        "201": ok("The new draft.", "AdminDraft"),
+                        "409": error_response("`conflict`: the slug given is in use (`fields.slug`)."),
+                    },
+                }
+            ),
+        },
+        "/api/v1/admin/drafts/{slug}": {
+            "parameters": [param_ref("Slug")],
+            "patch": staff(
+                {
+                    "operationId": "adminUpdateDraft",
+                    "summary": "Change a draft's title, note, dates, publication or comment display",
+                    "requestBody": body("DraftChanges", {"closes_at": "2027-01-20T17:00:00+08:00"}),
+                    "responses": {
+                        "200": draft,
+                        "404": no_draft,
+                        "409": error_response(
+                            "`conflict`: `lock_version` is not the draft's current one, or unpublishing "
+                            "a draft that has comments."
+                        ),
+                    },
+                }
+            ),
+        },
+        "/api/v1/admin/drafts/{slug}/comments": {
+            "parameters": [param_ref("Slug")],
+            "post": staff(
+                {
+                    "operationId": "adminEnterComment",
+                    "summary": "Enter an opinion that arrived by letter, from a deputy or an expert",
+                    "description": "Any draft, whatever its status; the comment gets a receipt code.",
+                    "requestBody": body(
+                        "OfflineComment", {"body": "建议增加夜间开放时间。", "channel": "letter"}
+                    ),
+                    "responses": {"201": ok("The new comment.", "StaffComment"), "404": no_draft},
+                }
+            ),
+        },
+        "/api/v1/admin/drafts/{slug}/versions": {
+            "parameters": [param_ref("Slug")],
+            "post": staff(
+                {
+                    "operationId": "adminAddVersion",
+                    "summary": "Make a revised text the draft's current version",
+                    "requestBody": body("NewVersion", {"text": "…", "label": "（修改稿）"}),
+                    "responses": {
+                        "201": ok("The draft with its new version.", "AdminDraft"),
+                        "404": no_draft,
+                    },
+                }
+            ),
+        },
+    }
