@@ -21,9 +21,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         template_folder=os.path.join(ROOT, "templates"),
         static_folder=os.path.join(ROOT, "static"),
     )
+    # The composition root imports each part as its step runs: `import consult` stays cheap.
     from consult.config import load_config
 
     load_config(app, config)
+    # The composition root imports each part as its step runs: `import consult` stays cheap.
     from consult.routing import IdConverter
 
     app.url_map.converters["int"] = IdConverter  # before any route is registered
@@ -42,6 +44,7 @@ def configure_notifications(app: Flask) -> None:
 
     After the blueprints: the message's link is built from its route.
     """
+    # The composition root imports each part as its step runs: `import consult` stays cheap.
     from consult.feedback.sms import check_settings
 
     check_settings(app)
@@ -49,6 +52,7 @@ def configure_notifications(app: Flask) -> None:
 
 def configure_extensions(app: Flask) -> None:
     """Bind database, migrations, CSRF, sign-in, rate limiting and translations to the app."""
+    # The composition root imports each part as its step runs: `import consult` stays cheap.
     from consult import models  # noqa: F401  (registers the tables)
     from consult.auth.session import init_login
     from consult.changes import track_changes
@@ -71,6 +75,7 @@ def configure_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """The HTML doors by audience, and the JSON API."""
+    # The composition root imports each part as its step runs: `import consult` stays cheap.
     from consult.api import bp as api_bp
     from consult.extensions import csrf
     from consult.web.admin import bp as admin_bp
@@ -104,6 +109,7 @@ def register_blueprints(app: Flask) -> None:
 
 def register_error_handlers(app: Flask) -> None:
     """Domain errors and HTTP errors → the JSON error shape under /api/, Chinese pages elsewhere."""
+    # The composition root imports each part as its step runs: `import consult` stays cheap.
     from consult.errors import init_error_handlers
 
     init_error_handlers(app)
@@ -111,6 +117,7 @@ def register_error_handlers(app: Flask) -> None:
 
 def register_template_helpers(app: Flask) -> None:
     """Filters and globals the templates share (local time, site settings)."""
+    # The composition root imports each part as its step runs: `import consult` stays cheap.
     from consult.web.helpers import init_template_helpers
 
     init_template_helpers(app)
@@ -118,6 +125,7 @@ def register_template_helpers(app: Flask) -> None:
 
 def register_cli(app: Flask) -> None:
     """The thin `flask --app consult …` commands."""
+    # The composition root imports each part as its step runs: `import consult` stays cheap.
     from consult.cli import init_cli
 
     init_cli(app)

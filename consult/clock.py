@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app, has_app_context
@@ -42,6 +42,5 @@ class FrozenClock:
 
     def advance(self, **delta: float) -> None:
         """Move the clock forward by a timedelta's keyword arguments."""
-        from datetime import timedelta
 
         self.now = self.now + timedelta(**delta)

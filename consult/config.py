@@ -11,8 +11,10 @@ import secrets
 from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import Flask
+from limits import parse_many
 
 SECRET_KEY_FILE = "secret_key"
 MiB = 1024 * 1024
@@ -171,14 +173,10 @@ def _validate(app: Flask) -> None:
         if cfg[key] < 0:
             raise ConfigError(f"CONSULT_{key} must not be negative")
     try:
-        from zoneinfo import ZoneInfo
-
         ZoneInfo(cfg["TIMEZONE"])
     except Exception:
         raise ConfigError(f"CONSULT_TIMEZONE is not a known time zone: {cfg['TIMEZONE']!r}") from None
     try:
-        from limits import parse_many
-
         parse_many(cfg["COMMENT_RATE_LIMIT"])
     except ValueError:
         raise ConfigError(

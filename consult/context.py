@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask import request
+
+from consult.net import address_hash, client_address
+
 
 @dataclass(frozen=True)
 class RequestContext:
@@ -16,9 +20,6 @@ class RequestContext:
     @classmethod
     def from_request(cls) -> RequestContext:
         """Build the context of the current HTTP request (doors only)."""
-        from flask import request
-
-        from consult.net import address_hash, client_address
 
         address = client_address()
         return cls(

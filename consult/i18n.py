@@ -8,6 +8,8 @@ from functools import lru_cache
 from flask import has_app_context
 from flask_babel import format_date, format_time, get_locale, gettext, lazy_gettext
 
+from consult.clock import local_zone
+
 
 def _(text: str, **kwargs) -> str:
     """gettext when an app is active, else plain %-formatting of the source string."""
@@ -30,7 +32,6 @@ def localdate(value: datetime | None) -> str:
     """A date in the configured zone and locale: 2026年11月27日."""
     if value is None:
         return ""
-    from consult.clock import local_zone
 
     return _long_date(value.astimezone(local_zone()).date(), str(get_locale()))
 

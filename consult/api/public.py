@@ -97,6 +97,7 @@ def get_receipt(code: str):
 @public
 def openapi():
     """The OpenAPI 3.1 description of every /api/v1 endpoint."""
+    # The document reads every schema and path module of the API, which import this blueprint module.
     from consult.api.openapi import openapi_document
 
     return jsonify(openapi_document())

@@ -19,6 +19,7 @@ from flask_wtf.csrf import ValidationError as CSRFValidationError
 from flask_wtf.csrf import validate_csrf
 from sqlalchemy import select
 
+from consult.auth.operations import token_digest
 from consult.changes import ACCOUNTS, generation
 from consult.clock import utcnow
 from consult.db import end_read, write_transaction
@@ -57,7 +58,6 @@ def _token_user() -> User | None:
     header = request.headers.get("Authorization", "")
     if not header.lower().startswith("bearer "):
         return None
-    from consult.auth.operations import token_digest
 
     digest = token_digest(header[7:].strip())
     # Resolved once per change of any account or token (revoking, deactivating, a password change or

@@ -19,6 +19,7 @@ from consult.i18n import _
 from consult.models import ApiToken, ContactPoint, User
 from consult.models.enums import ROLES
 from consult.models.users import new_session_nonce
+from consult.personal_data import EMAIL
 from consult.sanitize import plain_text
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_.\-]{2,80}$")
@@ -45,7 +46,6 @@ def _point_email(email: str | None) -> str | None:
 
 
 def _point_field_errors(name: str, district: str | None, email: str | None = None) -> dict[str, str]:
-    from consult.personal_data import EMAIL
 
     errors = {}
     if not name or len(name) > NAME_MAX:

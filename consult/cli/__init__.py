@@ -4,16 +4,26 @@ from __future__ import annotations
 
 import json
 import sys
+import time
+from pathlib import Path
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup
 from flask_babel import LazyString
 
+from consult.auth.operations import create_contact_point, create_user, issue_token
 from consult.cli.feedback import init_feedback_cli
 from consult.context import CLI
+from consult.demo.seed import database_has_drafts, seed_demo
+from consult.demo.synthetic import add_synthetic_comments
+from consult.drafts.parser import parse_draft
 from consult.errors import DomainError
 from consult.i18n import _, _l
+from consult.intake.importing import BatchRequest, import_batch, preview_batch
+from consult.intake.report import print_outcome
+from consult.search.drain import drain
+from consult.search.maintenance import check, reindex
 from consult.vocabulary import method_names
 
 
@@ -37,7 +47,6 @@ search_cli = AppGroup("search", help=_l("全文检索：重建索引、处理待
 @click.option("--json", "as_json", is_flag=True, help=_l("以 JSON 输出"))
 def drafts_parse(file, as_json: bool) -> None:
     """Parse a draft text and print its chapters and articles, or its errors; saves nothing."""
-    from consult.drafts.parser import parse_draft
 
     raw = file.read()
     try:
@@ -81,7 +90,6 @@ def users_create(
     name: str, role: str, contact_point: str | None, display_name: str | None, password_stdin: bool
 ) -> None:
     """Create an account, reading its password as one line from standard input."""
-    from consult.auth.operations import create_user
 
     password = sys.stdin.readline().rstrip("\r\n")
     try:
@@ -96,7 +104,6 @@ def users_create(
 @click.option("--label", default="cli", help=_l("令牌名称"))
 def users_token(name: str, label: str) -> None:
     """Print a new personal API token for an account, alone on the last line."""
-    from consult.auth.operations import issue_token
 
     try:
         token = issue_token(None, CLI, name, label)
@@ -113,7 +120,6 @@ def users_token(name: str, label: str) -> None:
 @click.option("--email", default=None, help=_l("接收采纳情况通知的电子邮箱"))
 def points_create(slug: str, name: str, district: str | None, email: str | None) -> None:
     """Register a grassroots legislative contact point."""
-    from consult.auth.operations import create_contact_point
 
     try:
         point = create_contact_point(None, CLI, slug, name, district, email)
@@ -138,10 +144,6 @@ def intake_import(
     file: str, draft_slug: str, point_slug: str, dry_run: bool, as_json: bool, **meeting
 ) -> None:
     """Import a file of collected opinions and print the per-row report."""
-    from pathlib import Path
-
-    from consult.intake.importing import BatchRequest, import_batch, preview_batch
-    from consult.intake.report import print_outcome
 
     path = Path(file)
     req = BatchRequest(
@@ -168,7 +170,6 @@ def intake_import(
 @search_cli.command("reindex")
 def search_reindex() -> None:
     """Rebuild the search index from the database."""
-    from consult.search.maintenance import reindex
 
     click.echo(_("已重建索引：%(n)d个文档。", n=reindex()))
 
@@ -178,11 +179,6 @@ def search_reindex() -> None:
 @click.option("--interval", type=float, default=1.0, help=_l("没有变更时的等待秒数"))
 def search_worker(once: bool, interval: float) -> None:
     """Drain the search outbox continuously (one per deployment)."""
-    import time
-
-    from flask import current_app
-
-    from consult.search.drain import drain
 
     while True:
         try:
@@ -201,7 +197,6 @@ def search_worker(once: bool, interval: float) -> None:
 @click.option("--repair", is_flag=True, help=_l("修复发现的差异"))
 def search_check(repair: bool) -> None:
     """Compare the index with the database and report (or repair) the differences."""
-    from consult.search.maintenance import check
 
     diff = check(repair)
     for label, keys in (
@@ -226,8 +221,6 @@ def search_check(repair: bool) -> None:
 @click.option("--if-empty", is_flag=True, help=_l("数据库中已有草案时不加载演示数据"))
 def seed_demo_command(extra: int, status: str, draft_slug: str | None, if_empty: bool) -> None:
     """Load the six demo drafts, comments, contact points and accounts (idempotent)."""
-    from consult.demo.seed import database_has_drafts, seed_demo
-    from consult.demo.synthetic import add_synthetic_comments
 
     if if_empty and database_has_drafts():
         click.echo(_("数据库中已有草案，跳过演示数据。"))

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import shutil
 import sys
 import time
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
 
+from consult.context import CLI
+from consult.errors import DomainError
+from consult.feedback.exports import export_summary
+from consult.feedback.notifications import send_due
+from consult.feedback.publishing import open_revision, publish_feedback
+from consult.feedback.purge import purge_contacts
 from consult.i18n import _, _l, localtime
 from consult.personal_data import mask_contact
 
@@ -84,9 +92,6 @@ def _report_sms(result) -> None:
 @click.option("--interval", type=click.IntRange(min=1), default=60, help=_l("--watch 时每轮间隔的秒数"))
 def notify_send(once: bool, limit: int | None, interval: int) -> None:
     """Send the queued notification mails that are due (retries with backoff, never twice)."""
-    from flask import current_app
-
-    from consult.feedback.notifications import send_due
 
     cfg = current_app.config
     if cfg["PRODUCTION"] and not cfg.get("SERVER_NAME") and "127.0.0.1" in cfg["PUBLIC_BASE_URL"]:
@@ -103,8 +108,6 @@ def notify_send(once: bool, limit: int | None, interval: int) -> None:
 @click.option("--dry-run", is_flag=True, help=_l("只列出将要删除的内容，不做任何修改"))
 def contacts_purge(dry_run: bool) -> None:
     """Remove the contact details of consultations concluded more than CONTACT_RETENTION_DAYS ago."""
-    from consult.context import CLI
-    from consult.feedback.purge import purge_contacts
 
     result = purge_contacts(None, CLI, dry_run=dry_run)
     if not result.drafts:
@@ -142,9 +145,6 @@ def _fail(err) -> None:
 @click.option("--revision-note", default=None, help=_l("修订说明（修订后重新发布时必填，公开显示）"))
 def feedback_publish(slug: str, revision_note: str | None) -> None:
     """Publish the draft's feedback report (the same operation as the staff page and the API)."""
-    from consult.context import CLI
-    from consult.errors import DomainError
-    from consult.feedback.publishing import publish_feedback
 
     try:
         publication = publish_feedback(None, CLI, slug, revision_note)
@@ -157,9 +157,6 @@ def feedback_publish(slug: str, revision_note: str | None) -> None:
 @click.argument("slug")
 def feedback_revise(slug: str) -> None:
     """Open a revision: the decisions can change until the feedback is published again."""
-    from consult.context import CLI
-    from consult.errors import DomainError
-    from consult.feedback.publishing import open_revision
 
     try:
         open_revision(None, CLI, slug)
@@ -175,11 +172,6 @@ def feedback_revise(slug: str) -> None:
 @click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), default=None)
 def feedback_export(slug: str, fmt: str, include: str, output: str | None) -> None:
     """Write the summary of opinions (意见汇总表) to a file (audited like every export)."""
-    import shutil
-
-    from consult.context import CLI
-    from consult.errors import DomainError
-    from consult.feedback.exports import export_summary
 
     try:
         exported = export_summary(None, CLI, slug, fmt, include)

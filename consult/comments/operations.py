@@ -21,7 +21,7 @@ from consult.i18n import _, localdate
 from consult.models import ArticleText, Comment, Draft
 from consult.models.comments import AUTHOR_NAME_MAX, BODY_MAX, IDEMPOTENCY_KEY_MAX
 from consult.personal_data import normalise_contact, notify_channel
-from consult.receipts import new_code
+from consult.receipts import new_code, normalise
 from consult.sanitize import plain_text
 
 BODY_MIN = 5
@@ -223,7 +223,6 @@ def stop_notifications(ctx: RequestContext, code: str) -> bool:
 
     Mails already queued for the comment are then skipped by `notify send`. True when consent was given.
     """
-    from consult.receipts import normalise
 
     del ctx  # anonymous: the receipt code is the only identity
     with write_transaction() as session:

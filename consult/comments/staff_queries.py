@@ -12,6 +12,7 @@ from consult import paging
 from consult.extensions import db
 from consult.models import ArticleText, Comment, ContactPoint, Draft
 from consult.paging import Page
+from consult.search.queries import staff_search
 
 
 @dataclass(frozen=True)
@@ -108,7 +109,6 @@ def staff_comments(
 
 def _searched(f: CommentFilter, page: int, per_page: int) -> StaffPage:
     """With words to find: the search index ranks and filters; the page's comments come from the database."""
-    from consult.search.queries import staff_search
 
     ids, total = staff_search(
         f.q,

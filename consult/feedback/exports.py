@@ -21,7 +21,7 @@ from consult.context import RequestContext
 from consult.db import end_read, write_transaction
 from consult.drafts.queries import by_slug
 from consult.errors import ValidationError
-from consult.i18n import _
+from consult.i18n import _, localdate
 from consult.models import Draft, User
 from consult.spreadsheets import write_csv as write_csv_rows
 from consult.spreadsheets import xml_text
@@ -160,7 +160,6 @@ def table_rows(summary: Summary) -> Iterator[list[str]]:
 
 def period_text(summary: Summary) -> str:
     """The consultation period in words."""
-    from consult.i18n import localdate
 
     draft = summary.draft
     if draft.opens_at is None or draft.closes_at is None:
@@ -208,12 +207,14 @@ def write_csv(summary: Summary, out: IO[bytes]) -> int:
 
 
 def _write_xlsx(summary: Summary, out: IO[bytes]) -> int:
+    # the writers import this module (rows, labels): import the one asked for, when it is asked for
     from .exports_xlsx import write_xlsx
 
     return write_xlsx(summary, out)
 
 
 def _write_docx(summary: Summary, out: IO[bytes]) -> int:
+    # the writers import this module (rows, labels): import the one asked for, when it is asked for
     from .exports_docx import write_docx
 
     return write_docx(summary, out)

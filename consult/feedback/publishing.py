@@ -17,6 +17,7 @@ from consult.context import RequestContext
 from consult.db import write_transaction
 from consult.drafts.queries import by_slug
 from consult.errors import Conflict, ValidationError
+from consult.feedback.notifications import queue_for_publication
 from consult.i18n import _
 from consult.models import Comment, Decision, Draft, FeedbackPublication, PublishedDecision, User
 from consult.models.feedback import REVISION_NOTE_MAX
@@ -44,7 +45,6 @@ def publish_feedback(
     actor: User | None, ctx: RequestContext, slug: str, revision_note: str | None = None
 ) -> FeedbackPublication:
     """Publish the draft's feedback report (a revision needs its note); freezes the decisions."""
-    from consult.feedback.notifications import queue_for_publication
 
     note = plain_text(revision_note)
     if len(note) > REVISION_NOTE_MAX:

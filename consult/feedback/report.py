@@ -18,6 +18,7 @@ from sqlalchemy import select
 from consult.drafts.labels import as_commented, version_name
 from consult.extensions import db
 from consult.feedback.participants import participant_key
+from consult.feedback.queries import latest_publication, publications, published_decisions
 from consult.models import (
     ArticleText,
     Comment,
@@ -301,7 +302,6 @@ def point_names(report: FeedbackReport) -> list[str]:
 
 def published_report(draft: Draft) -> FeedbackReport | None:
     """The report as the draft's latest publication froze it; None before the first publication."""
-    from consult.feedback.queries import latest_publication, publications, published_decisions
 
     latest = latest_publication(db.session, draft.id)
     if latest is None:
@@ -313,6 +313,5 @@ def published_report(draft: Draft) -> FeedbackReport | None:
 
 def preview_report(draft: Draft) -> FeedbackReport:
     """The report with the decisions as they stand now: what publishing would show (staff only)."""
-    from consult.feedback.queries import publications
 
     return build_report(draft, live_decisions(draft), None, publications(db.session, draft.id))

@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Literal
 
+import openpyxl
+from defusedxml import DefusedXmlException
 from openpyxl.utils.cell import get_column_letter, range_boundaries
 
 from consult.i18n import _
@@ -261,9 +263,6 @@ def _open_archive(data: bytes) -> zipfile.ZipFile:
 
 
 def _read_xlsx(data: bytes) -> RawTable:
-    import openpyxl
-    from defusedxml import DefusedXmlException
-
     if not openpyxl.DEFUSEDXML:
         # A deployment error, not the operator's: without defusedxml openpyxl expands XML entities.
         raise RuntimeError("openpyxl must use defusedxml (install it; do not set OPENPYXL_DEFUSEDXML=False)")

@@ -7,6 +7,7 @@ from flask import Flask
 
 def init_search(app: Flask) -> None:
     """Queue outbox rows with every change, and drain them after each commit when configured to."""
+    # the package is imported by every backend and the drain: wire them only when the app is built
     from consult.db import AFTER_COMMIT_KEY
     from consult.search.drain import drain_after_commit
     from consult.search.events import track_search_changes

@@ -7,6 +7,7 @@ Contact details, addresses and internal notes are never part of a document.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -101,7 +102,6 @@ class SearchBackend(Protocol):
 
 def fingerprint(doc: Doc) -> str:
     """What `search check` compares: changes whenever anything indexed about the document changes."""
-    import hashlib
 
     parts = (
         doc.kind,

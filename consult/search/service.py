@@ -14,11 +14,13 @@ def backend() -> SearchBackend:
     found = current_app.extensions.get(KEY)
     if found is None:
         if current_app.config["SEARCH_BACKEND"] == "postgres":
+            # only the configured backend is imported (Whoosh or psycopg's full-text path)
             from consult.extensions import db
             from consult.search.postgres_backend import PostgresBackend
 
             found = PostgresBackend(db.engine)
         else:
+            # only the configured backend is imported
             from consult.search.whoosh_backend import WhooshBackend
 
             found = WhooshBackend(current_app.config["SEARCH_INDEX_DIR"])

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, url_for
+from flask_login import current_user
 
+from consult.auth.access import LEVELS
 from consult.clock import utcnow
 from consult.feedback import sms
-from consult.i18n import localdate, localtime
+from consult.i18n import _, localdate, localtime
 from consult.models.enums import OUTCOMES as OUTCOME_NAMES
 from consult.vocabulary import (
     channel_label,
@@ -48,9 +50,6 @@ def init_template_helpers(app: Flask) -> None:
     @app.template_global()
     def staff_nav() -> list[tuple[str, str]]:
         """(url, label) of the staff workspace's sections that exist (blueprints fill in over time)."""
-        from flask import url_for
-
-        from consult.i18n import _
 
         sections = [
             ("admin.overview", _("工作台")),
@@ -63,9 +62,6 @@ def init_template_helpers(app: Flask) -> None:
             ("admin_review.audit_log", _("操作日志")),
             ("admin_accounts.users", _("账号")),
         ]
-        from flask_login import current_user
-
-        from consult.auth.access import LEVELS
 
         def allowed(endpoint: str) -> bool:
             level = getattr(app.view_functions[endpoint], "access_level", "admin")
