@@ -5,6 +5,8 @@ from __future__ import annotations
 from flask import jsonify, request
 
 from consult.api import bp
+from consult.api.schemas.base import load
+from consult.api.schemas.intake import IntakeUploadSchema
 from consult.auth.access import access, current_actor
 from consult.context import RequestContext
 from consult.errors import UnsupportedMediaType, ValidationError, error_body
@@ -17,16 +19,13 @@ from consult.intake.importing import (
     preview_batch,
 )
 
-TRUE, FALSE = ("true", "1"), ("false", "0", "")
 
-
-def _dry_run() -> bool:
-    raw = (request.form.get("dry_run") or request.args.get("dry_run") or "").strip().lower()
-    if raw in TRUE:
-        return True
-    if raw in FALSE:
-        return False
-    raise ValidationError(_("dry_run 应为 true 或 false"), {"dry_run": _("应为 true 或 false")})
+def _form() -> dict:
+    """The form as IntakeUploadSchema reads it; ``dry_run`` may also come in the query string."""
+    data = request.form.to_dict()
+    if not data.get("dry_run"):
+        data["dry_run"] = request.args.get("dry_run", "")
+    return load(IntakeUploadSchema(), data)
 
 
 @bp.post("/intake/batches")
@@ -39,7 +38,7 @@ def intake_batches():
     upload = request.files.get("file")
     if upload is None:
         raise ValidationError(_("请上传文件（字段 file）"), {"file": _("缺少文件")})
-    form = request.form
+    form = _form()
     req = BatchRequest(
         draft=form.get("draft"),
         filename=upload.filename or "",
@@ -51,7 +50,7 @@ def intake_batches():
         participants=form.get("participants"),
         collector=form.get("collector"),
     )
-    dry_run = _dry_run()
+    dry_run = form["dry_run"]
     try:
         if dry_run:
             return jsonify(preview_batch(actor, req).as_json())

@@ -12,7 +12,7 @@ from apispec.ext.marshmallow import MarshmallowPlugin, OpenAPIConverter
 from apispec.ext.marshmallow.common import get_fields, resolve_schema_instance
 from marshmallow import RAISE
 
-from consult.api.schemas import errors, feedback, public, search, staff, versions
+from consult.api.schemas import errors, feedback, intake, public, search, staff, versions
 from consult.api.schemas.base import OutSchema
 
 # Every shape with a name in the document; nested ones are named the same way (class name less "Schema").
@@ -39,6 +39,7 @@ SCHEMAS = [
     feedback.FeedbackPublishInputSchema,
     versions.ComparisonSchema,
     search.SearchResultsSchema,
+    intake.IntakeUploadSchema,
 ]
 
 
@@ -50,6 +51,16 @@ def schema_name(schema: Any) -> str:
 
 class Converter(OpenAPIConverter):
     """Answers: every field required, more allowed. Bodies: unknown properties allowed unless refused."""
+
+    def init_attribute_functions(self):
+        super().init_attribute_functions()
+        # OpenAPI 3.1 says a file in a multipart body is a string with contentMediaType; apispec drops
+        # that keyword from metadata unless told.
+        self.attribute_functions.append(
+            lambda field, **kwargs: {
+                key: field.metadata[key] for key in ("contentMediaType",) if key in field.metadata
+            }
+        )
 
     def schema2jsonschema(self, schema):
         jsonschema = super().schema2jsonschema(schema)

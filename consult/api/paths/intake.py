@@ -9,9 +9,8 @@ from __future__ import annotations
 # i18n: data-module — the Chinese in descriptions shows what people may type; it is not interface text.
 from typing import Any
 
-from consult.api.paths.common import error_response, staff
-from consult.intake.meeting import METHOD_LABELS
-from consult.intake.reading import MAX_UPLOAD_BYTES
+from consult.api.paths.common import error_response, ref, staff
+from consult.api.schemas.intake import IntakeUploadSchema
 
 STRING = {"type": "string"}
 NULLABLE_STRING = {"type": ["string", "null"]}
@@ -23,37 +22,8 @@ def _ref(name: str) -> dict[str, str]:
 
 
 def schemas() -> dict[str, Any]:
-    """IntakeUpload (the multipart form), IntakeBatchResult and IntakeRowError."""
-    methods = list(METHOD_LABELS)
+    """IntakeBatchResult and IntakeRowError (the upload form is consult/api/schemas/intake.py)."""
     return {
-        "IntakeUpload": {
-            "type": "object",
-            "required": ["file", "draft"],
-            "properties": {
-                "file": {
-                    "type": "string",
-                    "contentMediaType": "application/octet-stream",
-                    "description": (
-                        f".xlsx or .csv (UTF-8, UTF-8 with BOM, GBK/GB18030, UTF-16 tab-separated); at most "
-                        f"{MAX_UPLOAD_BYTES // (1024 * 1024)} MB and 100,000 rows."
-                    ),
-                },
-                "draft": {"type": "string", "description": "The draft's slug."},
-                "contact_point": {
-                    "type": "string",
-                    "description": "The point's slug: staff must give it; an operator's is implied.",
-                },
-                "meeting_date": {"type": "string", "format": "date"},
-                "meeting_place": STRING,
-                "method": {
-                    "type": "string",
-                    "description": f"One of {', '.join(methods)} (or the Chinese name); default `forum`.",
-                },
-                "participants": {"type": "string", "pattern": "^[0-9]{0,6}$"},
-                "collector": STRING,
-                "dry_run": {"type": "string", "enum": ["true", "false", "1", "0"]},
-            },
-        },
         "IntakeRowError": {
             "type": "object",
             "required": ["row", "column", "message"],
@@ -108,7 +78,7 @@ def paths() -> dict[str, Any]:
                     ),
                     "requestBody": {
                         "required": True,
-                        "content": {"multipart/form-data": {"schema": _ref("IntakeUpload")}},
+                        "content": {"multipart/form-data": {"schema": ref(IntakeUploadSchema)}},
                     },
                     "responses": {
                         "200": {"description": "The preview (dry_run=true).", **result},
