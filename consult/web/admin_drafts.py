@@ -6,8 +6,6 @@ import hashlib
 from datetime import datetime
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_wtf.csrf import ValidationError as CSRFValidationError
-from flask_wtf.csrf import validate_csrf
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
@@ -26,11 +24,12 @@ from consult.drafts.operations import (
 from consult.drafts.previews import first_line, preview_draft, preview_version
 from consult.drafts.queries import by_slug
 from consult.errors import Conflict, DomainError, NotFound, ValidationError
-from consult.extensions import csrf, db
+from consult.extensions import db
 from consult.feedback.purge import purge_due_at
 from consult.i18n import _
 from consult.models import ArticleText, Draft
 from consult.sanitize import STAFF_TAGS
+from consult.web.forms import check_form_token, csrf_checked_in_view
 
 bp = Blueprint("admin_drafts", __name__, url_prefix="/admin")
 
@@ -39,21 +38,6 @@ SETTINGS_FIELDS = ("title", "summary", "opens_at", "closes_at")
 
 
 # -- input parsing (formats only; the rules live in consult.drafts.operations) ------------------------
-
-
-def _csrf_ok() -> bool:
-    """Check the form's CSRF token here, so an expired page keeps the pasted text instead of failing."""
-    try:
-        validate_csrf(request.form.get("csrf_token"))
-    except CSRFValidationError:
-        return False
-    return True
-
-
-def _expired() -> ValidationError:
-    return ValidationError(
-        _("页面已过期或安全校验失败。您填写的内容已保留，请再次提交。"), {"form": _("页面已过期")}
-    )
 
 
 def _local_datetime(name: str, errors: dict[str, str]) -> datetime | None:
@@ -154,7 +138,7 @@ def _render_new(values, errors=None, message=None, preview=None, status=200):
 
 @bp.route("/drafts/new", methods=["GET", "POST"])
 @access("staff")
-@csrf.exempt  # checked in the view, so an expired page keeps the pasted text
+@csrf_checked_in_view
 def new_draft():
     """The new-draft form: 预览 shows the parsed structure and errors; 保存 creates the draft."""
     if request.method == "GET":
@@ -163,8 +147,9 @@ def new_draft():
     values["summary"], values["text"] = _text("summary"), _text("text")
     values["show_comments"] = request.form.get("show_comments") == "1"
     values["publish"] = request.form.get("publish") == "1"
-    if not _csrf_ok():
-        err = _expired()
+    try:
+        check_form_token()
+    except ValidationError as err:
         return _render_new(values, err.fields, err.message, status=400)
     format_errors: dict[str, str] = {}
     data = _draft_input(format_errors)
@@ -227,7 +212,7 @@ def edit_draft(slug: str):
 
 @bp.post("/drafts/<slug>")
 @access("staff")
-@csrf.exempt  # checked in the view, so an expired page keeps what was typed
+@csrf_checked_in_view
 def save_settings(slug: str):
     """Save title, note, dates and comment display, refusing if someone else saved first."""
     values = {name: request.form.get(name, "") for name in SETTINGS_FIELDS}
@@ -235,8 +220,7 @@ def save_settings(slug: str):
     values["show_comments"] = request.form.get("show_comments") == "1"
     values["version"] = request.form.get("version", "")
     try:
-        if not _csrf_ok():
-            raise _expired()
+        check_form_token()
         format_errors: dict[str, str] = {}
         changes = {
             "title": values["title"],
@@ -339,7 +323,7 @@ def _render_version(draft: Draft, values, preview=None, errors=None, message=Non
 
 @bp.route("/drafts/<slug>/versions/new", methods=["GET", "POST"])
 @access("staff")
-@csrf.exempt  # checked in the view, so an expired page keeps the pasted text
+@csrf_checked_in_view
 def new_version(slug: str):
     """A revised text: 预览 shows which old article each new one continues; 保存 adds the version."""
     draft = _staff_draft(slug)
@@ -348,8 +332,9 @@ def new_version(slug: str):
         values = {"label": _("修改稿"), "text": current.source_text if current else ""}
         return _render_version(draft, values)
     values = {"label": request.form.get("label", ""), "text": _text("text")}
-    if not _csrf_ok():
-        err = _expired()
+    try:
+        check_form_token()
+    except ValidationError as err:
         return _render_version(draft, values, errors=err.fields, message=err.message, status=400)
     matches = _submitted_matches(values["text"])
     message = None

@@ -1,11 +1,39 @@
-"""WTForms for the public pages: CSRF and rendering only; the rules live in the operations."""
+"""WTForms for the public pages (CSRF and rendering only; the rules live in the operations), and the
+check that lets a form with an expired page come back with what was typed."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from flask import request
 from flask_wtf import FlaskForm
+from flask_wtf.csrf import ValidationError as CSRFValidationError
+from flask_wtf.csrf import validate_csrf
 from wtforms import BooleanField, HiddenField, StringField, TextAreaField
 
-from consult.i18n import _l
+from consult.errors import ValidationError
+from consult.extensions import csrf
+from consult.i18n import _, _l
+
+
+def csrf_checked_in_view(view: Callable) -> Callable:
+    """Leave the CSRF check of this form to the view (`check_form_token()` in its refusal path).
+
+    Flask-WTF's global check answers a stale token with a bare 400 page: a citizen's long comment or a
+    pasted draft would be lost. Checked in the view, the page re-renders with the text kept instead.
+    """
+    return csrf.exempt(view)
+
+
+def check_form_token() -> None:
+    """Refuse a POST whose CSRF token is missing or stale, as a field error the view shows."""
+    try:
+        validate_csrf(request.form.get("csrf_token"))
+    except CSRFValidationError:
+        raise ValidationError(
+            _("页面已过期或安全校验失败。您填写的内容已保留，请再次提交。"),
+            {"form": _("页面已过期，请重新提交")},
+        ) from None
 
 
 class CommentForm(FlaskForm):

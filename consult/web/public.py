@@ -22,7 +22,7 @@ from consult.drafts.queries import (
     public_drafts_by_stage,
 )
 from consult.errors import DomainError, NotFound, ValidationError
-from consult.extensions import csrf, db
+from consult.extensions import db
 from consult.feedback.queries import public_decisions
 from consult.feedback.satisfaction import rating_for
 from consult.i18n import _
@@ -30,7 +30,7 @@ from consult.models import Draft
 from consult.paging import page_number
 from consult.receipts import display, normalise
 from consult.web.cache import cached_page
-from consult.web.forms import CommentForm
+from consult.web.forms import CommentForm, check_form_token, csrf_checked_in_view
 
 bp = Blueprint("public", __name__)
 
@@ -153,7 +153,7 @@ def _article_id(form: CommentForm) -> int | None:
 
 @bp.post("/drafts/<slug>/comments")
 @public
-@csrf.exempt  # the form checks its own token, so an expired page re-renders with the text kept
+@csrf_checked_in_view
 def submit_comment_form(slug: str):
     """Submit the comment form; on any refusal show the same page again with the text still in it."""
     form = CommentForm()
@@ -161,11 +161,7 @@ def submit_comment_form(slug: str):
     article_id = None
     try:
         article_id = _article_id(form)
-        if not form.validate():
-            raise ValidationError(
-                _("页面已过期或安全校验失败。您填写的内容已保留，请再次点击“提交意见”。"),
-                {"form": _("页面已过期，请重新提交")},
-            )
+        check_form_token()
         data = CommentInput(
             body=form.body.data,
             article_id=article_id,
