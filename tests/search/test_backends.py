@@ -433,3 +433,18 @@ def test_two_term_totals_are_the_true_count_whatever_the_page_size(backend):
             assert not found.partial
     loose = backend.search(Query("开放时间 罚没", public_only=False, per_page=2))  # no 罚没: the loose passes
     assert loose.partial and loose.total == sum("开放时间" in d.text for d in current.values())
+
+
+def test_the_whoosh_patches_refuse_another_whoosh_version(monkeypatch):
+    """The patches read Whoosh 2.7.4's private fields: another version must be looked at, not patched."""
+    import importlib
+
+    import whoosh
+
+    from consult.search import whoosh_patches
+
+    monkeypatch.setattr(whoosh, "__version__", (2, 7, 5))
+    with pytest.raises(RuntimeError, match="2.7.4"):
+        importlib.reload(whoosh_patches)
+    monkeypatch.undo()
+    importlib.reload(whoosh_patches)
