@@ -444,7 +444,7 @@ def test_the_whoosh_patches_refuse_another_whoosh_version(monkeypatch):
     from consult.search import whoosh_patches
 
     monkeypatch.setattr(whoosh, "__version__", (2, 7, 5))
-    with pytest.raises(RuntimeError, match="2.7.4"):
+    with pytest.raises(RuntimeError, match=r"2\.7\.4"):
         importlib.reload(whoosh_patches)
     monkeypatch.undo()
     importlib.reload(whoosh_patches)
