@@ -8,15 +8,13 @@ valid rows together with the batch record in one transaction, or nothing. A row 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, time
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
 from consult import audit
 from consult.changes import bump
-from consult.clock import as_utc, utcnow
+from consult.clock import utcnow
 from consult.context import RequestContext
 from consult.db import write_transaction
 from consult.drafts.queries import by_slug
@@ -26,14 +24,20 @@ from consult.i18n import _
 from consult.intake import reading
 from consult.intake.headers import find_layout
 from consult.intake.meeting import Meeting, parse_meeting
+from consult.intake.records import (
+    article_id_of,
+    batch_record,
+    chunks,
+    comment_row,
+    fresh_codes,
+    keep_notes,
+    received_at_of,
+)
 from consult.intake.rows import Report, RowResult, build_rows
 from consult.intake.stored import KnownReport
-from consult.models import ArticleText, Comment, ContactPoint, Draft, IntakeBatch, ReviewNote, User
+from consult.models import ArticleText, Comment, ContactPoint, Draft, User
 from consult.personal_data import mask_contact
-from consult.receipts import new_code
 from consult.search.events import queue_comments_of_batch
-
-CHUNK = 1000  # rows per INSERT and per duplicate lookup
 
 
 class PayloadTooLarge(DomainError):
@@ -197,11 +201,6 @@ def intake_key(point_id: int, draft_id: int, article_id: int | None, body: str) 
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def _chunks(items: list, size: int = CHUNK) -> Iterator[list]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
 def _prepare(actor: User | None, req: BatchRequest, known: KnownReport | None = None) -> BatchOutcome:
     """Check everything and read the file (or reuse ``known``, the preview's report of the very same
     bytes against the same draft version); raises before anything is written."""
@@ -256,21 +255,17 @@ def _prepare(actor: User | None, req: BatchRequest, known: KnownReport | None = 
         article_ids={number: article_id for number, _label, article_id in texts},
     )
     outcome.keys = {
-        row.row: intake_key(point.id, draft.id, _article_id(outcome, row), row.body)
+        row.row: intake_key(point.id, draft.id, article_id_of(outcome, row), row.body)
         for row in report.valid_rows
     }
     outcome.already = _already_imported(outcome.keys)
     return outcome
 
 
-def _article_id(outcome: BatchOutcome, row: RowResult) -> int | None:
-    return outcome.article_ids.get(row.article.number) if row.article.kind == "article" else None
-
-
 def _already_imported(keys: dict[int, str]) -> set[int]:
     by_key = {key: number for number, key in keys.items()}
     found: set[int] = set()
-    for chunk in _chunks(list(by_key)):
+    for chunk in chunks(list(by_key)):
         for key in db.session.scalars(select(Comment.intake_key).where(Comment.intake_key.in_(chunk))):
             found.add(by_key[key])
     return found
@@ -311,25 +306,25 @@ def import_batch(
         new_rows = outcome.new_rows
         if not new_rows:
             raise AlreadyImported(_("这些意见刚刚已被导入"), outcome)
-        batch = _batch_record(actor, outcome, len(new_rows))
+        batch = batch_record(actor, outcome, len(new_rows))
         session.add(batch)
         session.flush()
-        codes = _fresh_codes(session, len(new_rows))
+        codes = fresh_codes(session, len(new_rows))
         now = utcnow()
-        received = _received_at(outcome.meeting)
+        received = received_at_of(outcome.meeting)
         version_id = outcome.version_id
-        for chunk_rows, chunk_codes in zip(_chunks(new_rows), _chunks(codes), strict=True):
+        for chunk_rows, chunk_codes in zip(chunks(new_rows), chunks(codes), strict=True):
             # Core executemany: the ORM's bulk path issued one INSERT per row here.
             session.execute(
                 Comment.__table__.insert(),
                 [
-                    _comment_row(outcome, row, code, batch.id, version_id, now, received)
+                    comment_row(outcome, row, code, batch.id, version_id, now, received)
                     for row, code in zip(chunk_rows, chunk_codes, strict=True)
                 ],
             )
         bump(session)  # Core statements bypass the ORM events that move the change counter
         queue_comments_of_batch(session, batch.id)  # … and the ones that queue search work
-        _keep_notes(session, outcome, new_rows, actor)
+        keep_notes(session, outcome, new_rows, actor)
         audit.record(
             session,
             actor,
@@ -346,95 +341,3 @@ def import_batch(
         )
         outcome.batch_id, outcome.rows_imported = batch.id, len(new_rows)
     return outcome
-
-
-def _batch_record(actor: User | None, outcome: BatchOutcome, imported: int) -> IntakeBatch:
-    report = outcome.report
-    return IntakeBatch(
-        contact_point_id=outcome.point.id,
-        draft_id=outcome.draft.id,
-        filename=outcome.filename,
-        encoding=report.encoding or report.format.upper(),
-        sha256=outcome.sha256,
-        meeting_date=outcome.meeting.date,
-        meeting_place=outcome.meeting.place,
-        method=outcome.meeting.method,
-        participants=outcome.meeting.participants,
-        collector=outcome.meeting.collector,
-        rows_total=outcome.rows_total,
-        rows_valid=outcome.rows_valid,
-        rows_imported=imported,
-        rows_already=len(outcome.already),
-        created_by_id=actor.id if actor is not None else None,
-        report={
-            "format": report.format,
-            "header_row": report.header_row,
-            "columns": report.columns,
-            "ignored": report.ignored,
-            "header": report.header,
-            "errors": [
-                {"row": row.row, "cells": row.raw, "messages": [[e.column, e.message] for e in row.errors]}
-                for row in report.invalid_rows
-            ],
-        },
-    )
-
-
-def _keep_notes(session, outcome: BatchOutcome, rows: list[RowResult], actor: User | None) -> None:
-    """A 备注 cell becomes an internal note on its opinion (staff see it; it is never public)."""
-    noted = {outcome.keys[row.row]: row.note for row in rows if row.note}
-    for chunk in _chunks(list(noted)):
-        ids = session.execute(
-            select(Comment.intake_key, Comment.id).where(Comment.intake_key.in_(chunk))
-        ).all()
-        session.execute(
-            insert(ReviewNote),
-            [
-                {
-                    "draft_id": outcome.draft.id,
-                    "comment_id": comment_id,
-                    "author_id": actor.id if actor is not None else None,
-                    "body": _("联系点备注：%(note)s", note=noted[key]),
-                    "created_at": utcnow(),
-                }
-                for key, comment_id in ids
-            ],
-        )
-
-
-def _fresh_codes(session, n: int) -> list[str]:
-    """n receipt codes no comment has (clashes of 43 random bits are rare, but checked)."""
-    codes: set[str] = set()
-    while len(codes) < n:
-        wanted = {new_code() for _ in range(n - len(codes))} - codes
-        for chunk in _chunks(list(wanted)):
-            taken = set(session.scalars(select(Comment.receipt_code).where(Comment.receipt_code.in_(chunk))))
-            codes |= set(chunk) - taken
-    return list(codes)[:n]
-
-
-def _received_at(meeting: Meeting) -> datetime | None:
-    return as_utc(datetime.combine(meeting.date, time(12, 0))) if meeting.date else None
-
-
-def _comment_row(
-    outcome: BatchOutcome, row: RowResult, code: str, batch_id: int, version_id: int, now, received
-) -> dict:
-    return {
-        "draft_id": outcome.draft.id,
-        "version_id": version_id,
-        "article_id": _article_id(outcome, row),
-        "body": row.body,
-        "channel": "contact_point",
-        "status": "pending",
-        "receipt_code": code,
-        "author_name": row.author_name,
-        "contact": row.contact,
-        "notify": False,
-        "submitted_at": now,
-        "received_at": as_utc(datetime.combine(row.date, time(12, 0))) if row.date else received,
-        "contact_point_id": outcome.point.id,
-        "batch_id": batch_id,
-        "intake_key": outcome.keys[row.row],
-        "version": 1,
-    }

@@ -192,7 +192,7 @@ def test_a_failure_half_way_leaves_nothing_behind(setting, monkeypatch):
     """The valid rows are imported together with the batch record, or not at all."""
     draft, _point, staff, _operator = setting
     rows = "条款,意见内容\n" + "".join(f"第一条,第{i}条不同的意见。\n" for i in range(2500))
-    real = importing._comment_row
+    real = importing.comment_row
     calls = {"n": 0}
 
     def fail_late(*args):
@@ -201,7 +201,7 @@ def test_a_failure_half_way_leaves_nothing_behind(setting, monkeypatch):
             raise RuntimeError("the database went away")
         return real(*args)
 
-    monkeypatch.setattr(importing, "_comment_row", fail_late)
+    monkeypatch.setattr(importing, "comment_row", fail_late)
     with pytest.raises(RuntimeError):
         import_batch(staff, CLI, request_for(draft, data=rows.encode()))
     assert count(Comment) == 0 and count(IntakeBatch) == 0 and count(ReviewNote) == 0
