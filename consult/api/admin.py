@@ -6,6 +6,7 @@ from flask import current_app, jsonify, request
 
 from consult.api import bp
 from consult.api.schemas.base import Context, load
+from consult.api.schemas.queries import StaffCommentsQuerySchema, load_query
 from consult.api.schemas.staff import (
     AdminDraftSchema,
     DecisionInputSchema,
@@ -17,7 +18,7 @@ from consult.api.schemas.staff import (
     StaffCommentPageSchema,
     StaffCommentSchema,
 )
-from consult.api.serialize import int_arg, json_body, paging
+from consult.api.serialize import json_body
 from consult.auth.access import access, current_actor
 from consult.changes import generation
 from consult.comments.decisions import decide
@@ -36,18 +37,7 @@ from consult.extensions import db
 from consult.generation_cache import cache_for
 from consult.i18n import _
 from consult.models import Comment, Draft
-from consult.models.enums import CHANNELS, COMMENT_STATUSES
-from consult.models.types import ID_MAX
 from consult.paging import decode_cursor
-
-
-def _choice(name: str, allowed: tuple[str, ...]) -> str | None:
-    value = request.args.get(name) or None
-    if value is not None and value not in allowed:
-        raise ValidationError(
-            _("参数 %(name)s 的取值无效", name=name), {name: _("应为 %(v)s 之一", v="、".join(allowed))}
-        )
-    return value
 
 
 def staff_comments_json(comments: list[Comment], **page: object) -> dict:
@@ -76,18 +66,18 @@ def admin_comments():
 
 
 def _comments_json() -> bytes:
-    page, per_page = paging()
-    raw_after = request.args.get("after")
-    after = decode_cursor(raw_after)
-    if raw_after and after is None:
+    args = load_query(StaffCommentsQuerySchema())
+    page, per_page = args["page"], args["per_page"]
+    after = decode_cursor(args.get("after"))
+    if args.get("after") and after is None:
         raise ValidationError(_("参数 after 无效"), {"after": _("应为上一页答复中的 next_after")})
     f = CommentFilter(
-        status=_choice("status", COMMENT_STATUSES),
-        draft_slug=request.args.get("draft") or None,
-        article_id=int_arg("article_id", maximum=ID_MAX),
-        channel=_choice("channel", CHANNELS),
-        contact_point=request.args.get("contact_point") or None,
-        q=request.args.get("q") or None,
+        status=args.get("status"),
+        draft_slug=args.get("draft"),
+        article_id=args.get("article_id"),
+        channel=args.get("channel"),
+        contact_point=args.get("contact_point"),
+        q=args.get("q"),
     )
     result = staff_comments(f, page, per_page, after=after)
     payload = staff_comments_json(

@@ -14,7 +14,8 @@ from consult.api.schemas.public import (
     NewCommentSchema,
     ReceiptSchema,
 )
-from consult.api.serialize import int_arg, json_body, paging
+from consult.api.schemas.queries import CommentsQuerySchema, load_query
+from consult.api.serialize import json_body
 from consult.auth.access import public
 from consult.clock import utcnow
 from consult.comments.operations import CommentInput, submission_key, submit_comment
@@ -25,7 +26,6 @@ from consult.errors import NotFound
 from consult.extensions import db
 from consult.feedback.queries import public_decisions
 from consult.i18n import _
-from consult.models.types import ID_MAX
 
 
 @bp.get("/drafts")
@@ -52,8 +52,8 @@ def get_draft(slug: str):
 def list_comments(slug: str):
     """Published comments only, newest first; never contact details, address or receipt code."""
     draft = public_draft(slug)
-    page, per_page = paging()
-    article_id = int_arg("article_id", maximum=ID_MAX)
+    args = load_query(CommentsQuerySchema())
+    page, per_page, article_id = args["page"], args["per_page"], args.get("article_id")
     if article_id is not None:
         article_in_draft(draft, article_id)
     items, total, decisions = [], 0, {}

@@ -1,4 +1,4 @@
-"""Parsing of query strings and JSON bodies for the API doors (the shapes are in consult/api/schemas/)."""
+"""Reading a JSON request body for the API doors (the shapes are in consult/api/schemas/)."""
 
 from __future__ import annotations
 
@@ -8,33 +8,6 @@ from flask import request
 
 from consult.errors import UnsupportedMediaType, ValidationError
 from consult.i18n import _
-from consult.paging import PAGE_MAX, PER_PAGE_DEFAULT, PER_PAGE_MAX
-
-
-def int_arg(
-    name: str, default: int | None = None, minimum: int = 1, maximum: int | None = None
-) -> int | None:
-    """A whole-number query parameter, or a validation error naming it."""
-    raw = request.args.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ValidationError(_("参数 %(name)s 必须是整数", name=name), {name: _("必须是整数")}) from None
-    if value < minimum or (maximum is not None and value > maximum):
-        bounds = _("%(lo)d 到 %(hi)d", lo=minimum, hi=maximum) if maximum else _("不小于 %(lo)d", lo=minimum)
-        raise ValidationError(
-            _("参数 %(name)s 超出范围（%(bounds)s）", name=name, bounds=bounds), {name: _("超出范围")}
-        )
-    return value
-
-
-def paging() -> tuple[int, int]:
-    """page and per_page from the query string."""
-    page = int_arg("page", 1, 1, PAGE_MAX)
-    per_page = int_arg("per_page", PER_PAGE_DEFAULT, 1, PER_PAGE_MAX)
-    return page, per_page
 
 
 def json_body() -> dict[str, Any]:

@@ -126,3 +126,27 @@ def test_the_staff_comment_is_the_public_comment_extended(app):
     assert staff["properties"]["decision"]["anyOf"][0] == {"$ref": "#/components/schemas/StaffDecision"}
     assert "additionalProperties" not in staff, "an answer may grow"
     assert schemas["DraftChanges"]["additionalProperties"] is False
+
+
+@pytest.mark.parametrize(
+    ("query", "parameter", "message"),
+    [
+        ("page=first", "page", "必须是整数"),
+        ("page=3.5", "page", "必须是整数"),
+        ("per_page=0", "per_page", "超出范围"),
+        ("article_id=2147483648", "article_id", "超出范围"),
+    ],
+)
+def test_a_query_string_the_schema_refuses_names_the_parameter(api, factory, query, parameter, message):
+    draft = factory.draft()
+    resp = api.test_client().get(f"/api/v1/drafts/{draft.slug}/comments?{query}")
+    assert resp.status_code == 400
+    error = resp.get_json()["error"]
+    assert error["code"] == "validation_error" and error["fields"] == {parameter: message}
+    assert error["message"].startswith(f"参数 {parameter}")
+
+
+def test_an_empty_query_value_is_no_value(api, factory):
+    draft = factory.draft()
+    resp = api.test_client().get(f"/api/v1/drafts/{draft.slug}/comments?page=&article_id=")
+    assert resp.status_code == 200 and resp.get_json()["page"] == 1

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from consult.models.types import ID_MAX
-from consult.paging import PAGE_MAX, PER_PAGE_DEFAULT, PER_PAGE_MAX
 
 # An open consultation in the demo data (`make run` loads it): the slug parameter's example.
 DEMO_SLUG = "chengshi-shufang-tiaoli"
@@ -113,25 +112,6 @@ def parameters() -> dict[str, Any]:
             "description": "A receipt code; case, spaces and dashes are ignored.",
             "schema": {"type": "string"},
             "example": "4821-093-755-102",
-        },
-        "ArticleId": {
-            "name": "article_id",
-            "in": "query",
-            "required": False,
-            "description": "Only the comments on this article (an article of the draft).",
-            "schema": {"type": "integer", "minimum": 1, "maximum": ID_MAX},
-        },
-        "Page": {
-            "name": "page",
-            "in": "query",
-            "required": False,
-            "schema": {"type": "integer", "minimum": 1, "maximum": PAGE_MAX, "default": 1},
-        },
-        "PerPage": {
-            "name": "per_page",
-            "in": "query",
-            "required": False,
-            "schema": {"type": "integer", "minimum": 1, "maximum": PER_PAGE_MAX, "default": PER_PAGE_DEFAULT},
         },
         "CommentId": {
             "name": "comment_id",

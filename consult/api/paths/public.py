@@ -7,9 +7,9 @@ from __future__ import annotations
 from typing import Any
 
 from consult.api.paths.common import error_response, json_content, ok, param_ref, ref, response_ref
+from consult.api.schemas.queries import CommentsQuerySchema, SearchQuerySchema
 from consult.api.schemas.search import SearchResultsSchema
 from consult.models.comments import IDEMPOTENCY_KEY_MAX
-from consult.search.queries import SEARCH_PAGE_MAX
 
 
 def paths() -> dict[str, Any]:
@@ -54,7 +54,7 @@ def paths() -> dict[str, Any]:
                 "tags": ["comments"],
                 "summary": "Published comments on a draft",
                 "description": "Never contact details, addresses or receipt codes.",
-                "parameters": [param_ref("ArticleId"), param_ref("Page"), param_ref("PerPage")],
+                "parameters": [{"in": "query", "schema": CommentsQuerySchema}],
                 "responses": {
                     "200": ok("One page of published comments.", "CommentPage"),
                     "400": response_ref("ValidationError"),
@@ -136,31 +136,7 @@ def _search_paths() -> dict[str, Any]:
                     "Words, two-character terms, quoted phrases and mixed text (PM2.5, 2027年, 第十条). "
                     "Best matches first; query syntax junk is searched as text."
                 ),
-                "parameters": [
-                    {
-                        "name": "q",
-                        "in": "query",
-                        "required": True,
-                        "schema": {"type": "string", "minLength": 1, "maxLength": 1000},
-                        "description": "What to find (trimmed; at most 200 characters are used).",
-                    },
-                    {
-                        "name": "draft",
-                        "in": "query",
-                        "schema": {"type": "string"},
-                        "description": "Only in this draft.",
-                    },
-                    {
-                        "name": "page",
-                        "in": "query",
-                        "schema": {"type": "integer", "minimum": 1, "maximum": SEARCH_PAGE_MAX},
-                    },
-                    {
-                        "name": "per_page",
-                        "in": "query",
-                        "schema": {"type": "integer", "minimum": 1, "maximum": 50},
-                    },
-                ],
+                "parameters": [{"in": "query", "schema": SearchQuerySchema}],
                 "responses": {
                     "200": {
                         "description": "One page of results.",

@@ -6,9 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from consult.api.paths.common import body, error_response, ok, param_ref, query, response_ref, staff
-from consult.models.enums import CHANNELS, COMMENT_STATUSES
-from consult.models.types import ID_MAX
+from consult.api.paths.common import body, error_response, ok, param_ref, response_ref, staff
+from consult.api.schemas.queries import StaffCommentsQuerySchema
 
 
 def paths() -> dict[str, Any]:
@@ -23,42 +22,7 @@ def paths() -> dict[str, Any]:
                 {
                     "operationId": "adminListComments",
                     "summary": "Every comment, oldest first, with contact details and provenance",
-                    "parameters": [
-                        query(
-                            "status",
-                            {"type": "string", "enum": list(COMMENT_STATUSES)},
-                            "Only comments with this status.",
-                        ),
-                        query("draft", {"type": "string"}, "Only comments on the draft with this slug."),
-                        query(
-                            "article_id",
-                            {"type": "integer", "minimum": 1, "maximum": ID_MAX},
-                            "Only comments on this article.",
-                        ),
-                        query(
-                            "channel",
-                            {"type": "string", "enum": list(CHANNELS)},
-                            "Only comments that came this way.",
-                        ),
-                        query(
-                            "contact_point",
-                            {"type": "string"},
-                            "Only comments through the contact point with this slug.",
-                        ),
-                        query(
-                            "q",
-                            {"type": "string"},
-                            "Only comments whose body contains this text, ignoring case.",
-                        ),
-                        param_ref("Page"),
-                        param_ref("PerPage"),
-                        query(
-                            "after",
-                            {"type": "string", "pattern": r"^[0-9]{1,18}-[0-9]{1,10}$"},
-                            "Start after this position: the `next_after` of the previous page (keyset "
-                            "pagination: a deep page costs what the first does; `page` is then only echoed).",
-                        ),
-                    ],
+                    "parameters": [{"in": "query", "schema": StaffCommentsQuerySchema}],
                     "description": "An empty filter value is no filter.",
                     "responses": {
                         "200": ok("One page of comments.", "StaffCommentPage"),

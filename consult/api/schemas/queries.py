@@ -1,0 +1,112 @@
+"""Query strings of the listings: the public comments, the staff comment list and the search.
+
+The door reads ``request.args`` through one of these (``load_query``); apispec turns the same schema
+into the operation's query parameters. An empty value is no value (an empty filter is no filter).
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from flask import request
+from marshmallow import Schema
+from marshmallow import ValidationError as SchemaError
+
+from consult.api.schemas.base import Str, _first, between, fields, one_of
+from consult.errors import ValidationError
+from consult.i18n import _, _l
+from consult.models.enums import CHANNELS, COMMENT_STATUSES
+from consult.models.types import ID_MAX
+from consult.paging import PAGE_MAX, PER_PAGE_DEFAULT, PER_PAGE_MAX
+from consult.search.queries import PER_PAGE as SEARCH_PER_PAGE
+from consult.search.queries import QUERY_MAX, SEARCH_PAGE_MAX
+
+# The search answers at most this many results a page.
+SEARCH_PER_PAGE_MAX = 50
+
+
+class QueryInt(fields.Integer):
+    """A whole number written in a query string."""
+
+    default_error_messages: ClassVar[dict] = {"invalid": _l("必须是整数"), "too_large": _l("超出范围")}
+
+
+class QueryChoice(Str):
+    """One of the constants."""
+
+    def __init__(self, choices, **kwargs: Any):
+        super().__init__(validate=one_of(choices), **kwargs)
+
+
+def load_query(schema: Schema, left_to_the_door: tuple[str, ...] = ()) -> dict[str, Any]:
+    """The query string as the schema reads it, or a validation error naming the parameter.
+
+    A required parameter ``left_to_the_door`` is not checked here: the door says what is missing.
+    """
+    args = {key: value for key, value in request.args.items() if value != ""}
+    try:
+        return schema.load(args, partial=left_to_the_door)
+    except SchemaError as err:
+        problems = {name: _first(message) for name, message in err.normalized_messages().items()}
+        name, problem = next(iter(problems.items()))
+        raise ValidationError(_("参数 %(name)s %(problem)s", name=name, problem=problem), problems) from None
+
+
+class QuerySchema(Schema):
+    """A query string: other parameters are ignored."""
+
+    class Meta:
+        unknown = "exclude"
+
+
+def page(maximum: int = PAGE_MAX) -> QueryInt:
+    """The page number."""
+    return QueryInt(load_default=1, validate=between(1, maximum))
+
+
+def per_page(default: int = PER_PAGE_DEFAULT, maximum: int = PER_PAGE_MAX) -> QueryInt:
+    """How many a page holds."""
+    return QueryInt(load_default=default, validate=between(1, maximum))
+
+
+class CommentsQuerySchema(QuerySchema):
+    article_id = QueryInt(
+        validate=between(1, ID_MAX),
+        metadata={"description": "Only the comments on this article (an article of the draft)."},
+    )
+    page = page()
+    per_page = per_page()
+
+
+class StaffCommentsQuerySchema(QuerySchema):
+    status = QueryChoice(COMMENT_STATUSES, metadata={"description": "Only comments with this status."})
+    draft = Str(metadata={"description": "Only comments on the draft with this slug."})
+    article_id = QueryInt(
+        validate=between(1, ID_MAX), metadata={"description": "Only comments on this article."}
+    )
+    channel = QueryChoice(CHANNELS, metadata={"description": "Only comments that came this way."})
+    contact_point = Str(metadata={"description": "Only comments through the contact point with this slug."})
+    q = Str(metadata={"description": "Only comments whose body contains this text, ignoring case."})
+    page = page()
+    per_page = per_page()
+    after = Str(
+        metadata={
+            "pattern": r"^[0-9]{1,18}-[0-9]{1,10}$",
+            "description": "Start after this position: the `next_after` of the previous page (keyset "
+            "pagination: a deep page costs what the first does; `page` is then only echoed).",
+        }
+    )
+
+
+class SearchQuerySchema(QuerySchema):
+    q = Str(
+        required=True,
+        metadata={
+            "minLength": 1,
+            "maxLength": 1000,
+            "description": f"What to find (trimmed; at most {QUERY_MAX} characters are used).",
+        },
+    )
+    draft = Str(metadata={"description": "Only in this draft."})
+    page = page(SEARCH_PAGE_MAX)
+    per_page = per_page(SEARCH_PER_PAGE, SEARCH_PER_PAGE_MAX)
