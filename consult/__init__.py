@@ -80,6 +80,7 @@ def register_blueprints(app: Flask) -> None:
     from consult.extensions import csrf
     from consult.web.admin import bp as admin_bp
     from consult.web.admin_accounts import bp as admin_accounts_bp
+    from consult.web.admin_audit import bp as admin_audit_bp
     from consult.web.admin_drafts import bp as admin_drafts_bp
     from consult.web.admin_exports import bp as admin_exports_bp
     from consult.web.admin_feedback import bp as admin_feedback_bp
@@ -97,7 +98,14 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(versions_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp)
-    staff_bps = (admin_drafts_bp, admin_review_bp, admin_accounts_bp, admin_feedback_bp, admin_exports_bp)
+    staff_bps = (
+        admin_drafts_bp,
+        admin_review_bp,
+        admin_audit_bp,
+        admin_accounts_bp,
+        admin_feedback_bp,
+        admin_exports_bp,
+    )
     for staff_bp in staff_bps:
         app.register_blueprint(staff_bp)
     app.register_blueprint(intake_bp)

@@ -1,15 +1,12 @@
-"""Review for staff: per-draft and per-article views, decisions, opinions entered by staff, the audit log."""
+"""Review for staff: per-draft and per-article views, decisions, opinions entered by staff."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
-from consult.audit import action_label, target_type_label
-from consult.audit_queries import AuditFilter, audit_actions, audit_rows, audit_target_types, object_names
 from consult.auth.access import access, current_actor
 from consult.clock import local_zone, utcnow
 from consult.comments.decisions import decide
@@ -34,7 +31,6 @@ from consult.models.enums import OUTCOMES
 from consult.paging import page_number
 from consult.receipts import display
 from consult.vocabulary import outcome_label
-from consult.web.audit_view import detail_lines, object_name
 from consult.web.dates import local_day_start
 
 bp = Blueprint("admin_review", __name__, url_prefix="/admin")
@@ -359,50 +355,4 @@ def entered(comment_id: int):
     comment, label = entered_comment(comment_id)
     return render_template(
         "admin/review/entered.html", comment=comment, label=label, code=display(comment.receipt_code)
-    )
-
-
-# The audit log (read only: no route changes or deletes a row)
-
-
-@bp.get("/audit")
-@access("admin")
-def audit_log():
-    """Audit rows newest first, 50 a page, filtered by action, actor, target type and local dates."""
-    args = request.args
-    errors: dict[str, str] = {}
-    since = until = None
-    try:
-        since = local_day_start(args.get("from"), "from")
-    except ValidationError as err:
-        errors.update(err.fields)
-    try:
-        day = local_day_start(args.get("to"), "to")
-        until = day + timedelta(days=1) if day is not None else None  # the whole last day
-    except ValidationError as err:
-        errors.update(err.fields)
-    f = AuditFilter(
-        action=args.get("action") or None,
-        actor=(args.get("actor") or "").strip() or None,
-        target_type=args.get("target_type") or None,
-        since=since,
-        until=until,
-    )
-    result = audit_rows(f, _page_arg())
-    params = {k: v for k, v in args.items() if k != "page" and v}
-    return render_template(
-        "admin/review/audit.html",
-        result=result,
-        f=f,
-        args=args,
-        params=params,
-        errors=errors,
-        refused=bool(errors),
-        actions=audit_actions(),
-        target_types=audit_target_types(),
-        action_label=action_label,
-        target_type_label=target_type_label,
-        names=object_names(result.items),
-        object_name=object_name,
-        detail_lines=detail_lines,
     )

@@ -59,7 +59,7 @@ def init_template_helpers(app: Flask) -> None:
             ("admin_drafts.drafts", _("草案")),
             ("admin_review.enter_comment", _("录入意见")),
             ("intake.dashboard", _("意见导入")),
-            ("admin_review.audit_log", _("操作日志")),
+            ("admin_audit.audit_log", _("操作日志")),
             ("admin_accounts.users", _("账号")),
         ]
 
