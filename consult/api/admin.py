@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import current_app, jsonify, request
 
 from consult.api import bp
-from consult.api.schemas.base import Context, load
-from consult.api.schemas.queries import StaffCommentsQuerySchema, load_query
+from consult.api.schemas.base import Context, load, load_query
+from consult.api.schemas.queries import StaffCommentsQuerySchema
 from consult.api.schemas.staff import (
     AdminDraftSchema,
     DecisionInputSchema,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import jsonify, request
 
 from consult.api import bp
-from consult.api.schemas.base import Context, load
+from consult.api.schemas.base import Context, load, load_query
 from consult.api.schemas.public import (
     CommentPageSchema,
     CommentReceiptSchema,
@@ -14,7 +14,7 @@ from consult.api.schemas.public import (
     NewCommentSchema,
     ReceiptSchema,
 )
-from consult.api.schemas.queries import CommentsQuerySchema, load_query
+from consult.api.schemas.queries import CommentsQuerySchema
 from consult.api.serialize import json_body
 from consult.auth.access import public
 from consult.clock import utcnow

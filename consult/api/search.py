@@ -5,7 +5,8 @@ from __future__ import annotations
 from flask import jsonify
 
 from consult.api import bp
-from consult.api.schemas.queries import SearchQuerySchema, load_query
+from consult.api.schemas.base import load_query
+from consult.api.schemas.queries import SearchQuerySchema
 from consult.api.schemas.search import SearchResultsSchema
 from consult.auth.access import public
 from consult.errors import ValidationError

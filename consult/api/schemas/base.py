@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, ClassVar
 
+from flask import request
 from marshmallow import EXCLUDE, Schema, fields, validate
 from marshmallow import ValidationError as SchemaError
 from marshmallow.experimental.context import Context
@@ -124,17 +125,36 @@ def an_id(**kwargs: Any) -> Int:
 
 
 def load(schema: Schema, data: Mapping[str, Any]) -> dict[str, Any]:
-    """The body as the schema reads it, or a validation error in the one shape, naming the fields.
+    """A JSON body as the schema reads it, or a validation error in the one shape, naming the fields.
 
     Loaded as partial: a missing field is left out, and the operation that needs it says so in its
-    own words ("意见内容不能为空").
+    own words ("请填写意见内容").
     """
     try:
         return schema.load(data, partial=True)
     except SchemaError as err:
-        problems = {name: _first(message) for name, message in err.normalized_messages().items()}
-        name, problem = next(iter(problems.items()))
-        raise ValidationError(_("字段 %(name)s %(problem)s", name=name, problem=problem), problems) from None
+        raise refusal(err) from None
+
+
+def load_query(schema: Schema, left_to_the_door: tuple[str, ...] = ()) -> dict[str, Any]:
+    """The query string as the schema reads it (an empty value is no value), or a validation error.
+
+    A required parameter ``left_to_the_door`` is not checked here: the door says what is missing.
+    """
+    args = {key: value for key, value in request.args.items() if value != ""}
+    try:
+        return schema.load(args, partial=left_to_the_door)
+    except SchemaError as err:
+        raise refusal(err, in_query=True) from None
+
+
+def refusal(err: SchemaError, *, in_query: bool = False) -> ValidationError:
+    """The domain's validation error for what a schema refused: each field's first message, in Chinese."""
+    problems = {name: _first(message) for name, message in err.normalized_messages().items()}
+    name, problem = next(iter(problems.items()))
+    if in_query:
+        return ValidationError(_("参数 %(name)s %(problem)s", name=name, problem=problem), problems)
+    return ValidationError(_("字段 %(name)s %(problem)s", name=name, problem=problem), problems)
 
 
 def _first(message: Any) -> str:

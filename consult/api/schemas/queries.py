@@ -1,6 +1,6 @@
 """Query strings of the listings: the public comments, the staff comment list and the search.
 
-The door reads ``request.args`` through one of these (``load_query``); apispec turns the same schema
+The door reads ``request.args`` through one of these (``base.load_query``); apispec turns the same schema
 into the operation's query parameters. An empty value is no value (an empty filter is no filter).
 """
 
@@ -8,13 +8,10 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from flask import request
 from marshmallow import Schema
-from marshmallow import ValidationError as SchemaError
 
-from consult.api.schemas.base import Str, _first, between, fields, one_of
-from consult.errors import ValidationError
-from consult.i18n import _, _l
+from consult.api.schemas.base import Str, between, fields, one_of
+from consult.i18n import _l
 from consult.models.enums import CHANNELS, COMMENT_STATUSES
 from consult.models.types import ID_MAX
 from consult.paging import PAGE_MAX, PER_PAGE_DEFAULT, PER_PAGE_MAX
@@ -36,20 +33,6 @@ class QueryChoice(Str):
 
     def __init__(self, choices, **kwargs: Any):
         super().__init__(validate=one_of(choices), **kwargs)
-
-
-def load_query(schema: Schema, left_to_the_door: tuple[str, ...] = ()) -> dict[str, Any]:
-    """The query string as the schema reads it, or a validation error naming the parameter.
-
-    A required parameter ``left_to_the_door`` is not checked here: the door says what is missing.
-    """
-    args = {key: value for key, value in request.args.items() if value != ""}
-    try:
-        return schema.load(args, partial=left_to_the_door)
-    except SchemaError as err:
-        problems = {name: _first(message) for name, message in err.normalized_messages().items()}
-        name, problem = next(iter(problems.items()))
-        raise ValidationError(_("参数 %(name)s %(problem)s", name=name, problem=problem), problems) from None
 
 
 class QuerySchema(Schema):
