@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from flask import request
-
 from consult.api import bp
+from consult.api.schemas.base import load_query
+from consult.api.schemas.queries import ExportQuerySchema
 from consult.auth.access import access, current_actor
 from consult.context import RequestContext
 from consult.downloads import download
@@ -20,11 +20,12 @@ def send_export(exported: ExportedFile):
 @access("staff")
 def admin_export_summary(slug: str):
     """The summary of opinions of a draft: ?format=xlsx|csv|docx, ?status=published (default)|all."""
+    args = load_query(ExportQuerySchema(), left_to_the_door=("format",))
     exported = export_summary(
         current_actor(),
         RequestContext.from_request(),
         slug,
-        request.args.get("format"),
-        request.args.get("status"),
+        args.get("format"),
+        args.get("status"),
     )
     return send_export(exported)

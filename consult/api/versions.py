@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from flask import jsonify, request, send_file
+from flask import jsonify, send_file
 
 from consult.api import bp
+from consult.api.schemas.base import load_query
+from consult.api.schemas.queries import CompareQuerySchema, OpenDataQuerySchema
 from consult.api.schemas.versions import ComparisonSchema
 from consult.auth.access import public
 from consult.drafts.compare import compare_versions
@@ -16,7 +18,8 @@ from consult.feedback.opendata import build_json
 @public
 def get_comparison(slug: str):
     """The comparison table (修改对照表) between versions ``from`` and ``to`` (default: previous, current)."""
-    comparison = compare_versions(db.session, slug, request.args.get("from"), request.args.get("to"))
+    args = load_query(CompareQuerySchema())
+    comparison = compare_versions(db.session, slug, args.get("from_"), args.get("to"))
     return jsonify(ComparisonSchema().dump(comparison))
 
 
@@ -24,11 +27,12 @@ def get_comparison(slug: str):
 @public
 def get_open_data(slug: str):
     """The open-data package of a concluded draft as JSON; ``download=1`` serves it as a file."""
+    download = load_query(OpenDataQuerySchema()).get("download") in ("1", "true")
     package = build_json(db.session, slug)
     response = send_file(
         package.file,
         mimetype=package.mimetype,
-        as_attachment=request.args.get("download") in ("1", "true"),
+        as_attachment=download,
         download_name=package.filename,
         max_age=0,
         etag=False,

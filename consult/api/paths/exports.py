@@ -6,8 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from consult.api.paths.common import error_response, param_ref, response_ref, staff
+from consult.api.schemas.queries import ExportQuerySchema
 from consult.feedback.exports import FORMATS, MIMETYPES
-from consult.feedback.summary import INCLUDE_CHOICES
 
 
 def paths() -> dict[str, Any]:
@@ -29,26 +29,7 @@ def paths() -> dict[str, Any]:
                         "cells start with a quote. `Content-Disposition` carries the Chinese file name "
                         "(RFC 5987 `filename*`) and an ASCII fallback. Every export writes an audit row."
                     ),
-                    "parameters": [
-                        {
-                            "name": "format",
-                            "in": "query",
-                            "required": True,
-                            "description": "The file format.",
-                            "schema": {"type": "string", "enum": list(FORMATS)},
-                        },
-                        {
-                            "name": "status",
-                            "in": "query",
-                            "required": False,
-                            "description": "`published` comments (default) or `all`, with their status.",
-                            "schema": {
-                                "type": "string",
-                                "enum": list(INCLUDE_CHOICES),
-                                "default": "published",
-                            },
-                        },
-                    ],
+                    "parameters": [{"in": "query", "schema": ExportQuerySchema}],
                     "responses": {
                         "200": {
                             "description": "The file, as an attachment.",

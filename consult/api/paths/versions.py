@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from consult.api.paths.common import ok, param_ref, response_ref
-from consult.drafts.compare import VERSION_NUMBER_MAX
+from consult.api.schemas.queries import CompareQuerySchema, OpenDataQuerySchema
 from consult.feedback.opendata import FORMAT, FORMAT_VERSION
 from consult.models.enums import CHANNELS, OUTCOMES
 
@@ -33,16 +33,6 @@ def _object(properties: dict[str, Any], required: list[str] | None = None) -> di
     }
 
 
-def _versionquery(name: str, description: str) -> dict[str, Any]:
-    return {
-        "name": name,
-        "in": "query",
-        "required": False,
-        "description": description,
-        "schema": {"type": "integer", "minimum": 1, "maximum": VERSION_NUMBER_MAX},
-    }
-
-
 def paths() -> dict[str, Any]:
     """Path items keyed by path."""
     not_found = response_ref("NotFound")
@@ -60,10 +50,7 @@ def paths() -> dict[str, Any]:
                     "character-level `diff`. A draft with a single version, an unknown version number or "
                     "the same number twice is a `validation_error`."
                 ),
-                "parameters": [
-                    _versionquery("from", "The older version's number; default: the one before `to`."),
-                    _versionquery("to", "The newer version's number; default: the current version."),
-                ],
+                "parameters": [{"in": "query", "schema": CompareQuerySchema}],
                 "responses": {
                     "200": ok("The comparison.", "Comparison"),
                     "400": response_ref("ValidationError"),
@@ -84,15 +71,7 @@ def paths() -> dict[str, Any]:
                     "as CSV files in a ZIP: /drafts/{slug}/open-data.zip. A draft whose feedback is not "
                     "published yet is a 404."
                 ),
-                "parameters": [
-                    {
-                        "name": "download",
-                        "in": "query",
-                        "required": False,
-                        "description": "`1` or `true`: served as an attachment to save.",
-                        "schema": {"type": "string", "enum": ["1", "true", "0", "false"]},
-                    }
-                ],
+                "parameters": [{"in": "query", "schema": OpenDataQuerySchema}],
                 "responses": {
                     "200": ok("The package.", "OpenData"),
                     "400": response_ref("ValidationError"),

@@ -1,4 +1,4 @@
-"""Query strings of the listings: the public comments, the staff comment list and the search.
+"""Query strings: the listings (public comments, staff comment list, search), comparison, exports.
 
 The door reads ``request.args`` through one of these (``base.load_query``); apispec turns the same schema
 into the operation's query parameters. An empty value is no value (an empty filter is no filter).
@@ -11,6 +11,9 @@ from typing import Any, ClassVar
 from marshmallow import Schema
 
 from consult.api.schemas.base import Str, between, fields, one_of
+from consult.drafts.compare import VERSION_NUMBER_MAX
+from consult.feedback.exports import FORMATS
+from consult.feedback.summary import INCLUDE_CHOICES
 from consult.i18n import _l
 from consult.models.enums import CHANNELS, COMMENT_STATUSES
 from consult.models.types import ID_MAX
@@ -93,3 +96,35 @@ class SearchQuerySchema(QuerySchema):
     draft = Str(metadata={"description": "Only in this draft."})
     page = page(SEARCH_PAGE_MAX)
     per_page = per_page(SEARCH_PER_PAGE, SEARCH_PER_PAGE_MAX)
+
+
+class CompareQuerySchema(QuerySchema):
+    """Which two versions to compare; the operation checks that the draft has them."""
+
+    from_ = QueryInt(
+        data_key="from",
+        validate=between(1, VERSION_NUMBER_MAX),
+        metadata={"description": "The older version's number; default: the one before `to`."},
+    )
+    to = QueryInt(
+        validate=between(1, VERSION_NUMBER_MAX),
+        metadata={"description": "The newer version's number; default: the current version."},
+    )
+
+
+class OpenDataQuerySchema(QuerySchema):
+    download = QueryChoice(
+        ("1", "true", "0", "false"),
+        metadata={"description": "`1` or `true`: served as an attachment to save."},
+    )
+
+
+class ExportQuerySchema(QuerySchema):
+    format = QueryChoice(FORMATS, required=True, metadata={"description": "The file format."})
+    status = QueryChoice(
+        INCLUDE_CHOICES,
+        metadata={
+            "default": "published",
+            "description": "`published` comments (default) or `all`, with their status.",
+        },
+    )
