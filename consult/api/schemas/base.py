@@ -170,9 +170,10 @@ class Looked:
     Mixed into a marshmallow field class, so the document still shows the field's type.
     """
 
-    def __init__(self, *args: Any, table: str, key: str = "id", missing: Any = None, **kwargs: Any):
+    def __init__(self, *args: Any, table: str, key: str = "id", absent: Any = None, **kwargs: Any):
+        """``absent``: the value when the table has no entry (marshmallow's ``missing``: leave it out)."""
         super().__init__(*args, **kwargs)
-        self.table, self.key, self.if_missing = table, key, missing
+        self.table, self.key, self.if_missing = table, key, absent
 
     def get_value(self, obj, attr, accessor=None, default=None):
         key = get_value(obj, self.key)

@@ -175,12 +175,12 @@ class FeedbackStateSchema(OutSchema):
     preview = LookedNested(
         FeedbackReportSchema,
         table="preview",
-        missing=missing,
+        absent=missing,
         metadata={"description": "GET only: what publishing would show.", "optional": True},
     )
     publication = LookedNested(
         PublicationSchema,
         table="publication",
-        missing=missing,
+        absent=missing,
         metadata={"description": "POST only: the publication just made.", "optional": True},
     )

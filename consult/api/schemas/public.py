@@ -103,7 +103,7 @@ class ArticleSchema(OutSchema):
     chapter = fields.String(allow_none=True, metadata={"description": "The printed chapter heading, if any."})
     section = fields.String(allow_none=True, metadata={"description": "The printed section heading, if any."})
     text = fields.String()
-    comment_count = LookedInt(table="counts", key="article_id", missing=0, validate=between(0))
+    comment_count = LookedInt(table="counts", key="article_id", absent=0, validate=between(0))
 
 
 class CurrentArticles(fields.List):
