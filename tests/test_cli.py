@@ -122,3 +122,14 @@ def test_contact_points_create_twice_is_a_clear_conflict(runner):
     assert result.exit_code == 2
     assert "已存在" in result.output
     assert db.session.scalar(select(func.count(ContactPoint.id))) == 1
+
+
+def test_seed_demo_refuses_to_run_in_production_and_writes_nothing(app, runner):
+    app.config["PRODUCTION"] = True
+    for args in (["seed-demo"], ["seed-demo", "--if-empty"], ["seed-demo", "--comments", "5"]):
+        result = runner.invoke(args=args)
+        assert result.exit_code != 0, args
+        assert "生产环境" in result.output and "演示数据" in result.output, args
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Draft.id))) == 0
+        assert db.session.scalar(select(func.count(User.id))) == 0

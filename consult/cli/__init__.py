@@ -15,7 +15,7 @@ from flask_babel import LazyString
 from consult.auth.operations import create_contact_point, create_user, issue_token
 from consult.cli.feedback import init_feedback_cli
 from consult.context import CLI
-from consult.demo.seed import database_has_drafts, seed_demo
+from consult.demo.seed import database_has_drafts, refuse_in_production, seed_demo
 from consult.demo.synthetic import add_synthetic_comments
 from consult.drafts.parser import parse_draft
 from consult.errors import DomainError
@@ -220,8 +220,11 @@ def search_check(repair: bool) -> None:
 @click.option("--draft", "draft_slug", default=None, help=_l("合成意见全部放在该草案上"))
 @click.option("--if-empty", is_flag=True, help=_l("数据库中已有草案时不加载演示数据"))
 def seed_demo_command(extra: int, status: str, draft_slug: str | None, if_empty: bool) -> None:
-    """Load the six demo drafts, comments, contact points and accounts (idempotent)."""
-
+    """Load the six demo drafts, comments, contact points and accounts (idempotent); never in production."""
+    try:
+        refuse_in_production()  # before --if-empty looks: production is refused whatever it holds
+    except DomainError as err:
+        fail(err)
     if if_empty and database_has_drafts():
         click.echo(_("数据库中已有草案，跳过演示数据。"))
     else:

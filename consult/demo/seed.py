@@ -23,6 +23,7 @@ from consult.context import CLI
 from consult.db import end_read, write_transaction
 from consult.demo.timeline import Timeline, clock_at
 from consult.drafts.operations import DraftInput, add_version, create_draft
+from consult.errors import Conflict
 from consult.extensions import db
 from consult.feedback.publishing import publish_feedback
 from consult.i18n import _
@@ -280,8 +281,30 @@ def _create_demo_draft(
     report.drafts_created.append(slug)
 
 
+class DemoInProduction(Conflict):
+    """Demo data asked for on a production instance."""
+
+    code = "demo_in_production"
+
+
+def refuse_in_production() -> None:
+    """Demo data never goes into a production database.
+
+    Its accounts have passwords written to a file in the instance folder, and its made-up comments
+    and receipts would be mixed into the public record of a real consultation.
+    """
+    if current_app.config["PRODUCTION"]:
+        raise DemoInProduction(
+            _(
+                "生产环境（PRODUCTION=true）不能加载演示数据：演示账号的密码是公开的，"
+                "演示意见会混入真实的征求意见记录。请在测试或演示实例上运行 seed-demo。"
+            )
+        )
+
+
 def seed_demo() -> SeedReport:
     """Load the demo drafts, comments, contact points and accounts; leave existing ones alone."""
+    refuse_in_production()
     report = SeedReport()
     end_read()
     now = utcnow()

@@ -11,7 +11,7 @@ from sqlalchemy import insert, select
 
 from consult.clock import utcnow
 from consult.db import end_read, write_transaction
-from consult.demo.seed import STAGES
+from consult.demo.seed import STAGES, refuse_in_production
 from consult.errors import NotFound
 from consult.extensions import db
 from consult.i18n import _
@@ -65,6 +65,7 @@ def add_synthetic_comments(
     n: int, status: str = "published", draft_slug: str | None = None
 ) -> tuple[int, float]:
     """Insert n synthetic comments with bulk inserts; returns (count, seconds)."""
+    refuse_in_production()
     started = time.perf_counter()
     end_read()
     query = select(Draft)
