@@ -27,59 +27,41 @@ feedback_cli = AppGroup("feedback", help=_l("采纳情况反馈：发布、修�
 def _report(result) -> None:
     if result.locked_out:
         click.echo(_("另一个发送进程正在运行，本次未发送。"))
-    for item in result.gave_up:
-        click.echo(
-            _(
-                "已放弃：第%(id)d号（%(to)s）：%(error)s",
-                id=item.row_id,
-                to=mask_contact(item.to) or "***",
-                error=item.error,
-            ),
-            err=True,
-        )
-    if result.stopped:
-        click.echo(
-            _("邮件服务器不可用，已停止本次发送，其余邮件留在队列中：%(why)s", why=result.stopped), err=True
-        )
-    click.echo(
-        _(
-            "已发送%(sent)d封，失败待重试%(failed)d封，放弃%(gave_up)d封，无需发送%(skipped)d封，队列中还有%(waiting)d封。",
-            sent=result.sent,
-            failed=result.failed,
-            gave_up=len(result.gave_up),
-            skipped=result.skipped,
-            waiting=result.waiting,
-        )
+    _report_channel(
+        result,
+        gave_up=_("已放弃：第%(id)d号（%(to)s）：%(error)s"),
+        stopped=_("邮件服务器不可用，已停止本次发送，其余邮件留在队列中：%(why)s"),
+        summary=_(
+            "已发送%(sent)d封，失败待重试%(failed)d封，放弃%(gave_up)d封，无需发送%(skipped)d封，队列中还有%(waiting)d封。"
+        ),
     )
     if result.sms is not None:
-        _report_sms(result.sms)
+        _report_channel(
+            result.sms,
+            gave_up=_("短信已放弃：第%(id)d号（%(to)s）：%(error)s"),
+            stopped=_("短信网关不可用，已停止本次发送，其余短信留在队列中：%(why)s"),
+            summary=_(
+                "短信：已发送%(sent)d条，失败待重试%(failed)d条，放弃%(gave_up)d条，无需发送%(skipped)d条，队列中还有%(waiting)d条。"
+            ),
+        )
 
 
-def _report_sms(result) -> None:
+def _report_channel(result, gave_up: str, stopped: str, summary: str) -> None:
+    """One channel's run (mail or SMS): what was given up, why it stopped, the counts."""
     for item in result.gave_up:
         click.echo(
-            _(
-                "短信已放弃：第%(id)d号（%(to)s）：%(error)s",
-                id=item.row_id,
-                to=mask_contact(item.to),
-                error=item.error,
-            ),
-            err=True,
+            gave_up % {"id": item.row_id, "to": mask_contact(item.to) or "***", "error": item.error}, err=True
         )
     if result.stopped:
-        click.echo(
-            _("短信网关不可用，已停止本次发送，其余短信留在队列中：%(why)s", why=result.stopped), err=True
-        )
-    click.echo(
-        _(
-            "短信：已发送%(sent)d条，失败待重试%(failed)d条，放弃%(gave_up)d条，无需发送%(skipped)d条，队列中还有%(waiting)d条。",
-            sent=result.sent,
-            failed=result.failed,
-            gave_up=len(result.gave_up),
-            skipped=result.skipped,
-            waiting=result.waiting,
-        )
-    )
+        click.echo(stopped % {"why": result.stopped}, err=True)
+    counts = {
+        "sent": result.sent,
+        "failed": result.failed,
+        "gave_up": len(result.gave_up),
+        "skipped": result.skipped,
+        "waiting": result.waiting,
+    }
+    click.echo(summary % counts)
 
 
 @notify_cli.command("send")
