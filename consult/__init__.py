@@ -34,6 +34,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     register_blueprints(app)
     configure_notifications(app)
     register_error_handlers(app)
+    register_headers(app)
     register_template_helpers(app)
     register_cli(app)
     return app
@@ -121,6 +122,14 @@ def register_error_handlers(app: Flask) -> None:
     from consult.errors import init_error_handlers
 
     init_error_handlers(app)
+
+
+def register_headers(app: Flask) -> None:
+    """Security headers on every answer and no-store on personal ones (one after-request hook)."""
+    # The composition root imports each part as its step runs: `import consult` stays cheap.
+    from consult.web.headers import init_headers
+
+    init_headers(app)
 
 
 def register_template_helpers(app: Flask) -> None:
