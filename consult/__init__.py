@@ -88,12 +88,14 @@ def register_blueprints(app: Flask) -> None:
     from consult.web.admin_review import bp as admin_review_bp
     from consult.web.auth import bp as auth_bp
     from consult.web.feedback import bp as feedback_bp
+    from consult.web.health import bp as health_bp
     from consult.web.intake import bp as intake_bp
     from consult.web.public import bp as public_bp
     from consult.web.search import bp as search_bp
     from consult.web.versions import bp as versions_bp
 
     app.register_blueprint(public_bp)
+    app.register_blueprint(health_bp)
     app.register_blueprint(search_bp)
     app.register_blueprint(feedback_bp)
     app.register_blueprint(versions_bp)
