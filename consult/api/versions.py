@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from flask import jsonify, send_file
+from flask import jsonify
 
 from consult.api import bp
 from consult.api.schemas.base import load_query
 from consult.api.schemas.queries import CompareQuerySchema, OpenDataQuerySchema
 from consult.api.schemas.versions import ComparisonSchema
 from consult.auth.access import public
+from consult.downloads import download as download_file
 from consult.drafts.compare import compare_versions
 from consult.extensions import db
 from consult.feedback.opendata import build_json
@@ -29,13 +30,6 @@ def get_open_data(slug: str):
     """The open-data package of a concluded draft as JSON; ``download=1`` serves it as a file."""
     download = load_query(OpenDataQuerySchema()).get("download") in ("1", "true")
     package = build_json(db.session, slug)
-    response = send_file(
-        package.file,
-        mimetype=package.mimetype,
-        as_attachment=download,
-        download_name=package.filename,
-        max_age=0,
-        etag=False,
+    return download_file(
+        package.file, package.mimetype, package.filename, package.size, attachment=download, personal=False
     )
-    response.content_length = package.size
-    return response

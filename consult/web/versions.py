@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request, send_file
+from flask import Blueprint, render_template, request
 
 from consult.auth.access import public
+from consult.downloads import download as download_file
 from consult.drafts.compare import NothingToCompare, compare_versions
 from consult.drafts.queries import by_slug
 from consult.errors import ValidationError
@@ -62,13 +63,4 @@ def compare_page(slug: str):
 def open_data_zip(slug: str):
     """The open-data package of a concluded draft: CSV files (UTF-8 with BOM), the JSON and a README."""
     package = build_zip(db.session, slug)
-    response = send_file(
-        package.file,
-        mimetype=package.mimetype,
-        as_attachment=True,
-        download_name=package.filename,
-        max_age=0,
-        etag=False,
-    )
-    response.content_length = package.size
-    return response
+    return download_file(package.file, package.mimetype, package.filename, package.size, personal=False)
