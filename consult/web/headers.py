@@ -14,7 +14,8 @@ visitor came from; with `same-origin` a link out of the site sends no Referer at
 site's own pages still get the full one.
 
 `Cache-Control: no-store` on everything personal: any answer to a signed-in user or to an API
-token, every staff and intake address, every receipt address, and any answer that sets a cookie
+token, every staff and intake address, every receipt address, any answer to a write (a refused form
+comes back with the name and contact typed into it), and any answer that sets a cookie
 (the session cookie of a form error, or a visitor's first CSRF token: a shared cache must never
 hand one visitor's cookie to another). Other public pages keep their behaviour (the page cache of
 consult/web/cache.py lives in the process, not in the browser or a proxy).
@@ -94,6 +95,8 @@ def add_headers(response: Response) -> Response:
 
 def is_personal(response: Response) -> bool:
     """Whether this answer may hold something about one person (and so must not be stored)."""
+    if request.method not in ("GET", "HEAD"):
+        return True  # a refused form comes back with what the person typed (name, contact) in it
     path = request.path
     if any(path == prefix.rstrip("/") or path.startswith(prefix) for prefix in PERSONAL_PREFIXES):
         return True

@@ -9,6 +9,7 @@ import pytest
 
 from consult.receipts import display
 from consult.web.headers import CONTENT_SECURITY_POLICY
+from tests.conftest import csrf_token_from
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 
@@ -168,3 +169,20 @@ def test_templates_have_no_inline_script_style_or_event_handler():
         ):
             offending += [f"{path.relative_to(TEMPLATES)}: {m.group(0)}" for m in re.finditer(pattern, text)]
     assert offending == []
+
+
+def test_a_refused_form_is_not_stored_whether_or_not_it_sets_the_session_cookie(app, draft):
+    client = app.test_client()  # no session yet: the page that shows the refusal hands one out
+    resp = client.post(f"/drafts/{draft.slug}/comments", data={"body": ""})
+    assert resp.status_code == 400
+    assert "Set-Cookie" in resp.headers
+    assert_security_headers(resp)
+    assert_no_store(resp)
+    settle(client)
+    token = csrf_token_from(client.get(f"/drafts/{draft.slug}").data)
+    resp = client.post(
+        f"/drafts/{draft.slug}/comments", data={"body": "", "contact": "13800138000", "csrf_token": token}
+    )
+    assert resp.status_code == 400 and "Set-Cookie" not in resp.headers
+    assert_security_headers(resp)
+    assert_no_store(resp)  # the page keeps what was typed, contact details included
