@@ -33,6 +33,9 @@ SETTINGS: dict[str, tuple[Any, Any]] = {
     "RATELIMIT_STORAGE_URI": (str, "memory://"),
     "TIMEZONE": (str, "Asia/Shanghai"),
     "COMMENT_RATE_LIMIT": (str, "10 per minute;200 per day"),
+    # Refused submissions (too long, empty, malformed) per address: more generous than the quota of
+    # accepted comments, since people correct mistakes, but a flood of refused posts is throttled.
+    "COMMENT_REFUSAL_LIMIT": (str, "30 per minute;500 per day"),
     "PRODUCTION": (bool, False),
     "MAIL_SERVER": (str, "localhost"),
     "MAIL_PORT": (int, 25),
@@ -176,12 +179,11 @@ def _validate(app: Flask) -> None:
         ZoneInfo(cfg["TIMEZONE"])
     except Exception:
         raise ConfigError(f"CONSULT_TIMEZONE is not a known time zone: {cfg['TIMEZONE']!r}") from None
-    try:
-        parse_many(cfg["COMMENT_RATE_LIMIT"])
-    except ValueError:
-        raise ConfigError(
-            f"CONSULT_COMMENT_RATE_LIMIT is not a rate limit: {cfg['COMMENT_RATE_LIMIT']!r}"
-        ) from None
+    for key in ("COMMENT_RATE_LIMIT", "COMMENT_REFUSAL_LIMIT"):
+        try:
+            parse_many(cfg[key])
+        except ValueError:
+            raise ConfigError(f"CONSULT_{key} is not a rate limit: {cfg[key]!r}") from None
     _validate_sms(cfg)
     if cfg["PRODUCTION"]:
         if not cfg["SECRET_KEY_IS_EXPLICIT"]:

@@ -21,6 +21,25 @@ _TAGLIKE = re.compile(r"<\s*/?\s*[A-Za-z!][^<>]*>")
 _SCRIPT_OR_STYLE = re.compile(r"<(script|style)\b[^>]*>.*?</\1\s*>", re.I | re.S)
 
 
+# How much longer than a field's limit raw input may be before it is refused uncleaned: markup that
+# cleaning would strip may make a text look longer than it is, but bleach's time grows with the input
+# (15 MB of markup kept a worker busy for 71 s), so anything past this is refused without cleaning.
+RAW_FACTOR = 4
+RAW_SLACK = 1000
+
+
+def raw_max(maximum: int) -> int:
+    """The longest raw value (before cleaning) a field of `maximum` characters is cleaned at all."""
+    return maximum * RAW_FACTOR + RAW_SLACK
+
+
+def raw_length_over(value: object, maximum: int) -> int | None:
+    """The raw length when `value` is too long to be worth cleaning for a field of `maximum` (else None)."""
+    if isinstance(value, str) and len(value) > raw_max(maximum):
+        return len(value)
+    return None
+
+
 def plain_text(value: str | None) -> str:
     """Markup removed, entities kept as typed, line endings normalised, trimmed; emoji kept."""
     if not value:

@@ -31,8 +31,8 @@ from consult.comments.staff_queries import (
     staff_comments,
 )
 from consult.context import RequestContext
-from consult.drafts.operations import DraftInput, add_version, create_draft, update_draft
-from consult.errors import ValidationError
+from consult.drafts.operations import TEXT_BODY_MAX, DraftInput, add_version, create_draft, update_draft
+from consult.errors import STAFF_JSON_BODY_MAX, ValidationError, body_limit
 from consult.extensions import db
 from consult.generation_cache import cache_for
 from consult.i18n import _
@@ -91,6 +91,7 @@ def _comments_json() -> bytes:
 
 
 @bp.post("/admin/comments/<int:comment_id>/moderate")
+@body_limit(STAFF_JSON_BODY_MAX)
 @access("staff")
 def admin_moderate(comment_id: int):
     """Publish, reject (take down) or mark as spam."""
@@ -108,6 +109,7 @@ def admin_moderate(comment_id: int):
 
 
 @bp.post("/admin/comments/<int:comment_id>/decision")
+@body_limit(STAFF_JSON_BODY_MAX)
 @access("staff")
 def admin_decision(comment_id: int):
     """Record or change the decision on a comment."""
@@ -125,6 +127,7 @@ def admin_decision(comment_id: int):
 
 
 @bp.post("/admin/drafts/<slug>/comments")
+@body_limit(STAFF_JSON_BODY_MAX)
 @access("staff")
 def admin_enter_comment(slug: str):
     """Enter an opinion that arrived by letter, from a deputy or an expert."""
@@ -149,6 +152,7 @@ def admin_draft_json(draft_id: int) -> dict:
 
 
 @bp.post("/admin/drafts")
+@body_limit(TEXT_BODY_MAX)
 @access("staff")
 def admin_create_draft():
     """Create a draft from its whole text; published at once with "publish": true."""
@@ -169,6 +173,7 @@ def admin_create_draft():
 
 
 @bp.patch("/admin/drafts/<slug>")
+@body_limit(TEXT_BODY_MAX)
 @access("staff")
 def admin_update_draft(slug: str):
     """Change title, summary, dates, publication or comment display."""
@@ -181,6 +186,7 @@ def admin_update_draft(slug: str):
 
 
 @bp.post("/admin/drafts/<slug>/versions")
+@body_limit(TEXT_BODY_MAX)
 @access("staff")
 def admin_add_version(slug: str):
     """A revised text becomes the current version; articles keep their identity where they match."""

@@ -17,7 +17,7 @@ from consult.api.serialize import json_body
 from consult.auth.access import access, current_actor, public
 from consult.context import RequestContext
 from consult.drafts.queries import by_slug, public_draft
-from consult.errors import NotFound
+from consult.errors import STAFF_JSON_BODY_MAX, NotFound, body_limit
 from consult.feedback.publishing import open_revision, publish_feedback
 from consult.feedback.report import preview_report, published_report
 from consult.feedback.satisfaction import rate, summary
@@ -68,6 +68,7 @@ def admin_feedback_preview(slug: str):
 
 
 @bp.post("/admin/drafts/<slug>/feedback")
+@body_limit(STAFF_JSON_BODY_MAX)
 @access("staff")
 def admin_publish_feedback(slug: str):
     """Publish the feedback (a revision needs ``revision_note``) → 201 with the publication."""
@@ -81,6 +82,7 @@ def admin_publish_feedback(slug: str):
 
 
 @bp.post("/admin/drafts/<slug>/feedback/revision")
+@body_limit(STAFF_JSON_BODY_MAX)
 @access("staff")
 def admin_open_revision(slug: str):
     """Unfreeze the decisions until the next publication (which needs a revision note)."""

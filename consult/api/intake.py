@@ -9,7 +9,7 @@ from consult.api.schemas.base import load
 from consult.api.schemas.intake import IntakeUploadSchema
 from consult.auth.access import access, current_actor
 from consult.context import RequestContext
-from consult.errors import UnsupportedMediaType, ValidationError, error_body
+from consult.errors import UnsupportedMediaType, ValidationError, body_limit, error_body
 from consult.i18n import _
 from consult.intake.importing import (
     AlreadyImported,
@@ -18,6 +18,7 @@ from consult.intake.importing import (
     import_batch,
     preview_batch,
 )
+from consult.intake.reading import UPLOAD_BODY_MAX
 
 
 def _form() -> dict:
@@ -29,6 +30,7 @@ def _form() -> dict:
 
 
 @bp.post("/intake/batches")
+@body_limit(UPLOAD_BODY_MAX)
 @access("intake")
 def intake_batches():
     """Preview (dry_run=true → 200) or import (201; 409 when every row was imported before)."""

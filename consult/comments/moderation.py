@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from consult import audit
 from consult.clock import as_utc, utcnow
-from consult.comments.operations import check_article, unused_receipt_code
+from consult.comments.operations import CommentInput, check_article, too_long_to_clean, unused_receipt_code
 from consult.context import RequestContext
 from consult.db import write_transaction
 from consult.drafts.queries import by_slug
@@ -23,7 +23,7 @@ from consult.i18n import _, _l
 from consult.models import AuditLog, Comment, User
 from consult.models.comments import AUTHOR_NAME_MAX, BODY_MAX
 from consult.personal_data import normalise_contact
-from consult.sanitize import plain_text
+from consult.sanitize import plain_text, raw_length_over
 
 ACTIONS = {"publish": "published", "reject": "rejected", "spam": "spam"}
 # The audit action each moderation records, spelled out so the registry check can read them.
@@ -128,7 +128,8 @@ def moderate_comment(
         if masked_body is not None:
             if action != "publish":
                 raise ValidationError(_("只有公开时才能使用遮盖后的文本"), {"masked_body": _("仅用于公开")})
-            cleaned = plain_text(masked_body)
+            # The raw length first, before a write lock is held over cleaning megabytes of markup.
+            cleaned = "" if raw_length_over(masked_body, BODY_MAX) else plain_text(masked_body)
             if not cleaned or len(cleaned) > BODY_MAX:
                 raise ValidationError(
                     _("遮盖后的文本不能为空，且不超过%(n)d字", n=BODY_MAX),
@@ -292,6 +293,9 @@ def enter_offline_comment(
 ) -> Comment:
     """Staff enter an opinion that came by letter, from a deputy or an expert; it gets a receipt code."""
     errors: dict[str, str] = {}
+    raw = too_long_to_clean(CommentInput(body=body, author_name=author_name, contact=contact))
+    if raw:  # refused before any cleaning, as for the public form
+        raise ValidationError(next(iter(raw.values())), raw)
     text = plain_text(body)
     if len(text) < 1:
         errors["body"] = _("请填写意见内容")

@@ -19,10 +19,10 @@ from consult.errors import ConsultationClosed, NotFound, RateLimited, Validation
 from consult.feedback.sms import enabled as sms_enabled
 from consult.i18n import _, localdate
 from consult.models import ArticleText, Comment, Draft
-from consult.models.comments import AUTHOR_NAME_MAX, BODY_MAX, IDEMPOTENCY_KEY_MAX
+from consult.models.comments import AUTHOR_NAME_MAX, BODY_MAX, CONTACT_MAX, IDEMPOTENCY_KEY_MAX
 from consult.personal_data import normalise_contact, notify_channel
 from consult.receipts import new_code, normalise
-from consult.sanitize import plain_text
+from consult.sanitize import plain_text, raw_length_over
 
 BODY_MIN = 5
 KEY_PATTERN = re.compile(rf"[\x21-\x7e]{{1,{IDEMPOTENCY_KEY_MAX}}}")
@@ -103,6 +103,26 @@ def notify_problem(contact: str | None, sms_enabled: bool) -> str | None:
     return _("处理结果目前只能通过电子邮件通知，请填写电子邮箱，或取消勾选")
 
 
+def body_too_long(n: int) -> str:
+    """The message for an opinion of n characters, past BODY_MAX."""
+    return _("意见内容不能超过%(max)d个字（现有%(n)d个字）", max=BODY_MAX, n=n)
+
+
+def too_long_to_clean(data: CommentInput) -> dict[str, str]:
+    """Fields whose raw length is past what is worth cleaning (sanitize.raw_max), with their messages."""
+    errors: dict[str, str] = {}
+    n = raw_length_over(data.body, BODY_MAX)
+    if n:
+        errors["body"] = body_too_long(n)
+    n = raw_length_over(data.author_name, AUTHOR_NAME_MAX)
+    if n:
+        errors["author_name"] = _("署名不能超过%(max)d个字（现有%(n)d个字）", max=AUTHOR_NAME_MAX, n=n)
+    n = raw_length_over(data.contact, CONTACT_MAX)
+    if n:
+        errors["contact"] = _("联系方式不能超过%(max)d个字（现有%(n)d个字）", max=CONTACT_MAX, n=n)
+    return errors
+
+
 def clean_input(data: CommentInput, sms_enabled: bool = False) -> dict:
     """Validate and clean the fields; raise ValidationError naming each bad field.
 
@@ -111,13 +131,16 @@ def clean_input(data: CommentInput, sms_enabled: bool = False) -> dict:
     never be sent is refused on the form rather than discovered when nothing arrives.
     """
     errors: dict[str, str] = {}
+    raw = too_long_to_clean(data)
+    if raw:  # refused before any cleaning: bleach over megabytes of markup takes a worker for minutes
+        raise ValidationError(next(iter(raw.values())), raw)
     body = plain_text(data.body if isinstance(data.body, str) else "")
     if not body:
         errors["body"] = _("请填写意见内容")
     elif len(body) < BODY_MIN:
         errors["body"] = _("意见内容至少需要%(n)d个字", n=BODY_MIN)
     elif len(body) > BODY_MAX:
-        errors["body"] = _("意见内容不能超过%(max)d个字（现有%(n)d个字）", max=BODY_MAX, n=len(body))
+        errors["body"] = body_too_long(len(body))
     author = plain_text(data.author_name) or None
     if author and len(author) > AUTHOR_NAME_MAX:
         errors["author_name"] = _("署名不能超过%(n)d个字", n=AUTHOR_NAME_MAX)
@@ -181,7 +204,13 @@ def submit_comment(
         earlier = submission_keys.answered(key.stored, fingerprint)
         if earlier is not None:
             return earlier
-    fields = clean_input(data, sms_enabled=sms_enabled())
+    if not ratelimit.refusals_left(ctx.address):
+        raise RateLimited(_("您提交得太频繁了，请稍后再试。您填写的内容已保留。"))
+    try:
+        fields = clean_input(data, sms_enabled=sms_enabled())
+    except ValidationError:
+        ratelimit.count_refusal(ctx.address)
+        raise
     if not ratelimit.quota_left(ctx.address):
         raise RateLimited(_("您提交得太频繁了，请稍后再试。您填写的内容已保留。"))
     try:

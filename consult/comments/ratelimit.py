@@ -1,4 +1,7 @@
-"""Per-address comment quota (COMMENT_RATE_LIMIT), counting accepted comments only.
+"""Per-address comment quotas: accepted (COMMENT_RATE_LIMIT) and refused (COMMENT_REFUSAL_LIMIT) comments.
+
+Refusals have their own, more generous counter: a flood of refused posts (megabytes of markup, empty
+bodies) is throttled without a citizen's corrected retry using up the quota of accepted comments.
 
 Uses Flask-Limiter's storage (memory:// or redis:// from RATELIMIT_STORAGE_URI), so the quota holds
 across gunicorn workers. When the storage is down the quota fails open: a citizen's comment matters
@@ -13,15 +16,16 @@ from limits import RateLimitItem, parse_many
 from consult.extensions import limiter
 
 SCOPE = "comment-submit"
+REFUSAL_SCOPE = "comment-refused"
 
 
-def _scope() -> str:
+def _scope(scope: str = SCOPE) -> str:
     # RATELIMIT_KEY_PREFIX keeps deployments (or test runs) that share one Redis apart.
-    return f"{current_app.config.get('RATELIMIT_KEY_PREFIX', '')}{SCOPE}"
+    return f"{current_app.config.get('RATELIMIT_KEY_PREFIX', '')}{scope}"
 
 
-def _limits() -> list[RateLimitItem]:
-    return parse_many(current_app.config["COMMENT_RATE_LIMIT"])
+def _limits(setting: str = "COMMENT_RATE_LIMIT") -> list[RateLimitItem]:
+    return parse_many(current_app.config[setting])
 
 
 def quota_left(address: str | None) -> bool:
@@ -46,3 +50,28 @@ def count_comment(address: str | None) -> None:
             limiter.limiter.hit(item, _scope(), address)
     except Exception:
         current_app.logger.warning("rate-limit storage unavailable; comment not counted", exc_info=True)
+
+
+def refusals_left(address: str | None) -> bool:
+    """Whether this address may have another submission refused now (fails open like quota_left)."""
+    if not address:
+        return True
+    try:
+        limits = _limits("COMMENT_REFUSAL_LIMIT")
+        return all(limiter.limiter.test(item, _scope(REFUSAL_SCOPE), address) for item in limits)
+    except Exception:
+        current_app.logger.warning(
+            "rate-limit storage unavailable; refusal limit not enforced", exc_info=True
+        )
+        return True
+
+
+def count_refusal(address: str | None) -> None:
+    """Record one refused submission against the address's refusal limit."""
+    if not address:
+        return
+    try:
+        for item in _limits("COMMENT_REFUSAL_LIMIT"):
+            limiter.limiter.hit(item, _scope(REFUSAL_SCOPE), address)
+    except Exception:
+        current_app.logger.warning("rate-limit storage unavailable; refusal not counted", exc_info=True)

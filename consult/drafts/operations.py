@@ -27,6 +27,9 @@ SLUG_MAX = 120
 _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 TITLE_MAX = 200
 TEXT_MAX = 500_000
+# The request body that can carry a draft of TEXT_MAX characters: a Chinese character is 9 bytes once
+# percent-encoded in a form (6 as a JSON \uXXXX escape), plus room for the other fields.
+TEXT_BODY_MAX = TEXT_MAX * 9 + 64 * 1024
 PARSE_ERRORS_SHOWN = 20
 
 

@@ -28,6 +28,7 @@ from openpyxl.utils.cell import get_column_letter, range_boundaries
 from consult.i18n import _
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024  # the app's MAX_CONTENT_LENGTH uses it too
+UPLOAD_BODY_MAX = MAX_UPLOAD_BYTES + 64 * 1024  # the file and the form's other fields
 MAX_ROWS = 100_000  # data rows after the header row
 MAX_COLUMNS = 50
 MAX_CELL_CHARS = 10_000  # a longer cell is a row error (rows.py), not a file error

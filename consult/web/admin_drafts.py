@@ -14,6 +14,7 @@ from consult.clock import as_utc, local_zone, utcnow
 from consult.context import RequestContext
 from consult.drafts.operations import (
     STAGES,
+    TEXT_BODY_MAX,
     DraftInput,
     add_version,
     available_stages,
@@ -23,7 +24,7 @@ from consult.drafts.operations import (
 )
 from consult.drafts.previews import first_line, preview_draft, preview_version
 from consult.drafts.queries import by_slug
-from consult.errors import Conflict, DomainError, NotFound, ValidationError
+from consult.errors import Conflict, DomainError, NotFound, ValidationError, body_limit
 from consult.extensions import db
 from consult.feedback.purge import purge_due_at
 from consult.i18n import _
@@ -137,6 +138,7 @@ def _render_new(values, errors=None, message=None, preview=None, status=200):
 
 
 @bp.route("/drafts/new", methods=["GET", "POST"])
+@body_limit(TEXT_BODY_MAX)
 @access("staff")
 @csrf_checked_in_view
 def new_draft():
@@ -322,6 +324,7 @@ def _render_version(draft: Draft, values, preview=None, errors=None, message=Non
 
 
 @bp.route("/drafts/<slug>/versions/new", methods=["GET", "POST"])
+@body_limit(TEXT_BODY_MAX)
 @access("staff")
 @csrf_checked_in_view
 def new_version(slug: str):

@@ -19,7 +19,7 @@ from consult.auth.access import LEVELS, access, current_actor
 from consult.clock import local_zone, utcnow
 from consult.context import RequestContext
 from consult.downloads import download
-from consult.errors import EXPLANATIONS, HTTP_ERRORS, DomainError, Forbidden, NotFound
+from consult.errors import EXPLANATIONS, HTTP_ERRORS, DomainError, Forbidden, NotFound, body_limit
 from consult.i18n import _, _l
 from consult.intake import queries, reading, uploads
 from consult.intake.importing import (
@@ -159,6 +159,7 @@ def _stored(actor: User, req: BatchRequest) -> uploads.StoredUpload:
 
 
 @bp.post("/upload")
+@body_limit(reading.UPLOAD_BODY_MAX)
 @access("intake")
 def upload():
     """Read the file and show the preview of every row; a refusal shows the form again, input kept."""
