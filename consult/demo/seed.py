@@ -282,9 +282,7 @@ def _create_demo_draft(
 
 
 class DemoInProduction(Conflict):
-    """Demo data asked for on a production instance."""
-
-    code = "demo_in_production"
+    """Demo data asked for on a production instance (the code stays CONTRACT's "conflict")."""
 
 
 def refuse_in_production() -> None:
