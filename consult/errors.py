@@ -147,6 +147,10 @@ def refuse_nul_characters() -> None:
         "\x00" in v for v in request.form.values()
     ):
         raise ValidationError(_("提交的内容中含有无效字符"))
+    if request.mimetype == "multipart/form-data" and any(
+        "\x00" in (upload.filename or "") for upload in request.files.values()
+    ):
+        raise ValidationError(_("文件名中含有无效字符"))
 
 
 KiB = 1024

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user
 from markupsafe import Markup
@@ -119,7 +121,9 @@ def moderation():
     return current_app.response_class(join_csrf(head, body, tail), mimetype="text/html")
 
 
-CHROME_CUT = "__consult_page_body__"
+# Random per process, like the CSRF placeholder (web/cache.py): a display name holding a fixed cut mark
+# split the page in three and answered 500.
+CHROME_CUT = f"__consult_page_body_{secrets.token_hex(16)}__"
 
 
 def _chrome_key() -> tuple:

@@ -23,9 +23,13 @@ from flask import current_app, g, request, session
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
-PLACEHOLDER = "__consult_csrf_token__"
+# The placeholders end in a random part drawn when the process starts, so no one can type them: a
+# comment holding a fixed "__consult_csrf_token__" once got a staff member's CSRF token filled into the
+# masked copy offered in the moderation queue, and was published with it. They never reach a visitor:
+# every page that holds them is filled before it is sent.
+PLACEHOLDER = f"__consult_csrf_token_{secrets.token_hex(16)}__"
 # The comment form's one-time submission id: fresh for every page served, cached or not.
-SUBMISSION_PLACEHOLDER = "__consult_submission_id__"
+SUBMISSION_PLACEHOLDER = f"__consult_submission_id_{secrets.token_hex(16)}__"
 MAX_ENTRIES = 512
 
 _lock = threading.Lock()
