@@ -193,3 +193,40 @@ def test_the_refusal_counter_fails_open_when_the_storage_is_down(site, factory, 
     url = f"/api/v1/drafts/{draft.slug}/comments"
     assert client.post(url, json={"body": "短"}).status_code == 400
     assert client.post(url, json={"body": "这是一条足够长的意见。"}).status_code == 201
+
+
+def test_staff_fields_too_long_to_clean_are_refused_uncleaned(site, factory, monkeypatch):
+    from consult.auth.operations import create_token, update_user
+    from consult.comments.decisions import decide
+    from consult.comments.moderation import moderate_comment
+    from consult.comments.review import add_note
+    from consult.feedback.publishing import publish_feedback as publish
+
+    draft = factory.draft("closed")
+    comment = factory.comment(draft, "请延长开放时间。")
+    staff, _password = factory.user("staff")
+    admin, _password = factory.user("admin")
+    markup = "<b>长</b>" * 20_000  # 160,000 characters: past raw_max of every field below
+    _no_bleach(monkeypatch)
+    calls = {
+        "note": lambda: add_note(staff, CLI, markup, comment_id=comment.id),
+        "moderation reason": lambda: moderate_comment(staff, CLI, comment.id, "reject", markup),
+        "masked copy": lambda: moderate_comment(staff, CLI, comment.id, "publish", None, markup),
+        "decision reason": lambda: decide(staff, CLI, [comment.id], "not_adopted", markup),
+        "revision note": lambda: publish(None, CLI, draft.slug, markup),
+        "display name": lambda: update_user(admin, CLI, staff.id, markup, "staff"),
+        "token name": lambda: create_token(admin, CLI, staff.id, markup),
+    }
+    cleaned = []
+    for name, call in calls.items():
+        end_read()
+        try:
+            call()
+        except ValidationError as refused:
+            assert "超过" in refused.message or "过长" in str(refused.fields), (name, refused.message)
+        except AssertionError:  # bleach ran
+            cleaned.append(name)
+        else:
+            cleaned.append(f"{name} (accepted)")
+        end_read()
+    assert cleaned == []

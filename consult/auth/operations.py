@@ -20,7 +20,7 @@ from consult.models import ApiToken, ContactPoint, User
 from consult.models.enums import ROLES
 from consult.models.users import new_session_nonce
 from consult.personal_data import EMAIL
-from consult.sanitize import plain_text
+from consult.sanitize import plain_text, raw_length_over
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_.\-]{2,80}$")
 
@@ -192,8 +192,9 @@ def _password_errors(password: str, password_repeat: str | None) -> dict[str, st
 
 
 def _display_name(value: str | None) -> tuple[str, dict[str, str]]:
-    name = plain_text(value or "").strip()
-    if len(name) > DISPLAY_NAME_MAX:
+    too_long = raw_length_over(value, DISPLAY_NAME_MAX)  # refused before cleaning (sanitize.raw_max)
+    name = "" if too_long else plain_text(value or "").strip()
+    if too_long or len(name) > DISPLAY_NAME_MAX:
         return name, {"display_name": _("显示名称不能超过%(n)d个字符", n=DISPLAY_NAME_MAX)}
     return name, {}
 
@@ -337,7 +338,8 @@ def end_sessions(actor: User | None, ctx: RequestContext, user_id: int) -> User:
 
 def create_token(actor: User | None, ctx: RequestContext, user_id: int, name: str) -> tuple[ApiToken, str]:
     """Issue a named API token for an active account; returns the record and the token, shown once."""
-    name = plain_text(name or "").strip()
+    too_long = raw_length_over(name, TOKEN_NAME_MAX)  # refused before cleaning (sanitize.raw_max)
+    name = "" if too_long else plain_text(name or "").strip()
     if not name or len(name) > TOKEN_NAME_MAX:
         raise ValidationError(
             _("请填写令牌名称（不超过%(n)d个字符）", n=TOKEN_NAME_MAX), {"name": _("请填写令牌名称")}

@@ -18,7 +18,7 @@ from consult.i18n import _
 from consult.models import Comment, Decision, Draft, User
 from consult.models.comments import BODY_MAX
 from consult.models.enums import OUTCOMES
-from consult.sanitize import plain_text
+from consult.sanitize import plain_text, raw_length_over
 
 
 def decide(
@@ -43,6 +43,8 @@ def decide(
             _("未知的处理结果：%(o)s", o=str(outcome)),
             {"outcome": _("应为 %(list)s 之一", list="、".join(OUTCOMES))},
         )
+    if raw_length_over(reason, BODY_MAX):  # refused before cleaning (sanitize.raw_max)
+        raise ValidationError(_("理由不能超过%(n)d个字", n=BODY_MAX), {"reason": _("理由过长")})
     reason = plain_text(reason)
     if outcome != "adopted" and not reason:
         raise ValidationError(_("除“采纳”外，处理结果必须附公开的理由"), {"reason": _("请填写理由")})

@@ -77,8 +77,9 @@ def _action(action: str) -> str:
 
 
 def _reason(raw: str | None) -> str | None:
-    reason = plain_text(raw) or None
-    if reason and len(reason) > REASON_MAX:
+    too_long = raw_length_over(raw, REASON_MAX)  # refused before cleaning (sanitize.raw_max)
+    reason = None if too_long else plain_text(raw) or None
+    if too_long or (reason and len(reason) > REASON_MAX):
         raise ValidationError(_("理由不能超过%(n)d个字", n=REASON_MAX), {"reason": _("理由过长")})
     return reason
 

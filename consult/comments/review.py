@@ -12,7 +12,7 @@ from consult.errors import NotFound, ValidationError
 from consult.i18n import _
 from consult.models import Article, Assignment, Comment, ReviewNote, User
 from consult.models.review import NOTE_MAX
-from consult.sanitize import plain_text
+from consult.sanitize import plain_text, raw_length_over
 
 
 def _target(session, article_id: int | None, comment_id: int | None) -> tuple[int, dict[str, int]]:
@@ -38,11 +38,12 @@ def add_note(
     comment_id: int | None = None,
 ) -> ReviewNote:
     """An internal note on an article or a comment; only staff see it, it is never published."""
-    text = plain_text(body)
+    too_long = raw_length_over(body, NOTE_MAX)  # refused before cleaning (sanitize.raw_max)
+    text = "" if too_long else plain_text(body)
+    if too_long or len(text) > NOTE_MAX:
+        raise ValidationError(_("备注不能超过%(n)d个字", n=NOTE_MAX), {"body": _("备注过长")})
     if not text:
         raise ValidationError(_("请填写备注内容"), {"body": _("请填写备注内容")})
-    if len(text) > NOTE_MAX:
-        raise ValidationError(_("备注不能超过%(n)d个字", n=NOTE_MAX), {"body": _("备注过长")})
     with write_transaction() as session:
         draft_id, target = _target(session, article_id, comment_id)
         note = ReviewNote(draft_id=draft_id, author_id=actor.id, body=text, created_at=utcnow(), **target)

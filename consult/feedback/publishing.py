@@ -21,7 +21,7 @@ from consult.feedback.notifications import queue_for_publication
 from consult.i18n import _
 from consult.models import Comment, Decision, Draft, FeedbackPublication, PublishedDecision, User
 from consult.models.feedback import REVISION_NOTE_MAX
-from consult.sanitize import plain_text
+from consult.sanitize import plain_text, raw_length_over
 
 
 def _draft(session, slug: str) -> Draft:
@@ -46,8 +46,9 @@ def publish_feedback(
 ) -> FeedbackPublication:
     """Publish the draft's feedback report (a revision needs its note); freezes the decisions."""
 
-    note = plain_text(revision_note)
-    if len(note) > REVISION_NOTE_MAX:
+    too_long = raw_length_over(revision_note, REVISION_NOTE_MAX)  # refused before cleaning
+    note = "" if too_long else plain_text(revision_note)
+    if too_long or len(note) > REVISION_NOTE_MAX:
         raise ValidationError(
             _("修订说明不能超过%(n)d个字", n=REVISION_NOTE_MAX), {"revision_note": _("修订说明过长")}
         )
