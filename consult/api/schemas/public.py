@@ -170,7 +170,21 @@ class CommentPageSchema(OutSchema):
     total = count()
 
 
-class NewCommentSchema(InSchema):
+class CommentSourceSchema(InSchema):
+    """What every door that takes in an opinion asks besides its text: the article, name and contact."""
+
+    article_id = an_id(
+        metadata={"description": "An article of the current version; absent or null for the whole draft."}
+    )
+    author_name = Str(allow_none=True, validate=length(maximum=AUTHOR_NAME_MAX))
+    contact = Str(
+        allow_none=True,
+        validate=length(maximum=CONTACT_MAX),
+        metadata={"description": "A phone number or an email address; never published."},
+    )
+
+
+class NewCommentSchema(CommentSourceSchema):
     """A comment submitted through the API. Unknown properties are ignored."""
 
     body = Str(
@@ -181,15 +195,6 @@ class NewCommentSchema(InSchema):
             "description": f"{BODY_MIN} to {BODY_MAX} characters once trimmed and stripped of tags.",
             "minLength": BODY_MIN,
         },
-    )
-    article_id = an_id(
-        metadata={"description": "An article of the current version; absent or null for the whole draft."}
-    )
-    author_name = Str(allow_none=True, validate=length(maximum=AUTHOR_NAME_MAX))
-    contact = Str(
-        allow_none=True,
-        validate=length(maximum=CONTACT_MAX),
-        metadata={"description": "A phone number or an email address; never published."},
     )
     notify = Bool(
         allow_none=True,

@@ -21,6 +21,7 @@ from consult.api.schemas.base import (
 )
 from consult.api.schemas.public import (
     TIME,
+    CommentSourceSchema,
     CurrentArticles,
     DecisionSchema,
     PublicCommentSchema,
@@ -30,7 +31,7 @@ from consult.api.schemas.public import (
 )
 from consult.comments.moderation import ACTIONS, OFFLINE_CHANNELS, REASON_MAX
 from consult.drafts.operations import SLUG_RE, TEXT_MAX, TITLE_MAX
-from consult.models.comments import AUTHOR_NAME_MAX, BODY_MAX, CONTACT_MAX
+from consult.models.comments import BODY_MAX
 from consult.models.enums import COMMENT_STATUSES, DRAFT_STATUSES, OUTCOMES
 from consult.models.types import ID_MAX
 from consult.paging import PAGE_MAX, PER_PAGE_MAX
@@ -191,7 +192,7 @@ class DecisionInputSchema(InSchema):
     )
 
 
-class OfflineCommentSchema(InSchema):
+class OfflineCommentSchema(CommentSourceSchema):
     """An opinion that came by letter, from a deputy or an expert; it awaits moderation."""
 
     body = Str(
@@ -204,15 +205,6 @@ class OfflineCommentSchema(InSchema):
         },
     )
     channel = Str(required=True, allow_none=True, validate=one_of(OFFLINE_CHANNELS))
-    article_id = an_id(
-        metadata={"description": "An article of the current version; absent or null for the whole draft."}
-    )
-    author_name = Str(allow_none=True, validate=length(maximum=AUTHOR_NAME_MAX))
-    contact = Str(
-        allow_none=True,
-        validate=length(maximum=CONTACT_MAX),
-        metadata={"description": "A phone number or an email address; never published."},
-    )
     received_at = Time(
         allow_none=True, metadata={"description": "When it was received; not in the future." + TIME_INPUT}
     )
