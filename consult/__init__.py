@@ -37,6 +37,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     register_headers(app)
     register_template_helpers(app)
     register_cli(app)
+    register_request_log(app)
     return app
 
 
@@ -140,6 +141,14 @@ def register_template_helpers(app: Flask) -> None:
     from consult.web.helpers import init_template_helpers
 
     init_template_helpers(app)
+
+
+def register_request_log(app: Flask) -> None:
+    """A request id on every answer and one JSON log line per request (last: its hook must run first)."""
+    # The composition root imports each part as its step runs: `import consult` stays cheap.
+    from consult.web.request_log import init_request_log
+
+    init_request_log(app)
 
 
 def register_cli(app: Flask) -> None:

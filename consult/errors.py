@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from flask import Flask, current_app, jsonify, render_template, request
+from flask import Flask, current_app, g, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from consult.i18n import _, _l
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+# The request log (consult/web/request_log.py) gives each request its id (g.request_id) and writes this
+# logger's records, crashes included, as JSON lines.
+REQUEST_LOGGER = "consult.request"
 
 
 class DomainError(Exception):
@@ -126,17 +131,54 @@ def error_body(code: str, message: str, fields: dict[str, str] | None = None) ->
     return {"error": err}
 
 
-def _answer(status: int, code: str, message: str, fields: dict[str, str] | None = None):
+def _answer(
+    status: int,
+    code: str,
+    message: str,
+    fields: dict[str, str] | None = None,
+    request_id: str | None = None,
+):
+    # The JSON shape stays the contract's (and the OpenAPI document's): programs read the X-Request-Id
+    # header that every answer carries. The page shows the id to the person, who can quote it.
     if wants_json():
         return jsonify(error_body(code, message, fields)), status
     title = str(HTTP_ERRORS.get(status, HTTP_ERRORS[500])[1])
     explanation = str(EXPLANATIONS.get(status, EXPLANATIONS[500]))
     return (
         render_template(
-            "errors/error.html", status=status, title=title, message=message, explanation=explanation
+            "errors/error.html",
+            status=status,
+            title=title,
+            message=message,
+            explanation=explanation,
+            request_id=request_id,
         ),
         status,
     )
+
+
+def request_fields() -> dict[str, Any]:
+    """What a log line may say about the request: method, the route's rule and endpoint, never the path.
+
+    The path holds receipt codes (/receipts/<code>) and the query string search terms.
+    """
+    rule = request.url_rule
+    return {
+        "method": request.method,
+        "route": rule.rule if rule is not None else None,
+        "endpoint": request.endpoint,
+    }
+
+
+def log_crash(err: BaseException) -> str | None:
+    """Log an unhandled error's traceback with the request's id and route; return the id for the page."""
+    request_id = g.get("request_id")
+    logging.getLogger(REQUEST_LOGGER).error(
+        "unhandled error",
+        exc_info=(type(err), err, err.__traceback__),
+        extra={"request_id": request_id, **request_fields(), "error": type(err).__name__},
+    )
+    return request_id
 
 
 def refuse_nul_characters() -> None:
@@ -202,7 +244,10 @@ def init_error_handlers(app: Flask) -> None:
     def _http(err: HTTPException):
         status = err.code or 500
         code, title = HTTP_ERRORS.get(status, ("internal_error" if status >= 500 else "validation_error", ""))
-        response = _answer(status, code, str(title) if title else (err.description or ""))
+        request_id = g.get("request_id") if status >= 500 else None  # a 503 is worth quoting too
+        response = _answer(
+            status, code, str(title) if title else (err.description or ""), request_id=request_id
+        )
         if status == 405 and err.get_response().headers.get("Allow"):
             body, st = response
             resp = app.make_response((body, st))
@@ -212,6 +257,6 @@ def init_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def _crash(err: Exception):
-        app.logger.exception("unhandled error on %s %s", request.method, request.path)
+        request_id = log_crash(err)
         code, title = HTTP_ERRORS[500]
-        return _answer(500, code, str(title))
+        return _answer(500, code, str(title), request_id=request_id)

@@ -1,0 +1,139 @@
+"""A request id on every answer, one JSON log line per request that names the route and nobody, and the
+id on the Chinese 500 page (consult/web/request_log.py, consult/errors.py)."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from bs4 import BeautifulSoup
+
+from consult.web.request_log import HEADER
+
+GENERATED = re.compile(r"[0-9a-f]{16}")
+
+
+def log_lines(capsys) -> list[dict]:
+    """The JSON lines the request log wrote to stderr since the last call."""
+    lines = []
+    for raw in capsys.readouterr().err.splitlines():
+        if raw.startswith("{"):
+            entry = json.loads(raw)  # every line the request logger writes is one JSON object
+            lines.append(entry)
+    return lines
+
+
+@pytest.fixture
+def crash_app(make_app):
+    app = make_app()
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+
+    @app.get("/boom/<code>")
+    def boom(code):  # a test-only route whose path holds a value that must not reach the log
+        raise RuntimeError("unexpected")
+
+    @app.get("/api/v1/boom/<code>")
+    def api_boom(code):
+        raise RuntimeError("unexpected")
+
+    with app.app_context():
+        yield app
+
+
+def test_every_answer_carries_a_fresh_id(client):
+    first = client.get("/")
+    second = client.get("/no-such-page")
+    assert GENERATED.fullmatch(first.headers[HEADER])
+    assert GENERATED.fullmatch(second.headers[HEADER])
+    assert first.headers[HEADER] != second.headers[HEADER]
+
+
+def test_the_incoming_id_is_ignored_without_a_trusted_proxy(client):
+    resp = client.get("/", headers={HEADER: "nginx-0123456789abcdef"})
+    assert resp.headers[HEADER] != "nginx-0123456789abcdef"
+    assert GENERATED.fullmatch(resp.headers[HEADER])
+
+
+@pytest.mark.parametrize(
+    "incoming, kept",
+    [
+        ("0f3c9a1b2d4e5f60718293a4b5c6d7e8", True),  # nginx's $request_id
+        ("3f2b8c1e-7d4a-4b9e-9c1f-0a2b3c4d5e6f", True),  # a UUID
+        ("short", False),
+        ("x" * 65, False),
+        ('abc"},{"status":200', False),  # would forge a field in a naive log line
+        ("abcdefgh<script>", False),
+        ("abcdefgh 12345678", False),
+    ],
+)
+def test_a_trusted_proxys_id_is_kept_only_when_it_is_a_short_safe_token(make_app, incoming, kept):
+    app = make_app(TRUSTED_PROXIES=1)
+    with app.app_context():
+        resp = app.test_client().get("/", headers={HEADER: incoming})
+    if kept:
+        assert resp.headers[HEADER] == incoming
+    else:
+        assert GENERATED.fullmatch(resp.headers[HEADER])
+
+
+def test_one_json_line_per_request_names_the_route_not_the_path(app, client, factory, capsys):
+    comment = factory.comment(factory.draft())
+    capsys.readouterr()
+    resp = client.get(f"/receipts/{comment.receipt_code}")
+    search = client.get("/search?q=共享单车停放")
+    lines = log_lines(capsys)
+    assert [line["request_id"] for line in lines] == [resp.headers[HEADER], search.headers[HEADER]]
+    receipt, searched = lines
+    assert receipt["route"] == "/receipts/<code>"
+    assert receipt["endpoint"] == "public.receipt_page"
+    assert receipt["method"] == "GET"
+    assert receipt["status"] == resp.status_code
+    assert isinstance(receipt["duration_ms"], float) and receipt["duration_ms"] >= 0
+    assert {"time", "level", "pid"} <= set(receipt)
+    assert searched["route"] == "/search"
+    written = json.dumps(lines, ensure_ascii=False)
+    assert comment.receipt_code not in written
+    assert "共享单车" not in written and "q=" not in written
+    assert "127.0.0.1" not in written
+
+
+def test_an_unknown_address_is_logged_without_its_path(client, capsys):
+    capsys.readouterr()
+    client.get("/receipts-of/ABCD-EFGH-1234")
+    (line,) = log_lines(capsys)
+    assert line["status"] == 404
+    assert line["route"] is None and line["endpoint"] is None
+    assert "ABCD" not in json.dumps(line)
+
+
+def test_a_crash_shows_its_id_on_the_chinese_page_and_logs_the_traceback_with_it(crash_app, capsys):
+    capsys.readouterr()
+    resp = crash_app.test_client().get("/boom/K7Q2X9")
+    assert resp.status_code == 500
+    rid = resp.headers[HEADER]
+    page = BeautifulSoup(resp.data, "html.parser")
+    assert (
+        page.select_one(".error-reference").get_text(strip=True) == f"错误编号：{rid}，如需咨询请告知工作人员"
+    )
+    crash, request_line = log_lines(capsys)
+    assert crash["level"] == "error" and crash["request_id"] == rid
+    assert crash["route"] == "/boom/<code>" and crash["error"] == "RuntimeError"
+    assert "RuntimeError: unexpected" in crash["traceback"] and "Traceback" in crash["traceback"]
+    assert request_line["request_id"] == rid and request_line["status"] == 500
+    assert "K7Q2X9" not in json.dumps([crash, request_line])
+
+
+def test_an_api_crash_keeps_the_one_error_shape_and_sends_the_id_in_the_header(crash_app, capsys):
+    capsys.readouterr()
+    resp = crash_app.test_client().get("/api/v1/boom/K7Q2X9")
+    assert resp.status_code == 500
+    assert set(resp.get_json()) == {"error"} and resp.get_json()["error"]["code"] == "internal_error"
+    crash, _line = log_lines(capsys)
+    assert crash["request_id"] == resp.headers[HEADER]
+
+
+def test_ordinary_error_pages_show_no_reference(client):
+    resp = client.get("/no-such-page")
+    assert resp.status_code == 404
+    assert BeautifulSoup(resp.data, "html.parser").select_one(".error-reference") is None
