@@ -26,6 +26,7 @@ from consult.extensions import db
 from consult.i18n import _
 from consult.models import ApiToken, ContactPoint, User
 from consult.models.enums import ROLES
+from consult.web.forms import form_page
 
 bp = Blueprint("admin_accounts", __name__, url_prefix="/admin")
 
@@ -88,16 +89,15 @@ def users():
 
 
 def _render_new_user(values: dict[str, str], errors: dict[str, str], message: str | None, status: int):
-    page = render_template(
+    return form_page(
         "admin/accounts/user_new.html",
+        status,
         values=values,
         errors=errors,
         message=message,
-        refused=status >= 400,
         points=queries.all_contact_points(),
         roles=ROLES,
     )
-    return page, status
 
 
 @bp.get("/users/new")
@@ -156,23 +156,22 @@ def _render_user(user_id: int, failed="", values=None, errors=None, message=None
         "role": user.role,
         "contact_point": user.contact_point.slug if user.contact_point else "",
     }
-    page = render_template(
+    return form_page(
         "admin/accounts/user.html",
+        status,
         user=user,
         tokens=tokens,
         history=queries.account_history(user_id, [t.id for t in tokens]),
         action_label=action_label,
         is_self=current_actor().id == user.id,
         values=values,
-        errors=errors or {},
+        errors=errors,
         message=message,
-        refused=status >= 400,
         failed=failed,
         token_name=token_name,
         points=queries.all_contact_points(),
         roles=ROLES,
     )
-    return page, status
 
 
 @bp.get("/users/<int:user_id>")
@@ -250,21 +249,19 @@ def reset_password(user_id: int):
     """Set a new password, entered twice or generated (then shown once); the account's sessions end."""
     user, actor = queries.account(user_id), current_actor()
     if request.method == "GET":
-        return render_template("admin/accounts/password.html", user=user, errors={}, message=None, mode="")
+        return form_page("admin/accounts/password.html", user=user, mode="")
     password, repeat, generate = _password_choice()
     try:
         user, generated = ops.reset_password(actor, _ctx(), user_id, password, repeat, generate)
     except DomainError as err:
-        user = queries.account(user_id)
-        page = render_template(
+        return form_page(
             "admin/accounts/password.html",
-            user=user,
+            err.status,
+            user=queries.account(user_id),
             errors=err.fields,
             message=err.message,
-            refused=True,
             mode=request.form.get("password_mode", ""),
         )
-        return page, err.status
     if actor.id == user.id:
         login_user(user)  # the reset ended every session, this one too: keep the admin signed in here
     back = url_for("admin_accounts.user", user_id=user_id)
@@ -325,15 +322,14 @@ def revoke_token(token_id: int):
 
 
 def _render_points(values: dict[str, str], errors: dict[str, str], message: str | None, status: int):
-    page = render_template(
+    return form_page(
         "admin/accounts/contact_points.html",
+        status,
         rows=queries.contact_point_rows(),
         values=values,
         errors=errors,
         message=message,
-        refused=status >= 400,
     )
-    return page, status
 
 
 @bp.get("/contact-points")
@@ -369,16 +365,15 @@ def _render_point(point_id: int, values=None, errors=None, message=None, status=
         )
     )
     values = values or {"name": point.name, "district": point.district or "", "email": point.email or ""}
-    page = render_template(
+    return form_page(
         "admin/accounts/contact_point.html",
+        status,
         point=point,
         operators=operators,
         values=values,
-        errors=errors or {},
+        errors=errors,
         message=message,
-        refused=status >= 400,
     )
-    return page, status
 
 
 @bp.get("/contact-points/<int:point_id>")

@@ -30,7 +30,7 @@ from consult.feedback.purge import purge_due_at
 from consult.i18n import _
 from consult.models import ArticleText, Draft
 from consult.sanitize import STAFF_TAGS
-from consult.web.forms import check_form_token, csrf_checked_in_view
+from consult.web.forms import check_form_token, csrf_checked_in_view, form_page
 
 bp = Blueprint("admin_drafts", __name__, url_prefix="/admin")
 
@@ -125,16 +125,16 @@ def drafts():
 
 
 def _render_new(values, errors=None, message=None, preview=None, status=200):
-    return render_template(
+    return form_page(
         "admin/drafts/new.html",
+        status,
         values=values,
-        errors=errors or {},
+        errors=errors,
         message=message,
-        refused=status >= 400,
         preview=preview,
         staff_tags="、".join(sorted(STAFF_TAGS)),
         first_line=first_line,
-    ), status
+    )
 
 
 @bp.route("/drafts/new", methods=["GET", "POST"])
@@ -189,20 +189,20 @@ def _settings_values(draft: Draft) -> dict:
 def _render_edit(draft: Draft, values=None, errors=None, message=None, conflict=False, status=200):
     counts = _article_counts([v.id for v in draft.versions])
     now = utcnow()
-    return render_template(
+    return form_page(
         "admin/drafts/edit.html",
+        status,
         draft=draft,
         values=values or _settings_values(draft),
         saved=_settings_values(draft),
-        errors=errors or {},
+        errors=errors,
         message=message,
-        refused=status >= 400,
         conflict=conflict,
         counts=counts,
         stages=available_stages(draft, now),
         staff_tags="、".join(sorted(STAFF_TAGS)),
         now=now,
-    ), status
+    )
 
 
 @bp.get("/drafts/<slug>")
@@ -310,17 +310,17 @@ def _submitted_matches(text: str) -> list[int | None] | None:
 
 
 def _render_version(draft: Draft, values, preview=None, errors=None, message=None, status=200):
-    return render_template(
+    return form_page(
         "admin/drafts/version.html",
+        status,
         draft=draft,
         values=values,
         preview=preview,
-        errors=errors or {},
+        errors=errors,
         message=message,
-        refused=status >= 400,
         digest=_digest(values["text"]),
         first_line=first_line,
-    ), status
+    )
 
 
 @bp.route("/drafts/<slug>/versions/new", methods=["GET", "POST"])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, request, url_for
 
 from consult.auth.access import access, current_actor
 from consult.clock import utcnow
@@ -20,6 +20,7 @@ from consult.feedback.purge import purge_due_at
 from consult.feedback.report import point_names, preview_report
 from consult.feedback.satisfaction import recent_remarks, summary
 from consult.i18n import _
+from consult.web.forms import form_page
 
 bp = Blueprint("admin_feedback", __name__, url_prefix="/admin")
 
@@ -27,8 +28,9 @@ bp = Blueprint("admin_feedback", __name__, url_prefix="/admin")
 def _render(slug: str, errors: dict | None = None, message: str | None = None, note: str = "", status=200):
     draft = by_slug(slug)
     report = preview_report(draft)
-    return render_template(
+    return form_page(
         "admin/feedback.html",
+        status,
         draft=draft,
         report=report,
         totals=report.totals,
@@ -39,12 +41,11 @@ def _render(slug: str, errors: dict | None = None, message: str | None = None, n
         remarks=recent_remarks(draft.id),
         purge_due=purge_due_at(draft, current_app.config["CONTACT_RETENTION_DAYS"]),
         notifications=draft_mail_counts(draft.id),
-        errors=errors or {},
+        errors=errors,
         message=message,
-        refused=status >= 400,
         note=note,
         now=utcnow(),
-    ), status
+    )
 
 
 @bp.get("/drafts/<slug>/feedback")

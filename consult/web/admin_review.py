@@ -32,6 +32,7 @@ from consult.paging import page_number
 from consult.receipts import display
 from consult.vocabulary import outcome_label
 from consult.web.dates import local_day_start
+from consult.web.forms import form_page
 
 bp = Blueprint("admin_review", __name__, url_prefix="/admin")
 
@@ -295,20 +296,17 @@ def _render_entry(values: dict[str, str], message: str = "", fields: dict | None
         message, status = _("草案不存在，请重新选择"), 404
         fields = {"draft": message}
     articles = chapters(current_articles(chosen)) if chosen is not None else []
-    return (
-        render_template(
-            "admin/review/enter.html",
-            drafts=drafts,
-            chosen=chosen,
-            groups=articles,
-            values=values,
-            message=message,
-            refused=status >= 400,
-            fields=fields or {},
-            channels=OFFLINE_CHANNELS,
-            today=utcnow().astimezone(local_zone()).date().isoformat(),
-        ),
+    return form_page(
+        "admin/review/enter.html",
         status,
+        drafts=drafts,
+        chosen=chosen,
+        groups=articles,
+        values=values,
+        message=message,
+        fields=fields or {},
+        channels=OFFLINE_CHANNELS,
+        today=utcnow().astimezone(local_zone()).date().isoformat(),
     )
 
 

@@ -1,11 +1,13 @@
-"""WTForms for the public pages (CSRF and rendering only; the rules live in the operations), and the
-check that lets a form with an expired page come back with what was typed."""
+"""WTForms for the public pages (CSRF and rendering only; the rules live in the operations), the check
+that lets a form with an expired page come back with what was typed, and the one way a form page is
+answered (refused or not)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
-from flask import request
+from flask import render_template, request
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import ValidationError as CSRFValidationError
 from flask_wtf.csrf import validate_csrf
@@ -34,6 +36,27 @@ def check_form_token() -> None:
             _("页面已过期或安全校验失败。您填写的内容已保留，请再次提交。"),
             {"form": _("页面已过期，请重新提交")},
         ) from None
+
+
+def form_page(
+    template: str,
+    status: int = 200,
+    /,
+    *,
+    errors: dict[str, str] | None = None,
+    message: str | None = None,
+    **context: Any,
+) -> tuple[str, int]:
+    """A page with a form, answered with ``status``; after a refusal, the same page with the input kept.
+
+    Whether the page is refused is decided here, once: its answer is a refusal (status 400 or more).
+    base.html then titles it "错误：…" and refused.js brings the person to the error summary. A 200 that
+    lists problems (a draft's preview showing the text's issues, with its own anchor) is an answer, not a
+    refusal. ``template`` and ``status`` are positional only, so the context may carry its own ``status``
+    (the draft pages pass the draft's stage under that name).
+    """
+    page = render_template(template, errors=errors or {}, message=message, refused=status >= 400, **context)
+    return page, status
 
 
 class CommentForm(FlaskForm):

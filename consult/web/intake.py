@@ -37,6 +37,7 @@ from consult.paging import Page, page_number
 from consult.receipts import display
 from consult.spreadsheets import csv_bytes
 from consult.vocabulary import MEETING_METHODS, status_label
+from consult.web.forms import form_page
 
 bp = Blueprint("intake", __name__, url_prefix="/intake")
 
@@ -114,18 +115,15 @@ class FormState:
 def _render_form(state: FormState, status: int = 200):
     actor = current_actor()
     own = actor.contact_point if actor.role == "contact_point" else None
-    return (
-        render_template(
-            "intake/upload.html",
-            state=state,
-            own=own,
-            drafts=queries.upload_drafts(),
-            points=[] if own is not None else queries.contact_points(),
-            today=utcnow().astimezone(local_zone()).date().isoformat(),
-            max_mb=reading.MAX_UPLOAD_BYTES // (1024 * 1024),
-            refused=bool(state.message),
-        ),
+    return form_page(
+        "intake/upload.html",
         status,
+        state=state,
+        own=own,
+        drafts=queries.upload_drafts(),
+        points=[] if own is not None else queries.contact_points(),
+        today=utcnow().astimezone(local_zone()).date().isoformat(),
+        max_mb=reading.MAX_UPLOAD_BYTES // (1024 * 1024),
     )
 
 

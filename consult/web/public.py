@@ -30,7 +30,7 @@ from consult.models import Draft
 from consult.paging import page_number
 from consult.receipts import display, normalise
 from consult.web.cache import cached_page
-from consult.web.forms import CommentForm, check_form_token, csrf_checked_in_view
+from consult.web.forms import CommentForm, check_form_token, csrf_checked_in_view, form_page
 
 bp = Blueprint("public", __name__)
 
@@ -72,8 +72,9 @@ def render_draft(
     )
     shown = [c.id for items in latest.values() for c in items]
     shown += [c.id for c in general.items] if general else []
-    return render_template(
+    return form_page(
         "public/draft.html",
+        status,
         decisions=public_decisions(db.session, draft, shown),
         versions_count=len(draft.versions),
         draft=draft,
@@ -83,11 +84,10 @@ def render_draft(
         latest=latest,
         general=general,
         form=form or CommentForm(),
-        errors=errors or {},
+        errors=errors,
         message=message,
-        refused=bool(errors or message),
         now=utcnow(),
-    ), status
+    )
 
 
 def render_article(
@@ -108,8 +108,9 @@ def render_article(
         else None
     )
     form = form or CommentForm(article_id=str(article_id))
-    return render_template(
+    return form_page(
         "public/article.html",
+        status,
         decisions=public_decisions(db.session, draft, [c.id for c in comments.items] if comments else []),
         draft=draft,
         status=draft.status_at(utcnow()),
@@ -119,11 +120,10 @@ def render_article(
         following=articles[index + 1] if index + 1 < len(articles) else None,
         count=published_counts(draft.id).get(article_id, 0),
         form=form,
-        errors=errors or {},
+        errors=errors,
         message=message,
-        refused=bool(errors or message),
         now=utcnow(),
-    ), status
+    )
 
 
 @bp.get("/drafts/<slug>")
