@@ -36,6 +36,9 @@ SETTINGS: dict[str, tuple[Any, Any]] = {
     # Refused submissions (too long, empty, malformed) per address: more generous than the quota of
     # accepted comments, since people correct mistakes, but a flood of refused posts is throttled.
     "COMMENT_REFUSAL_LIMIT": (str, "30 per minute;500 per day"),
+    # Unknown receipt codes looked up per address (page, API, rating and stop forms): codes are 13
+    # random digits, so this makes guessing someone's code hopeless; found codes are never counted.
+    "RECEIPT_LOOKUP_LIMIT": (str, "10 per minute;100 per day"),
     "PRODUCTION": (bool, False),
     "MAIL_SERVER": (str, "localhost"),
     "MAIL_PORT": (int, 25),
@@ -179,7 +182,7 @@ def _validate(app: Flask) -> None:
         ZoneInfo(cfg["TIMEZONE"])
     except Exception:
         raise ConfigError(f"CONSULT_TIMEZONE is not a known time zone: {cfg['TIMEZONE']!r}") from None
-    for key in ("COMMENT_RATE_LIMIT", "COMMENT_REFUSAL_LIMIT"):
+    for key in ("COMMENT_RATE_LIMIT", "COMMENT_REFUSAL_LIMIT", "RECEIPT_LOOKUP_LIMIT"):
         try:
             parse_many(cfg[key])
         except ValueError:

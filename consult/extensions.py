@@ -29,6 +29,6 @@ migrate = Migrate()
 csrf = CSRFProtect()
 login_manager = LoginManager()
 babel = Babel()
-# No route-level limits: the comment quota calls the limiter itself (consult.comments.ratelimit);
+# No route-level limits: the comment quota calls the limiter itself (consult.ratelimits);
 # create_app removes the per-request check Flask-Limiter installs, which would only cost time.
 limiter = Limiter(key_func=client_address, default_limits=[], headers_enabled=False)

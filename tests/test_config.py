@@ -74,6 +74,7 @@ def test_environment_values_are_coerced_to_each_keys_type(inst, monkeypatch):
         ("CONSULT_PRODUCTION", "maybe"),
         ("CONSULT_SEARCH_BACKEND", "elastic"),
         ("CONSULT_COMMENT_RATE_LIMIT", "lots"),
+        ("CONSULT_RECEIPT_LOOKUP_LIMIT", "many"),
         ("CONSULT_TIMEZONE", "Mars/Olympus"),
         ("CONSULT_CONTACT_RETENTION_DAYS", "-1"),
     ],

@@ -23,6 +23,7 @@ from consult.feedback.report import preview_report, published_report
 from consult.feedback.satisfaction import rate, summary
 from consult.i18n import _
 from consult.models import Draft
+from consult.ratelimits import refusals_counted
 
 
 def _report_context(draft: Draft, **more: object) -> Context:
@@ -47,10 +48,10 @@ def get_feedback(slug: str):
 @public
 def post_satisfaction(slug: str):
     """Rate the feedback with a receipt code: 201 the first time, 200 when it replaces a rating."""
-    data = load(SatisfactionInputSchema(), json_body())
-    result = rate(
-        RequestContext.from_request(), slug, data.get("receipt_code"), data.get("score"), data.get("comment")
-    )
+    ctx = RequestContext.from_request()
+    with refusals_counted(ctx.address):
+        data = load(SatisfactionInputSchema(), json_body())
+    result = rate(ctx, slug, data.get("receipt_code"), data.get("score"), data.get("comment"))
     return jsonify(SatisfactionResultSchema().dump(result)), 201 if result.created else 200
 
 

@@ -19,13 +19,14 @@ from consult.api.serialize import json_body
 from consult.auth.access import public
 from consult.clock import utcnow
 from consult.comments.operations import CommentInput, submission_key, submit_comment
-from consult.comments.queries import published_comments, published_counts, receipt
+from consult.comments.queries import look_up_receipt, published_comments, published_counts
 from consult.context import RequestContext
 from consult.drafts.queries import DraftListing, article_in_draft, public_draft, public_drafts
 from consult.errors import NotFound
 from consult.extensions import db
 from consult.feedback.queries import public_decisions
 from consult.i18n import _
+from consult.ratelimits import refusals_counted
 
 
 @bp.get("/drafts")
@@ -70,8 +71,10 @@ def list_comments(slug: str):
 @public
 def post_comment(slug: str):
     """Submit a comment (JSON only) → 201 with its receipt code."""
-    key = submission_key("api", request.headers.get("Idempotency-Key"))
-    data = load(NewCommentSchema(), json_body())
+    ctx = RequestContext.from_request()
+    with refusals_counted(ctx.address):
+        key = submission_key("api", request.headers.get("Idempotency-Key"))
+        data = load(NewCommentSchema(), json_body())
     payload = CommentInput(
         body=data.get("body"),
         article_id=data.get("article_id"),
@@ -79,7 +82,7 @@ def post_comment(slug: str):
         contact=data.get("contact"),
         notify=bool(data.get("notify")),
     )
-    result = submit_comment(RequestContext.from_request(), slug, payload, key)
+    result = submit_comment(ctx, slug, payload, key)
     return jsonify(CommentReceiptSchema().dump(result)), 200 if result.repeated else 201
 
 
@@ -87,7 +90,7 @@ def post_comment(slug: str):
 @public
 def get_receipt(code: str):
     """What became of a comment; an unknown code is a 404 that says nothing more."""
-    view = receipt(code)
+    view = look_up_receipt(RequestContext.from_request().address, code)
     if view is None:
         raise NotFound(_("未找到该回执码"))
     return jsonify(ReceiptSchema().dump(view))

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from consult.clock import utcnow
-from consult.comments import ratelimit, submission_keys
+from consult.comments import submission_keys
 from consult.context import RequestContext
 from consult.db import write_transaction
 from consult.drafts.queries import by_slug
@@ -21,6 +21,7 @@ from consult.i18n import _, localdate
 from consult.models import ArticleText, Comment, Draft
 from consult.models.comments import AUTHOR_NAME_MAX, BODY_MAX, CONTACT_MAX, IDEMPOTENCY_KEY_MAX
 from consult.personal_data import normalise_contact, notify_channel
+from consult.ratelimits import COMMENTS, TOO_OFTEN, receipt_lookup, refusals_counted
 from consult.receipts import new_code, normalise
 from consult.sanitize import plain_text, raw_length_over
 
@@ -204,15 +205,30 @@ def submit_comment(
         earlier = submission_keys.answered(key.stored, fingerprint)
         if earlier is not None:
             return earlier
-    if not ratelimit.refusals_left(ctx.address):
-        raise RateLimited(_("您提交得太频繁了，请稍后再试。您填写的内容已保留。"))
-    try:
+    with refusals_counted(ctx.address):
         fields = clean_input(data, sms_enabled=sms_enabled())
-    except ValidationError:
-        ratelimit.count_refusal(ctx.address)
+    # The slot is taken before the insert (atomically, so simultaneous posts cannot all slip past a
+    # check) and given back when nothing was stored.
+    if not COMMENTS.take(ctx.address):
+        raise RateLimited(TOO_OFTEN)
+    try:
+        result = _store_comment(ctx, slug, data, fields, key, fingerprint)
+    except BaseException:
+        COMMENTS.give_back(ctx.address)
         raise
-    if not ratelimit.quota_left(ctx.address):
-        raise RateLimited(_("您提交得太频繁了，请稍后再试。您填写的内容已保留。"))
+    if result.repeated:  # another request with the same key stored it, and paid for it
+        COMMENTS.give_back(ctx.address)
+    return result
+
+
+def _store_comment(
+    ctx: RequestContext,
+    slug: str,
+    data: CommentInput,
+    fields: dict,
+    key: SubmissionKeyInput | None,
+    fingerprint: str,
+) -> Submission:
     try:
         with write_transaction() as session:
             draft = by_slug(slug, public=True, session=session)
@@ -243,7 +259,6 @@ def submit_comment(
         if earlier is None:
             raise
         return earlier
-    ratelimit.count_comment(ctx.address)
     return result
 
 
@@ -253,8 +268,8 @@ def stop_notifications(ctx: RequestContext, code: str) -> bool:
     Mails already queued for the comment are then skipped by `notify send`. True when consent was given.
     """
 
-    del ctx  # anonymous: the receipt code is the only identity
-    with write_transaction() as session:
+    # anonymous: the receipt code is the only identity, and guessing one is limited per address
+    with receipt_lookup(ctx.address), write_transaction() as session:
         comment = session.scalar(select(Comment).where(Comment.receipt_code == normalise(code)))
         if comment is None:
             raise NotFound(_("未找到该回执码"))

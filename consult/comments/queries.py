@@ -14,6 +14,7 @@ from consult.feedback.sms import enabled as sms_enabled
 from consult.models import ArticleText, Comment, Draft, DraftVersion, PublishedDecision
 from consult.paging import PER_PAGE_DEFAULT, Page
 from consult.personal_data import mask_contact, notify_channel
+from consult.ratelimits import receipt_lookup
 from consult.receipts import is_well_formed, normalise
 
 
@@ -98,6 +99,16 @@ class ReceiptView:
     decision: PublishedDecision | None
     notify_by: str | None  # "email" or "sms": how the feedback will be told (None: it will not)
     notify_to: str | None  # the contact it goes to, masked
+
+
+def look_up_receipt(address: str | None, code: str) -> ReceiptView | None:
+    """`receipt` for a person at an address: an unknown code counts against RECEIPT_LOOKUP_LIMIT, and
+    past it every lookup from there is refused (RateLimited) until the window passes."""
+    with receipt_lookup(address) as missed:
+        view = receipt(code)
+        if view is None:
+            missed()
+    return view
 
 
 def receipt(code: str) -> ReceiptView | None:

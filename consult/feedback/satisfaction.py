@@ -15,6 +15,7 @@ from consult.extensions import db
 from consult.i18n import _
 from consult.models import Comment, Draft, Satisfaction
 from consult.models.feedback import SATISFACTION_COMMENT_MAX
+from consult.ratelimits import receipt_lookup, refusals_counted
 from consult.receipts import is_well_formed, normalise
 from consult.sanitize import plain_text, raw_length_over
 
@@ -54,8 +55,24 @@ def _score(raw: object) -> int:
 def rate(
     ctx: RequestContext, slug: str, receipt_code: str | None, score: object, comment: str | None = None
 ) -> Rated:
-    """Record the rating of the draft's feedback by the holder of a receipt code."""
-    del ctx  # ratings are anonymous; the receipt code is the only identity
+    """Record the rating of the draft's feedback by the holder of a receipt code.
+
+    Anonymous (the receipt code is the only identity); a refused rating counts against the address's
+    refusal limit like a refused comment, and an unknown code against its receipt-lookup limit.
+    """
+    with refusals_counted(ctx.address):
+        code, value, text = _checked(receipt_code, score, comment)
+    with receipt_lookup(ctx.address):
+        for attempt in range(2):
+            try:
+                return _store(slug, code, value, text)
+            except IntegrityError:  # two first ratings at once: the loser replaces the winner's
+                if attempt:
+                    raise
+    raise AssertionError("unreachable")
+
+
+def _checked(receipt_code: str | None, score: object, comment: str | None) -> tuple[str, int, str]:
     code = normalise(receipt_code)
     value = _score(score)
     # The raw length first: cleaning megabytes of markup would hold a worker for minutes.
@@ -68,13 +85,7 @@ def rate(
         raise ValidationError(message, {"comment": message})
     if not is_well_formed(code):
         raise ValidationError(_("请填写有效的回执码"), {"receipt_code": _("回执码格式不正确")})
-    for attempt in range(2):
-        try:
-            return _store(slug, code, value, text)
-        except IntegrityError:  # two first ratings at once: the loser replaces the winner's
-            if attempt:
-                raise
-    raise AssertionError("unreachable")
+    return code, value, text
 
 
 def _store(slug: str, code: str, score: int, text: str) -> Rated:

@@ -82,7 +82,10 @@ def responses() -> dict[str, Any]:
         "ConsultationClosed": error_response("`consultation_closed`: the draft is not open for comments."),
         "PayloadTooLarge": error_response("`payload_too_large`: the request body is too large."),
         "UnsupportedMediaType": error_response("`unsupported_media_type`: the body is not application/json."),
-        "RateLimited": error_response("`rate_limited`: too many comments from this address; retry later."),
+        "RateLimited": error_response(
+            "`rate_limited`: too many comments, refused submissions or unknown receipt codes from this "
+            "address; retry later."
+        ),
         "Unauthorized": error_response(
             "`unauthorized`: no credentials, an unknown or revoked token, or an inactive account."
         ),

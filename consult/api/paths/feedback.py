@@ -44,6 +44,7 @@ def paths() -> dict[str, Any]:
                     "409": error_response("`conflict`: the feedback is not published yet."),
                     "413": response_ref("PayloadTooLarge"),
                     "415": response_ref("UnsupportedMediaType"),
+                    "429": response_ref("RateLimited"),
                 },
             },
         },

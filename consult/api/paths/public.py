@@ -116,8 +116,15 @@ def paths() -> dict[str, Any]:
                 "operationId": "getReceipt",
                 "tags": ["receipts"],
                 "summary": "What became of a comment, by its receipt code",
-                "description": "An unknown code is a 404 that says nothing more.",
-                "responses": {"200": ok("The comment's status.", "Receipt"), "404": not_found},
+                "description": (
+                    "An unknown code is a 404 that says nothing more; after too many unknown codes from "
+                    "one address (RECEIPT_LOOKUP_LIMIT) every lookup from it is a 429 for a while."
+                ),
+                "responses": {
+                    "200": ok("The comment's status.", "Receipt"),
+                    "404": not_found,
+                    "429": response_ref("RateLimited"),
+                },
             },
         },
     }
