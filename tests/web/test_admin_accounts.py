@@ -282,6 +282,24 @@ def test_deactivating_asks_first_and_ends_the_users_session_at_once(app, admin, 
     assert "该账号已是启用状态。" in flashes(soup(admin.get(resp.headers["Location"])))
 
 
+@pytest.mark.parametrize(
+    ("action", "title", "button"),
+    [
+        ("deactivate", "停用账号 clerk", "确认停用"),
+        ("reactivate", "重新启用账号 clerk", "确认启用"),
+        ("sign-out", "让 clerk 退出所有登录", "确认退出所有登录"),
+    ],
+)
+def test_each_account_action_asks_first_naming_the_account(admin, login_as, action, title, button):
+    """The three confirmations share one definition: each still names the account and its own button."""
+    login_as("staff", username="clerk")
+    uid = user_row("clerk").id
+    page = soup(admin.get(f"/admin/users/{uid}/{action}"))
+    assert text_of(page.h1) == title
+    assert button in text_of(page.select_one("main form"))
+    assert "%(" not in page.get_text()
+
+
 def test_signing_a_user_out_everywhere(app, admin, login_as):
     staff = login_as("staff", username="clerk")
     uid = user_row("clerk").id
