@@ -13,6 +13,7 @@ from flask.cli import AppGroup
 from flask_babel import LazyString
 
 from consult.auth.operations import create_contact_point, create_user, issue_token
+from consult.cli.backup import backup_cli
 from consult.cli.feedback import init_feedback_cli
 from consult.context import CLI
 from consult.demo.seed import database_has_drafts, refuse_in_production, seed_demo
@@ -249,4 +250,5 @@ def init_cli(app: Flask) -> None:
     app.cli.add_command(intake_cli)
     app.cli.add_command(search_cli)
     app.cli.add_command(seed_demo_command)
+    app.cli.add_command(backup_cli)
     init_feedback_cli(app.cli)
