@@ -1,23 +1,11 @@
-"""The embedded search backend: a Whoosh index in a folder (by default in the instance folder).
+"""The embedded search backend: a Whoosh index in a folder (by default in the instance folder), the
+schema it indexes and how it answers a query.
 
-Layout of ``index_dir``::
-
-    CURRENT       the name of the live generation, replaced atomically (os.replace)
-    gen-<n>/      a complete Whoosh index; rebuild() writes gen-<n+1> aside, then swaps CURRENT
-    writer.lock   flock()ed by whoever writes (index, remove, rebuild), in any process
-
-Readers never see a half index: a search reads CURRENT and uses a searcher on that generation.
-Each thread keeps its searcher between calls and ``refresh()``es it (a new one after a commit, the
-old one closed); when CURRENT names another generation, or the files vanished under it, it closes it
-and opens one on the new generation. The generation just replaced is kept until the next rebuild,
-so readers in flight finish. Segments are written as separate files (``compound=False``): Whoosh
-copies a compound segment's files into memory every time a searcher opens them.
-
-Writers wait for ``writer.lock`` up to ``lock_timeout`` seconds, then raise ``SearchBusy`` having
-written nothing (the caller keeps its outbox rows and retries). Whoosh's own WRITELOCK is taken
-inside it with the same timeout, as a second guard. rebuild() takes the lock BEFORE it reads the
-first document, so an index() that waited applies its change to the new generation, never to the
-old one being replaced (pass a lazy iterable that reads the database when iterated).
+The concerns apart: the folder's generations, their atomic swap, the writer lock and each thread's
+searcher are whoosh_storage.py's; adding, replacing, deleting and rebuilding, whoosh_writing.py's;
+the posting-list matching and the scoring, whoosh_matching.py's; two Whoosh 2.7.4 hot spots are
+patched once, after a version check, in whoosh_patches.py. This module holds what the index and the
+queries share: the schema with its tokenizer, and the search.
 
 Queries are not parsed by Whoosh (no QueryParser), so no input is syntax: ``strict_matches`` walks
 the posting lists of the analysed tokens itself (one flat leapfrog over every distinct token and the
@@ -36,30 +24,23 @@ hold a document deleted since; the query's own posting lists skip deleted docume
 finds it. The first search with a new filter on a new segment pays for reading it (tens of ms for
 100,000 documents); Whoosh 2.7.4 does not reuse segment readers across ``refresh()`` (its reuse
 table is keyed by generation, looked up by segment id), hence the cache by segment id, not reader.
-The schema pickles ``ConsultTokenizer`` by its import path: keep that name, or rebuild.
+
+The schema pickles ``ConsultTokenizer`` by its import path, ``consult.search.whoosh_backend``, into
+every index written: it is defined here and must stay here (or every index be rebuilt).
 
 Speed (issue 6 benchmark, figures in analysis.py's docstring): ``collect`` scores only the first
 ``CANDIDATES`` matches in document order and stops; below the cap order and total are exact (every
 match counted, nothing pruned), above it the total is estimated (matches found, scaled by the share
 of documents scanned, two significant digits) and only those matches are ranked. A page beyond the
-cap raises the cap. The matching and scoring live in whoosh_matching.py; two Whoosh 2.7.4 hot spots
-are patched once, after a version check, in whoosh_patches.py.
+cap raises the cap.
 """
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
-import os
-import re
-import shutil
-import threading
-import time
-from collections.abc import Iterable, Iterator
-from datetime import UTC
+from collections.abc import Iterable
 
 from consult.search.analysis import ParsedQuery, analyze, loose_min_match, parse_query
-from consult.search.base import Doc, Hit, Query, Results, SearchBusy, fingerprint
+from consult.search.base import Doc, Hit, Query, Results
 from consult.search.snippets import snippet
 from consult.search.whoosh_matching import (
     Bm25,
@@ -78,17 +59,14 @@ from consult.search.whoosh_patches import (
     NUMERIC,
     STORED,
     TEXT,
-    LockError,
     Schema,
     Token,
     Tokenizer,
-    whoosh_index,
 )
+from consult.search.whoosh_storage import WhooshStorage
+from consult.search.whoosh_writing import index_docs, rebuild_generation, remove_keys
 
 CANDIDATES = 1000  # matches scored per query (the first in index order); above it the total is estimated
-CURRENT = "CURRENT"
-LOCK_FILE = "writer.lock"
-_GEN = re.compile(r"gen-(\d+)")
 
 
 class ConsultTokenizer(Tokenizer):
@@ -142,243 +120,32 @@ def make_schema() -> Schema:
     )
 
 
-def _fields(doc: Doc) -> dict:
-    fields = {
-        "key": doc.key,
-        "kind": doc.kind,
-        "id": doc.id,
-        "draft_id": doc.draft_id,
-        "public": bool(doc.public),
-        "text": doc.text or "",
-        "fingerprint": fingerprint(doc),
-    }
-    for name in ("article_id", "status", "channel", "contact_point_id"):
-        value = getattr(doc, name)
-        if value is not None:
-            fields[name] = value
-    if doc.submitted_at is not None:
-        moment = doc.submitted_at
-        if moment.tzinfo is not None:
-            moment = moment.astimezone(UTC).replace(tzinfo=None)
-        fields["submitted_at"] = moment
-    return fields
-
-
-def _unique(docs: Iterable[Doc]) -> Iterator[Doc]:
-    """Documents by key, the last one winning (a writer cannot update a document it just added)."""
-    latest: dict[str, Doc] = {}
-    for doc in docs:
-        latest.pop(doc.key, None)
-        latest[doc.key] = doc
-    return iter(latest.values())
-
-
 class WhooshBackend:
-    """A Whoosh index in ``index_dir``; see the module docstring for layout, swapping and locking."""
+    """A Whoosh index in ``index_dir``: the interface of base.py, searched here, stored and written by
+    whoosh_storage.py and whoosh_writing.py (see their docstrings for layout, swapping and locking)."""
 
     def __init__(self, index_dir: str, *, lock_timeout: float = 10.0):
-        self.index_dir = os.path.abspath(index_dir)
-        self.lock_timeout = lock_timeout
-        self._ix = None
-        self._ix_name: str | None = None
-        self._local = threading.local()  # per thread: (generation name, searcher)
-        self._searchers: set = set()  # every open searcher, for close()
-        self._guard = threading.Lock()
+        self._storage = WhooshStorage(index_dir, make_schema, lock_timeout=lock_timeout)
         self._segments = SegmentCache()  # filter arrays and field lengths per segment
 
-    # -- generations -------------------------------------------------------------------------
-
-    def _pointer(self) -> str | None:
-        try:
-            with open(os.path.join(self.index_dir, CURRENT), encoding="ascii") as fh:
-                return fh.read().strip() or None
-        except FileNotFoundError:
-            return None
-
-    def _generations(self) -> list[tuple[int, str]]:
-        try:
-            names = os.listdir(self.index_dir)
-        except FileNotFoundError:
-            return []
-        return sorted((int(m.group(1)), name) for name in names if (m := _GEN.fullmatch(name)))
-
-    def _new_generation(self):
-        """Create an empty index in a fresh gen-<n> folder (under the writer lock); returns (name, index)."""
-        number = max((n for n, _ in self._generations()), default=0) + 1
-        name = f"gen-{number}"
-        path = os.path.join(self.index_dir, name)
-        os.makedirs(path)
-        return name, whoosh_index.create_in(path, make_schema())
-
-    def _swap(self, name: str) -> None:
-        tmp = os.path.join(self.index_dir, f"{CURRENT}.{os.getpid()}.tmp")
-        with open(tmp, "w", encoding="ascii") as fh:
-            fh.write(name)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, os.path.join(self.index_dir, CURRENT))
-
-    def _cleanup(self, keep: set[str]) -> None:
-        for _, name in self._generations():
-            if name not in keep:
-                shutil.rmtree(os.path.join(self.index_dir, name), ignore_errors=True)
-
-    def _live(self):
-        """(generation name, index) of the live index, reopened when CURRENT changed; None if none yet."""
-        name = self._pointer()
-        if name is None:
-            return None
-        with self._guard:
-            if name != self._ix_name or self._ix is None:
-                self._ix = whoosh_index.open_dir(os.path.join(self.index_dir, name))
-                self._ix_name = name
-            return name, self._ix
-
-    def _index(self):
-        """The live index, or None when there is none yet."""
-        live = self._live()
-        return None if live is None else live[1]
-
-    def _forget_searcher(self) -> None:
-        held = getattr(self._local, "held", None)
-        self._local.held = None
-        if held is not None:
-            with self._guard:
-                self._searchers.discard(held[1])
-            with contextlib.suppress(Exception):
-                held[1].close()
-
-    def _searcher(self):
-        """This thread's searcher on the live generation, refreshed; None when there is no index."""
-        live = self._live()
-        if live is None:
-            return None
-        name, ix = live
-        held = getattr(self._local, "held", None)
-        if held is not None and held[0] == name:
-            searcher = held[1].refresh()
-            if searcher is held[1]:
-                return searcher
-        else:
-            searcher = ix.searcher()
-        self._forget_searcher()
-        self._local.held = (name, searcher)
-        with self._guard:
-            self._searchers.add(searcher)
-        return searcher
-
-    def _reading(self, work, empty):
-        """Run ``work(searcher)``; on a generation swapped and removed underneath, reopen and retry."""
-        for attempt in range(3):
-            try:
-                searcher = self._searcher()
-                return empty if searcher is None else work(searcher)
-            except (OSError, whoosh_index.IndexError):
-                self._forget_searcher()
-                with self._guard:
-                    self._ix = None
-                if attempt == 2:
-                    raise
-        return empty
-
-    def _live_for_writing(self):
-        """The live index, created empty if there is none (call under the writer lock)."""
-        if self._pointer() is None:
-            name, ix = self._new_generation()
-            ix.close()
-            self._swap(name)
-        return self._index()
-
-    # -- locking -----------------------------------------------------------------------------
-
-    @contextlib.contextmanager
-    def _write_lock(self):
-        os.makedirs(self.index_dir, exist_ok=True)
-        fd = os.open(os.path.join(self.index_dir, LOCK_FILE), os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            deadline = time.monotonic() + self.lock_timeout
-            while True:
-                try:
-                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    break
-                except BlockingIOError:
-                    if time.monotonic() >= deadline:
-                        raise SearchBusy(
-                            f"search index {self.index_dir} is locked by another writer"
-                        ) from None
-                    time.sleep(0.05)
-            try:
-                yield
-            finally:
-                fcntl.flock(fd, fcntl.LOCK_UN)
-        finally:
-            os.close(fd)
-
-    def _writer(self, ix, **kwargs):
-        try:
-            return ix.writer(timeout=self.lock_timeout, compound=False, **kwargs)
-        except LockError as exc:
-            raise SearchBusy(f"search index {self.index_dir} is locked by another writer") from exc
+    @property
+    def index_dir(self) -> str:
+        """The index folder, absolute."""
+        return self._storage.index_dir
 
     # -- the interface -----------------------------------------------------------------------
 
     def index(self, docs: Iterable[Doc]) -> int:
         """Add or replace documents by key, in one commit."""
-        with self._write_lock():
-            ix = self._live_for_writing()
-            writer = self._writer(ix)
-            count = 0
-            try:
-                for doc in _unique(docs):
-                    writer.update_document(**_fields(doc))
-                    count += 1
-            except BaseException:
-                writer.cancel()
-                raise
-            if count:
-                writer.commit()
-            else:
-                writer.cancel()
-            return count
+        return index_docs(self._storage, docs)
 
     def remove(self, keys: Iterable[str]) -> int:
         """Delete documents by key; an unknown key is no error."""
-        keys = list(dict.fromkeys(keys))
-        if not keys:
-            return 0
-        with self._write_lock():
-            ix = self._live_for_writing()
-            writer = self._writer(ix)
-            try:
-                for key in keys:
-                    writer.delete_by_term("key", key)
-            except BaseException:
-                writer.cancel()
-                raise
-            writer.commit()
-        return len(keys)
+        return remove_keys(self._storage, keys)
 
     def rebuild(self, docs: Iterable[Doc]) -> int:
         """Build a new generation from ``docs`` beside the live one, then swap it in atomically."""
-        with self._write_lock():
-            previous = self._pointer()
-            name, ix = self._new_generation()
-            writer = self._writer(ix, limitmb=256)
-            count = 0
-            try:
-                for doc in _unique(docs):
-                    writer.add_document(**_fields(doc))
-                    count += 1
-                writer.commit()
-            except BaseException:
-                writer.cancel()
-                ix.close()
-                shutil.rmtree(os.path.join(self.index_dir, name), ignore_errors=True)
-                raise
-            ix.close()
-            self._swap(name)
-            self._cleanup({name, previous} if previous else {name})
-        return count
+        return rebuild_generation(self._storage, docs)
 
     def keys(self) -> dict[str, str]:
         """Every indexed key with the fingerprint of the document it was indexed from."""
@@ -386,14 +153,14 @@ class WhooshBackend:
         def work(searcher) -> dict[str, str]:
             return {f["key"]: f["fingerprint"] for f in searcher.reader().all_stored_fields()}
 
-        return self._reading(work, {})
+        return self._storage.reading(work, {})
 
     def search(self, query: Query) -> Results:
         """One page of hits; when the strict query finds nothing, the loose one (any token, ranked)."""
         parsed = parse_query(query.text)
         if parsed.empty:
             return Results()
-        return self._reading(lambda searcher: self._search(searcher, query, parsed), Results())
+        return self._storage.reading(lambda searcher: self._search(searcher, query, parsed), Results())
 
     def _search(self, searcher, query: Query, parsed: ParsedQuery) -> Results:
         page, per_page = max(query.page, 1), max(query.per_page, 1)
@@ -449,13 +216,5 @@ class WhooshBackend:
 
     def close(self) -> None:
         """Close every searcher this instance opened (in any thread) and forget the index."""
-        with self._guard:
-            searchers, self._searchers = list(self._searchers), set()
-            ix, self._ix, self._ix_name = self._ix, None, None
-        for searcher in searchers:
-            with contextlib.suppress(Exception):
-                searcher.close()
-        self._local = threading.local()
+        self._storage.close()
         self._segments.clear()
-        if ix is not None:
-            ix.close()

@@ -60,7 +60,7 @@ CORPUS = [
 def writer_lock_held(backend):
     """Hold the backend's writer lock from outside, as another process would."""
     if type(backend).__name__ == "WhooshBackend":
-        from consult.search.whoosh_backend import LOCK_FILE
+        from consult.search.whoosh_storage import LOCK_FILE
 
         os.makedirs(backend.index_dir, exist_ok=True)
         fd = os.open(os.path.join(backend.index_dir, LOCK_FILE), os.O_RDWR | os.O_CREAT)
@@ -71,14 +71,14 @@ def writer_lock_held(backend):
             fcntl.flock(fd, fcntl.LOCK_UN)
             os.close(fd)
     else:
-        from consult.search.postgres_backend import _LOCK_KEY
+        from consult.search.postgres_table import LOCK_KEY
 
         with backend.engine.connect() as conn:
-            conn.execute(text(f"SELECT pg_advisory_lock({_LOCK_KEY})"))
+            conn.execute(text(f"SELECT pg_advisory_lock({LOCK_KEY})"))
             try:
                 yield
             finally:
-                conn.execute(text(f"SELECT pg_advisory_unlock({_LOCK_KEY})"))
+                conn.execute(text(f"SELECT pg_advisory_unlock({LOCK_KEY})"))
                 conn.commit()
 
 
@@ -448,3 +448,21 @@ def test_the_whoosh_patches_refuse_another_whoosh_version(monkeypatch):
         importlib.reload(whoosh_patches)
     monkeypatch.undo()
     importlib.reload(whoosh_patches)
+
+
+def test_the_whoosh_index_names_its_tokenizer_by_the_path_existing_indexes_hold(tmp_path):
+    """Whoosh pickles the schema into every index, the tokenizer by its import path: indexes already
+    deployed name consult.search.whoosh_backend.ConsultTokenizer, so new ones must name (and the code
+    must keep) that same path, or every deployed index would need a rebuild."""
+    from consult.search.whoosh_backend import WhooshBackend
+
+    backend = WhooshBackend(str(tmp_path / "index"))
+    backend.index([comment(1, "建议延长城市书房的开放时间。")])
+    backend.close()
+    (toc,) = (tmp_path / "index").glob("gen-*/_MAIN_*.toc")
+    assert b"cconsult.search.whoosh_backend\nConsultTokenizer\n" in toc.read_bytes()
+    reopened = WhooshBackend(str(tmp_path / "index"))
+    try:
+        assert keys_of(reopened.search(Query("开放时间"))) == ["comment:1"]
+    finally:
+        reopened.close()

@@ -1,0 +1,107 @@
+"""What the Whoosh backend writes: documents as index fields, added or replaced by key, deleted by key,
+or a whole new generation built aside and swapped in (the folder, swap and lock: whoosh_storage.py).
+
+Every write holds the writer lock. rebuild() takes it BEFORE it reads the first document, so an
+index() that waited applies its change to the new generation, never to the old one being replaced
+(pass a lazy iterable that reads the database when iterated).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from datetime import UTC
+
+from consult.search.base import Doc, fingerprint
+from consult.search.whoosh_storage import WhooshStorage
+
+
+def _fields(doc: Doc) -> dict:
+    fields = {
+        "key": doc.key,
+        "kind": doc.kind,
+        "id": doc.id,
+        "draft_id": doc.draft_id,
+        "public": bool(doc.public),
+        "text": doc.text or "",
+        "fingerprint": fingerprint(doc),
+    }
+    for name in ("article_id", "status", "channel", "contact_point_id"):
+        value = getattr(doc, name)
+        if value is not None:
+            fields[name] = value
+    if doc.submitted_at is not None:
+        moment = doc.submitted_at
+        if moment.tzinfo is not None:
+            moment = moment.astimezone(UTC).replace(tzinfo=None)
+        fields["submitted_at"] = moment
+    return fields
+
+
+def _unique(docs: Iterable[Doc]) -> Iterator[Doc]:
+    """Documents by key, the last one winning (a writer cannot update a document it just added)."""
+    latest: dict[str, Doc] = {}
+    for doc in docs:
+        latest.pop(doc.key, None)
+        latest[doc.key] = doc
+    return iter(latest.values())
+
+
+def index_docs(storage: WhooshStorage, docs: Iterable[Doc]) -> int:
+    """Add or replace documents by key, in one commit."""
+    with storage.write_lock():
+        ix = storage.live_for_writing()
+        writer = storage.writer(ix)
+        count = 0
+        try:
+            for doc in _unique(docs):
+                writer.update_document(**_fields(doc))
+                count += 1
+        except BaseException:
+            writer.cancel()
+            raise
+        if count:
+            writer.commit()
+        else:
+            writer.cancel()
+        return count
+
+
+def remove_keys(storage: WhooshStorage, keys: Iterable[str]) -> int:
+    """Delete documents by key; an unknown key is no error."""
+    keys = list(dict.fromkeys(keys))
+    if not keys:
+        return 0
+    with storage.write_lock():
+        ix = storage.live_for_writing()
+        writer = storage.writer(ix)
+        try:
+            for key in keys:
+                writer.delete_by_term("key", key)
+        except BaseException:
+            writer.cancel()
+            raise
+        writer.commit()
+    return len(keys)
+
+
+def rebuild_generation(storage: WhooshStorage, docs: Iterable[Doc]) -> int:
+    """Build a new generation from ``docs`` beside the live one, then swap it in atomically."""
+    with storage.write_lock():
+        previous = storage.pointer()
+        name, ix = storage.new_generation()
+        writer = storage.writer(ix, limitmb=256)
+        count = 0
+        try:
+            for doc in _unique(docs):
+                writer.add_document(**_fields(doc))
+                count += 1
+            writer.commit()
+        except BaseException:
+            writer.cancel()
+            ix.close()
+            storage.discard(name)
+            raise
+        ix.close()
+        storage.swap(name)
+        storage.cleanup({name, previous} if previous else {name})
+    return count
