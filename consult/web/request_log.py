@@ -11,7 +11,8 @@ The line holds nothing about a person: the route's rule (`/receipts/<code>`), ne
 was asked (`/receipts/K7Q2-…`), no query string (search terms), no address, no user agent, no user.
 It goes to the `consult.request` logger (INFO, stderr unless the operator configured that logger),
 which does not propagate: Flask's app logger would print it a second time in its own format. The
-500 handler (consult/errors.py) writes the traceback to the same logger, as one line with the id.
+500 handler (consult/errors.py) writes the traceback to the same logger, as one line with the id, and
+without the values a failed SQL statement carried (SQLAlchemy prints them in its error's text).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask import Flask, Response, current_app, g, request
+from sqlalchemy.exc import StatementError
 
 from consult.errors import REQUEST_LOGGER, request_fields
 
@@ -36,6 +38,8 @@ SAFE_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")
 # The fields of a log record that reach the JSON line, in this order: a record's other attributes stay
 # out, so nothing reaches the log by accident.
 FIELDS = ("request_id", "method", "route", "endpoint", "status", "duration_ms", "error")
+# PostgreSQL's detail line repeats the values of a violated key: `Key (receipt_code)=(…) already exists`.
+DETAIL_LINE = re.compile(r"^(\s*DETAIL:).*$", re.MULTILINE)
 
 log = logging.getLogger(REQUEST_LOGGER)
 
@@ -54,8 +58,25 @@ class JsonLineFormatter(logging.Formatter):
                 line[name] = getattr(record, name)
         line["pid"] = record.process
         if record.exc_info:
-            line["traceback"] = "".join(traceback.format_exception(*record.exc_info)).rstrip()
+            line["traceback"] = traceback_without_values(record.exc_info[1])
         return json.dumps(line, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+def traceback_without_values(err: BaseException | None) -> str:
+    """The traceback, without the values a failed statement carried (a receipt code, a comment, a contact).
+
+    SQLAlchemy prints a statement's parameters in its error's text unless told not to; the statement
+    itself stays, since it says what failed.
+    """
+    seen: set[int] = set()
+    link = err
+    while link is not None and id(link) not in seen:
+        seen.add(id(link))
+        if isinstance(link, StatementError):
+            link.hide_parameters = True
+        link = link.__cause__ or link.__context__
+    text = "".join(traceback.format_exception(err)).rstrip() if err is not None else ""
+    return DETAIL_LINE.sub(r"\1 (hidden)", text)
 
 
 class StderrHandler(logging.StreamHandler):

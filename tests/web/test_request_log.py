@@ -8,6 +8,7 @@ import re
 
 import pytest
 from bs4 import BeautifulSoup
+from sqlalchemy.exc import OperationalError
 
 from consult.web.request_log import HEADER
 
@@ -36,6 +37,14 @@ def crash_app(make_app):
     @app.get("/api/v1/boom/<code>")
     def api_boom(code):
         raise RuntimeError("unexpected")
+
+    @app.get("/sql-boom/<code>")
+    def sql_boom(code):  # a failed statement whose parameters and detail carry the code
+        raise OperationalError(
+            'SELECT * FROM "comment" WHERE receipt_code = ?',
+            (code,),
+            Exception(f"duplicate key\nDETAIL:  Key (receipt_code)=({code}) already exists."),
+        )
 
     with app.app_context():
         yield app
@@ -137,3 +146,13 @@ def test_ordinary_error_pages_show_no_reference(client):
     resp = client.get("/no-such-page")
     assert resp.status_code == 404
     assert BeautifulSoup(resp.data, "html.parser").select_one(".error-reference") is None
+
+
+def test_a_failed_statements_values_stay_out_of_the_traceback(crash_app, capsys):
+    capsys.readouterr()
+    resp = crash_app.test_client().get("/sql-boom/K7Q2X9")
+    assert resp.status_code == 500
+    crash, _line = log_lines(capsys)
+    assert crash["error"] == "OperationalError"
+    assert "WHERE receipt_code = ?" in crash["traceback"]  # what failed is still said
+    assert "K7Q2X9" not in crash["traceback"]
