@@ -21,6 +21,7 @@ from sqlalchemy import create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
+from consult.backup.manifest import Manifest
 from consult.extensions import db
 from tests.conftest import TEST_DATABASE_URL, is_postgres
 
@@ -231,3 +232,29 @@ def test_a_backup_never_writes_into_a_directory_that_holds_files(app, tmp_path):
     assert result.exit_code == 2
     assert "已存在且不为空" in result.output
     assert [p.name for p in backup_dir.iterdir()] == ["earlier.txt"]
+
+
+def test_a_backup_that_fails_half_way_leaves_nothing_that_looks_like_one(app, factory, tmp_path, monkeypatch):
+    factory.draft()
+    db.session.remove()
+
+    def disk_full(self, directory):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(Manifest, "write", disk_full)  # after the database and the key were written
+    backup_dir = tmp_path / "backup"
+    result = app.test_cli_runner().invoke(args=["backup", "create", str(backup_dir)])
+    assert result.exit_code == 1
+    assert "写入备份失败" in result.output and "No space left on device" in result.output
+    assert list(backup_dir.iterdir()) == []
+
+
+@pytest.mark.skipif(not is_postgres(), reason="pg_dump is for PostgreSQL only")
+def test_a_missing_pg_dump_is_named(app, tmp_path):
+    nowhere = tmp_path / "no-tools"
+    nowhere.mkdir()
+    result = app.test_cli_runner().invoke(
+        args=["backup", "create", str(tmp_path / "backup"), "--pg-bin", str(nowhere)]
+    )
+    assert result.exit_code == 1
+    assert "找不到 pg_dump" in result.output

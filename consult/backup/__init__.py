@@ -71,6 +71,21 @@ def create_backup(directory: Path, pg_bin: str | None = None) -> Manifest:
         raise Conflict(_("备份目录 %(dir)s 已存在且不为空：请指定一个新目录。", dir=str(directory)))
     directory.mkdir(parents=True, exist_ok=True)
     os.chmod(directory, 0o700)  # it holds personal data and the secret key
+    try:
+        return _write_backup(directory, backend, pg_bin)
+    except BaseException as err:
+        # Half a backup must not lie about: empty the directory, which held nothing before.
+        for child in directory.iterdir():
+            if child.is_dir():
+                shutil.rmtree(child)
+            else:
+                child.unlink()
+        if isinstance(err, OSError):
+            raise BackupFailed(_("写入备份失败：%(error)s", error=str(err))) from err
+        raise
+
+
+def _write_backup(directory: Path, backend: str, pg_bin: str | None) -> Manifest:
     created_at = utcnow().isoformat()
     db.session.remove()  # nothing of this process stays open on the database while it is copied
     if backend == "sqlite":
