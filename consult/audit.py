@@ -24,6 +24,7 @@ ACTIONS = {
     "auth.logout": _l("退出登录"),
     "auth.login_failed": _l("登录失败"),
     "auth.login_throttled": _l("登录尝试过多被暂停"),
+    "auth.account_under_attack": _l("账号正被多处猜测密码"),
     "user.create": _l("创建账号"),
     "user.update": _l("修改账号"),
     "user.deactivate": _l("停用账号"),

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import joinedload
 
+from consult.auth.signin import UNDER_ATTACK
+from consult.clock import utcnow
 from consult.errors import NotFound
 from consult.extensions import db
 from consult.i18n import _
 from consult.models import ApiToken, AuditLog, Comment, ContactPoint, User
 
 HISTORY_ROWS = 15
+ATTACK_SHOWN_FOR = timedelta(hours=24)  # how long admins see the warning after the latest under-attack row
 
 
 def active_token_counts():
@@ -87,3 +92,20 @@ def contact_point_rows() -> list[tuple[ContactPoint, int, int]]:
         .order_by(ContactPoint.name)
     )
     return [tuple(row) for row in db.session.execute(query)]
+
+
+def sign_in_attacks(user_id: int | None = None) -> dict[int, AuditLog]:
+    """Accounts found at their sign-in ceiling (consult/auth/signin.py) within ATTACK_SHOWN_FOR: the
+    latest "auth.account_under_attack" row per account id; only `user_id`'s when given."""
+    query = select(AuditLog).where(
+        AuditLog.action == UNDER_ATTACK,
+        AuditLog.target_type == "user",
+        AuditLog.created_at > utcnow() - ATTACK_SHOWN_FOR,
+    )
+    if user_id is not None:
+        query = query.where(AuditLog.target_id == str(user_id))
+    latest: dict[int, AuditLog] = {}
+    for row in db.session.scalars(query.order_by(AuditLog.id)):
+        if row.target_id.isdigit():
+            latest[int(row.target_id)] = row
+    return latest

@@ -9,8 +9,9 @@ from flask_login import current_user, login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 
+from consult.auth import known_browsers, queries
 from consult.auth.access import access, public
-from consult.auth.signin import authenticate, sign_out_everywhere
+from consult.auth.signin import SignInPaused, authenticate, sign_out_everywhere
 from consult.context import RequestContext
 from consult.errors import DomainError
 from consult.i18n import _, _l
@@ -48,21 +49,39 @@ def login():
     form = LoginForm()
     error = None
     status = 200
+    headers = {}
     if form.validate_on_submit():
+        known = known_browsers.recognised(request.cookies.get(known_browsers.COOKIE_NAME))
         try:
             user = authenticate(
-                RequestContext.from_request(), form.username.data or "", form.password.data or ""
+                RequestContext.from_request(), form.username.data or "", form.password.data or "", known
             )
         except DomainError as err:
             error, status = err.message, err.status
+            if isinstance(err, SignInPaused):
+                headers["Retry-After"] = str(err.retry_after)
         else:
             session.clear()  # a new session at sign-in: nothing from before survives
             login_user(user)
             session.permanent = True  # expires after SESSION_IDLE_MINUTES without a request
-            return redirect(_safe_next(request.args.get("next")) or _landing(user), code=303)
+            response = redirect(_safe_next(request.args.get("next")) or _landing(user), code=303)
+            # This browser now vouches for the account: its owner passes the per-account ceiling.
+            response.set_cookie(
+                known_browsers.COOKIE_NAME,
+                known_browsers.issue(user.id, known),
+                **known_browsers.cookie_settings(),
+            )
+            return response
     elif request.method == "POST":
         status = 400
-    return render_template("auth/login.html", form=form, error=error, refused=status >= 400), status
+    page = render_template("auth/login.html", form=form, error=error, refused=status >= 400)
+    return page, status, headers
+
+
+@bp.app_template_global()
+def sign_in_attacks(user_id: int | None = None):
+    """For the admin account pages: accounts recently found under a password-guessing attack."""
+    return queries.sign_in_attacks(user_id)
 
 
 @bp.post("/logout")

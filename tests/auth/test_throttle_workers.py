@@ -1,20 +1,20 @@
 """Sign-in throttling against a real gunicorn with two worker processes.
 
-tests/auth/test_login.py checks the rules with two app objects in one process; here the counter must
-hold between two operating-system processes, as in production. Each request goes on a new connection
-and gunicorn's access log names the worker (its pid) that answered, so the test knows, instead of
-hoping, that both workers took part.
+tests/auth/test_login.py and test_sign_in_limits.py check the rules with app objects in one process;
+here the counters must hold between two operating-system processes, as in production. Each request goes
+on a new connection and gunicorn's access log names the worker (its pid) that answered, so the test
+knows, instead of hoping, that both workers took part.
 
-Why this fails if the counter lived in per-process memory: the limit is N failures (5 per account,
-20 per address). With two workers, those N failures are split between them (about N/2 each, and at
-the very most all N on one). A per-process counter can therefore reach N in at most one worker; the
-other worker would have seen fewer than N failures and would let the right password in. The test
-sends the right password until BOTH workers have answered it, and requires every answer to be the
-throttling refusal, so such a counter cannot pass.
+Why this fails if a counter lived in per-process memory: a limit is N failures (5 per account and
+address, 20 per address, 20 per account from all addresses). With two workers, those N failures are
+split between them (about N/2 each, and at the very most all N on one). A per-process counter can
+therefore reach N in at most one worker; the other worker would have seen fewer than N failures and
+would let the right password in. The test sends the right password until BOTH workers have answered it,
+and requires every answer to be the throttling refusal, so such a counter cannot pass.
 
 Addresses: the app trusts X-Forwarded-For only for CONSULT_TRUSTED_PROXIES hops (consult/net.py).
 The server runs with one trusted hop, as in production behind nginx, so each request can carry its
-own address; the per-address counter then sees distinct clients although all come from 127.0.0.1.
+own address; the counters then see distinct clients although all come from 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -29,15 +29,20 @@ from dataclasses import dataclass
 
 import pytest
 
-from consult.auth.signin import ACCOUNT_FAILURES, ADDRESS_FAILURES, THROTTLE_WINDOW
+from consult.auth.signin import ACCOUNT_CEILING, ADDRESS_FAILURES, PAIR_FAILURES
 from tests.conftest import csrf_token_from
 from tests.live import LiveServer
 
 pytestmark = pytest.mark.once
 
-PASSWORDS = {"alice": "Alice-throttle-pass-1", "bob": "Bob-throttle-pass-1", "carol": "Carol-throttle-pass-1"}
+PASSWORDS = {
+    "alice": "Alice-throttle-pass-1",
+    "bob": "Bob-throttle-pass-1",
+    "carol": "Carol-throttle-pass-1",
+    "dora": "Dora-throttle-pass-1",
+}
 WRONG = "not-the-password"
-REFUSED = f"登录失败次数过多，请{int(THROTTLE_WINDOW.total_seconds() // 60)}分钟后再试。"
+REFUSED = "登录失败次数过多，请"  # …then how many minutes to wait, which depends on the limit
 BAD_PASSWORD = "用户名或密码不正确。"
 MAX_PROBES = 200  # right-password attempts sent until both workers have answered one (the kernel
 # hands connections to the workers unevenly: one of them often takes 80–90 %)
@@ -152,17 +157,27 @@ def _signs_in(server: ThrottleServer, username: str, address: str) -> None:
     assert answer.location == "/admin/"
 
 
-def test_account_throttle_holds_across_two_workers(server):
-    # ACCOUNT_FAILURES wrong passwords for alice, each from its own address: only the per-account
-    # counter can add them up (the per-address one sees one failure per address).
-    failed_on = [_fail(server, "alice", f"203.0.113.{i + 1}") for i in range(ACCOUNT_FAILURES)]
-    # Now the right password, from an address that never failed, is refused by both workers.
-    refusals = _refused_by_both_workers(server, "alice", "198.51.100.7")
+def test_account_and_address_throttle_holds_across_two_workers(server):
+    # PAIR_FAILURES wrong passwords for alice from one address: the pair's counter adds them up…
+    failed_on = [_fail(server, "alice", "203.0.113.1") for _ in range(PAIR_FAILURES)]
+    # …so the right password from that address is refused by both workers (for a minute)…
+    refusals = _refused_by_both_workers(server, "alice", "203.0.113.1")
     assert set(refusals) >= set(failed_on), (failed_on, refusals)  # the failures went to these workers
-    # The pause is alice's alone: bob signs in, from an address alice failed from and from the one
-    # her refused attempts came from (a refused attempt is not a failure that counts toward the address).
+    # …while alice from another address, and bob from that one, sign in: the pause is the pair's alone.
+    _signs_in(server, "alice", "198.51.100.7")
     _signs_in(server, "bob", "203.0.113.1")
-    _signs_in(server, "bob", "198.51.100.7")
+
+
+def test_account_ceiling_holds_across_two_workers_but_not_for_a_known_address(server):
+    _signs_in(server, "dora", "198.51.100.40")  # her usual address
+    # ACCOUNT_CEILING wrong passwords for dora, each from its own address: only the per-account
+    # counter can add them up (the others see one failure each).
+    failed_on = [_fail(server, "dora", f"203.0.114.{i + 1}") for i in range(ACCOUNT_CEILING)]
+    # From an address dora never used, the right password is refused by both workers…
+    refusals = _refused_by_both_workers(server, "dora", "198.51.100.41")
+    assert set(refusals) >= set(failed_on), (failed_on, refusals)
+    # …from her usual one she signs in.
+    _signs_in(server, "dora", "198.51.100.40")
 
 
 def test_address_throttle_holds_across_two_workers(server):
