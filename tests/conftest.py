@@ -6,9 +6,11 @@ Under CI=true, a browser, PostgreSQL or Redis test that would skip fails instead
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
+import uuid
 from datetime import datetime
 from pathlib import Path
 
@@ -206,3 +208,43 @@ def login_as(app, factory):
         return c
 
     return sign_in
+
+
+DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+
+def _maintenance_url():
+    """Where to run CREATE/DROP DATABASE: the PostgreSQL test server when one is configured."""
+    from sqlalchemy.engine import make_url  # only the multi-process tests need it
+
+    configured = os.environ.get("CONSULT_TEST_DATABASE_URL")
+    if configured and make_url(configured).get_backend_name() == "postgresql":
+        return make_url(configured)
+    return make_url(DEFAULT_POSTGRES)
+
+
+@contextlib.contextmanager
+def scratch_postgres_database(prefix: str = "consult_scratch"):
+    """A PostgreSQL database of its own, created for a test (or a module) and dropped after."""
+    maintenance_url = _maintenance_url()
+    admin = create_engine(maintenance_url, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 5})
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as exc:
+        admin.dispose()
+        skip_or_fail(f"PostgreSQL at {maintenance_url.render_as_string()} is not reachable: {exc}")
+    try:
+        yield maintenance_url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture
+def scratch_postgres():
+    """A PostgreSQL database of its own, created for the test and dropped after."""
+    with scratch_postgres_database("consult_concurrency") as url:
+        yield url

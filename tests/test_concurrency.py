@@ -7,21 +7,16 @@ must queue (BEGIN IMMEDIATE + busy timeout), never answer 500 with "database is 
 from __future__ import annotations
 
 import json
-import os
 import threading
 import urllib.error
 import urllib.request
-import uuid
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from sqlalchemy import bindparam, create_engine, text
-from sqlalchemy.engine import URL, make_url
 
-from tests.conftest import skip_or_fail
 from tests.live import LiveServer
 
 SLUG = "chengshi-shufang-tiaoli"
@@ -29,15 +24,6 @@ CLIENTS = 20
 POSTS = 200
 # The quota would otherwise turn most of these posts into 429s: they all come from 127.0.0.1.
 UNLIMITED = {"CONSULT_COMMENT_RATE_LIMIT": "100000 per minute"}
-DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-
-
-def _maintenance_url() -> URL:
-    """Where to run CREATE/DROP DATABASE: the PostgreSQL test server when one is configured."""
-    configured = os.environ.get("CONSULT_TEST_DATABASE_URL")
-    if configured and make_url(configured).get_backend_name() == "postgresql":
-        return make_url(configured)
-    return make_url(DEFAULT_POSTGRES)
 
 
 @dataclass
@@ -138,24 +124,6 @@ def test_concurrent_posts_on_sqlite_all_land(tmp_path: Path):
         _assert_every_201_is_stored(server, f"sqlite:///{instance / 'consult.sqlite'}")
     finally:
         server.stop()
-
-
-@pytest.fixture
-def scratch_postgres() -> Iterator[str]:
-    """A PostgreSQL database of its own, created for the test and dropped after."""
-    maintenance_url = _maintenance_url()
-    admin = create_engine(maintenance_url, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 5})
-    name = f"consult_concurrency_{uuid.uuid4().hex[:10]}"
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as exc:
-        admin.dispose()
-        skip_or_fail(f"PostgreSQL at {maintenance_url.render_as_string()} is not reachable: {exc}")
-    yield maintenance_url.set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
 
 
 @pytest.mark.once
