@@ -74,7 +74,7 @@ def run_migrations_offline():
 
 
 def include_object(obj, name, type_, reflected, compare_to):
-    """The postgres search backend keeps its derived tables itself (consult/search/postgres_backend.py)."""
+    """The postgres search backend keeps its derived tables itself (consult/search/postgres_table.py)."""
     return not (
         type_ == "table" and reflected and compare_to is None and (name or "").startswith("search_doc")
     )

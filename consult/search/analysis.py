@@ -55,18 +55,18 @@ all below (PG load 2.1, Whoosh load 1.7)           15.0 / 28.8 (target 30: met) 
    ~10% on the benchmark) and the page is the best of those 1000, not of all matches. A page beyond
    the cap raises it. (PostgreSQL: a bitmap scan with LIMIT, sequential scan off for the statement.)
 2. Filter lexemes (PostgreSQL): ``#public``, ``#draft_id:4`` … in each row's tsvector, ANDed into
-   the tsquery, so the GIN bitmap excludes other drafts before any heap visit (postgres_backend.py).
+   the tsquery, so the GIN bitmap excludes other drafts before any heap visit (postgres_literals.py).
 3. Snippets: a clause of Chinese only is found as a substring of the normalised text (same spans as
    the analysis path on 350,000 text/query pairs checked; 0.02 against 0.4 ms a snippet): after 1
    and 2 the 20 snippets of a page were most of PostgreSQL's time.
 4. Loose fallback: first every token but one (n-1 of n, for 3 to 12 tokens), then any token:
    ``渣土运车辆`` finds 770 instead of 4,740 documents, the ones with most of the word.
 5. Whoosh: phrases are checked only on documents that also pass the filter (``Phrase`` in
-   whoosh_backend.py, Whoosh's own checks positions in every draft first), and the posting-list
+   whoosh_matching.py, Whoosh's own checks positions in every draft first), and the posting-list
    ``skip_to`` binary-searches inside a block (Whoosh steps one posting at a time: most of an
    intersection with the long ``public``/``draft_id`` lists).
 
-6. Whoosh query engine (whoosh_backend.py): one flat leapfrog over the token lists and the filter
+6. Whoosh query engine (whoosh_matching.py): one flat leapfrog over the token lists and the filter
    instead of Whoosh's binary trees of matchers, filters as per-segment cached sorted arrays, BM25F
    evaluated directly, the loose fallback as a k-of-n pivot walk; same hits, order and totals as
    before on the 50 bench queries (checked one by one). bench/search.py at load 5.4-6.8 (other jobs
