@@ -28,6 +28,7 @@ class ConfigError(RuntimeError):
 SETTINGS: dict[str, tuple[Any, Any]] = {
     "SECRET_KEY": ("str?", None),
     "SQLALCHEMY_DATABASE_URI": ("str?", None),
+    "DATABASE_CONNECT_TIMEOUT": (int, 5),  # seconds to wait for PostgreSQL to accept a connection
     "SEARCH_BACKEND": (str, "whoosh"),
     "SEARCH_INDEX_DIR": ("str?", None),
     "RATELIMIT_STORAGE_URI": (str, "memory://"),
@@ -128,7 +129,14 @@ def _derive(app: Flask) -> None:
     cfg["SECRET_KEY_IS_EXPLICIT"] = bool(cfg["SECRET_KEY"])
     if not cfg["SECRET_KEY"]:
         cfg["SECRET_KEY"] = _instance_secret(app.instance_path)
-    cfg.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
+    # hide_parameters: an error's message never carries the values of its statement (a receipt code, a
+    # comment, a contact), so neither does a logged traceback.
+    engine_options: dict[str, Any] = {"pool_pre_ping": True, "hide_parameters": True}
+    if cfg["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        # A database host that does not answer must fail a request (and /healthz: 503) in seconds,
+        # not after the operating system's TCP timeout of minutes.
+        engine_options["connect_args"] = {"connect_timeout": cfg["DATABASE_CONNECT_TIMEOUT"]}
+    cfg.setdefault("SQLALCHEMY_ENGINE_OPTIONS", engine_options)
     # Staff sessions end after this much idle time (the cookie is renewed on each request).
     cfg["PERMANENT_SESSION_LIFETIME"] = timedelta(minutes=cfg["SESSION_IDLE_MINUTES"])
     # A Redis that is down must answer quickly, so the comment quota can fail open.
@@ -175,6 +183,8 @@ def _validate(app: Flask) -> None:
         raise ConfigError("CONSULT_SEARCH_BACKEND=postgres needs a PostgreSQL database")
     if cfg["MAIL_PORT"] <= 0 or cfg["MAIL_PORT"] > 65535:
         raise ConfigError("CONSULT_MAIL_PORT must be between 1 and 65535")
+    if cfg["DATABASE_CONNECT_TIMEOUT"] < 1:
+        raise ConfigError("CONSULT_DATABASE_CONNECT_TIMEOUT must be at least 1 second")
     for key in ("CONTACT_RETENTION_DAYS", "TRUSTED_PROXIES", "MAX_CONTENT_LENGTH"):
         if cfg[key] < 0:
             raise ConfigError(f"CONSULT_{key} must not be negative")

@@ -57,3 +57,27 @@ def test_healthz_is_503_when_the_database_cannot_be_queried(make_app, tmp_path):
     assert resp.status_code == 503
     assert resp.get_json() == {"status": "error", "database": "unreachable"}
     assert "no-store" in resp.headers["Cache-Control"]
+
+
+def test_healthz_is_503_within_seconds_when_postgresql_does_not_answer(make_app):
+    """A database host that accepts the connection and then says nothing (a hung server, a firewall
+    that drops packets) must not hold the health check for the operating system's minutes."""
+    import socket
+    import time
+
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(16)  # the handshake completes in the backlog; nobody ever answers
+    try:
+        port = silent.getsockname()[1]
+        app = make_app(
+            SQLALCHEMY_DATABASE_URI=f"postgresql+psycopg://postgres@127.0.0.1:{port}/consult",
+            DATABASE_CONNECT_TIMEOUT=1,
+        )
+        started = time.monotonic()
+        resp = app.test_client().get("/healthz")
+        elapsed = time.monotonic() - started
+    finally:
+        silent.close()
+    assert resp.status_code == 503
+    assert elapsed < 10, elapsed  # one connect attempt and its retry, each at most a second or two
