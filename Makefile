@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 PYTEST_ARGS ?=
 
-.PHONY: run test lint format bench clean messages
+.PHONY: run test lint format bench clean messages audit
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -46,3 +46,9 @@ clean:
 
 messages: $(VENV)/.dev-installed
 	$(BIN)/pybabel extract -F babel.cfg -k _l -o messages.pot .
+
+# Known vulnerabilities in the pinned requirements (needs the vulnerability service on the network).
+audit:
+	$(PYTHON) -m venv .venv-audit
+	.venv-audit/bin/pip install --quiet pip-audit==2.10.1
+	.venv-audit/bin/pip-audit -r requirements.txt
