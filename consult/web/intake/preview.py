@@ -3,6 +3,9 @@ cancelled; the preview's later pages and its error report re-read the kept file.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+
 from flask import flash, redirect, render_template, request, url_for
 
 from consult.auth.access import access, current_actor
@@ -87,8 +90,19 @@ def _request_for(token: str) -> tuple[User, BatchRequest]:
     return actor, BatchRequest(filename=meta.filename, data=data, **fields)
 
 
-def _expired(err: NotFound):
-    return render_template("intake/expired.html", message=err.message), 404
+def _kept_upload(view: Callable) -> Callable:
+    """Hand a view of a kept upload its actor and the request the upload was; one that is gone (expired,
+    confirmed or cancelled) answers the expired page, 404. Another user's token stays Forbidden."""
+
+    @functools.wraps(view)
+    def wrapper(token: str):
+        try:
+            actor, req = _request_for(token)
+        except NotFound as err:
+            return render_template("intake/expired.html", message=err.message), 404
+        return view(token, actor, req)
+
+    return wrapper
 
 
 def _rows_shown(outcome: BatchOutcome, show: str) -> list:
@@ -103,6 +117,7 @@ def _rows_shown(outcome: BatchOutcome, show: str) -> list:
 
 
 def render_preview(outcome: BatchOutcome, token: str, message: str = "", status: int = 200):
+    """The preview of an upload as read: the rows chosen by ``show`` on their page, and any refusal."""
     show = request.args.get("show") if request.method == "GET" else None
     show = show if show in SHOWS else "all"
     rows = _rows_shown(outcome, show)
@@ -136,12 +151,9 @@ def _place(outcome: BatchOutcome, row) -> str:
 
 @bp.get("/upload/<token>")
 @access("intake")
-def preview(token: str):
+@_kept_upload
+def preview(token: str, actor: User, req: BatchRequest):
     """The preview of a kept upload (its pages, and the way back to it)."""
-    try:
-        actor, req = _request_for(token)
-    except NotFound as err:
-        return _expired(err)
     try:
         outcome = preview_batch(actor, req, uploads.load_known(token))
     except DomainError as err:
@@ -151,12 +163,9 @@ def preview(token: str):
 
 @bp.get("/upload/<token>/errors.xlsx")
 @access("intake")
-def upload_errors(token: str):
+@_kept_upload
+def upload_errors(token: str, actor: User, req: BatchRequest):
     """The rows to fix of a kept upload, with their original cells and a last column 错误说明."""
-    try:
-        actor, req = _request_for(token)
-    except NotFound as err:
-        return _expired(err)
     outcome = preview_batch(actor, req, uploads.load_known(token))
     report = outcome.report
     return error_report(report.header, report.error_report_rows(), req.filename)
@@ -164,12 +173,9 @@ def upload_errors(token: str):
 
 @bp.post("/upload/<token>/confirm")
 @access("intake")
-def confirm(token: str):
+@_kept_upload
+def confirm(token: str, actor: User, req: BatchRequest):
     """Import the kept upload's valid rows; then the batch page. Refusals show the preview again."""
-    try:
-        actor, req = _request_for(token)
-    except NotFound as err:
-        return _expired(err)
     try:
         outcome = import_batch(actor, RequestContext.from_request(), req, uploads.load_known(token))
     except (AlreadyImported, NothingToImport) as err:
@@ -183,12 +189,9 @@ def confirm(token: str):
 
 @bp.post("/upload/<token>/cancel")
 @access("intake")
-def cancel(token: str):
+@_kept_upload
+def cancel(token: str, actor: User, req: BatchRequest):
     """Forget a kept upload and go back to the dashboard."""
-    try:
-        _request_for(token)
-    except NotFound as err:
-        return _expired(err)
     uploads.discard(token)
     flash(_("已取消本次上传，没有导入任何意见。"))
     return redirect(url_for("intake.dashboard"), code=303)
