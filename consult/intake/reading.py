@@ -6,6 +6,13 @@ decided from the first bytes, not the name (``secure_filename`` loses Chinese na
 files). Encodings are tried strictly in a fixed order and a file that fits none is refused rather than
 read as mojibake. Everything here raises ``FileError`` with a message for the operator; nothing touches
 the database or the request.
+
+Hostile files are refused by cheap checks before anything is inflated (the zip directory: the number of
+members, each member's and the shared strings' declared size, the compression method), and by limits
+while reading (every row read counts, blank or not; the shared strings are counted before openpyxl loads
+them). The parse itself runs in a child process (``consult.intake.sandbox``, which says why and how) under
+a CPU-time, address-space and wall-clock budget: whatever slips past the limits is stopped there, and a
+refusal is a ``FileError`` like any other, never a 500. ``parse`` is that parse in this process.
 """
 
 from __future__ import annotations
@@ -13,6 +20,8 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import json
+import logging
 import re
 import warnings
 import zipfile
@@ -23,9 +32,13 @@ from typing import Literal
 
 import openpyxl
 from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import fromstring as parse_xml
+from openpyxl.reader import excel as openpyxl_reader
 from openpyxl.utils.cell import get_column_letter, range_boundaries
+from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
 from consult.i18n import _
+from consult.intake import sandbox
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024  # the app's MAX_CONTENT_LENGTH uses it too
 UPLOAD_BODY_MAX = MAX_UPLOAD_BYTES + 64 * 1024  # the file and the form's other fields
@@ -34,13 +47,53 @@ MAX_COLUMNS = 50
 MAX_CELL_CHARS = 10_000  # a longer cell is a row error (rows.py), not a file error
 MAX_XLSX_UNCOMPRESSED = 200 * 1024 * 1024  # sum of the sizes declared in the zip directory
 MAX_XLSX_MEMBERS = 1000
+# Each member's declared size. A worksheet is streamed, but its XML is scanned for merged cells and
+# parsed row by row: a 10 MB upload of real text inflates to well under this.
+MAX_XLSX_MEMBER_BYTES = 128 * 1024 * 1024
+# openpyxl loads the shared strings whole, at about 9 µs and 150 bytes of memory per string: 190 MB of
+# tiny strings took 153 s and 1.3 GB. Real text of a 10 MB upload is under 30 MB; ten text cells a row.
+MAX_SHARED_STRINGS_BYTES = 64 * 1024 * 1024
+MAX_SHARED_STRINGS = 1_000_000
+MAX_CONTENT_TYPES_BYTES = 1024 * 1024  # [Content_Types].xml, read here to find the shared strings part
 MAX_MERGED_RANGES = 100_000
 HEADER_SEARCH_ROWS = 20  # the header row must be among the first rows (title rows may sit above it)
+# Blank rows are left out of the data but every row read counts against rows_read_limit(): a sheet may
+# hold blank or formatted-but-empty rows between and after the opinions, not millions of them.
+BLANK_ROW_SLACK = 20_000
+
+# The budget of the child process that parses an upload (consult.intake.sandbox). A legitimate
+# 100,000-row workbook takes about 14 s of CPU and 130 MB on a slow machine; the wall clock allows for
+# a busy one. The result (the rows as JSON) is bounded too, since merged cells filled down could
+# multiply a long cell.
+PARSE_CPU_SECONDS = 30
+PARSE_MEMORY_BYTES = 1024 * 1024 * 1024  # address space (RLIMIT_AS), imports included
+PARSE_WALL_SECONDS = 60.0
+MAX_RESULT_BYTES = 64 * 1024 * 1024
+# The limits the child reads under: this process's values are sent along, so a deployment or a test
+# that changes one here changes it there too. (MAX_RESULT_BYTES is the parent's: it reads the answer.)
+CHILD_LIMITS = (
+    "MAX_UPLOAD_BYTES",
+    "MAX_ROWS",
+    "MAX_COLUMNS",
+    "MAX_XLSX_UNCOMPRESSED",
+    "MAX_XLSX_MEMBERS",
+    "MAX_XLSX_MEMBER_BYTES",
+    "MAX_SHARED_STRINGS_BYTES",
+    "MAX_SHARED_STRINGS",
+    "MAX_CONTENT_TYPES_BYTES",
+    "MAX_MERGED_RANGES",
+    "HEADER_SEARCH_ROWS",
+    "BLANK_ROW_SLACK",
+)
+log = logging.getLogger(__name__)
 
 ZIP_MAGIC = b"PK\x03\x04"
 OLE2_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")
 _OOXML_ESCAPE = re.compile(r"_x(000[9AaDd])_")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# A byte scan for the shared strings' <si> elements (any namespace prefix, bounded so a match is short).
+_SHARED_STRING = re.compile(rb"<(?:[A-Za-z_][\w.\-]{0,63}:)?si[\s/>]")
+_SHARED_STRINGS_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"
 # A byte scan for <mergeCell ref="A2:A4"/> (any namespace prefix): mergeCells sit after sheetData, so
 # parsing the XML again just for them would double the cost of reading a large sheet.
 _MERGE_CELL = re.compile(
@@ -72,7 +125,23 @@ class RawTable:
 
 
 def read_table(filename: str, data: bytes) -> RawTable:
-    """Read an uploaded spreadsheet (XLSX or CSV) into text rows; raise FileError when it cannot."""
+    """Read an uploaded spreadsheet (XLSX or CSV) into text rows; raise FileError when it cannot.
+
+    The cheap checks run here; the parse runs in a child process under the PARSE_* budgets.
+    """
+    _check(filename, data)
+    return _in_child(filename, data)
+
+
+def parse(filename: str, data: bytes) -> RawTable:
+    """The same reading in this process, without the budgets: what the child process runs."""
+    if _check(filename, data) == "xlsx":
+        return _read_xlsx(data)
+    return _read_csv(data)
+
+
+def _check(filename: str, data: bytes) -> Literal["xlsx", "csv"]:
+    """The checks that read nothing but the size, the first bytes and a zip's directory."""
     if not data:
         raise FileError(_("文件是空的，请检查后重新上传。"))
     if len(data) > MAX_UPLOAD_BYTES:
@@ -83,7 +152,8 @@ def read_table(filename: str, data: bytes) -> RawTable:
             )
         )
     if data.startswith(ZIP_MAGIC):
-        return _read_xlsx(data)
+        _open_archive(data).close()
+        return "xlsx"
     if data.startswith(OLE2_MAGIC) or filename.lower().endswith(".xls"):
         raise FileError(
             _(
@@ -91,7 +161,67 @@ def read_table(filename: str, data: bytes) -> RawTable:
                 "“Excel 工作簿（*.xlsx）”，再上传新文件；如果文件设置了打开密码，请先取消密码。"
             )
         )
-    return _read_csv(data)
+    return "csv"
+
+
+# The child process -------------------------------------------------------------------------------
+
+
+def too_complex() -> FileError:
+    """The error for a file that ran out of the child's time, memory or result budget."""
+    return FileError(
+        _(
+            "文件过于复杂，无法在限定的时间和内存内读取。请在Excel中打开，另存为新的"
+            "“Excel 工作簿（*.xlsx）”或CSV文件后再上传；意见较多时请拆分成几个文件分别上传。"
+        )
+    )
+
+
+def _in_child(filename: str, data: bytes) -> RawTable:
+    """Run ``parse`` in a child process within the PARSE_* budgets."""
+    limits = {name: globals()[name] for name in CHILD_LIMITS}
+    budget = sandbox.Budget(PARSE_CPU_SECONDS, PARSE_MEMORY_BYTES, PARSE_WALL_SECONDS, MAX_RESULT_BYTES)
+    try:
+        body = sandbox.run(_parse_for_child, (filename, data, limits), budget, preload=(__name__,))
+    except sandbox.OutOfBudget as exc:
+        # Out of time or memory, or killed by a signal (SIGXCPU at the CPU budget, or a parser that
+        # crashed on what it was given): either way it is this file, not the next one.
+        log.warning("reading %r stopped: %s", filename, exc.reason)
+        raise too_complex() from None
+    answer = json.loads(body.decode("utf-8", "surrogatepass"))
+    if "error" in answer:
+        raise FileError(answer["error"]["message"], row=answer["error"]["row"])
+    table = answer["table"]
+    rows = [(number, cells) for number, cells in table["rows"]]
+    return RawTable(format=table["format"], encoding=table["encoding"], rows=rows)
+
+
+class _UnsizedWorksheet(ReadOnlyWorksheet):
+    """openpyxl's read-only sheet, without the size it computes on opening.
+
+    When a sheet's XML has no <dimension>, openpyxl parses the whole sheet to find its size, for every
+    sheet of the workbook, before a row is read: four million blank rows cost 22 s of CPU there, out of
+    reach of the row limit. ``_sheet_rows`` resets the dimensions of the sheet it reads anyway
+    (``reset_dimensions``), so skipping this changes nothing it returns.
+    """
+
+    def _get_size(self) -> None:
+        return None
+
+
+def _parse_for_child(filename: str, data: bytes, limits: dict[str, int]) -> bytes:
+    """In the child: read under the caller's limits; the table or the refusal as JSON.
+
+    The child reads one upload and ends, so it may set its module's limits and openpyxl's sheet class.
+    """
+    globals().update({name: int(value) for name, value in limits.items() if name in CHILD_LIMITS})
+    openpyxl_reader.ReadOnlyWorksheet = _UnsizedWorksheet
+    try:
+        table = parse(filename, data)
+        answer: dict = {"table": {"format": table.format, "encoding": table.encoding, "rows": table.rows}}
+    except FileError as err:
+        answer = {"error": {"message": err.message, "row": err.row}}
+    return json.dumps(answer, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "surrogatepass")
 
 
 class _Collector:
@@ -102,8 +232,11 @@ class _Collector:
         # The header may sit below title rows, so allow that many rows beyond the data-row limit here;
         # headers.find_layout checks the exact number of data rows.
         self.limit = MAX_ROWS + HEADER_SEARCH_ROWS
+        self.ceiling = rows_read_limit()
 
     def add(self, number: int, cells: list[str]) -> None:
+        if number > self.ceiling:
+            raise too_many_rows_read(number)
         if len(cells) > MAX_COLUMNS:
             for offset, cell in enumerate(cells[MAX_COLUMNS:], start=MAX_COLUMNS + 1):
                 if cell.strip():
@@ -130,6 +263,23 @@ def too_many_rows(row: int | None = None) -> FileError:
     """The error for a file over MAX_ROWS data rows (raised while reading and by find_layout)."""
     return FileError(
         _("文件中的意见超过%(max)d行的上限（不含表头）。请把表格拆分成几个文件分别上传。", max=MAX_ROWS),
+        row=row,
+    )
+
+
+def rows_read_limit() -> int:
+    """How many rows may be read, blank or not: the data rows, the title rows above the header, slack."""
+    return MAX_ROWS + HEADER_SEARCH_ROWS + BLANK_ROW_SLACK
+
+
+def too_many_rows_read(row: int) -> FileError:
+    """The error for a file with more rows than rows_read_limit(), counting blank rows."""
+    return FileError(
+        _(
+            "表格的行数（包括空行）超过%(max)d行的上限。请删除表格中多余的空行，或把表格复制到新的"
+            "工作簿、另存为新的 .xlsx 或 CSV 文件后再上传；意见较多时请拆分成几个文件分别上传。",
+            max=rows_read_limit(),
+        ),
         row=row,
     )
 
@@ -242,17 +392,39 @@ def _unreadable_workbook() -> FileError:
     )
 
 
+def _unsafe_content() -> FileError:
+    return FileError(
+        _(
+            "这个Excel文件含有不安全的内容（XML实体定义），已拒绝读取。"
+            "请在Excel中把表格复制到新的工作簿，保存后重新上传。"
+        )
+    )
+
+
 def _open_archive(data: bytes) -> zipfile.ZipFile:
-    """The zip archive, refused before anything is decompressed when its directory promises too much."""
+    """The zip archive, refused before anything is decompressed when its directory promises too much.
+
+    Python's zipfile never inflates a member past the size its central directory declares: it stops
+    there and then checks the CRC (a member whose data runs longer fails it). So the declared sizes
+    bound what is inflated, and are checked here, but only for deflated or stored members: for bzip2
+    and LZMA zipfile inflates a whole read at once before cutting it, and no spreadsheet program
+    writes those.
+    """
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         infos = archive.infolist()
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError) as exc:
         raise _unreadable_workbook() from exc
-    # Python's zipfile stops each member at its declared size (and fails on the CRC), so the declared
-    # sizes bound what openpyxl can inflate.
-    if len(infos) > MAX_XLSX_MEMBERS or sum(info.file_size for info in infos) > MAX_XLSX_UNCOMPRESSED:
+    try:
+        _check_directory(archive, infos)
+    except BaseException:
         archive.close()
+        raise
+    return archive
+
+
+def _check_directory(archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo]) -> None:
+    if len(infos) > MAX_XLSX_MEMBERS or sum(info.file_size for info in infos) > MAX_XLSX_UNCOMPRESSED:
         raise FileError(
             _(
                 "这个Excel文件解压后超过%(mb)d MB或包含过多部件，已拒绝读取。"
@@ -260,7 +432,75 @@ def _open_archive(data: bytes) -> zipfile.ZipFile:
                 mb=MAX_XLSX_UNCOMPRESSED // (1024 * 1024),
             )
         )
-    return archive
+    for info in infos:
+        if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            raise _unreadable_workbook()
+        if info.file_size > MAX_XLSX_MEMBER_BYTES:
+            raise FileError(
+                _(
+                    "这个Excel文件中的部件“%(name)s”解压后超过%(mb)d MB，已拒绝读取。"
+                    "请把意见表复制到新的工作簿，另存为新的 .xlsx 或 CSV 文件后再上传。",
+                    name=info.filename[:100],
+                    mb=MAX_XLSX_MEMBER_BYTES // (1024 * 1024),
+                )
+            )
+    for info in _shared_strings(archive):
+        if info.file_size > MAX_SHARED_STRINGS_BYTES:
+            raise _too_many_strings()
+
+
+def _too_many_strings() -> FileError:
+    return FileError(
+        _(
+            "这个Excel文件中的文字内容（共享字符串）超过%(mb)d MB或%(n)d条的上限，已拒绝读取。"
+            "请把意见表复制到新的工作簿（只粘贴数值），另存为新的 .xlsx 或 CSV 文件后再上传。",
+            mb=MAX_SHARED_STRINGS_BYTES // (1024 * 1024),
+            n=MAX_SHARED_STRINGS,
+        )
+    )
+
+
+def _shared_strings(archive: zipfile.ZipFile) -> list[zipfile.ZipInfo]:
+    """The members openpyxl may load as shared strings: the usual name, and what [Content_Types] names."""
+    names = {"xl/sharedStrings.xml"}
+    try:
+        types = archive.getinfo("[Content_Types].xml")
+    except KeyError:
+        types = None  # openpyxl refuses the file; nothing to read here
+    if types is not None:
+        if types.file_size > MAX_CONTENT_TYPES_BYTES:
+            raise _unreadable_workbook()
+        try:
+            root = parse_xml(archive.read(types))
+        except DefusedXmlException as exc:
+            raise _unsafe_content() from exc
+        except Exception as exc:  # a broken zip or XML: never a 500
+            raise _unreadable_workbook() from exc
+        for element in root.iter():
+            if element.tag.endswith("Override") and element.get("ContentType") == _SHARED_STRINGS_TYPE:
+                names.add((element.get("PartName") or "")[1:])
+    found = []
+    for name in sorted(names):
+        try:
+            found.append(archive.getinfo(name))
+        except KeyError:
+            continue
+    return found
+
+
+def _count_shared_strings(archive: zipfile.ZipFile) -> None:
+    """Refuse more than MAX_SHARED_STRINGS strings before openpyxl loads them (a byte scan, ~0.5 s)."""
+    for info in _shared_strings(archive):
+        count = 0
+        tail = b""
+        with archive.open(info) as stream:
+            while chunk := stream.read(1 << 20):
+                buffer = tail + chunk
+                # A match ending in the tail was counted with the previous chunk (matches are < 72 bytes).
+                count += sum(1 for match in _SHARED_STRING.finditer(buffer) if match.end() > len(tail))
+                if count > MAX_SHARED_STRINGS:
+                    raise _too_many_strings()
+                tail = buffer[-128:]
 
 
 def _read_xlsx(data: bytes) -> RawTable:
@@ -269,6 +509,7 @@ def _read_xlsx(data: bytes) -> RawTable:
         raise RuntimeError("openpyxl must use defusedxml (install it; do not set OPENPYXL_DEFUSEDXML=False)")
     archive = _open_archive(data)
     try:
+        _count_shared_strings(archive)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)  # "no default style", unsupported extensions
             workbook = openpyxl.load_workbook(
@@ -278,16 +519,13 @@ def _read_xlsx(data: bytes) -> RawTable:
                 rows = _sheet_rows(workbook, archive)
             finally:
                 workbook.close()
-    except FileError:
+    except (FileError, MemoryError):
         raise
     except Exception as exc:  # openpyxl raises many kinds of errors on broken files: never a 500
+        if _caused_by(exc, MemoryError):
+            raise MemoryError from exc  # the child's memory budget, not a broken file
         if _caused_by(exc, DefusedXmlException):
-            raise FileError(
-                _(
-                    "这个Excel文件含有不安全的内容（XML实体定义），已拒绝读取。"
-                    "请在Excel中把表格复制到新的工作簿，保存后重新上传。"
-                )
-            ) from exc
+            raise _unsafe_content() from exc
         raise _unreadable_workbook() from exc
     finally:
         archive.close()
@@ -321,7 +559,10 @@ def _sheet_rows(workbook, archive: zipfile.ZipFile) -> list[tuple[int, list[str]
     collector = _Collector()
     carried: dict[int, tuple[str, int]] = {}  # column index → (value of the merged range, its last row)
     for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
-        cells = [_cell_text(value) for value in values]
+        # A row that only reaches far to the right through empty cells (<c r="XFD7"/>) is cut before
+        # its 16,384 values are turned into text; _Collector would cut it the same way.
+        cut = len(values) > MAX_COLUMNS and values[MAX_COLUMNS:].count(None) == len(values) - MAX_COLUMNS
+        cells = [_cell_text(value) for value in (values[:MAX_COLUMNS] if cut else values)]
         for column, (value, last) in list(carried.items()):
             if number > last:
                 del carried[column]
@@ -331,6 +572,9 @@ def _sheet_rows(workbook, archive: zipfile.ZipFile) -> list[tuple[int, list[str]
         for column, last in starts.pop(number, ()):
             if column < len(cells) and cells[column]:
                 carried[column] = (cells[column], last)
+        if cut:
+            while cells and not cells[-1]:
+                cells.pop()
         collector.add(number, cells)
     return collector.rows
 

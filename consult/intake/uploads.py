@@ -7,6 +7,10 @@ and removed once imported or cancelled. Files older than a day are swept away on
 Age is measured by the time recorded in the ``.json`` when the file was kept, read from the one clock
 (``consult.clock.utcnow``), never by the file system's modification time: comparing the injected clock
 with real file times made the expiry depend on the day the tests ran.
+
+The kept files hold every row of the upload and its contacts (names, phone numbers): the folder is
+created 0700 and each file 0600 from the moment it exists (``os.open`` with the mode, then ``fchmod``,
+so no umask can widen it), for the account the app runs as only.
 """
 
 from __future__ import annotations
@@ -46,10 +50,24 @@ class StoredUpload:
     collector: str | None
 
 
+FOLDER_MODE = 0o700
+FILE_MODE = 0o600
+
+
 def _folder() -> Path:
     folder = Path(current_app.instance_path) / FOLDER
-    folder.mkdir(parents=True, exist_ok=True)
+    folder.mkdir(mode=FOLDER_MODE, parents=True, exist_ok=True)
+    if folder.stat().st_mode & 0o777 != FOLDER_MODE:  # made by an older version, or under a umask
+        os.chmod(folder, FOLDER_MODE)
     return folder
+
+
+def _write_private(path: Path, content: bytes) -> None:
+    """Create ``path`` readable by this account only, then write ``content`` (never an existing file)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), FILE_MODE)
+    with os.fdopen(fd, "wb") as stream:
+        os.fchmod(fd, FILE_MODE)  # the umask may have removed bits from the mode given to open
+        stream.write(content)
 
 
 def store(upload: StoredUpload, data: bytes, known: KnownReport | None = None) -> str:
@@ -63,8 +81,8 @@ def store(upload: StoredUpload, data: bytes, known: KnownReport | None = None) -
         "known": to_json(known) if known is not None else None,
     }
     # The record first: a sweep in another worker that finds the .bin always finds its time too.
-    (folder / f"{token}.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
-    (folder / f"{token}.bin").write_bytes(data)
+    _write_private(folder / f"{token}.json", json.dumps(meta, ensure_ascii=False).encode("utf-8"))
+    _write_private(folder / f"{token}.bin", data)
     return token
 
 

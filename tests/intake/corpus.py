@@ -11,7 +11,9 @@ import csv
 import io
 import random
 import re
+import struct
 import zipfile
+import zlib
 from datetime import datetime
 from functools import cache
 
@@ -252,3 +254,118 @@ def big_csv(data_rows: int) -> bytes:
 def load_cells(data: bytes) -> list[list[object]]:
     """Every cell of the first sheet (full mode, so data types can be inspected by the caller)."""
     return [list(row) for row in load_workbook(io.BytesIO(data)).active.iter_rows()]
+
+
+# Files built to run away (issue 14): each is small on the wire and huge or slow once read -----------
+
+_MAIN = b'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+_SHARED_STRINGS_OVERRIDE = (
+    b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
+    b'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>'
+)
+
+
+def rebuild(
+    data: bytes, replace: dict[str, bytes], compression: int = zipfile.ZIP_DEFLATED, level: int = 1
+) -> bytes:
+    """The archive with some members replaced or added, written with ``compression`` (fast by default)."""
+    out = io.BytesIO()
+    source = zipfile.ZipFile(io.BytesIO(data))
+    with source, zipfile.ZipFile(out, "w", compression, compresslevel=level) as target:
+        for info in source.infolist():
+            if info.filename not in replace:
+                target.writestr(info.filename, source.read(info.filename))
+        for name, content in replace.items():
+            target.writestr(name, content)
+    return out.getvalue()
+
+
+def with_shared_strings(body: bytes, name: str = "xl/sharedStrings.xml") -> bytes:
+    """The corpus table (inline strings) plus a shared-strings part nothing refers to."""
+    data = xlsx_bytes(table())
+    override = _SHARED_STRINGS_OVERRIDE.replace(b"/xl/sharedStrings.xml", b"/" + name.encode())
+    types = read_member(data, "[Content_Types].xml").replace(b"</Types>", override)
+    return rebuild(data, {"[Content_Types].xml": types, name: body})
+
+
+def shared_strings_body(count: int, item: bytes = b"<si><t>a</t></si>") -> bytes:
+    """A shared-strings part of ``count`` tiny strings: what openpyxl spends the most time on per byte."""
+    return b"<sst " + _MAIN + b">" + item * count + b"</sst>"
+
+
+@cache
+def huge_shared_strings_xlsx(megabytes: int = reading.MAX_SHARED_STRINGS_BYTES // (1024 * 1024) + 1) -> bytes:
+    """A workbook whose shared-strings part inflates past the cap (190 MB in the report; 65 MB here)."""
+    return with_shared_strings(shared_strings_body(megabytes * 1024 * 1024 // 17))
+
+
+def sheet_with(rows_xml: bytes, above: list[list[str]] | None = None, level: int = 1) -> bytes:
+    """The corpus table, then ``rows_xml`` (raw <row> elements) at the end of its sheet."""
+    data = xlsx_bytes(above if above is not None else table())
+    sheet = read_member(data, "xl/worksheets/sheet1.xml")
+    sheet = re.sub(rb"<dimension [^>]*/>", b"", sheet).replace(b"</sheetData>", rows_xml + b"</sheetData>")
+    return rebuild(data, {"xl/worksheets/sheet1.xml": sheet}, level=level)
+
+
+@cache
+def blank_rows_xlsx(count: int = 4_000_000) -> bytes:
+    """The table followed by millions of empty <row/> elements (the report's 0.58 MB file)."""
+    return sheet_with(b"<row/>" * count)
+
+
+def far_row_xlsx(row: int = 1_048_576) -> bytes:
+    """The table and one cell on the sheet's last row: every row in between is read as blank."""
+    return sheet_with(f'<row r="{row}"><c r="A{row}" t="inlineStr"><is><t>x</t></is></c></row>'.encode())
+
+
+def inline_rows_xml(count: int, first: int = 5, columns: int = 4) -> bytes:
+    """``count`` rows of inline text cells: cheap to build, costly to parse (about 5 µs a cell)."""
+    letters = "ABCDEFGH"[:columns]
+    return "".join(
+        f'<row r="{n}">'
+        + "".join(f'<c r="{c}{n}" t="inlineStr"><is><t>第{n}条意见{c}</t></is></c>' for c in letters)
+        + "</row>"
+        for n in range(first, first + count)
+    ).encode()
+
+
+def declare_size(data: bytes, name: str, size: int, crc_of_prefix: bool) -> bytes:
+    """The archive with ``name``'s declared uncompressed size changed to ``size`` in both its headers.
+
+    With ``crc_of_prefix`` the CRC is made to match the first ``size`` bytes, so the lie is consistent.
+    """
+    buffer = bytearray(data)
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        info = archive.getinfo(name)
+        prefix = archive.open(name).read(size)
+        crc = zlib.crc32(prefix) if crc_of_prefix else info.CRC
+        start = archive.start_dir
+    struct.pack_into("<II", buffer, info.header_offset + 14, crc, info.compress_size)
+    struct.pack_into("<I", buffer, info.header_offset + 22, size)
+    position = start
+    while buffer[position : position + 4] == b"PK\x01\x02":
+        name_length, extra_length, comment_length = struct.unpack_from("<HHH", buffer, position + 28)
+        if buffer[position + 46 : position + 46 + name_length].decode() == name:
+            struct.pack_into("<I", buffer, position + 16, crc)
+            struct.pack_into("<I", buffer, position + 24, size)
+            return bytes(buffer)
+        position += 46 + name_length + extra_length + comment_length
+    raise KeyError(name)
+
+
+@cache
+def lying_size_xlsx(crc_of_prefix: bool, megabytes: int = 100) -> bytes:
+    """A shared-strings part that inflates to ``megabytes`` MB while the zip directory declares 4 KB."""
+    data = with_shared_strings(shared_strings_body(megabytes * 1024 * 1024 // 17))
+    return declare_size(data, "xl/sharedStrings.xml", 4096, crc_of_prefix)
+
+
+def bzip2_xlsx() -> bytes:
+    """The corpus table with every member compressed with bzip2 (which zipfile inflates a read at once)."""
+    data = xlsx_bytes(table())
+    return rebuild(data, {}, compression=zipfile.ZIP_BZIP2)
+
+
+def blank_lines_csv(count: int = 4_000_000) -> bytes:
+    """A header, one opinion and millions of blank lines (8 MB, under the upload limit)."""
+    return ("条款,意见内容\r\n第三条,建议延长开放时间。\r\n" + "\r\n" * count).encode("utf-8")
