@@ -172,3 +172,21 @@ def test_rate_limited_lookups_raise_in_the_domain(make_app):
         with pytest.raises(RateLimited):
             look_up_receipt(ADDRESS, "0000000000002")
         assert look_up_receipt("198.51.100.1", "0000000000003") is None  # another address is not
+
+
+def test_unknown_receipt_codes_are_limited_on_the_pages_and_forms(make_app, factory):
+    """The receipt page, the rating form and the stop-notifications form count unknown codes alike."""
+    app = _app(make_app, RECEIPT_LOOKUP_LIMIT="3 per minute", WTF_CSRF_ENABLED=False)
+    client = app.test_client()
+    with app.app_context():
+        code = factory.comment(factory.draft()).receipt_code
+    assert {client.get(f"/receipts/{code}").status_code for _ in range(5)} == {200}
+    misses = [
+        client.get("/receipts/0000000000001").status_code,
+        client.post("/receipts/0000000000002/satisfaction", data={"score": "5"}).status_code,
+        client.post("/receipts/0000000000003/notifications/stop").status_code,
+    ]
+    assert misses == [404, 404, 404]
+    refused = client.get(f"/receipts/{code}")
+    assert refused.status_code == 429
+    assert "查询次数过多" in refused.get_data(as_text=True)

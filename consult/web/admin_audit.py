@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, request
 
 from consult.audit import action_label, target_type_label
 from consult.audit_queries import AuditFilter, audit_actions, audit_rows, audit_target_types, object_names
@@ -13,6 +13,7 @@ from consult.errors import ValidationError
 from consult.paging import page_number
 from consult.web.audit_view import detail_lines, object_name
 from consult.web.dates import local_day_start
+from consult.web.forms import form_page
 
 bp = Blueprint("admin_audit", __name__, url_prefix="/admin")
 
@@ -42,14 +43,15 @@ def audit_log():
     )
     result = audit_rows(f, page_number(request.args.get("page")))
     params = {k: v for k, v in args.items() if k != "page" and v}
-    return render_template(
+    # A date that cannot be read is refused (400, titled 错误：); the log is still shown unfiltered by it.
+    return form_page(
         "admin/review/audit.html",
+        400 if errors else 200,
+        errors=errors,
         result=result,
         f=f,
         args=args,
         params=params,
-        errors=errors,
-        refused=bool(errors),
         actions=audit_actions(),
         target_types=audit_target_types(),
         action_label=action_label,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, flash, redirect, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
@@ -15,6 +15,7 @@ from consult.auth.signin import SignInPaused, authenticate, sign_out_everywhere
 from consult.context import RequestContext
 from consult.errors import DomainError
 from consult.i18n import _, _l
+from consult.web.forms import form_page
 
 bp = Blueprint("auth", __name__)
 
@@ -74,7 +75,7 @@ def login():
             return response
     elif request.method == "POST":
         status = 400
-    page = render_template("auth/login.html", form=form, error=error, refused=status >= 400)
+    page, status = form_page("auth/login.html", status, form=form, error=error)
     return page, status, headers
 
 

@@ -7,7 +7,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from consult.auth.access import public
 from consult.clock import utcnow
 from consult.comments.operations import stop_notifications
-from consult.comments.queries import receipt
+from consult.comments.queries import look_up_receipt, receipt
 from consult.context import RequestContext
 from consult.drafts.queries import public_draft
 from consult.errors import DomainError, NotFound
@@ -47,7 +47,7 @@ def feedback_page(slug: str):
 @public
 def rate_form(code: str):
     """Rate the feedback from the receipt page; errors show on the same page with the choice kept."""
-    view = receipt(code)
+    view = look_up_receipt(RequestContext.from_request().address, code)
     if view is None:
         raise NotFound(_("未找到该回执码"))
     slug, stored_code = view.draft.slug, view.comment.receipt_code
@@ -71,7 +71,7 @@ def rate_form(code: str):
 @public
 def stop_notifications_form(code: str):
     """The commenter withdraws consent to emails (linked from every mail)."""
-    view = receipt(code)
+    view = look_up_receipt(RequestContext.from_request().address, code)
     if view is None:
         raise NotFound(_("未找到该回执码"))
     stored_code = view.comment.receipt_code

@@ -9,9 +9,9 @@ from consult.clock import utcnow
 from consult.comments.operations import CommentInput, submission_key, submit_comment
 from consult.comments.queries import (
     latest_published_by_article,
+    look_up_receipt,
     published_comments,
     published_counts,
-    receipt,
 )
 from consult.context import RequestContext
 from consult.drafts.queries import (
@@ -207,8 +207,8 @@ def short_receipt(code: str):
 @bp.get("/receipts/<code>")
 @public
 def receipt_page(code: str):
-    """What became of one comment."""
-    view = receipt(code)
+    """What became of one comment (unknown codes are limited per address: RECEIPT_LOOKUP_LIMIT)."""
+    view = look_up_receipt(RequestContext.from_request().address, code)
     if view is None:
         return render_template(
             "public/receipts.html",

@@ -13,6 +13,7 @@ from consult.extensions import db
 from consult.feedback.opendata import build_zip
 from consult.models import DraftVersion
 from consult.web.cache import cached_page
+from consult.web.forms import form_page
 
 bp = Blueprint("versions", __name__)
 
@@ -34,8 +35,10 @@ def compare_page(slug: str):
         comparison = compare_versions(db.session, slug, raw_from, raw_to)
     except ValidationError as err:
         versions = _picker_versions(slug)
-        return render_template(
+        # Nothing to compare (one version) is an answer; a version that does not exist is a refusal.
+        return form_page(
             "public/compare.html",
+            200 if isinstance(err, NothingToCompare) else 400,
             draft=versions[0].draft,
             versions=versions,
             comparison=None,
@@ -43,7 +46,7 @@ def compare_page(slug: str):
             fields=err.fields,
             selected=(raw_from, raw_to),
             only_changed=only_changed,
-        ), (200 if isinstance(err, NothingToCompare) else 400)
+        )
     rows = [c for c in comparison.changes if not (only_changed and c.kind == "unchanged")]
     return render_template(
         "public/compare.html",

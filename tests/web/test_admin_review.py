@@ -610,7 +610,10 @@ def test_the_audit_log_filters_by_action_actor_target_and_dates(login_as, factor
     assert listed("?from=2026-11-30") == ["comment.publish"]
     assert "comment.publish" not in listed("?to=2026-11-27")
     assert listed("?from=2026-11-27&to=2026-11-27&actor=zhang") == ["comment.decide", "comment.decide"]
-    bad = soup(admin.get("/admin/audit?from=yesterday"))
+    refused = admin.get("/admin/audit?from=yesterday")
+    assert refused.status_code == 400
+    bad = soup(refused)
+    assert bad.title.get_text().startswith("错误：")
     assert "日期格式" in bad.select_one(".field-error").get_text()
     assert bad.select_one("input[name=from]")["aria-invalid"] == "true"
     selected = soup(admin.get("/admin/audit?action=comment.decide&actor=zhang"))

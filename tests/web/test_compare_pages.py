@@ -135,6 +135,7 @@ def test_bad_version_numbers_give_a_chinese_message_on_the_page(client, draft, q
     assert words in page.select_one("#compare-message").get_text()
     assert page.select_one(f"select[name={field}]")["aria-invalid"] == "true"
     assert page.select_one(".compare-table") is None
+    assert page.title.get_text().startswith("错误：")  # a screen reader hears it first
 
 
 @pytest.mark.parametrize(
