@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import create_engine, inspect
+from sqlalchemy import MetaData, Table, create_engine, insert, inspect, text
 
 from consult.extensions import db
 from tests.conftest import TEST_DATABASE_URL, is_postgres, reset_postgres_schema
@@ -85,5 +87,58 @@ def test_downgrade_to_base_and_up_again(make_app, empty_database):
         downgrade(revision="base")
         with db.engine.connect() as conn:
             assert set(inspect(conn).get_table_names()) <= {"alembic_version"}
+        upgrade()
+        db.engine.dispose()
+
+
+def test_names_heard_by_contact_points_become_not_public(make_app, empty_database):
+    """Before the consent column, every name was shown; from it on, only those the person agreed to."""
+    app = make_app(SQLALCHEMY_DATABASE_URI=empty_database)
+    with app.app_context():
+        upgrade(revision="3f3034910f1c")
+        now = datetime(2026, 11, 20, 4, tzinfo=UTC)
+        with db.engine.begin() as conn:
+            meta = MetaData()
+            draft, version, comment = (
+                Table(name, meta, autoload_with=conn) for name in ("draft", "draft_version", "comment")
+            )
+            conn.execute(
+                insert(draft).values(
+                    id=1,
+                    slug="d",
+                    title="t",
+                    summary="",
+                    show_comments=True,
+                    created_at=now,
+                    updated_at=now,
+                    version=1,
+                )
+            )
+            conn.execute(
+                insert(version).values(id=1, draft_id=1, number=1, label="", source_text="", created_at=now)
+            )
+            for number, channel in enumerate(("web", "contact_point", "letter", "deputy", "expert"), 1):
+                conn.execute(
+                    insert(comment).values(
+                        id=number,
+                        draft_id=1,
+                        version_id=1,
+                        body="一条意见",
+                        channel=channel,
+                        status="published",
+                        receipt_code=f"code{number}",
+                        author_name="某某",
+                        notify=False,
+                        submitted_at=now,
+                        version=1,
+                    )
+                )
+        upgrade()
+        with db.engine.connect() as conn:
+            found = dict(conn.execute(text("SELECT channel, name_public FROM comment")).all())
+        assert found == {"web": True, "contact_point": False, "letter": True, "deputy": True, "expert": True}
+        downgrade(revision="3f3034910f1c")  # a plain DROP COLUMN: the comments stay
+        with db.engine.connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM comment")).scalar() == 5
         upgrade()
         db.engine.dispose()

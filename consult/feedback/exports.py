@@ -123,6 +123,13 @@ def outcome_text(row: SummaryRow) -> str:
     return outcome_label(row.outcome) if row.outcome else _("尚未处理")
 
 
+def name_public_text(row: SummaryRow) -> str:
+    """Whether the public sees the author's name (是/否); empty when there is no name."""
+    if not row.author_name:
+        return ""
+    return _("是") if row.name_public else _("否（未同意公开，公开时显示为匿名）")
+
+
 def table_columns() -> list[tuple[str, int, Callable[[int, SummaryRow], str]]]:
     """(heading, width in characters, value) of each column of the XLSX and CSV tables."""
     memo: dict[tuple, str] = {}
@@ -142,6 +149,11 @@ def table_columns() -> list[tuple[str, int, Callable[[int, SummaryRow], str]]]:
         (_("渠道"), 14, lambda n, r: once(("channel", r.channel), lambda: channel_label(r.channel))),
         (_("联系点"), 22, lambda n, r: r.contact_point or ""),
         (_("提出人"), 12, lambda n, r: r.author_name or ""),
+        (
+            _("姓名公开"),
+            8,
+            lambda n, r: once(("name", bool(r.author_name), r.name_public), lambda: name_public_text(r)),
+        ),
         (_("联系方式"), 18, lambda n, r: r.contact or ""),
         (_("提交/收到时间"), 17, lambda n, r: local_time(r.dated)),
         (_("处理结果"), 14, lambda n, r: once(("outcome", r.outcome), lambda: outcome_text(r))),

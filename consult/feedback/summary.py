@@ -55,6 +55,7 @@ class SummaryRow:
     channel: str
     contact_point: str | None
     author_name: str | None
+    name_public: bool  # whether the public sees author_name (Comment.public_name)
     contact: str | None
     submitted_at: datetime
     received_at: datetime | None
@@ -114,6 +115,7 @@ class Summary:
                 Comment.channel,
                 ContactPoint.name,
                 Comment.author_name,
+                Comment.name_public,
                 Comment.contact,
                 Comment.submitted_at,
                 Comment.received_at,
@@ -139,6 +141,7 @@ class Summary:
                 channel=r.channel,
                 contact_point=r.name,
                 author_name=r.author_name,
+                name_public=r.name_public,
                 contact=r.contact,
                 submitted_at=r.submitted_at,
                 received_at=r.received_at,

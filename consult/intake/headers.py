@@ -16,7 +16,18 @@ from consult.i18n import _
 from consult.intake import reading
 from consult.intake.reading import FileError, RawTable
 
-FIELDS = ("body", "article", "author_name", "contact", "method", "date", "note", "reason", "suggestion")
+FIELDS = (
+    "body",
+    "article",
+    "author_name",
+    "name_public",
+    "contact",
+    "method",
+    "date",
+    "note",
+    "reason",
+    "suggestion",
+)
 
 # Header names as they appear in the tables contact points keep, already normalised (see normalise_header).
 SYNONYMS: dict[str, tuple[str, ...]] = {
@@ -33,6 +44,18 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "具体意见建议",  # i18n: data
     ),
     "author_name": ("提出人", "姓名", "提出者", "建议人", "意见提出人", "提出人姓名"),  # i18n: data
+    # Whether the person agreed that their name is published with the opinion (rows.parse_consent).
+    "name_public": (
+        "同意公开姓名",  # i18n: data
+        "公开姓名",  # i18n: data
+        "是否公开姓名",  # i18n: data
+        "是否同意公开姓名",  # i18n: data
+        "姓名是否公开",  # i18n: data
+        "同意署名",  # i18n: data
+        "是否同意署名",  # i18n: data
+        "同意公开署名",  # i18n: data
+        "署名公开",  # i18n: data
+    ),
     "contact": (
         "联系方式",  # i18n: data
         "联系电话",  # i18n: data

@@ -141,6 +141,7 @@ class BatchOutcome:
                     "article": self.article_label(row),
                     "body": row.body,
                     "author_name": row.author_name,
+                    "name_public": row.name_public,
                     "contact": mask_contact(row.contact),
                     "valid": row.valid,
                     "already_imported": row.row in self.already,

@@ -114,6 +114,7 @@ def comment_row(
         "status": "pending",
         "receipt_code": code,
         "author_name": row.author_name,
+        "name_public": row.name_public,  # only when the contact point marked the person as agreeing
         "contact": row.contact,
         "notify": False,
         "submitted_at": now,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -35,6 +36,14 @@ _COMPACT_DATE = re.compile(r"(\d{4})(\d{2})(\d{2})")
 _EXCEL_SERIAL = re.compile(r"\d{5}(?:\.0+)?")
 _EXCEL_EPOCH = dt.date(1899, 12, 30)  # serial 1 is 1900-01-01 after Excel's fictitious 1900-02-29
 
+# What people write in a 同意公开姓名 cell (after NFKC and lower-casing); an empty cell is "no".
+CONSENT_YES = frozenset(
+    {"是", "同意", "同意公开", "公开", "y", "yes", "true", "1", "√", "✓", "✔"}  # i18n: data
+)
+CONSENT_NO = frozenset(
+    {"", "否", "不同意", "不同意公开", "不公开", "n", "no", "false", "0", "×", "✗", "✘"}  # i18n: data
+)
+
 
 @dataclass(frozen=True)
 class RowError:
@@ -59,6 +68,8 @@ class RowResult:
     note: str | None
     errors: list[RowError] = field(default_factory=list)
     raw: list[str] = field(default_factory=list)
+    # Whether the person agreed that their name is published (同意公开姓名 is 是); no column, no consent.
+    name_public: bool = False
 
     @property
     def valid(self) -> bool:
@@ -120,8 +131,8 @@ def build_rows(table: RawTable, layout: Layout, article_numbers: set[int] | rang
         values = {
             key: cells[index].strip() if index < len(cells) else "" for key, index in layout.columns.items()
         }
-        if not any(values.values()):
-            continue  # only unmapped columns (a pre-filled 序号) or nothing: a blank row
+        if not any(value for key, value in values.items() if key != "name_public"):
+            continue  # only unmapped columns (a pre-filled 序号), a consent cell, or nothing: a blank row
         if all(field_for(value) for value in values.values() if value):
             repeated_headers.append(number)  # a second header row (tables pasted together): not data
             continue
@@ -183,6 +194,15 @@ def _build_row(
     author = plain_text(values.get("author_name")) or None
     if author and len(author) > AUTHOR_NAME_MAX:
         fail("author_name", _("提出人不能超过%(n)d个字", n=AUTHOR_NAME_MAX))
+    name_public = parse_consent(values.get("name_public", ""))
+    if name_public is None:
+        fail(
+            "name_public",
+            _(
+                "无法识别“%(value)s”：同意公开提出人姓名请填“是”，不同意请填“否”（不填视为不公开）",
+                value=values["name_public"],
+            ),
+        )
     contact = normalise_contact(values.get("contact"))
     if contact == "":
         fail(
@@ -202,7 +222,9 @@ def _build_row(
         if day is None:
             fail("date", _("无法识别日期“%(value)s”，请写成2026-11-20这样的格式", value=values["date"]))
     errors = [error for _position, error in sorted(found, key=lambda item: item[0])]
-    return RowResult(number, body, article, author, contact, method, day, note, errors, raw)
+    return RowResult(
+        number, body, article, author, contact, method, day, note, errors, raw, name_public=bool(name_public)
+    )
 
 
 def _body(values: dict[str, str], fail, report_missing: bool) -> str:
@@ -256,6 +278,16 @@ def valid_range(article_numbers: set[int] | range) -> str:
     if low == high:
         return _("本草案现行文本只有第%(n)s条", n=to_chinese(low))
     return _("本草案现行文本只有第%(first)s条至第%(last)s条", first=to_chinese(low), last=to_chinese(high))
+
+
+def parse_consent(value: str) -> bool | None:
+    """A 同意公开姓名 cell: True for 是/同意/Y/√/1, False for 否/不同意/N/×/0 or nothing; None otherwise."""
+    text = unicodedata.normalize("NFKC", value or "").strip().lower()
+    if text in CONSENT_YES:
+        return True
+    if text in CONSENT_NO:
+        return False
+    return None
 
 
 def parse_date(value: str) -> dt.date | None:

@@ -45,6 +45,8 @@ def from_json(data: dict) -> KnownReport:
             note=r["note"],
             errors=[RowError(**e) for e in r["errors"]],
             raw=r["raw"],
+            # A report kept before consent was read has none: no name is public without it.
+            name_public=r.get("name_public", False),
         )
         for r in raw.pop("rows")
     ]

@@ -13,16 +13,29 @@ from collections.abc import Iterable
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
 
 from consult.i18n import _
 from consult.spreadsheets import csv_bytes, text_cell
 
-_COLUMN_WIDTHS = (12, 48, 32, 32, 12, 18, 20)
+_COLUMN_WIDTHS = (12, 48, 32, 32, 14, 16, 20, 20)
+CONSENT_COLUMN = 6  # 1-based: the 同意公开姓名 column, offered as a 是/否 list in the XLSX template
+CONSENT_ROWS = 2000  # rows of the XLSX template that offer the list
 
 
 def template_headers() -> list[str]:
-    """The headers of the template, in order; each is one of headers.SYNONYMS."""
-    return [_("条款"), _("意见内容"), _("理由"), _("建议修改为"), _("提出人"), _("联系方式"), _("备注")]
+    """The headers of the template, in order; each is one of headers.SYNONYMS once its "（…）" is dropped,
+    which says whether the column is published with the opinion."""
+    return [
+        _("条款（公开）"),
+        _("意见内容（公开）"),
+        _("理由（公开）"),
+        _("建议修改为（公开）"),
+        _("提出人（同意时公开）"),
+        _("同意公开姓名（是/否）"),
+        _("联系方式（不公开）"),
+        _("备注（不公开）"),
+    ]
 
 
 def example_row() -> list[str]:
@@ -33,8 +46,9 @@ def example_row() -> list[str]:
         _("目前多数书房下午六点闭馆，上班族很难用上。"),
         _("城市书房每日开放时间不少于十二小时，其中晚间开放至二十一时。"),
         _("张某"),
+        _("是"),
         "138-0013-8000",  # dashes keep Excel from turning the number into 1.38E+10
-        _("示例行，请删除后填写"),
+        _("示例行，请删除后填写；“同意公开姓名”不填或填“否”时不公开姓名"),
     ]
 
 
@@ -45,6 +59,16 @@ def template_xlsx() -> bytes:
     for column, width in enumerate(_COLUMN_WIDTHS, start=1):
         sheet.column_dimensions[get_column_letter(column)].width = width  # before the first row
     sheet.freeze_panes = "A2"
+    consent = get_column_letter(CONSENT_COLUMN)
+    choices = DataValidation(
+        type="list",
+        formula1=f'"{_("是")},{_("否")}"',
+        allow_blank=True,
+        showErrorMessage=True,
+        error=_("请选择“是”或“否”；不填视为不公开姓名"),
+    )
+    choices.add(f"{consent}2:{consent}{CONSENT_ROWS}")
+    sheet.data_validations.append(choices)
     wrap = Alignment(wrap_text=True, vertical="top")
     for values, font in ((template_headers(), Font(bold=True)), (example_row(), None)):
         sheet.append([text_cell(sheet, v, font=font, alignment=wrap, number_format="@") for v in values])

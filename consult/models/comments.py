@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, ColumnElement, ForeignKey, Index, Integer, String, Text, case, false, null
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from consult.clock import utcnow
@@ -16,6 +17,13 @@ BODY_MAX = 5000
 AUTHOR_NAME_MAX = 50
 CONTACT_MAX = 200
 RECEIPT_CODE_MAX = 16
+
+
+def _name_public_default(context) -> bool:
+    """A name is public when its owner said so: whoever signs on the web form or the staff entry form is
+    told "将公开显示"; people heard by a contact point were not, so their names are not public unless the
+    point marks the row as agreeing (consult/intake/rows.py), which the import sets explicitly."""
+    return context.get_current_parameters().get("channel", "web") != "contact_point"
 
 
 class Comment(db.Model):
@@ -45,6 +53,8 @@ class Comment(db.Model):
     status: Mapped[str] = mapped_column(enum_column_type(COMMENT_STATUSES), default="pending")
     receipt_code: Mapped[str] = mapped_column(String(RECEIPT_CODE_MAX), unique=True)
     author_name: Mapped[str | None] = mapped_column(String(AUTHOR_NAME_MAX))
+    # Whether the public may see author_name (see public_name); staff always see it.
+    name_public: Mapped[bool] = mapped_column(Boolean, default=_name_public_default, server_default=false())
     contact: Mapped[str | None] = mapped_column(String(CONTACT_MAX))
     notify: Mapped[bool] = mapped_column(Boolean, default=False)
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -71,6 +81,18 @@ class Comment(db.Model):
     def public_body(self) -> str:
         """What the public sees: the masked copy when there is one."""
         return self.masked_body if self.masked_body is not None else self.body
+
+    # The one rule of which name the public sees, in Python (comment.public_name) and in SQL.
+
+    @hybrid_property
+    def public_name(self) -> str | None:
+        """The name the public sees: the author's name when it may be published, else None (匿名)."""
+        return self.author_name if self.name_public else None
+
+    @public_name.inplace.expression
+    @classmethod
+    def _public_name_expression(cls) -> ColumnElement[str | None]:
+        return case((cls.name_public, cls.author_name), else_=null())
 
 
 class Decision(db.Model):

@@ -272,7 +272,9 @@ PREVIEW_FEEDBACK = "GET /api/v1/admin/drafts/{slug}/feedback"
 PUBLISH_FEEDBACK = "POST /api/v1/admin/drafts/{slug}/feedback"
 OPEN_REVISION = "POST /api/v1/admin/drafts/{slug}/feedback/revision"
 EXPORT = "GET /api/v1/admin/drafts/{slug}/export"
-INTAKE_CSV = "条款,意见内容,提出人\n第一条,建议增加夜间开放时间。,张三\n第九条,超出条款范围。,李四\n".encode()
+INTAKE_CSV = (
+    "条款,意见内容,提出人,同意公开姓名\n第一条,建议增加夜间开放时间。,张三,是\n第九条,超出条款范围。,李四,\n"
+).encode()
 # Staff writes that change an object answer 200 with it (CONTRACT.md, "Writes answer 201 … 200 …").
 STAFF_SUCCESS = {MODERATE: 200, DECIDE: 200, INTAKE: 201, OPEN_REVISION: 200}
 UNPUBLISHED_SLUG, CONCLUDED_SLUG = "unpublished-draft", "concluded-draft"
@@ -636,6 +638,10 @@ def test_staff_operations_answer_as_the_contract_says(described_app, subtests):
     assert (preview["batch_id"], preview["rows_total"], preview["rows_valid"]) == (None, 2, 1)
     assert preview["errors"][0]["row"] == 3 and preview["errors"][0]["column"] == "条款"
     assert [r["article"] for r in preview["rows"]] == ["第一条", None]
+    assert [(r["author_name"], r["name_public"]) for r in preview["rows"]] == [
+        ("张三", True),
+        ("李四", False),
+    ]
     assert isinstance(imported["batch_id"], int) and imported["rows_imported"] == 1
     letter = answers[ENTER_COMMENT][0]
     assert (letter["channel"], letter["status"], letter["contact"]) == ("letter", "pending", "13800138000")

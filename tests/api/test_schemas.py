@@ -154,7 +154,14 @@ def test_an_empty_query_value_is_no_value(api, factory):
 
 # Built outside the API door and described by hand: the intake result (the command line prints the same
 # object, consult/intake/importing.py) and the open-data package (consult/feedback/opendata.py).
-HAND_WRITTEN = {"IntakeBatchResult", "IntakeRowError", "OpenData", "OpenDataVersion", "OpenDataComment"}
+HAND_WRITTEN = {
+    "IntakeBatchResult",
+    "IntakeRow",
+    "IntakeRowError",
+    "OpenData",
+    "OpenDataVersion",
+    "OpenDataComment",
+}
 
 
 def test_every_other_component_is_made_from_a_marshmallow_schema(app):

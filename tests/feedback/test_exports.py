@@ -60,6 +60,7 @@ def summary_draft(factory, staff):
         channel="contact_point",
         contact_point_id=point.id,
         received_at=utcnow() - timedelta(days=20),
+        author_name="赵某",  # heard at a forum; did not agree to be named in public
     ).id
     ids["formulas"] = [
         factory.comment(draft, body, status="published", article_index=0, author_name=body[:10]).id
@@ -98,11 +99,11 @@ def test_xlsx_table_reads_back_with_every_cell_text(app, staff, summary_draft):
     sheet = wb.worksheets[0]
     assert sheet.title == "意见汇总表" and sheet.freeze_panes == "A3"
     assert rows[0][0].value == "《本市示例管理条例（草案）》意见汇总表"
-    assert "A1:N1" in {str(r) for r in sheet.merged_cells.ranges}
+    assert "A1:O1" in {str(r) for r in sheet.merged_cells.ranges}
     header = [c.value for c in rows[1]]
     assert header[:4] == ["序号", "条款", "条款内容", "意见内容"] and "理由" in header
     assert rows[1][0].font.b and rows[1][0].fill.fgColor.rgb.endswith("8B1A1A")
-    assert sheet.auto_filter.ref == "A2:N13"
+    assert sheet.auto_filter.ref == "A2:O13"
     assert sheet.column_dimensions["D"].width == 60
     data_rows = rows[2:]
     assert len(data_rows) == 11
@@ -130,6 +131,9 @@ def test_xlsx_table_reads_back_with_every_cell_text(app, staff, summary_draft):
         "东关街道基层立法联系点",
         "采纳",
     )
+    # Staff see every name, and whether the public does.
+    assert (point[col["提出人"]], point[col["姓名公开"]]) == ("赵某", "否（未同意公开，公开时显示为匿名）")
+    assert a3[col["姓名公开"]] == "是" and by_id[ids["general"]][col["姓名公开"]] is None  # no name
     # Local time (Asia/Shanghai), and the date an offline opinion was received.
     assert point[col["提交/收到时间"]] == "2026-11-07 10:00"
     assert by_id[ids["general"]][col["处理结果"]] == "尚未处理"

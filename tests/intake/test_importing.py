@@ -21,6 +21,7 @@ from consult.intake.importing import (
     import_batch,
     preview_batch,
 )
+from consult.intake.stored import from_json, to_json
 from consult.models import AuditLog, Comment, Draft, IntakeBatch, ReviewNote
 
 CSV = (
@@ -252,3 +253,68 @@ def test_the_preview_report_kept_beside_the_upload_spares_a_second_read(app, set
     assert len(calls) == 1
     uploads.discard(token)
     assert uploads.load_known(token) is None
+
+
+CONSENT_CSV = (
+    "条款,意见内容,提出人,同意公开姓名\n"
+    "第一条,建议写明本条例的适用范围。,张三,是\n"
+    "第二条,建议增加无障碍设施。,李四,否\n"
+    "第三条,建议延长开放时间。,王五,\n"
+).encode()
+
+
+def test_a_name_is_public_only_when_the_row_says_the_person_agreed(setting):
+    draft, _point, staff, _operator = setting
+    preview = preview_batch(staff, request_for(draft, data=CONSENT_CSV))
+    assert [row["name_public"] for row in preview.as_json()["rows"]] == [True, False, False]
+    again = from_json(json.loads(json.dumps(to_json(preview.known()))))
+    assert [row.name_public for row in again.report.rows] == [True, False, False]
+    import_batch(staff, CLI, request_for(draft, data=CONSENT_CSV))
+    end_read()
+    comments = db.session.scalars(select(Comment).order_by(Comment.id)).all()
+    assert [(c.author_name, c.name_public, c.public_name) for c in comments] == [
+        ("张三", True, "张三"),
+        ("李四", False, None),
+        ("王五", False, None),
+    ]
+    # The same rule in SQL.
+    public = db.session.scalars(select(Comment.public_name).order_by(Comment.id)).all()
+    assert public == ["张三", None, None]
+
+
+def test_without_a_consent_column_no_imported_name_is_public(setting):
+    draft, _point, staff, _operator = setting
+    import_batch(staff, CLI, request_for(draft))
+    end_read()
+    comments = db.session.scalars(select(Comment)).all()
+    assert {c.author_name for c in comments} == {"张三", "李四", None}
+    assert {c.name_public for c in comments} == {False} and {c.public_name for c in comments} == {None}
+
+
+def test_a_report_kept_before_consent_was_read_makes_no_name_public():
+    row = {
+        "row": 2,
+        "body": "一条足够长的意见",
+        "article": {"kind": "general", "number": None, "text": ""},
+        "author_name": "王某",
+        "contact": None,
+        "method": None,
+        "date": None,
+        "note": None,
+        "errors": [],
+        "raw": ["一条足够长的意见", "王某"],
+    }
+    report = {
+        "format": "csv",
+        "encoding": "UTF-8",
+        "header_row": 1,
+        "columns": {"body": "意见内容", "author_name": "提出人"},
+        "ignored": [],
+        "header": ["意见内容", "提出人"],
+        "rows": [row],
+        "blank_rows": 0,
+        "errors": [],
+        "repeated_headers": [],
+    }
+    [kept] = from_json({"sha256": "0" * 64, "version_id": 1, "report": report}).report.rows
+    assert (kept.author_name, kept.name_public) == ("王某", False)

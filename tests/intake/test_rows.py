@@ -252,3 +252,58 @@ def test_rows_work_inside_an_app_context_too(app):
     with app.app_context():
         [result] = report_of(row(body="建议修改第三条", reason="开放时间太短")).rows
     assert result.body == "建议修改第三条\n理由：开放时间太短"
+
+
+CONSENT_HEADER = ["条款", "意见内容", "提出人", "同意公开姓名"]
+
+
+@pytest.mark.parametrize(
+    ("cell", "public"),
+    [
+        ("是", True),
+        ("同意", True),
+        ("Y", True),
+        ("yes", True),
+        ("√", True),
+        ("1", True),
+        ("ｙｅｓ", True),  # full-width, as some input methods type it
+        (" 是 ", True),
+        ("否", False),
+        ("不同意", False),
+        ("N", False),
+        ("no", False),
+        ("", False),
+    ],
+)
+def test_the_consent_cell_decides_whether_the_name_is_public(cell, public):
+    [result] = report_of(["第一条", "一条足够长的意见", "王某", cell], header=CONSENT_HEADER).rows
+    assert result.valid, result.errors
+    assert (result.author_name, result.name_public) == ("王某", public)
+
+
+def test_without_a_consent_column_no_name_is_public():
+    [result] = report_of(row(body="一条足够长的意见", author="王某")).rows
+    assert result.valid and result.author_name == "王某" and result.name_public is False
+
+
+def test_an_unrecognised_consent_value_is_a_row_error_naming_the_column():
+    header = ["条款", "意见内容", "提出人", "是否公开姓名"]
+    report = report_of(
+        ["第一条", "一条足够长的意见", "王某", "可以吧"],
+        ["第二条", "另一条足够长的意见", "李某", "是"],
+        header=header,
+    )
+    first, second = report.rows
+    assert second.valid and second.name_public is True
+    [error] = first.errors
+    assert (error.row, error.column) == (2, "是否公开姓名")
+    assert error.message == "无法识别“可以吧”：同意公开提出人姓名请填“是”，不同意请填“否”（不填视为不公开）"
+    assert report.error_report_rows()[0][1].startswith("是否公开姓名：无法识别“可以吧”")
+
+
+def test_a_row_with_only_a_consent_cell_is_blank():
+    # A consent column filled in advance ("否" down the sheet) does not turn empty rows into errors.
+    report = report_of(
+        ["第一条", "一条足够长的意见", "王某", "是"], ["", "", "", "否"], header=CONSENT_HEADER
+    )
+    assert [r.row for r in report.rows] == [2] and report.errors == []

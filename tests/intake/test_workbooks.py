@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 
 from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
 
 from consult.intake.headers import field_for, find_layout
 from consult.intake.reading import read_table
@@ -20,18 +21,37 @@ from consult.spreadsheets import EXCEL_CELL_MAX
 from tests.intake import corpus
 
 
-def test_template_headers_are_all_recognised():
+def test_template_headers_are_all_recognised_and_say_what_is_public():
     headers = template_headers()
-    assert headers == ["条款", "意见内容", "理由", "建议修改为", "提出人", "联系方式", "备注"]
+    assert headers == [
+        "条款（公开）",
+        "意见内容（公开）",
+        "理由（公开）",
+        "建议修改为（公开）",
+        "提出人（同意时公开）",
+        "同意公开姓名（是/否）",
+        "联系方式（不公开）",
+        "备注（不公开）",
+    ]
     assert [field_for(h) for h in headers] == [
         "article",
         "body",
         "reason",
         "suggestion",
         "author_name",
+        "name_public",
         "contact",
         "note",
     ]
+
+
+def test_the_xlsx_template_offers_yes_or_no_for_the_consent_column():
+    sheet = load_workbook(io.BytesIO(template_xlsx())).active
+    [choices] = sheet.data_validations.dataValidation
+    assert (choices.type, choices.formula1) == ("list", '"是,否"')
+    column = get_column_letter(template_headers().index("同意公开姓名（是/否）") + 1)
+    assert str(choices.sqref).startswith(f"{column}2:{column}")
+    assert example_row()[template_headers().index("同意公开姓名（是/否）")] == "是"
 
 
 def test_the_xlsx_template_reads_back_through_the_importer():
@@ -42,6 +62,7 @@ def test_the_xlsx_template_reads_back_through_the_importer():
     assert table.rows == [(1, template_headers()), (2, example_row())]
     [example] = build_rows(table, layout, range(1, 33)).rows
     assert example.contact == "13800138000"
+    assert (example.author_name, example.name_public) == ("张某", True)
     sheet = load_workbook(io.BytesIO(data)).active
     assert {cell.data_type for row in sheet.iter_rows() for cell in row} == {"s"}
     assert sheet.freeze_panes == "A2"

@@ -24,7 +24,8 @@ def paths() -> dict[str, Any]:
                     "description": (
                         "Comments grouped by article in the current version's order (articles a revision "
                         "removed after them, general opinions last), with article text, opinion, channel, "
-                        "contact point, author, contact, date (Beijing time), the live decision and reason. "
+                        "contact point, author and whether the public sees the author's name, contact, "
+                        "date (Beijing time), the live decision and reason. "
                         "Spreadsheet cells are always text; CSV is UTF-8 with a BOM and formula-looking "
                         "cells start with a quote. `Content-Disposition` carries the Chinese file name "
                         "(RFC 5987 `filename*`) and an ASCII fallback. Every export writes an audit row."

@@ -22,7 +22,7 @@ def _ref(name: str) -> dict[str, str]:
 
 
 def schemas() -> dict[str, Any]:
-    """IntakeBatchResult and IntakeRowError (the upload form is consult/api/schemas/intake.py)."""
+    """IntakeBatchResult, IntakeRow and IntakeRowError (the upload form is consult/api/schemas/intake.py)."""
     return {
         "IntakeRowError": {
             "type": "object",
@@ -31,6 +31,29 @@ def schemas() -> dict[str, Any]:
                 "row": {"type": "integer", "minimum": 1, "description": "As the spreadsheet shows it."},
                 "column": {"type": "string", "description": "The header as written in the file."},
                 "message": STRING,
+            },
+        },
+        "IntakeRow": {
+            "type": "object",
+            "required": ["row", "article", "body", "author_name", "name_public", "contact", "valid"],
+            "properties": {
+                "row": {"type": "integer", "minimum": 1, "description": "As the spreadsheet shows it."},
+                "article": {**NULLABLE_STRING, "description": "The printed label; null: the whole draft."},
+                "body": STRING,
+                "author_name": {
+                    **NULLABLE_STRING,
+                    "description": "The 提出人 cell; published only when `name_public` is true.",
+                },
+                "name_public": {
+                    "type": "boolean",
+                    "description": (
+                        "Whether the name will be public: the row's 同意公开姓名 cell is 是 (or 同意, Y, √, "
+                        "1); an empty cell, 否, or no such column: not public."
+                    ),
+                },
+                "contact": {**NULLABLE_STRING, "description": "Masked; never public."},
+                "valid": {"type": "boolean"},
+                "already_imported": {"type": "boolean"},
             },
         },
         "IntakeBatchResult": {
@@ -51,7 +74,7 @@ def schemas() -> dict[str, Any]:
                 "rows": {
                     "type": "array",
                     "description": "Dry run only: every data row as it would be imported.",
-                    "items": {"type": "object"},
+                    "items": _ref("IntakeRow"),
                 },
                 "error": {
                     "type": "object",

@@ -152,7 +152,11 @@ class PublicCommentSchema(OutSchema):
         allow_none=True, metadata={"description": "Null for a comment on the whole draft."}
     )
     body = fields.String(attribute="public_body")
-    author_name = fields.String(allow_none=True)
+    author_name = fields.String(
+        attribute="public_name",
+        allow_none=True,
+        metadata={"description": "Null when anonymous, or when the person did not agree to publish it."},
+    )
     channel = fields.String(validate=one_of(CHANNELS))
     submitted_at = fields.DateTime(metadata=TIME)
     decision = LookedNested(

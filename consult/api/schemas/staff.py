@@ -85,6 +85,15 @@ class StaffCommentSchema(PublicCommentSchema):
         metadata={"description": "The article's printed number in the newest version that has it."},
     )
     body = fields.String(metadata={"description": "As the commenter wrote it (never published redacted)."})
+    author_name = fields.String(
+        allow_none=True, metadata={"description": "The name as given, whether or not it is public."}
+    )
+    name_public = fields.Boolean(
+        metadata={
+            "description": "Whether the public sees `author_name` (a contact point's row only when the "
+            "person agreed)."
+        }
+    )
     masked_body = fields.String(
         allow_none=True,
         metadata={"description": "The redacted copy that is published instead of `body`, if any."},
