@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import Blueprint, redirect, render_template, request, url_for
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from consult.auth.access import public
 from consult.clock import utcnow
@@ -21,12 +24,13 @@ from consult.drafts.queries import (
     public_draft,
     public_drafts_by_stage,
 )
-from consult.errors import DomainError, NotFound, ValidationError
+from consult.errors import EXPLANATIONS, HTTP_ERRORS, DomainError, NotFound, ValidationError
 from consult.extensions import db
 from consult.feedback.queries import public_decisions
 from consult.feedback.satisfaction import rating_for
 from consult.i18n import _
 from consult.models import Draft
+from consult.models.comments import BODY_MAX
 from consult.paging import page_number
 from consult.receipts import display, normalise
 from consult.web.cache import cached_page
@@ -149,6 +153,37 @@ def _article_id(form: CommentForm) -> int | None:
     if not raw.isdigit():
         raise ValidationError(_("所选条款不属于本草案"), {"article_id": _("所选条款不属于本草案")})
     return int(raw)
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def _too_large(_err):
+    """A body past the route's limit was refused unread, so the text cannot be shown again: say what
+    happened and lead back to the form, where comment-form.js puts the text back from this tab's
+    sessionStorage (without JavaScript the browser's Back keeps it in most browsers)."""
+    title, explanation = str(HTTP_ERRORS[413][1]), str(EXPLANATIONS[413])
+    message, back = None, None
+    if request.endpoint == "public.submit_comment_form":
+        message = _(
+            "您的意见过长，未能提交：每条意见不超过%(max)d字。请回到刚才的页面删减后再提交，"
+            "在同一浏览器窗口中您填写的内容通常仍在。",
+            max=BODY_MAX,
+        )
+        slug = (request.view_args or {}).get("slug", "")
+        back = _same_draft_page(request.referrer, slug) or url_for("public.draft_page", slug=slug)
+        back += "#comment-form"
+        explanation = ""  # the message says it all, for this form
+    page = render_template(
+        "errors/error.html", status=413, title=title, message=message, explanation=explanation, back=back
+    )
+    return page, 413
+
+
+def _same_draft_page(referrer: str | None, slug: str) -> str | None:
+    """The page of this draft the form was sent from (its path only), when the Referer says so."""
+    path = urlsplit(referrer or "").path
+    if path == f"/drafts/{slug}" or path.startswith(f"/drafts/{slug}/articles/"):
+        return path
+    return None
 
 
 @bp.post("/drafts/<slug>/comments")

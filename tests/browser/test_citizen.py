@@ -230,6 +230,27 @@ def test_a_refused_comment_keeps_its_text(new_page, server, screenshot, size, op
 
 
 @SIZES
+def test_a_comment_too_large_to_read_leads_back_to_its_text(new_page, server, screenshot, size, options):
+    """Past the route's body limit the server refuses unread (413), so it cannot show the text again:
+    the page says why and its link leads back to the form, where the text is still there."""
+    page = new_page(options)
+    label = open_article(page, server.url)
+    article_url = page.url.split("#")[0]
+    text = "建议延长开放时间。" * 40_000  # 360,000 characters, about 1 MB: over the 256 KiB a form may send
+    body = page.get_by_label(f"您对{label}的意见")
+    body.evaluate("(e, t) => { e.value = t; e.dispatchEvent(new Event('input')); }", text)
+    response = submit(page)
+    assert response.status == 413
+    assert page.title().startswith("提交的内容过大")
+    assert "每条意见不超过5000字" in page.locator(".error-message").inner_text()
+    screenshot(page, f"citizen-comment-too-large-{size}")
+    page.get_by_role("link", name="回到意见表").click()
+    page.wait_for_url(re.compile(re.escape(article_url) + "#comment-form$"))
+    assert page.get_by_label(f"您对{label}的意见").input_value() == text
+    assert page.locator(".counter").inner_text() == f"{len(text)} / 5000"
+
+
+@SIZES
 def test_the_text_survives_a_reload(new_page, server, size, options):
     page = new_page(options)
     label = open_article(page, server.url)
