@@ -3,6 +3,8 @@ schema it indexes and how it answers a query.
 
 The concerns apart: the folder's generations, their atomic swap, the writer lock and each thread's
 searcher are whoosh_storage.py's; adding, replacing, deleting and rebuilding, whoosh_writing.py's;
+rewriting the segments that still hold withdrawn text (a masked copy, a take-down, a deletion),
+whoosh_withdrawal.py's;
 the posting-list matching and the scoring, whoosh_matching.py's; two Whoosh 2.7.4 hot spots are
 patched once, after a version check, in whoosh_patches.py. This module holds what the index and the
 queries share: the schema with its tokenizer, and the search.

@@ -10,9 +10,12 @@ Layout of ``index_dir``::
 Readers never see a half index: a search reads CURRENT and uses a searcher on that generation.
 Each thread keeps its searcher between calls and ``refresh()``es it (a new one after a commit, the
 old one closed); when CURRENT names another generation, or the files vanished under it, it closes it
-and opens one on the new generation. The generation just replaced is kept until the next rebuild,
-so readers in flight finish. Segments are written as separate files (``compound=False``): Whoosh
-copies a compound segment's files into memory every time a searcher opens them.
+and opens one on the new generation. A thread that opens a searcher on a newer state also closes the
+idle searchers other threads still hold on older ones, so no idle thread keeps deleted segment files
+open. The generation just replaced is kept until the next rebuild, so readers in flight finish, or
+until a write withdraws text (whoosh_withdrawal.py), which deletes it at once. Segments are written
+as separate files (``compound=False``): Whoosh copies a compound segment's files into memory every
+time a searcher opens them.
 
 Writers wait for ``writer.lock`` up to ``lock_timeout`` seconds, then raise ``SearchBusy`` having
 written nothing (the caller keeps its outbox rows and retries). Whoosh's own WRITELOCK is taken
@@ -49,7 +52,8 @@ class WhooshStorage:
         self._ix = None
         self._ix_name: str | None = None
         self._local = threading.local()  # per thread: (generation name, searcher)
-        self._searchers: set = set()  # every open searcher, for close()
+        self._searchers: dict = {}  # every open searcher → (generation name, Whoosh TOC generation)
+        self._busy: set = set()  # searchers inside a reading() now: never closed by another thread
         self._guard = threading.Lock()
 
     # -- generations -------------------------------------------------------------------------
@@ -127,18 +131,25 @@ class WhooshStorage:
         self._local.held = None
         if held is not None:
             with self._guard:
-                self._searchers.discard(held[1])
+                self._searchers.pop(held[1], None)
+                self._busy.discard(held[1])
             with contextlib.suppress(Exception):
                 held[1].close()
 
     def _searcher(self):
-        """This thread's searcher on the live generation, refreshed; None when there is no index."""
+        """This thread's searcher on the live generation, refreshed and marked busy (``reading``
+        unmarks it); None when there is no index. A thread that opens a searcher on a newer state
+        closes the idle searchers other threads hold on older ones (see ``_retire_idle``)."""
         live = self._live()
         if live is None:
             return None
         name, ix = live
         held = getattr(self._local, "held", None)
-        if held is not None and held[0] == name:
+        with self._guard:
+            usable = held is not None and held[0] == name and held[1] in self._searchers
+            if usable:
+                self._busy.add(held[1])  # no other thread retires it from here on
+        if usable:
             searcher = held[1].refresh()
             if searcher is held[1]:
                 return searcher
@@ -146,13 +157,32 @@ class WhooshStorage:
             searcher = ix.searcher()
         self._forget_searcher()
         self._local.held = (name, searcher)
+        state = (name, searcher.reader().generation())
         with self._guard:
-            self._searchers.add(searcher)
+            self._searchers[searcher] = state
+            self._busy.add(searcher)
+        self._retire_idle(state)
         return searcher
+
+    def _retire_idle(self, state: tuple[str, int]) -> None:
+        """Close the searchers of other threads that are idle and read an older state of the index.
+
+        Left open, an idle thread's searcher would keep the files of replaced segments and generations
+        open (deleted, no longer in the folder, still on disk) until that thread's next search: text a
+        withdrawal rewrote away would stay readable from those open files. Their threads open a new
+        searcher on their next search (``_searcher`` sees theirs is gone)."""
+        with self._guard:
+            idle = [s for s, seen in self._searchers.items() if seen != state and s not in self._busy]
+            for searcher in idle:
+                del self._searchers[searcher]
+        for searcher in idle:
+            with contextlib.suppress(Exception):
+                searcher.close()
 
     def reading(self, work, empty):
         """Run ``work(searcher)``; on a generation swapped and removed underneath, reopen and retry."""
         for attempt in range(3):
+            searcher = None
             try:
                 searcher = self._searcher()
                 return empty if searcher is None else work(searcher)
@@ -162,6 +192,10 @@ class WhooshStorage:
                     self._ix = None
                 if attempt == 2:
                     raise
+            finally:
+                if searcher is not None:
+                    with self._guard:
+                        self._busy.discard(searcher)
         return empty
 
     # -- locking -----------------------------------------------------------------------------
@@ -200,7 +234,8 @@ class WhooshStorage:
     def close(self) -> None:
         """Close every searcher opened here (in any thread) and forget the index."""
         with self._guard:
-            searchers, self._searchers = list(self._searchers), set()
+            searchers, self._searchers = list(self._searchers), {}
+            self._busy = set()
             ix, self._ix, self._ix_name = self._ix, None, None
         for searcher in searchers:
             with contextlib.suppress(Exception):

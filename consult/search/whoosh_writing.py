@@ -4,15 +4,27 @@ or a whole new generation built aside and swapped in (the folder, swap and lock:
 Every write holds the writer lock. rebuild() takes it BEFORE it reads the first document, so an
 index() that waited applies its change to the new generation, never to the old one being replaced
 (pass a lazy iterable that reads the database when iterated).
+
+A write that withdraws text (a removal, another text, public no more) then rewrites the segments
+still holding the old copies and drops the replaced generation (whoosh_withdrawal.py), so no file
+of the index keeps what was withdrawn. A rebuild writes segments of at most ``SEGMENT_DOCS``
+documents, so that rewrite never costs a whole large index.
 """
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable, Iterator
 from datetime import UTC
 
 from consult.search.base import Doc, fingerprint
 from consult.search.whoosh_storage import WhooshStorage
+from consult.search.whoosh_withdrawal import indexed, replaced_withdrawals, rewrite_holders
+
+# Documents per segment written by a rebuild: a withdrawal rewrites the segments that held the old
+# copy, so this bounds its cost (Whoosh's default merges never join segments this large); a search
+# pays a little per segment.
+SEGMENT_DOCS = 20_000
 
 
 def _fields(doc: Doc) -> dict:
@@ -53,7 +65,10 @@ def index_docs(storage: WhooshStorage, docs: Iterable[Doc]) -> int:
         writer = storage.writer(ix)
         count = 0
         try:
-            for doc in _unique(docs):
+            docs = list(_unique(docs))
+            with writer.searcher() as searcher:
+                withdrawn = replaced_withdrawals(searcher, docs)
+            for doc in docs:
                 writer.update_document(**_fields(doc))
                 count += 1
         except BaseException:
@@ -63,6 +78,7 @@ def index_docs(storage: WhooshStorage, docs: Iterable[Doc]) -> int:
             writer.commit()
         else:
             writer.cancel()
+        rewrite_holders(storage, ix, withdrawn)
         return count
 
 
@@ -75,17 +91,21 @@ def remove_keys(storage: WhooshStorage, keys: Iterable[str]) -> int:
         ix = storage.live_for_writing()
         writer = storage.writer(ix)
         try:
+            with writer.searcher() as searcher:
+                withdrawn = indexed(searcher, keys)
             for key in keys:
                 writer.delete_by_term("key", key)
         except BaseException:
             writer.cancel()
             raise
         writer.commit()
+        rewrite_holders(storage, ix, withdrawn)
     return len(keys)
 
 
 def rebuild_generation(storage: WhooshStorage, docs: Iterable[Doc]) -> int:
-    """Build a new generation from ``docs`` beside the live one, then swap it in atomically."""
+    """Build a new generation from ``docs`` beside the live one (segments of at most ``SEGMENT_DOCS``
+    documents), then swap it in atomically."""
     with storage.write_lock():
         previous = storage.pointer()
         name, ix = storage.new_generation()
@@ -93,11 +113,15 @@ def rebuild_generation(storage: WhooshStorage, docs: Iterable[Doc]) -> int:
         count = 0
         try:
             for doc in _unique(docs):
+                if count and count % SEGMENT_DOCS == 0:
+                    writer.commit(merge=False)
+                    writer = storage.writer(ix, limitmb=256)
                 writer.add_document(**_fields(doc))
                 count += 1
-            writer.commit()
+            writer.commit(merge=False)
         except BaseException:
-            writer.cancel()
+            with contextlib.suppress(Exception):  # a writer that failed in its commit may be closed
+                writer.cancel()
             ix.close()
             storage.discard(name)
             raise
