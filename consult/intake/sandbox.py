@@ -14,8 +14,12 @@ multiprocessing's *forkserver*: a fresh interpreter started once per worker by e
 inherited but the code), which imports the parser (``preload``) and then forks one child per call. That
 is as safe as ``subprocess`` running ``sys.executable -m …`` for every upload, which was tried first and
 costs 0.3 s of CPU (over a second of wall clock on a busy machine) to start Python and import Flask and
-openpyxl each time, against a few milliseconds for a fork of the ready server. The forkserver listens on
-a socket in a private temporary directory (mode 0600) and ends with the worker.
+openpyxl each time, against a few milliseconds for a fork of the ready server (the tests of the intake
+went from 20 s to 15 minutes with it). The forkserver starts at a worker's first upload (about a second
+of importing), listens on a socket in a private temporary directory (mode 0600) and ends with the
+worker. Like any multiprocessing start method but fork, it imports the program's main script once, so
+that script must keep its work under ``if __name__ == "__main__":``, as the gunicorn, flask and pytest
+scripts do.
 
 **The child** sets its own limits first (CPU seconds: SIGXCPU at the limit, SIGKILL a second later;
 address space; no file may be written; no core dump), runs the function and sends back the bytes it

@@ -170,9 +170,27 @@ def test_a_result_over_its_budget_gives_the_file_error(monkeypatch):
     refused("a.csv", corpus.big_csv(100), TOO_COMPLEX)
 
 
-def test_the_child_reads_exactly_what_this_process_reads():
-    for name, data in [("a.xlsx", corpus.merged_article_xlsx()), ("a.csv", corpus.csv_bytes(corpus.table()))]:
-        assert read_table(name, data) == reading.parse(name, data)
+WIDE_ROWS = (
+    b'<row r="5"><c r="A5" t="inlineStr"><is><t>x</t></is></c><c r="C5" s="1"/><c r="XFD5" s="1"/></row>'
+    b'<row r="6"><c r="AZ6" s="1"/><c r="BA6" s="1"/></row>'
+    b'<row r="7"><c r="AX7" t="inlineStr"><is><t>y</t></is></c><c r="AY7" s="1"/><c r="ZZ7" s="1"/></row>'
+    b'<row r="8"><c r="B8" t="inlineStr"><is><t> </t></is></c>'
+    b'<c r="BZ8" t="inlineStr"><is><t></t></is></c></row>'
+)
+
+
+@pytest.mark.parametrize(
+    ("name", "build"),
+    [
+        ("a.xlsx", corpus.merged_article_xlsx),
+        ("a.xlsx", lambda: corpus.wide_xlsx(filled=False)),
+        ("a.xlsx", lambda: corpus.sheet_with(WIDE_ROWS)),  # and no <dimension>
+        ("a.csv", lambda: corpus.csv_bytes(corpus.table())),
+    ],
+)
+def test_the_child_reads_exactly_what_this_process_reads(name, build):
+    data = build()
+    assert read_table(name, data) == reading.parse(name, data)
 
 
 # Nothing is written ------------------------------------------------------------------------------
