@@ -13,6 +13,7 @@ import os
 import signal
 import stat
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -274,3 +275,11 @@ def test_an_existing_uploads_folder_is_made_private(app):
     with app.test_request_context():
         uploads.store(uploads.StoredUpload(1, "a.csv", None, None, None, None, None, None, None), b"x")
     assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+
+
+def test_reads_from_several_threads_at_once_each_get_their_own_table():
+    """gunicorn's gthread workers read uploads on several threads: each gets its own child and answer."""
+    files = [corpus.csv_bytes(corpus.table(rows=[[f"第{n}条", f"意见{n}", "", ""]])) for n in range(1, 7)]
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        tables = list(pool.map(lambda data: read_table("a.csv", data), files))
+    assert [table.rows[1][1][:2] for table in tables] == [[f"第{n}条", f"意见{n}"] for n in range(1, 7)]
