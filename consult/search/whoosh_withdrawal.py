@@ -67,23 +67,47 @@ def _with_cached_lengths(writer):
     return writer
 
 
-def replaced_withdrawals(searcher, docs: Iterable[Doc]) -> set[str]:
-    """Keys among ``docs`` whose indexed copy says something the new one withdraws: another text, or
-    public where the new one is not."""
-    keys = set()
-    for doc in docs:
-        docnum = searcher.document_number(key=doc.key)
-        if docnum is None:
-            continue
-        other_text = searcher.stored_fields(docnum).get("text") != (doc.text or "")
-        if other_text or (not doc.public and searcher.document_number(key=doc.key, public=True) is not None):
-            keys.add(doc.key)
-    return keys
+def _copies(reader, key: str) -> list[int]:
+    """Document numbers of every copy of ``key`` in one segment, deleted ones included."""
+    if ("key", key) not in reader:  # the term dictionary keeps the keys of deleted documents too
+        return []
+    return list(reader._terms.matcher("key", key.encode(), reader.schema["key"].format).all_ids())
 
 
-def indexed(searcher, keys: Iterable[str]) -> set[str]:
-    """The keys that name a live document (removing them withdraws it)."""
-    return {key for key in keys if searcher.document_number(key=key) is not None}
+def _public_docs(reader) -> set[int]:
+    """Document numbers indexed as public in one segment, deleted ones included."""
+    if ("public", True) not in reader:
+        return set()
+    return set(reader._terms.matcher("public", b"t", reader.schema["public"].format).all_ids())
+
+
+def withdrawals(writer, docs: Iterable[Doc] = (), removed: Iterable[str] = ()) -> set[str]:
+    """Keys whose copies in the index, live or deleted, say something that writing ``docs`` and
+    removing ``removed`` withdraws: any copy of a removed key; a copy of a document with another text,
+    or public where the new document is not.
+
+    Deleted copies count, not only the live one: a drain that failed after its commit but before
+    the rewrite is drained again, finds the live copy already equal to the new document, and must
+    still rewrite what holds the old one."""
+    readers = [_segment_reader(writer, segment) for segment in writer.segments]
+    public: dict[int, set[int]] = {}  # per reader: the documents indexed as public, deleted included
+    try:
+        keys = {key for key in removed if any(_copies(reader, key) for reader in readers)}
+        for doc in docs:
+            for n, reader in enumerate(readers):
+                for docnum in _copies(reader, doc.key):
+                    if reader._perdoc.stored_fields(docnum).get("text") != (doc.text or ""):
+                        keys.add(doc.key)
+                        continue
+                    if not doc.public:
+                        if n not in public:
+                            public[n] = _public_docs(reader)
+                        if docnum in public[n]:
+                            keys.add(doc.key)
+        return keys
+    finally:
+        for reader in readers:
+            reader.close()
 
 
 def _segment_reader(writer, segment):

@@ -19,7 +19,7 @@ from datetime import UTC
 
 from consult.search.base import Doc, fingerprint
 from consult.search.whoosh_storage import WhooshStorage
-from consult.search.whoosh_withdrawal import indexed, replaced_withdrawals, rewrite_holders
+from consult.search.whoosh_withdrawal import rewrite_holders, withdrawals
 
 # Documents per segment written by a rebuild: a withdrawal rewrites the segments that held the old
 # copy, so this bounds its cost (Whoosh's default merges never join segments this large); a search
@@ -66,8 +66,7 @@ def index_docs(storage: WhooshStorage, docs: Iterable[Doc]) -> int:
         count = 0
         try:
             docs = list(_unique(docs))
-            with writer.searcher() as searcher:
-                withdrawn = replaced_withdrawals(searcher, docs)
+            withdrawn = withdrawals(writer, docs=docs)
             for doc in docs:
                 writer.update_document(**_fields(doc))
                 count += 1
@@ -91,8 +90,7 @@ def remove_keys(storage: WhooshStorage, keys: Iterable[str]) -> int:
         ix = storage.live_for_writing()
         writer = storage.writer(ix)
         try:
-            with writer.searcher() as searcher:
-                withdrawn = indexed(searcher, keys)
+            withdrawn = withdrawals(writer, removed=keys)
             for key in keys:
                 writer.delete_by_term("key", key)
         except BaseException:

@@ -188,3 +188,28 @@ def test_an_idle_thread_does_not_keep_the_rewritten_files_open(tmp_path):
         assert _open_deleted_files(folder) == []
     finally:
         engine.close()
+
+
+def test_a_drain_that_failed_before_the_rewrite_is_repaired_by_the_next(tmp_path, monkeypatch):
+    from consult.search import whoosh_writing  # its rewrite made to fail once, as a crash would
+
+    folder = tmp_path / "index"
+    engine = WhooshBackend(str(folder))
+    try:
+        engine.index([_doc(1, f"第1条意见，电话{PHONE}"), _doc(2, "第2条意见")])
+        real = whoosh_writing.rewrite_holders
+
+        def crash(*args):
+            raise OSError("the disk filled up")
+
+        engine.index([_doc(3, "第3条意见")])
+        monkeypatch.setattr(whoosh_writing, "rewrite_holders", crash)
+        masked = _doc(1, "第1条意见，电话***********")
+        with pytest.raises(OSError):
+            engine.index([masked])  # committed, not rewritten: the drain keeps its rows
+        assert PHONE.encode() in index_contents(folder)[0]
+        monkeypatch.setattr(whoosh_writing, "rewrite_holders", real)
+        engine.index([masked])  # drained again: the live copy is already the masked one
+        assert_nowhere(folder, PHONE)
+    finally:
+        engine.close()
