@@ -11,11 +11,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from flask import Flask, current_app
+from flask import Flask, current_app, g
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
+from consult.errors import COMMITTED, NOT_SAVED, OUTCOME_UNKNOWN, ServiceUnavailable, connection_lost
 from consult.extensions import db
 
 IMMEDIATE = "consult_begin_immediate"
@@ -70,6 +72,9 @@ def write_transaction() -> Iterator[Session]:
     "database is locked", so the write always begins afresh with BEGIN IMMEDIATE. Raises
     NestedWriteError only when the open transaction holds changes not yet written: those would be
     committed, or lost, by someone who did not mean to.
+
+    A lost database connection becomes ServiceUnavailable (503): NOT_SAVED when it was lost before
+    COMMIT, OUTCOME_UNKNOWN when it was lost during COMMIT (the server may have committed).
     """
     session = db.session()
     if session.in_transaction():
@@ -79,15 +84,36 @@ def write_transaction() -> Iterator[Session]:
                 "make them inside the write transaction"
             )
         session.rollback()  # a read-only transaction: nothing is lost
-    # Procure the connection now, so BEGIN IMMEDIATE is the first statement of this transaction.
-    session.connection(execution_options={IMMEDIATE: True})
     try:
+        # Procure the connection now, so BEGIN IMMEDIATE is the first statement of this transaction.
+        session.connection(execution_options={IMMEDIATE: True})
         yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
+        session.flush()
+    except BaseException as err:
+        _roll_back(session)
+        if connection_lost(err):  # nothing was committed: say so (503, "not saved")
+            raise ServiceUnavailable(NOT_SAVED) from err
         raise
+    try:
+        session.commit()
+    except BaseException as err:
+        _roll_back(session)
+        if connection_lost(err):
+            # The connection dropped during COMMIT: the server may have committed before it went. Only a
+            # read can tell (a retry with the same submission key answers the first receipt if so).
+            raise ServiceUnavailable(OUTCOME_UNKNOWN) from err
+        raise
+    g.setdefault(COMMITTED, True)  # a lost connection later in the request must not say "not saved"
     _run_after_commit()
+
+
+def _roll_back(session: Session) -> None:
+    """Roll back after an error; on a connection already lost the rollback's own failure says nothing new."""
+    try:
+        session.rollback()
+    except DBAPIError as err:
+        if not connection_lost(err):
+            raise
 
 
 def end_read() -> None:

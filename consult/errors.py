@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import re
 from collections.abc import Callable
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
-from flask import Flask, current_app, g, jsonify, render_template, request
+from flask import Flask, Response, current_app, g, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException
 
 from consult.i18n import _, _l
@@ -90,6 +94,66 @@ class UnsupportedMediaType(DomainError):
     status = 415
 
 
+# What became of a write that met a lost connection: not saved, or not known (lost during COMMIT).
+NOT_SAVED = "not_saved"
+OUTCOME_UNKNOWN = "unknown"
+SAVED = "saved"  # committed, and the connection was lost afterwards (drawing the answer)
+COMMITTED = "consult_committed"  # g's flag: a write_transaction of this request committed
+RETRY_AFTER_SECONDS = 5
+
+
+class ServiceUnavailable(DomainError):
+    """The database connection was lost or refused: 503, retry in a few seconds. `outcome` (None for a
+    read, NOT_SAVED, OUTCOME_UNKNOWN, SAVED) is what became of a write; the message says it honestly."""
+
+    code = "service_unavailable"
+    status = 503
+
+    def __init__(self, outcome: str | None = None):
+        super().__init__(unavailable_message(outcome))
+        self.outcome = outcome
+
+
+# A lost connection: PostgreSQL's SQLSTATE class 08, or 57P01-03 (terminated by an administrator, crash
+# shutdown, starting up or shutting down); else the driver's words (it saw the socket close, or could not
+# connect; SQLite's "unable to open database file").
+LOST_SQLSTATES = ("57P01", "57P02", "57P03")
+LOST_MESSAGES = re.compile(
+    "server closed the connection unexpectedly|terminating connection due to administrator command"
+    "|connection refused|the connection is (closed|lost)|connection is bad|consuming input failed"
+    "|could not connect to server|connection timeout expired|ssl connection has been closed unexpectedly"
+    "|no connection to the server|the database system is|unable to open database file",
+    re.IGNORECASE,
+)
+
+
+def connection_lost(err: BaseException) -> bool:
+    """Whether a database error means the connection was lost or refused (not a bad statement)."""
+    if not isinstance(err, DBAPIError):
+        return False
+    if err.connection_invalidated:
+        return True
+    sqlstate = getattr(err.orig, "sqlstate", None) or ""
+    if sqlstate.startswith("08") or sqlstate in LOST_SQLSTATES:
+        return True
+    return LOST_MESSAGES.search(str(err.orig)) is not None
+
+
+def unavailable_message(outcome: str | None) -> str:
+    """The Chinese message of a 503 for a lost database connection, honest about a write's fate."""
+    busy = _("服务暂时繁忙，请稍后再试（数据库连接中断）。")
+    if outcome == NOT_SAVED:
+        return busy + _("您提交的内容未能保存，请稍后重新提交。")
+    if outcome == OUTCOME_UNKNOWN:
+        return busy + _(
+            "连接在保存的最后一步中断，无法确定您提交的内容是否已经保存。请稍后查询确认，或原样重新提交："
+            "意见表和带相同 Idempotency-Key 的请求不会重复保存，已保存的将给出原来的回执码。"
+        )
+    if outcome == SAVED:
+        return busy + _("您提交的内容已经保存，只是结果未能显示，请稍后刷新页面查看。")
+    return busy
+
+
 # HTTP status → (JSON code, Chinese title shown on the page and in the JSON message).
 HTTP_ERRORS: dict[int, tuple[str, Any]] = {
     400: ("validation_error", _l("请求有误")),
@@ -102,6 +166,7 @@ HTTP_ERRORS: dict[int, tuple[str, Any]] = {
     415: ("unsupported_media_type", _l("不支持的内容类型")),
     429: ("rate_limited", _l("操作过于频繁")),
     500: ("internal_error", _l("服务器内部错误")),
+    503: ("service_unavailable", _l("服务暂时不可用")),
 }
 
 EXPLANATIONS: dict[int, Any] = {
@@ -115,6 +180,7 @@ EXPLANATIONS: dict[int, Any] = {
     415: _l("请求的内容类型不受支持。"),
     429: _l("您的操作过于频繁，请稍后再试。您填写的内容不会丢失。"),
     500: _l("服务器出现了意外错误，我们已记录此问题。请稍后再试。"),
+    503: _l("服务暂时繁忙，请过几秒钟再试。您填写的内容不会丢失：回到刚才的页面即可重新提交。"),
 }
 
 
@@ -181,6 +247,45 @@ def log_crash(err: BaseException) -> str | None:
     return request_id
 
 
+def unavailable_body(err: ServiceUnavailable, request_id: str | None) -> Any:
+    """The 503's body: the JSON error shape, or the Chinese page (a plain one if even that needs the
+    database, e.g. to show who is signed in); after a POST the page leads back to where it came from."""
+    # The session's transaction died with its connection: end it, or the page's own reads would fail on
+    # it. Through app.extensions: this base module imports no other part of consult.
+    sqlalchemy = current_app.extensions.get("sqlalchemy")
+    if sqlalchemy is not None:
+        with contextlib.suppress(DBAPIError):  # the connection is gone already; the pool replaces it
+            sqlalchemy.session.rollback()
+    if wants_json():
+        return jsonify(error_body(err.code, err.message))
+    title = str(HTTP_ERRORS[503][1])
+    back = _local_referrer() if request.method == "POST" else None
+    try:
+        return render_template(
+            "errors/error.html",
+            status=503,
+            title=title,
+            message=err.message,
+            explanation=str(EXPLANATIONS[503]) if back else _("请过几秒钟再刷新页面。"),
+            request_id=request_id,
+            back=back,
+            back_label=_("回到刚才的页面"),
+        )
+    except DBAPIError as again:
+        if not connection_lost(again):
+            raise
+        page = current_app.jinja_env.get_template("errors/unavailable.html")  # no context processors
+        return page.render(title=title, message=err.message, request_id=request_id)
+
+
+def _local_referrer() -> str | None:
+    """The page of this site the request came from (its path and query), when the Referer says so."""
+    parts = urlsplit(request.referrer or "")
+    if parts.netloc not in ("", request.host) or not parts.path.startswith("/") or parts.path[1:2] == "/":
+        return None
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
 def refuse_nul_characters() -> None:
     """No text we store may hold a NUL character (PostgreSQL refuses them): answer 400, not 500."""
     if "\x00" in request.path or any("\x00" in v for v in request.args.values()):
@@ -233,7 +338,27 @@ def init_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(DomainError)
     def _domain(err: DomainError):
+        if isinstance(err, ServiceUnavailable):
+            return _unavailable(err)
         return _answer(err.status, err.code, err.message, err.fields)
+
+    @app.errorhandler(DBAPIError)
+    def _database(err: DBAPIError):
+        # A lost or refused connection is the database's state, not a bug: 503, retry shortly (the pool
+        # pings and reconnects). Any other database error is a crash like every other.
+        if not connection_lost(err):
+            return _crash(err)
+        # Outside write_transaction (which says itself): a write request that committed nothing saved nothing.
+        outcome = None if request.method in ("GET", "HEAD", "OPTIONS") else NOT_SAVED
+        return _unavailable(ServiceUnavailable(SAVED if g.get(COMMITTED) else outcome), cause=err)
+
+    @app.after_request
+    def _retry_after(response: Response) -> Response:
+        # Every 503 says when to try again, also where a view answered it with its own page (a form shown
+        # again with the text and the ServiceUnavailable message).
+        if response.status_code == 503:
+            response.headers.setdefault("Retry-After", str(RETRY_AFTER_SECONDS))
+        return response
 
     @app.errorhandler(CSRFError)
     def _csrf(err: CSRFError):
@@ -253,6 +378,17 @@ def init_error_handlers(app: Flask) -> None:
             resp = app.make_response((body, st))
             resp.headers["Allow"] = err.get_response().headers["Allow"]
             return resp
+        return response
+
+    def _unavailable(err: ServiceUnavailable, cause: BaseException | None = None):
+        # One warning line, no traceback: the database's state, not a bug.
+        request_id, lost = g.get("request_id"), cause or err.__cause__ or err
+        error = f"{type(lost).__name__}, write {err.outcome}" if err.outcome else type(lost).__name__
+        logging.getLogger(REQUEST_LOGGER).warning(
+            "database unavailable", extra={"request_id": request_id, **request_fields(), "error": error}
+        )
+        response = app.make_response((unavailable_body(err, request_id), 503))
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response
 
     @app.errorhandler(Exception)

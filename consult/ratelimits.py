@@ -8,21 +8,71 @@ cannot all pass a check that is only counted afterwards, and `give_back` returns
 does not happen.
 
 When the storage is down every quota fails open: a citizen's comment matters more than a perfect
-limit, and the failure is logged.
+limit, and the failure is logged: once per quota and minute, not once per call (OutageLog).
 """
 
 from __future__ import annotations
 
+import sys
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from flask import current_app
 from limits import RateLimitItem, parse_many
 
+from consult.clock import utcnow
 from consult.errors import NotFound, RateLimited, ValidationError
 from consult.extensions import limiter
 from consult.i18n import _
+
+# While the storage is down every request meets it, several times: one warning per scope and process per
+# this many seconds, the first of an outage with its traceback, the next ones with the error's name and
+# the count of those left unsaid.
+OUTAGE_LOG_INTERVAL = timedelta(seconds=60)
+
+
+class OutageLog:
+    """Warnings of an unavailable storage, at most one per scope and interval."""
+
+    def __init__(self, interval: timedelta = OUTAGE_LOG_INTERVAL):
+        self.interval = interval
+        self._lock = threading.Lock()
+        self._last: dict[str, datetime] = {}  # scope → when its last warning was written
+        self._suppressed: dict[str, int] = {}  # scope → failures since, not written
+
+    def report(self, scope: str, what: str) -> None:
+        """Note one failure (call it inside the `except`); write a warning when the interval has passed."""
+        now = utcnow()
+        with self._lock:
+            last = self._last.get(scope)
+            if last is not None and now - last < self.interval:
+                self._suppressed[scope] = self._suppressed.get(scope, 0) + 1
+                return
+            self._last[scope] = now
+            suppressed = self._suppressed.pop(scope, 0)
+        # The traceback once per outage: with the first warning, or after an interval without failures.
+        first = suppressed == 0
+        message = "rate-limit storage unavailable; %s %s"
+        args: tuple = (scope, what)
+        if suppressed:
+            message += " (%d more failures since the last warning, not logged one by one)"
+            args += (suppressed,)
+        if not first:
+            exc = sys.exc_info()[1]
+            message += " [%s]"
+            args += (type(exc).__name__ if exc is not None else "unknown error",)
+        current_app.logger.warning(message, *args, exc_info=first)
+
+
+OUTAGES_KEY = "consult_ratelimit_outages"
+
+
+def outage_log() -> OutageLog:
+    """The app's OutageLog: one per app, so per worker process (and per test's app)."""
+    return current_app.extensions.setdefault(OUTAGES_KEY, OutageLog())
 
 
 @dataclass(frozen=True)
@@ -40,7 +90,7 @@ class Quota:
         return parse_many(current_app.config[self.setting])
 
     def _unavailable(self, what: str) -> None:
-        current_app.logger.warning("rate-limit storage unavailable; %s %s", self.scope, what, exc_info=True)
+        outage_log().report(self.scope, what)
 
     def allows(self, address: str | None) -> bool:
         """Whether the address has room left now (a check only: nothing is counted)."""

@@ -70,3 +70,34 @@ def test_the_quota_fails_open_and_logs_when_redis_is_down(make_app, factory, cap
         with caplog.at_level("WARNING"):
             assert _submit_n(app, 3, draft.slug) == ["pending", "pending", "pending"]
     assert any("rate-limit storage unavailable" in r.getMessage() for r in caplog.records)
+
+
+def test_a_redis_outage_is_one_warning_per_quota_and_minute(make_app, factory, caplog, clock):
+    app = make_app(COMMENT_RATE_LIMIT="1 per minute", RATELIMIT_STORAGE_URI="redis://127.0.0.1:1/0")
+
+    def warnings() -> list:
+        found = [r for r in caplog.records if "rate-limit storage unavailable" in r.getMessage()]
+        caplog.clear()
+        return found
+
+    with app.app_context():
+        draft = factory.draft()
+        with caplog.at_level("WARNING"):
+            # Each submission meets the storage twice: the refusal quota's check and the comment quota's take.
+            assert _submit_n(app, 5, draft.slug) == ["pending"] * 5
+            first = warnings()
+            assert sorted(r.getMessage().split(";")[1].split()[0] for r in first) == [
+                "comment-refused",
+                "comment-submit",
+            ]
+            assert all(r.exc_info for r in first)  # the first of an outage with its traceback
+            clock.advance(seconds=59)
+            _submit_n(app, 3, draft.slug)
+            assert warnings() == []
+            clock.advance(seconds=2)
+            _submit_n(app, 1, draft.slug)
+            later = warnings()
+            assert len(later) == 2
+            assert all("(7 more failures since the last warning" in r.getMessage() for r in later)
+            assert all(not r.exc_info for r in later)  # no traceback while the outage goes on
+            assert all("[ConnectionError]" in r.getMessage() for r in later)

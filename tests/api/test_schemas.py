@@ -30,6 +30,7 @@ CONTRACT_CODES = {
     "unsupported_media_type",
     "idempotency_key_reused",
     "rate_limited",
+    "service_unavailable",
     "internal_error",
 }
 

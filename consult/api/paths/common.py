@@ -54,6 +54,7 @@ def staff(operation: dict[str, Any], write: bool = True) -> dict[str, Any]:
         "401": response_ref("Unauthorized"),
         "403": response_ref("Forbidden"),
     }
+    responses["503"] = response_ref("ServiceUnavailable")
     if write:
         responses.setdefault("400", response_ref("StaffBadRequest"))
         responses["413"] = response_ref("PayloadTooLarge")
@@ -90,6 +91,15 @@ def responses() -> dict[str, Any]:
             "`unauthorized`: no credentials, an unknown or revoked token, or an inactive account."
         ),
         "Forbidden": error_response("`forbidden`: the account's role is not staff or admin."),
+        "ServiceUnavailable": {
+            **error_response(
+                "`service_unavailable`: the database connection was lost or refused; retry after the "
+                "seconds in Retry-After. The message says whether a write was not saved, or (the "
+                "connection lost during COMMIT) whether that is not known: then retry with the same "
+                "Idempotency-Key, which answers the first receipt if it was saved."
+            ),
+            "headers": {"Retry-After": {"description": "Seconds to wait.", "schema": {"type": "integer"}}},
+        },
         "StaffBadRequest": error_response(
             "`validation_error`: a value is malformed or breaks a rule; or `csrf_failed`: a write "
             "authenticated by the session cookie without a valid X-CSRFToken header."
