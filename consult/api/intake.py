@@ -18,7 +18,7 @@ from consult.intake.importing import (
     import_batch,
     preview_batch,
 )
-from consult.intake.reading import UPLOAD_BODY_MAX
+from consult.intake.raw_table import UPLOAD_BODY_MAX
 
 
 def _form() -> dict:

@@ -13,8 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from consult.i18n import _
-from consult.intake import reading
-from consult.intake.reading import FileError, RawTable
+from consult.intake import raw_table
+from consult.intake.raw_table import FileError, RawTable
 
 FIELDS = (
     "body",
@@ -134,7 +134,7 @@ def find_layout(rows: RawTable | Sequence[tuple[int, list[str]]]) -> Layout:
     """
     numbered = rows.rows if isinstance(rows, RawTable) else rows
     candidates = [
-        _layout_of(number, cells) for number, cells in numbered if number <= reading.HEADER_SEARCH_ROWS
+        _layout_of(number, cells) for number, cells in numbered if number <= raw_table.HEADER_SEARCH_ROWS
     ]
     with_body = [layout for layout in candidates if "body" in layout.columns]
     chosen = next((layout for layout in with_body if len(layout.columns) >= 2), None)
@@ -142,8 +142,8 @@ def find_layout(rows: RawTable | Sequence[tuple[int, list[str]]]) -> Layout:
     if chosen is None:
         raise _no_body_column(candidates)
     data_rows = sum(1 for number, _cells in numbered if number > chosen.header_row)
-    if data_rows > reading.MAX_ROWS:
-        raise reading.too_many_rows()
+    if data_rows > raw_table.MAX_ROWS:
+        raise raw_table.too_many_rows()
     return chosen
 
 

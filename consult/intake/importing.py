@@ -21,7 +21,7 @@ from consult.drafts.queries import by_slug
 from consult.errors import Conflict, DomainError, Forbidden, NotFound, ValidationError
 from consult.extensions import db
 from consult.i18n import _
-from consult.intake import reading
+from consult.intake import raw_table, reading
 from consult.intake.headers import find_layout
 from consult.intake.meeting import Meeting, parse_meeting
 from consult.intake.records import (
@@ -183,15 +183,15 @@ def _draft_for(slug: str | None) -> Draft:
 
 def read_report(filename: str, data: bytes, numbers: set[int]) -> Report:
     """Read and check the file against the current version's article numbers."""
-    if len(data) > reading.MAX_UPLOAD_BYTES:
+    if len(data) > raw_table.MAX_UPLOAD_BYTES:
         raise PayloadTooLarge(
-            _("文件不能超过%(mb)dMB，请分成几个文件上传", mb=reading.MAX_UPLOAD_BYTES // (1024 * 1024)),
+            _("文件不能超过%(mb)dMB，请分成几个文件上传", mb=raw_table.MAX_UPLOAD_BYTES // (1024 * 1024)),
             {"file": _("文件过大")},
         )
     try:
         table = reading.read_table(filename, data)
         layout = find_layout(table)
-    except reading.FileError as err:
+    except raw_table.FileError as err:
         raise ValidationError(err.message, {"file": err.message}) from None
     return build_rows(table, layout, numbers)
 

@@ -16,10 +16,10 @@ from functools import lru_cache
 from consult.comments.operations import BODY_MIN
 from consult.drafts.numerals import to_chinese
 from consult.i18n import _
-from consult.intake import reading
+from consult.intake import raw_table
 from consult.intake.articles import ArticleRef, parse_article_ref
 from consult.intake.headers import Layout, field_for
-from consult.intake.reading import RawTable
+from consult.intake.raw_table import RawTable
 from consult.intake.workbooks import example_row
 from consult.models.comments import AUTHOR_NAME_MAX, BODY_MAX
 from consult.personal_data import normalise_contact
@@ -183,9 +183,9 @@ def _build_row(
     def fail(key: str, message: str) -> None:
         found.append((order.get(key, len(order)), RowError(number, labels.get(key, ""), message)))
 
-    too_long = {key for key, value in values.items() if len(value) > reading.MAX_CELL_CHARS}
+    too_long = {key for key, value in values.items() if len(value) > raw_table.MAX_CELL_CHARS}
     for key in too_long:
-        limit, length = reading.MAX_CELL_CHARS, len(values[key])
+        limit, length = raw_table.MAX_CELL_CHARS, len(values[key])
         fail(key, _("内容超过%(max)d个字（现有%(n)d个字），请缩短或拆分", max=limit, n=length))
         values[key] = ""  # too long to clean or show; the original stays in ``raw``
 

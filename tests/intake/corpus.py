@@ -20,7 +20,7 @@ from functools import cache
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font
 
-from consult.intake import reading
+from consult.intake import raw_table, reading
 
 HEADER = ["条款", "意见内容", "提出人", "联系方式"]
 ROWS = [
@@ -186,7 +186,7 @@ def zip_bomb_xlsx() -> bytes:
     with zipfile.ZipFile(out, "a", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
         with archive.open("xl/media/zeros.bin", "w") as member:
             chunk = bytes(1 << 20)
-            for _ in range(reading.MAX_XLSX_UNCOMPRESSED // len(chunk) + 1):
+            for _ in range(raw_table.MAX_XLSX_UNCOMPRESSED // len(chunk) + 1):
                 member.write(chunk)
     return out.getvalue()
 
@@ -195,7 +195,7 @@ def many_members_xlsx() -> bytes:
     """A valid workbook with more members than the limit allows."""
     out = io.BytesIO(xlsx_bytes(table()))
     with zipfile.ZipFile(out, "a", zipfile.ZIP_DEFLATED) as archive:
-        for number in range(reading.MAX_XLSX_MEMBERS):
+        for number in range(raw_table.MAX_XLSX_MEMBERS):
             archive.writestr(f"xl/media/image{number}.png", b"")
     return out.getvalue()
 
@@ -294,7 +294,9 @@ def shared_strings_body(count: int, item: bytes = b"<si><t>a</t></si>") -> bytes
 
 
 @cache
-def huge_shared_strings_xlsx(megabytes: int = reading.MAX_SHARED_STRINGS_BYTES // (1024 * 1024) + 1) -> bytes:
+def huge_shared_strings_xlsx(
+    megabytes: int = raw_table.MAX_SHARED_STRINGS_BYTES // (1024 * 1024) + 1,
+) -> bytes:
     """A workbook whose shared-strings part inflates past the cap (190 MB in the report; 65 MB here)."""
     return with_shared_strings(shared_strings_body(megabytes * 1024 * 1024 // 17))
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from consult.intake.headers import FIELDS, SYNONYMS, field_for, find_layout, normalise_header
-from consult.intake.reading import FileError, RawTable, read_table
+from consult.intake.raw_table import FileError, RawTable
+from consult.intake.reading import read_table
 from tests.intake import corpus
 
 EVERY_SYNONYM = [(name, key) for key, names in SYNONYMS.items() for name in names]

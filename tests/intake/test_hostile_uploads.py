@@ -23,8 +23,9 @@ from consult.auth.operations import issue_token
 from consult.context import CLI
 from consult.db import end_read
 from consult.extensions import db
-from consult.intake import reading, uploads
-from consult.intake.reading import FileError, read_table
+from consult.intake import raw_table, reading, uploads
+from consult.intake.raw_table import FileError
+from consult.intake.reading import read_table
 from consult.models import Comment, IntakeBatch
 from tests.conftest import csrf_token_from
 from tests.intake import corpus
@@ -69,7 +70,7 @@ def test_a_shared_strings_part_over_its_cap_is_refused_from_the_zip_directory(mo
 
 
 def test_a_shared_strings_part_under_the_byte_cap_but_with_too_many_strings_is_refused():
-    data = corpus.with_shared_strings(corpus.shared_strings_body(reading.MAX_SHARED_STRINGS + 1))
+    data = corpus.with_shared_strings(corpus.shared_strings_body(raw_table.MAX_SHARED_STRINGS + 1))
     refused("a.xlsx", data, SHARED_STRINGS)
 
 
@@ -81,15 +82,15 @@ def test_shared_strings_are_counted_exactly_across_chunks(monkeypatch, item):
         body = body.replace(b"<sst ", b"<x:sst xmlns:x=" + corpus._MAIN.split(b"=", 1)[1] + b" ")
         body = body.replace(b"</sst>", b"</x:sst>")
     data = corpus.with_shared_strings(body)
-    monkeypatch.setattr(reading, "MAX_SHARED_STRINGS", count)
+    monkeypatch.setattr(raw_table, "MAX_SHARED_STRINGS", count)
     assert [row for _number, row in read_table("a.xlsx", data).rows] == corpus.table()
-    monkeypatch.setattr(reading, "MAX_SHARED_STRINGS", count - 1)
+    monkeypatch.setattr(raw_table, "MAX_SHARED_STRINGS", count - 1)
     refused("a.xlsx", data, SHARED_STRINGS)
 
 
 def test_a_shared_strings_part_under_another_name_is_capped_too(monkeypatch):
     data = corpus.with_shared_strings(corpus.shared_strings_body(2000), name="xl/strings/other.xml")
-    monkeypatch.setattr(reading, "MAX_SHARED_STRINGS_BYTES", 1000)
+    monkeypatch.setattr(raw_table, "MAX_SHARED_STRINGS_BYTES", 1000)
     refused("a.xlsx", data, SHARED_STRINGS)
 
 
@@ -97,8 +98,8 @@ def test_four_million_blank_rows_are_refused_quickly():
     data = corpus.blank_rows_xlsx()
     assert len(data) < 1024 * 1024
     error = refused("a.xlsx", data, BLANK_ROWS)
-    assert error.row == reading.rows_read_limit() + 1
-    assert str(reading.rows_read_limit()) in error.message
+    assert error.row == raw_table.rows_read_limit() + 1
+    assert str(raw_table.rows_read_limit()) in error.message
 
 
 def test_a_cell_on_the_last_row_of_the_sheet_counts_every_row_above_it():
@@ -107,14 +108,14 @@ def test_a_cell_on_the_last_row_of_the_sheet_counts_every_row_above_it():
 
 def test_millions_of_blank_csv_lines_are_refused_quickly():
     data = corpus.blank_lines_csv()
-    assert len(data) <= reading.MAX_UPLOAD_BYTES
+    assert len(data) <= raw_table.MAX_UPLOAD_BYTES
     error = refused("a.csv", data, BLANK_ROWS)
-    assert error.row == reading.rows_read_limit() + 1
+    assert error.row == raw_table.rows_read_limit() + 1
 
 
 def test_blank_rows_within_the_slack_are_still_read(monkeypatch):
-    monkeypatch.setattr(reading, "MAX_ROWS", 10)
-    monkeypatch.setattr(reading, "BLANK_ROW_SLACK", 50)  # 80 rows may be read, blank or not
+    monkeypatch.setattr(raw_table, "MAX_ROWS", 10)
+    monkeypatch.setattr(raw_table, "BLANK_ROW_SLACK", 50)  # 80 rows may be read, blank or not
     rows = [*corpus.table(), *[[""]] * 40, ["第九条", "最后一条意见。", "", ""]]
     table = read_table("a.csv", corpus.csv_bytes(rows))
     assert table.rows[-1] == (len(rows), ["第九条", "最后一条意见。", "", ""])
@@ -129,7 +130,7 @@ def test_a_zip_whose_declared_size_lies_inflates_no_more_than_it_declares(crc_of
 
 
 def test_a_member_over_its_cap_is_refused_by_name(monkeypatch):
-    monkeypatch.setattr(reading, "MAX_XLSX_MEMBER_BYTES", 5000)
+    monkeypatch.setattr(raw_table, "MAX_XLSX_MEMBER_BYTES", 5000)
     refused("a.xlsx", corpus.xlsx_bytes(corpus.table()), "部件“xl/theme/theme1.xml”解压后超过")
 
 

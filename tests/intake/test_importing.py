@@ -13,7 +13,7 @@ from consult.context import CLI
 from consult.db import end_read, write_transaction
 from consult.errors import Forbidden, ValidationError
 from consult.extensions import db
-from consult.intake import importing, reading
+from consult.intake import importing, raw_table
 from consult.intake.importing import (
     AlreadyImported,
     BatchRequest,
@@ -183,7 +183,7 @@ def test_unreadable_and_oversized_files_are_field_errors(setting, monkeypatch):
     with pytest.raises(ValidationError) as caught:
         preview_batch(staff, request_for(draft, data=b""))
     assert caught.value.fields["file"] == "未选择文件"
-    monkeypatch.setattr(reading, "MAX_UPLOAD_BYTES", 100)
+    monkeypatch.setattr(raw_table, "MAX_UPLOAD_BYTES", 100)
     with pytest.raises(importing.PayloadTooLarge) as caught:
         preview_batch(staff, request_for(draft))
     assert caught.value.status == 413

@@ -5,9 +5,10 @@ from __future__ import annotations
 import openpyxl
 import pytest
 
-from consult.intake import reading
+from consult.intake import raw_table, xlsx_reading
 from consult.intake.headers import find_layout
-from consult.intake.reading import FileError, RawTable, read_table
+from consult.intake.raw_table import FileError, RawTable
+from consult.intake.reading import read_table
 from tests.intake import corpus
 
 ENCODINGS = ["UTF-8", "UTF-8 (BOM)", "GB18030", "UTF-16"]
@@ -108,7 +109,7 @@ def test_numbers_and_dates_come_back_as_the_text_people_typed():
     ],
 )
 def test_cell_values_as_text(value, text):
-    assert reading._cell_text(value) == text
+    assert xlsx_reading._cell_text(value) == text
 
 
 def test_formula_text_stays_text_and_real_formulas_give_their_cached_result():
@@ -169,21 +170,21 @@ def test_a_filled_cell_beyond_the_column_limit_is_a_file_error_naming_it():
 
 
 def test_too_many_rows_stops_reading_early(monkeypatch):
-    monkeypatch.setattr(reading, "MAX_ROWS", 5)
+    monkeypatch.setattr(raw_table, "MAX_ROWS", 5)
     with pytest.raises(FileError, match="5行") as caught:
         read_table("a.csv", corpus.big_csv(1000))
-    assert caught.value.row == 5 + reading.HEADER_SEARCH_ROWS + 1  # not the end of the file
+    assert caught.value.row == 5 + raw_table.HEADER_SEARCH_ROWS + 1  # not the end of the file
 
 
 def test_too_many_rows_in_xlsx(monkeypatch):
-    monkeypatch.setattr(reading, "MAX_ROWS", 2)
+    monkeypatch.setattr(raw_table, "MAX_ROWS", 2)
     table = read_table("a.xlsx", corpus.xlsx_bytes(corpus.table(titles=2)))  # three data rows
     with pytest.raises(FileError, match="2行"):
         find_layout(table)
 
 
 def test_the_real_row_limit():
-    limit = reading.MAX_ROWS
+    limit = raw_table.MAX_ROWS
     assert limit == 100_000
     table = read_table("a.csv", corpus.big_csv(limit))
     assert len(table.rows) == limit + 1
@@ -194,7 +195,7 @@ def test_the_real_row_limit():
 
 def test_an_oversized_upload_is_refused():
     with pytest.raises(FileError, match="10 MB"):
-        read_table("a.csv", b"a" * (reading.MAX_UPLOAD_BYTES + 1))
+        read_table("a.csv", b"a" * (raw_table.MAX_UPLOAD_BYTES + 1))
 
 
 def test_a_long_cell_is_read_whole_so_the_row_can_report_it():

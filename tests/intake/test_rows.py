@@ -6,10 +6,11 @@ import datetime as dt
 
 import pytest
 
-from consult.intake import reading
+from consult.intake import raw_table
 from consult.intake.articles import ArticleRef
 from consult.intake.headers import find_layout
-from consult.intake.reading import RawTable, read_table
+from consult.intake.raw_table import RawTable
+from consult.intake.reading import read_table
 from consult.intake.rows import RowError, build_rows, parse_date, valid_range
 from consult.intake.workbooks import example_row, template_headers
 from consult.models.comments import BODY_MAX
@@ -101,7 +102,7 @@ def test_body_length_limits_are_those_of_web_comments():
 
 
 def test_a_cell_over_the_cell_limit_is_a_row_error_not_a_file_error():
-    huge = "长" * (reading.MAX_CELL_CHARS + 1)
+    huge = "长" * (raw_table.MAX_CELL_CHARS + 1)
     report = report_of(row(body=huge), row(body="一条正常的意见", note=huge), row(body="另一条正常的意见"))
     first, second, third = report.rows
     assert [(error.column, "10000" in error.message) for error in first.errors] == [("意见内容", True)]

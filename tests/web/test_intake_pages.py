@@ -16,7 +16,7 @@ from consult.clock import utcnow
 from consult.db import end_read, write_transaction
 from consult.errors import NotFound
 from consult.extensions import db
-from consult.intake import reading, uploads
+from consult.intake import raw_table, uploads
 from consult.models import Comment, Decision, IntakeBatch
 from consult.receipts import display
 from tests.conftest import csrf_token_from
@@ -309,7 +309,7 @@ def test_a_file_with_no_opinion_column_names_the_columns_found(operator, draft):
 
 
 def test_a_file_over_the_upload_limit_is_413_on_the_form(operator, draft):
-    big = b"a" * (reading.MAX_UPLOAD_BYTES + 1)
+    big = b"a" * (raw_table.MAX_UPLOAD_BYTES + 1)
     resp = upload(operator, big, filename="big.csv", draft=draft.slug)
     assert resp.status_code == 413
     page = soup(resp)

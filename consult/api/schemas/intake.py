@@ -11,7 +11,7 @@ from typing import ClassVar
 from consult.api.schemas.base import InSchema, Str, fields
 from consult.i18n import _l
 from consult.intake.meeting import METHOD_LABELS
-from consult.intake.reading import MAX_ROWS, MAX_UPLOAD_BYTES
+from consult.intake.raw_table import MAX_ROWS, MAX_UPLOAD_BYTES
 
 TRUE, FALSE = ("true", "1"), ("false", "0", "")
 

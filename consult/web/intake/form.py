@@ -12,7 +12,7 @@ from consult.auth.access import LEVELS, access, current_actor
 from consult.clock import local_zone, utcnow
 from consult.errors import EXPLANATIONS, HTTP_ERRORS, DomainError
 from consult.i18n import _
-from consult.intake import queries, reading
+from consult.intake import queries, raw_table
 from consult.intake.importing import BatchRequest
 from consult.web.forms import form_page
 from consult.web.intake.common import FORM_FIELDS, bp
@@ -46,7 +46,7 @@ def render_form(state: FormState, status: int = 200):
         drafts=queries.upload_drafts(),
         points=[] if own is not None else queries.contact_points(),
         today=utcnow().astimezone(local_zone()).date().isoformat(),
-        max_mb=reading.MAX_UPLOAD_BYTES // (1024 * 1024),
+        max_mb=raw_table.MAX_UPLOAD_BYTES // (1024 * 1024),
     )
 
 
@@ -68,7 +68,7 @@ def _too_large(_err):
         actor = current_actor()
     except DomainError:  # a revoked API token: answer the size, not the token
         actor = None
-    message = _("文件不能超过%(mb)dMB，请分成几个文件上传", mb=reading.MAX_UPLOAD_BYTES // (1024 * 1024))
+    message = _("文件不能超过%(mb)dMB，请分成几个文件上传", mb=raw_table.MAX_UPLOAD_BYTES // (1024 * 1024))
     if request.endpoint == "intake.upload" and actor is not None and actor.role in LEVELS["intake"]:
         return render_form(FormState({"method": "forum"}, message, {"file": message}, lost=True), 413)
     title, explanation = str(HTTP_ERRORS[413][1]), str(EXPLANATIONS[413])

@@ -12,7 +12,7 @@ from consult.auth.access import access, current_actor
 from consult.context import RequestContext
 from consult.errors import DomainError, Forbidden, NotFound, body_limit
 from consult.i18n import _
-from consult.intake import reading, uploads
+from consult.intake import raw_table, uploads
 from consult.intake.importing import (
     AlreadyImported,
     BatchOutcome,
@@ -46,7 +46,7 @@ def _stored(actor: User, req: BatchRequest) -> uploads.StoredUpload:
 
 
 @bp.post("/upload")
-@body_limit(reading.UPLOAD_BODY_MAX)
+@body_limit(raw_table.UPLOAD_BODY_MAX)
 @access("intake")
 def upload():
     """Read the file and show the preview of every row; a refusal shows the form again, input kept."""
@@ -69,7 +69,7 @@ def upload():
     except DomainError as err:
         fields = dict(err.fields) or {"contact_point" if isinstance(err, Forbidden) else "file": err.message}
         state = FormState(values, err.message, fields)
-        if data and "file" not in fields and len(data) <= reading.MAX_UPLOAD_BYTES:
+        if data and "file" not in fields and len(data) <= raw_table.MAX_UPLOAD_BYTES:
             # Keep the file the operator already sent, so fixing a date does not mean choosing it again.
             state.kept = kept or uploads.store(_stored(actor, req), data)
             state.kept_name = filename
