@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 
 import pytest
 from sqlalchemy import create_engine, event, func, select, text
@@ -278,6 +279,34 @@ def test_postgres_terminated_between_and_during_reads(pg_site):
     assert fired and page.status_code == 503 and page.headers["Retry-After"]
     assert page.headers["X-Request-Id"] in page.get_data(as_text=True)
     assert client.get(f"/drafts/{draft.slug}").status_code == 200
+
+
+@pytest.mark.postgres
+def test_a_restart_under_many_requests_in_flight_is_503_for_each_then_served(pg_site):
+    # Eight requests hold their connections at once when every backend is terminated, as in a restart.
+    pg_factory(pg_site).draft()
+    clients = 8
+    barrier = threading.Barrier(clients, action=pg_site.terminate, timeout=30)
+
+    def before(conn, cursor, statement, parameters, context, executemany):
+        if "FROM draft" in statement:
+            barrier.wait()
+
+    def get(answers, i):
+        answers[i] = pg_site.test_client().get("/api/v1/drafts")
+
+    event.listen(db.engine, "before_cursor_execute", before)
+    answers: list = [None] * clients
+    threads = [threading.Thread(target=get, args=(answers, i)) for i in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    event.remove(db.engine, "before_cursor_execute", before)
+    for answer in answers:
+        assert_unavailable(answer)
+    again = [pg_site.test_client().get("/api/v1/drafts").status_code for _ in range(clients)]
+    assert again == [200] * clients
 
 
 @pytest.mark.postgres
