@@ -2,7 +2,8 @@
 
 One home for these, so every listing (public comments, search, the moderation queue, review, intake,
 the audit log, the API) reads `?page=` the same way and bounds it the same way, and the HTML pages
-render one pagination macro (templates/_macros/comments.html `pagination`).
+render one pagination macro (templates/_macros/comments.html `pagination`, and `seek_pagination` for
+listings read by key).
 """
 
 from __future__ import annotations
@@ -17,10 +18,16 @@ from consult.models.types import ID_MAX
 PER_PAGE_DEFAULT = 20
 PER_PAGE_MAX = 100
 PAGE_MAX = 100_000  # a page number beyond it (or malformed) reads as page 1 on the pages, 400 in the API
+# Public listings read by key take a page number only this far (an OFFSET of at most PUBLIC_PAGE_MAX ×
+# PER_PAGE_MAX rows); deeper, people follow the cursor links and programs the API's `next`. Each page
+# number is a new entry in the public page cache, so they are few.
+PUBLIC_PAGE_MAX = 50
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 MAX_MICROS = 10**17  # far beyond any real date; keeps a forged cursor from overflowing
 CURSOR = re.compile(r"([0-9]{1,18})-([0-9]{1,10})")
+CURSOR_PATTERN = r"^[0-9]{1,18}-[0-9]{1,10}$"  # the same, as the OpenAPI document writes it
+OLDEST = "0-0"  # a cursor before every row: `after=OLDEST` is the oldest page of a listing
 
 
 @dataclass(frozen=True)
@@ -41,6 +48,28 @@ class Page:
     def has_next(self) -> bool:
         """Whether a later page exists."""
         return self.page < self.pages
+
+
+@dataclass(frozen=True)
+class SeekPage:
+    """One page of a listing read by key, newest first: cursors to its neighbours instead of a count.
+
+    ``older`` is where the next older page starts (``before=``), ``newer`` where the next newer one does
+    (``after=``); None when there is nothing that way. ``page`` is the page number when the page was
+    asked for by number (None under a cursor); ``first`` tells the newest page, the one without a cursor.
+    """
+
+    items: list
+    per_page: int
+    older: str | None = None
+    newer: str | None = None
+    page: int | None = None
+    first: bool = False
+
+    @property
+    def oldest(self) -> str:
+        """The cursor of the oldest page (``after=``): the last page, reached by one seek."""
+        return OLDEST
 
 
 def page_number(raw: str | None, maximum: int = PAGE_MAX) -> int:

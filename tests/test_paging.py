@@ -6,7 +6,17 @@ from datetime import UTC, datetime
 
 import pytest
 
-from consult.paging import PAGE_MAX, Page, decode_cursor, encode_cursor, page_number
+from consult.paging import (
+    EPOCH,
+    OLDEST,
+    PAGE_MAX,
+    PUBLIC_PAGE_MAX,
+    Page,
+    SeekPage,
+    decode_cursor,
+    encode_cursor,
+    page_number,
+)
 
 
 @pytest.mark.parametrize(
@@ -56,3 +66,17 @@ def test_every_public_listing_reads_a_bad_page_as_the_first(client, factory, raw
     ):
         resp = client.get(url, query_string={**args, "page": raw})
         assert resp.status_code == 200, url
+
+
+def test_the_oldest_cursor_is_before_every_row():
+    assert decode_cursor(OLDEST) == (EPOCH, 0)
+    assert SeekPage([], 20).oldest == OLDEST
+
+
+def test_public_comment_pages_stop_at_their_own_cap(client, factory):
+    """A public page number past PUBLIC_PAGE_MAX is no new OFFSET: it reads as the newest page."""
+    draft = factory.draft()
+    comment = factory.comment(draft, status="published", article_index=None)
+    for raw, listed in ((PUBLIC_PAGE_MAX + 1, True), (PAGE_MAX, True), (PUBLIC_PAGE_MAX, False), (1, True)):
+        html = client.get(f"/drafts/{draft.slug}", query_string={"page": raw}).get_data(as_text=True)
+        assert (f'id="comment-{comment.id}"' in html) is listed, raw

@@ -19,13 +19,14 @@ from consult.api.serialize import json_body
 from consult.auth.access import public
 from consult.clock import utcnow
 from consult.comments.operations import CommentInput, submission_key, submit_comment
-from consult.comments.queries import look_up_receipt, published_comments, published_counts
+from consult.comments.queries import look_up_receipt, published_comments, published_counts, published_total
 from consult.context import RequestContext
 from consult.drafts.queries import DraftListing, article_in_draft, public_draft, public_drafts
-from consult.errors import NotFound
+from consult.errors import NotFound, ValidationError
 from consult.extensions import db
 from consult.feedback.queries import public_decisions
 from consult.i18n import _
+from consult.paging import decode_cursor
 from consult.ratelimits import refusals_counted
 
 
@@ -51,19 +52,27 @@ def get_draft(slug: str):
 @bp.get("/drafts/<slug>/comments")
 @public
 def list_comments(slug: str):
-    """Published comments only, newest first; never contact details, address or receipt code."""
+    """Published comments only, newest first; never contact details, address or receipt code.
+
+    Pages by key: ``before`` (the previous answer's ``next``) seeks, so the last page costs what the
+    first does; ``total`` is counted on the first page only.
+    """
     draft = public_draft(slug)
     args = load_query(CommentsQuerySchema())
     page, per_page, article_id = args["page"], args["per_page"], args.get("article_id")
+    before = decode_cursor(args.get("before"))
+    if args.get("before") and before is None:
+        raise ValidationError(_("参数 before 无效"), {"before": _("应为上一页答复中的 next")})
     if article_id is not None:
         article_in_draft(draft, article_id)
-    items, total, decisions = [], 0, {}
+    items, total, following, decisions = [], 0, None, {}
     if draft.show_comments:
-        result = published_comments(draft.id, article_id, page=page, per_page=per_page)
-        items, total = result.items, result.total
+        result = published_comments(draft.id, article_id, page=page, per_page=per_page, before=before)
+        items, following = result.items, result.older
+        total = published_total(draft.id, article_id) if result.first else None
         decisions = public_decisions(db.session, draft, [c.id for c in items])
     with Context({"decisions": decisions}):
-        body = {"comments": items, "page": page, "per_page": per_page, "total": total}
+        body = {"comments": items, "page": page, "per_page": per_page, "total": total, "next": following}
         return jsonify(CommentPageSchema().dump(body))
 
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select, text, tuple_
 from sqlalchemy.orm import selectinload
 
 from consult.drafts.labels import as_commented, version_name
@@ -12,10 +13,23 @@ from consult.extensions import db
 from consult.feedback.queries import published_decision_for
 from consult.feedback.sms import enabled as sms_enabled
 from consult.models import ArticleText, Comment, Draft, DraftVersion, PublishedDecision
-from consult.paging import PER_PAGE_DEFAULT, Page
+from consult.paging import PER_PAGE_DEFAULT, SeekPage, encode_cursor
 from consult.personal_data import mask_contact, notify_channel
 from consult.ratelimits import receipt_lookup
 from consult.receipts import is_well_formed, normalise
+
+NEWEST_FIRST = (Comment.submitted_at.desc(), Comment.id.desc())
+OLDEST_FIRST = (Comment.submitted_at.asc(), Comment.id.asc())
+
+
+def _published(draft_id: int, article_id: int | None, general: bool) -> list:
+    # An article belongs to one draft: filtering on it alone lets the (article, status, time) index serve.
+    if article_id is not None:
+        return [Comment.article_id == article_id, Comment.status == "published"]
+    where = [Comment.draft_id == draft_id, Comment.status == "published"]
+    if general:
+        where.append(Comment.article_id.is_(None))
+    return where
 
 
 def published_comments(
@@ -25,25 +39,64 @@ def published_comments(
     general: bool = False,
     page: int = 1,
     per_page: int = PER_PAGE_DEFAULT,
-) -> Page:
-    """Published comments of a draft (of one article, or general ones), newest first."""
-    # An article belongs to one draft: filtering on it alone lets the (article, status, time) index serve.
-    if article_id is not None:
-        where = [Comment.article_id == article_id, Comment.status == "published"]
-    else:
-        where = [Comment.draft_id == draft_id, Comment.status == "published"]
-        if general:
-            where.append(Comment.article_id.is_(None))
-    total = db.session.scalar(select(func.count(Comment.id)).where(*where)) or 0
-    rows = db.session.scalars(
-        select(Comment)
-        .where(*where)
-        .options(selectinload(Comment.decision))
-        .order_by(Comment.submitted_at.desc(), Comment.id.desc())
-        .limit(per_page)
-        .offset((page - 1) * per_page)
-    ).all()
-    return Page(list(rows), page, per_page, total)
+    before: tuple[datetime, int] | None = None,
+    after: tuple[datetime, int] | None = None,
+) -> SeekPage:
+    """Published comments of a draft (of one article, or general ones), newest first, read by key.
+
+    ``before`` (a decoded cursor) starts the page just older than that position, ``after`` just newer;
+    without either, ``page`` counts from the newest (the door bounds it: PUBLIC_PAGE_MAX). Each is a seek
+    on the (article or draft, status, submitted_at, id) index, so the oldest page costs what the newest
+    does, and a comment taken down between two pages neither repeats nor hides another. Nothing is
+    counted here (published_total).
+    """
+    where = _published(draft_id, article_id, general)
+    query = select(Comment).where(*where).options(selectinload(Comment.decision)).limit(per_page + 1)
+    position = tuple_(Comment.submitted_at, Comment.id)
+    if before is not None:
+        rows = _rows(query.where(position < tuple_(*before)).order_by(*NEWEST_FIRST))
+        newer = _cursor(rows[0]) if rows and _any(where, position > _key(rows[0])) else None
+        return SeekPage(rows[:per_page], per_page, _older(rows, per_page), newer)
+    if after is not None:
+        rows = _rows(query.where(position > tuple_(*after)).order_by(*OLDEST_FIRST))
+        if len(rows) > per_page:  # more newer ones follow: a page of its own
+            rows = rows[:per_page][::-1]
+            older = _cursor(rows[-1]) if _any(where, position < _key(rows[-1])) else None
+            return SeekPage(rows, per_page, older, _cursor(rows[0]))
+        page = 1  # only the newest are newer: the newest page, whole
+    rows = _rows(query.order_by(*NEWEST_FIRST).offset((page - 1) * per_page))
+    newer = _cursor(rows[0]) if page > 1 and rows else None
+    return SeekPage(rows[:per_page], per_page, _older(rows, per_page), newer, page=page, first=page == 1)
+
+
+def _rows(query) -> list[Comment]:
+    return list(db.session.scalars(query).all())
+
+
+def _key(comment: Comment):
+    return tuple_(comment.submitted_at, comment.id)
+
+
+def _cursor(comment: Comment) -> str:
+    return encode_cursor(comment.submitted_at, comment.id)
+
+
+def _older(rows: list[Comment], per_page: int) -> str | None:
+    """Where the older page starts, when rows (one more than a page) say there is one."""
+    return _cursor(rows[per_page - 1]) if len(rows) > per_page else None
+
+
+def _any(where: list, condition) -> bool:
+    """Whether some published comment of the listing lies that way (one index probe)."""
+    return db.session.scalar(select(Comment.id).where(*where, condition).limit(1)) is not None
+
+
+def published_total(draft_id: int, article_id: int | None = None, *, general: bool = False) -> int:
+    """How many published comments a listing holds: a count, for the first page only (it reads them all)."""
+    return (
+        db.session.scalar(select(func.count(Comment.id)).where(*_published(draft_id, article_id, general)))
+        or 0
+    )
 
 
 def published_counts(draft_id: int) -> dict[int | None, int]:

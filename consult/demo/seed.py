@@ -32,6 +32,7 @@ from consult.models import Comment, ContactPoint, Decision, Draft, IntakeBatch, 
 from consult.net import address_hash
 from consult.personal_data import find as personal_data
 from consult.personal_data import mask_text as masked
+from consult.planner_stats import refresh_statistics
 from consult.receipts import new_code
 from consult.sanitize import paragraphs_to_html, plain_text
 
@@ -314,6 +315,7 @@ def seed_demo() -> SeedReport:
     comments = json.loads(_read("comments.json"))
     for meta in drafts:
         _create_demo_draft(meta, report, points, comments, now)
+    refresh_statistics()  # issue 15, point 9: plan the first reads with statistics of what was loaded
     return report
 
 

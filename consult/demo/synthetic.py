@@ -16,6 +16,7 @@ from consult.errors import NotFound
 from consult.extensions import db
 from consult.i18n import _
 from consult.models import Comment, Draft
+from consult.planner_stats import refresh_statistics
 from consult.receipts import new_code
 from consult.search.events import queue as queue_search
 
@@ -121,4 +122,5 @@ def add_synthetic_comments(
             written += len(rows)
         for draft_id in {target[0] for target in targets}:
             queue_search(session, "draft", draft_id)  # bulk statements pass the search events by
+    refresh_statistics(Comment.__tablename__)  # a million new rows: plan with their statistics
     return written, time.perf_counter() - started

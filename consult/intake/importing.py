@@ -37,6 +37,7 @@ from consult.intake.rows import Report, RowResult, build_rows
 from consult.intake.stored import KnownReport
 from consult.models import ArticleText, Comment, ContactPoint, Draft, User
 from consult.personal_data import mask_contact
+from consult.planner_stats import ANALYZE_AFTER_ROWS, refresh_statistics
 from consult.search.events import queue_comments_of_batch
 
 
@@ -341,4 +342,6 @@ def import_batch(
             },
         )
         outcome.batch_id, outcome.rows_imported = batch.id, len(new_rows)
+    if outcome.rows_imported >= ANALYZE_AFTER_ROWS:
+        refresh_statistics(Comment.__tablename__)  # issue 15, point 9: autovacuum may lag a large load
     return outcome

@@ -31,7 +31,7 @@ from consult.feedback.satisfaction import rating_for
 from consult.i18n import _
 from consult.models import Draft
 from consult.models.comments import BODY_MAX
-from consult.paging import page_number
+from consult.paging import PUBLIC_PAGE_MAX, decode_cursor, page_number
 from consult.receipts import display, normalise
 from consult.web.cache import cached_page
 from consult.web.forms import CommentForm, check_form_token, csrf_checked_in_view, form_page
@@ -42,8 +42,14 @@ ARTICLE_PREVIEW_COMMENTS = 3
 COMMENTS_PER_PAGE = 20
 
 
-def _page_arg() -> int:
-    return page_number(request.args.get("page"))
+def _listing_args() -> dict:
+    """Where a list of published comments starts: ``?before=`` / ``?after=`` (the cursor links), else
+    ``?page=`` up to PUBLIC_PAGE_MAX. A malformed cursor or page number reads as the newest page."""
+    before = decode_cursor(request.args.get("before"))
+    after = None if before else decode_cursor(request.args.get("after"))
+    if before or after:
+        return {"before": before, "after": after}
+    return {"page": page_number(request.args.get("page"), maximum=PUBLIC_PAGE_MAX)}
 
 
 @bp.get("/")
@@ -70,7 +76,7 @@ def render_draft(
         latest_published_by_article(with_comments, ARTICLE_PREVIEW_COMMENTS) if draft.show_comments else {}
     )
     general = (
-        published_comments(draft.id, general=True, page=_page_arg(), per_page=COMMENTS_PER_PAGE)
+        published_comments(draft.id, general=True, per_page=COMMENTS_PER_PAGE, **_listing_args())
         if draft.show_comments
         else None
     )
@@ -107,7 +113,7 @@ def render_article(
     articles = current_articles(draft)
     index = next(i for i, t in enumerate(articles) if t.article_id == article_id)
     comments = (
-        published_comments(draft.id, article_id, page=_page_arg(), per_page=COMMENTS_PER_PAGE)
+        published_comments(draft.id, article_id, per_page=COMMENTS_PER_PAGE, **_listing_args())
         if draft.show_comments
         else None
     )

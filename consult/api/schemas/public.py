@@ -23,7 +23,7 @@ from consult.comments.operations import BODY_MIN
 from consult.drafts.queries import current_articles
 from consult.models.comments import AUTHOR_NAME_MAX, BODY_MAX, CONTACT_MAX, RECEIPT_CODE_MAX
 from consult.models.enums import CHANNELS, DRAFT_STATUSES, OUTCOMES
-from consult.paging import PAGE_MAX, PER_PAGE_MAX
+from consult.paging import CURSOR_PATTERN, PER_PAGE_MAX, PUBLIC_PAGE_MAX
 from consult.receipts import display
 
 # A draft in the "draft" state is never public, so the public API never shows that status.
@@ -169,9 +169,29 @@ class PublicCommentSchema(OutSchema):
 
 class CommentPageSchema(OutSchema):
     comments = fields.List(fields.Nested(PublicCommentSchema))
-    page = fields.Integer(validate=between(1, PAGE_MAX))
+    page = fields.Integer(
+        validate=between(1, PUBLIC_PAGE_MAX),
+        metadata={"description": "The `page` asked for (1 when absent); only echoed under `before`."},
+    )
     per_page = fields.Integer(validate=between(1, PER_PAGE_MAX))
-    total = count()
+    total = fields.Integer(
+        validate=between(0),
+        allow_none=True,
+        metadata={
+            "description": "How many published comments the listing holds, counted on its first page "
+            "only (no `before`, `page` 1); null on every other page, where counting a large draft's "
+            "comments again would cost more than the page itself."
+        },
+    )
+    next = fields.String(
+        allow_none=True,
+        metadata={
+            "pattern": CURSOR_PATTERN,
+            "description": "Where the next (older) page starts: pass it as `before`. Null on the last "
+            "page. Following `next` costs the same on every page and neither repeats nor skips a "
+            "comment when others are published or taken down meanwhile.",
+        },
+    )
 
 
 class CommentSourceSchema(InSchema):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from marshmallow import Schema
+from marshmallow import Schema, validate
 
 from consult.api.schemas.base import Str, between, fields, one_of
 from consult.drafts.compare import VERSION_NUMBER_MAX
@@ -17,7 +17,7 @@ from consult.feedback.summary import INCLUDE_CHOICES
 from consult.i18n import _l
 from consult.models.enums import CHANNELS, COMMENT_STATUSES
 from consult.models.types import ID_MAX
-from consult.paging import PAGE_MAX, PER_PAGE_DEFAULT, PER_PAGE_MAX
+from consult.paging import CURSOR_PATTERN, PAGE_MAX, PER_PAGE_DEFAULT, PER_PAGE_MAX, PUBLIC_PAGE_MAX
 from consult.search.queries import PER_PAGE as SEARCH_PER_PAGE
 from consult.search.queries import QUERY_MAX, SEARCH_PAGE_MAX
 
@@ -60,8 +60,26 @@ class CommentsQuerySchema(QuerySchema):
         validate=between(1, ID_MAX),
         metadata={"description": "Only the comments on this article (an article of the draft)."},
     )
-    page = page()
+    page = QueryInt(
+        load_default=1,
+        validate=validate.Range(
+            1,
+            PUBLIC_PAGE_MAX,
+            error=_l("页码应为{min}至{max}；更早的意见请用 before 参数，其值为上一页答复中的 next"),
+        ),
+        metadata={
+            "description": f"The page, counted from the newest, up to {PUBLIC_PAGE_MAX}; beyond, follow "
+            "`next` with `before` (a 400 says so)."
+        },
+    )
     per_page = per_page()
+    before = Str(
+        metadata={
+            "pattern": CURSOR_PATTERN,
+            "description": "Start just older than this position: the `next` of the previous page (keyset "
+            "pagination: every page costs what the first does; `page` is then only echoed).",
+        }
+    )
 
 
 class StaffCommentsQuerySchema(QuerySchema):
