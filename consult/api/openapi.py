@@ -87,5 +87,8 @@ def openapi_document() -> dict[str, Any]:
     for area in (public, staff, feedback, versions, exports, intake):
         for path, item in area.paths().items():
             parameters = item.pop("parameters", None)
+            for operation in item.values():
+                # Any operation may meet a database that is restarting (consult.errors.connection_lost).
+                operation["responses"].setdefault("503", common.response_ref("ServiceUnavailable"))
             spec.path(path=path, operations=item, parameters=parameters)
     return spec.to_dict()

@@ -54,7 +54,6 @@ def staff(operation: dict[str, Any], write: bool = True) -> dict[str, Any]:
         "401": response_ref("Unauthorized"),
         "403": response_ref("Forbidden"),
     }
-    responses["503"] = response_ref("ServiceUnavailable")
     if write:
         responses.setdefault("400", response_ref("StaffBadRequest"))
         responses["413"] = response_ref("PayloadTooLarge")
