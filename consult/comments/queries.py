@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select, text, tuple_
+from sqlalchemy import select, text, tuple_
 from sqlalchemy.orm import selectinload
 
+from consult.comments import counts
 from consult.drafts.labels import as_commented, version_name
 from consult.extensions import db
 from consult.feedback.queries import published_decision_for
@@ -48,7 +49,7 @@ def published_comments(
     without either, ``page`` counts from the newest (the door bounds it: PUBLIC_PAGE_MAX). Each is a seek
     on the (article or draft, status, submitted_at, id) index, so the oldest page costs what the newest
     does, and a comment taken down between two pages neither repeats nor hides another. Nothing is
-    counted here (published_total).
+    counted here (published_total reads comment_count).
     """
     where = _published(draft_id, article_id, general)
     query = select(Comment).where(*where).options(selectinload(Comment.decision)).limit(per_page + 1)
@@ -92,21 +93,13 @@ def _any(where: list, condition) -> bool:
 
 
 def published_total(draft_id: int, article_id: int | None = None, *, general: bool = False) -> int:
-    """How many published comments a listing holds: a count, for the first page only (it reads them all)."""
-    return (
-        db.session.scalar(select(func.count(Comment.id)).where(*_published(draft_id, article_id, general)))
-        or 0
-    )
+    """How many published comments a listing holds: read from comment_count, never counted here."""
+    return counts.published(draft_id, article_id, general=general)
 
 
 def published_counts(draft_id: int) -> dict[int | None, int]:
-    """Published comments per article id (None: on the draft as a whole)."""
-    rows = db.session.execute(
-        select(Comment.article_id, func.count(Comment.id))
-        .where(Comment.draft_id == draft_id, Comment.status == "published")
-        .group_by(Comment.article_id)
-    ).all()
-    return {article_id: n for article_id, n in rows}
+    """Published comments per article id (None: on the draft as a whole), from comment_count."""
+    return counts.published_by_article(draft_id)
 
 
 def latest_published_by_article(article_ids: list[int], per_article: int) -> dict[int, list[Comment]]:

@@ -3,6 +3,7 @@
 from consult.models.audit import AuditLog, OutboxEvent
 from consult.models.changes import ChangeCounter
 from consult.models.comments import Comment, Decision, SubmissionKey
+from consult.models.counts import CommentCount
 from consult.models.drafts import Article, ArticleText, Draft, DraftVersion
 from consult.models.feedback import FeedbackPublication, PublishedDecision, Satisfaction
 from consult.models.intake import ContactPoint, IntakeBatch
@@ -17,6 +18,7 @@ __all__ = [
     "AuditLog",
     "ChangeCounter",
     "Comment",
+    "CommentCount",
     "ContactPoint",
     "Decision",
     "Draft",

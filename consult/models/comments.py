@@ -37,20 +37,32 @@ class Comment(db.Model):
         Index("ix_comment_draft_status_submitted", "draft_id", "status", "submitted_at", "id"),
         Index("ix_comment_article_status_submitted", "article_id", "status", "submitted_at", "id"),
         Index("ix_comment_status_submitted", "status", "submitted_at", "id"),
-        # Covers the per-article counts of a draft's published comments without touching the table.
-        Index("ix_comment_draft_status_article", "draft_id", "status", "article_id"),
+        # A draft's comments of one status and article, in time: the general opinions' keyset listing
+        # (article_id IS NULL) seeks it. Counts no longer read comments: they are in comment_count.
+        Index(
+            "ix_comment_draft_status_article_submitted",
+            "draft_id",
+            "status",
+            "article_id",
+            "submitted_at",
+            "id",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    draft_id: Mapped[int] = mapped_column(ForeignKey("draft.id", ondelete="CASCADE"))
+    # draft_id, article_id and status keep their old value when set (active_history): comment_count
+    # (consult/comments/counts.py) moves the comment from the old key to the new one.
+    draft_id: Mapped[int] = mapped_column(ForeignKey("draft.id", ondelete="CASCADE"), active_history=True)
     # The version the commenter read; the article keeps its identity across versions.
     version_id: Mapped[int] = mapped_column(ForeignKey("draft_version.id"))
-    article_id: Mapped[int | None] = mapped_column(ForeignKey("article.id"))
+    article_id: Mapped[int | None] = mapped_column(ForeignKey("article.id"), active_history=True)
     body: Mapped[str] = mapped_column(Text)
     # A redacted copy published instead of the original (phone or ID-card numbers); original stays private.
     masked_body: Mapped[str | None] = mapped_column(Text)
     channel: Mapped[str] = mapped_column(enum_column_type(CHANNELS), default="web")
-    status: Mapped[str] = mapped_column(enum_column_type(COMMENT_STATUSES), default="pending")
+    status: Mapped[str] = mapped_column(
+        enum_column_type(COMMENT_STATUSES), default="pending", active_history=True
+    )
     receipt_code: Mapped[str] = mapped_column(String(RECEIPT_CODE_MAX), unique=True)
     author_name: Mapped[str | None] = mapped_column(String(AUTHOR_NAME_MAX))
     # Whether the public may see author_name (see public_name); staff always see it.
@@ -102,8 +114,11 @@ class Decision(db.Model):
     __table_args__ = (enum_check("outcome", OUTCOMES),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    comment_id: Mapped[int] = mapped_column(ForeignKey("comment.id", ondelete="CASCADE"), unique=True)
-    outcome: Mapped[str] = mapped_column(enum_column_type(OUTCOMES))
+    # Both keep their old value when set (active_history), for comment_count (consult/comments/counts.py).
+    comment_id: Mapped[int] = mapped_column(
+        ForeignKey("comment.id", ondelete="CASCADE"), unique=True, active_history=True
+    )
+    outcome: Mapped[str] = mapped_column(enum_column_type(OUTCOMES), active_history=True)
     reason: Mapped[str] = mapped_column(Text, default="")
     decided_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
