@@ -55,7 +55,7 @@ def list_comments(slug: str):
     """Published comments only, newest first; never contact details, address or receipt code.
 
     Pages by key: ``before`` (the previous answer's ``next``) seeks, so the last page costs what the
-    first does; ``total`` is counted on the first page only.
+    first does; ``total`` is on every page, read from the kept counts (nothing is counted here).
     """
     draft = public_draft(slug)
     args = load_query(CommentsQuerySchema())
@@ -69,7 +69,7 @@ def list_comments(slug: str):
     if draft.show_comments:
         result = published_comments(draft.id, article_id, page=page, per_page=per_page, before=before)
         items, following = result.items, result.older
-        total = published_total(draft.id, article_id) if result.first else None
+        total = published_total(draft.id, article_id)
         decisions = public_decisions(db.session, draft, [c.id for c in items])
     with Context({"decisions": decisions}):
         body = {"comments": items, "page": page, "per_page": per_page, "total": total, "next": following}

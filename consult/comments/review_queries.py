@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from consult.comments import counts
 from consult.errors import NotFound
 from consult.extensions import db
 from consult.i18n import _
@@ -66,17 +67,10 @@ class DraftReview:
     removed: list[ArticleRow] = field(default_factory=list)
 
 
-def tallies_where(where: list) -> dict:
-    """(draft_id, article_id) → Tally of published comments matching `where`."""
-    published = func.count(Comment.id)
-    undecided = func.count(Comment.id).filter(Decision.id.is_(None))
-    rows = db.session.execute(
-        select(Comment.draft_id, Comment.article_id, published, undecided)
-        .outerjoin(Decision, Decision.comment_id == Comment.id)
-        .where(Comment.status == "published", *where)
-        .group_by(Comment.draft_id, Comment.article_id)
-    ).all()
-    return {(d, a): Tally(p, u) for d, a, p, u in rows}
+def tallies_of(draft_id: int | None = None, article_ids: list[int | None] | None = None) -> dict:
+    """(draft_id, article_id) → Tally of published comments, read from the kept counts
+    (consult/comments/counts.py): of one draft, of some articles (None: general), or of every draft."""
+    return {place: Tally(p, u) for place, (p, u) in counts.tallies(draft_id, article_ids).items()}
 
 
 def _sum(tallies) -> Tally:
@@ -86,7 +80,7 @@ def _sum(tallies) -> Tally:
 
 def review_drafts() -> list[DraftTally]:
     """Every draft with its published and undecided comments; drafts with work waiting first."""
-    tallies = tallies_where([])
+    tallies = tallies_of()
     by_draft: dict[int, list[Tally]] = {}
     for (draft_id, _article), tally in tallies.items():
         by_draft.setdefault(draft_id, []).append(tally)
@@ -113,7 +107,7 @@ def draft_review(draft: Draft) -> DraftReview:
 
     Comments on an article that a revision removed stay reviewable: they are listed under their last label.
     """
-    tallies = {a: t for (_d, a), t in tallies_where([Comment.draft_id == draft.id]).items()}
+    tallies = {a: t for (_d, a), t in tallies_of(draft.id).items()}
     version = draft.current_version
     current = (
         db.session.scalars(
@@ -198,11 +192,11 @@ def review_comments(
         if place.article_id is not None
         else Comment.article_id.is_(None)
     )
-    tally = next(iter(tallies_where(where).values()), Tally())
+    tally = next(iter(tallies_of(place.draft.id, [place.article_id]).values()), Tally())
     listed = list(where)
     if undecided_only:
         listed.append(~select(Decision.id).where(Decision.comment_id == Comment.id).exists())
-    total = db.session.scalar(select(func.count(Comment.id)).where(*listed)) or 0
+    total = tally.undecided if undecided_only else tally.published  # kept counts, nothing counted here
     page = max(1, min(page, -(-total // per_page) or 1))  # deciding empties pages under "undecided only"
     rows = db.session.scalars(
         select(Comment)

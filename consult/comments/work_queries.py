@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from consult.comments.review_queries import ReviewPlace, Tally, tallies_where
+from consult.comments.review_queries import ReviewPlace, Tally, tallies_of
 from consult.drafts.queries import by_slug
 from consult.errors import NotFound
 from consult.extensions import db
@@ -162,9 +162,7 @@ def my_work(user_id: int) -> MyWork:
     article_ids = {r.article_id for r in rows if r.article_id is not None}
     comment_ids = [r.comment_id for r in rows if r.comment_id is not None]
     tallies = (
-        {a: t for (_d, a), t in tallies_where([Comment.article_id.in_(article_ids)]).items()}
-        if article_ids
-        else {}
+        {a: t for (_d, a), t in tallies_of(article_ids=list(article_ids)).items()} if article_ids else {}
     )
     drafts = {
         d.id: d for d in db.session.scalars(select(Draft).where(Draft.id.in_({r.draft_id for r in rows})))

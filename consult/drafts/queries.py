@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from consult.errors import NotFound
 from consult.extensions import db
 from consult.i18n import _
-from consult.models import ArticleText, Comment, Draft
+from consult.models import ArticleText, CommentCount, Draft
 
 STAGE_ORDER = ("open", "upcoming", "closed", "concluded")
 
@@ -34,10 +34,11 @@ class DraftListing:
 
 def public_drafts(now: datetime) -> list[DraftListing]:
     """Published drafts, open ones first (closing soonest first), then upcoming, closed, concluded."""
+    # Read from the counts kept as comments change (consult/comments/counts.py), never counted here.
     counts = (
-        select(Comment.draft_id, func.count(Comment.id).label("n"))
-        .where(Comment.status == "published")
-        .group_by(Comment.draft_id)
+        select(CommentCount.draft_id, func.sum(CommentCount.n).label("n"))
+        .where(CommentCount.status == "published")
+        .group_by(CommentCount.draft_id)
         .subquery()
     )
     rows = db.session.execute(
@@ -45,7 +46,7 @@ def public_drafts(now: datetime) -> list[DraftListing]:
         .outerjoin(counts, counts.c.draft_id == Draft.id)
         .where(Draft.is_public)
     ).all()
-    listings = [DraftListing(d, d.status_at(now), n) for d, n in rows]
+    listings = [DraftListing(d, d.status_at(now), int(n)) for d, n in rows]
 
     def key(item: DraftListing):
         d = item.draft

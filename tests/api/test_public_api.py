@@ -197,7 +197,7 @@ def test_comment_listing_filters_by_article_and_pages(api, factory, clock):
     page2 = c.get(
         f"/api/v1/drafts/{draft.slug}/comments?article_id={article_id}&page=2&per_page=2"
     ).get_json()
-    assert page2["total"] is None  # counted on the first page only (issue 15, point 2)
+    assert page2["total"] == 5  # on every page, from the kept counts (issue 15, point 1)
     first = c.get(f"/api/v1/drafts/{draft.slug}/comments?article_id={article_id}&per_page=2").get_json()
     assert first["total"] == 5
     assert [x["body"] for x in page2["comments"]] == ["第2条意见内容", "第1条意见内容"]  # newest first

@@ -56,7 +56,7 @@ def paths() -> dict[str, Any]:
                 "description": "Never contact details, addresses or receipt codes. Newest first, paged by "
                 "key: pass each answer's `next` as `before` to read the next older page, which costs what "
                 "the first does however deep it is. `page` numbers the first pages only (up to the "
-                "`page` maximum); `total` is counted on the first page.",
+                "`page` maximum); `total`, on every page, is how many the listing holds.",
                 "parameters": [{"in": "query", "schema": CommentsQuerySchema}],
                 "responses": {
                     "200": ok("One page of published comments.", "CommentPage"),

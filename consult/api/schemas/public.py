@@ -176,11 +176,10 @@ class CommentPageSchema(OutSchema):
     per_page = fields.Integer(validate=between(1, PER_PAGE_MAX))
     total = fields.Integer(
         validate=between(0),
-        allow_none=True,
         metadata={
-            "description": "How many published comments the listing holds, counted on its first page "
-            "only (no `before`, `page` 1); null on every other page, where counting a large draft's "
-            "comments again would cost more than the page itself."
+            "description": "How many published comments the listing holds, on every page: read from "
+            "counts kept as comments are published and taken down, so it costs nothing however large "
+            "the draft. It may differ by the comments published or taken down since an earlier page."
         },
     )
     next = fields.String(
