@@ -14,6 +14,7 @@ from flask_babel import LazyString
 
 from consult.auth.operations import create_contact_point, create_user, issue_token
 from consult.cli.backup import backup_cli
+from consult.cli.counts import counts_cli
 from consult.cli.feedback import init_feedback_cli
 from consult.context import CLI
 from consult.demo.seed import database_has_drafts, refuse_in_production, seed_demo
@@ -23,7 +24,7 @@ from consult.errors import DomainError
 from consult.i18n import _, _l
 from consult.intake.importing import BatchRequest, import_batch, preview_batch
 from consult.intake.report import print_outcome
-from consult.search.drain import drain
+from consult.search.drain import drain, rewrite_step
 from consult.search.maintenance import check, reindex
 from consult.vocabulary import method_names
 
@@ -179,7 +180,8 @@ def search_reindex() -> None:
 @click.option("--once", is_flag=True, help=_l("处理完当前待索引的变更后退出"))
 @click.option("--interval", type=float, default=1.0, help=_l("没有变更时的等待秒数"))
 def search_worker(once: bool, interval: float) -> None:
-    """Drain the search outbox continuously (one per deployment)."""
+    """Drain the search outbox continuously (one per deployment); between drains, rewrite the index
+    segments that still hold withdrawn text, one at a time (--once: until none is left)."""
 
     while True:
         try:
@@ -189,6 +191,14 @@ def search_worker(once: bool, interval: float) -> None:
             result = None
         if result is not None and result.events:
             click.echo(_("已处理%(n)d条索引变更。", n=result.events))
+        try:  # then one segment still holding withdrawn text, and drain again before the next
+            rewrote = rewrite_step(wait=True)
+        except Exception:  # the record stays: the next round retries it
+            current_app.logger.exception("search segment rewrite failed; retrying")
+            rewrote = False
+        if rewrote:
+            click.echo(_("已重写一个仍含撤回文字的索引段。"))
+            continue
         if once:
             return
         time.sleep(interval)
@@ -207,6 +217,9 @@ def search_check(repair: bool) -> None:
     ):
         if keys:
             click.echo(f"{label}: {len(keys)}  {' '.join(keys[:20])}{' …' if len(keys) > 20 else ''}")
+    if diff.rewrites_pending:
+        n = diff.rewrites_pending
+        click.echo(_("等待重写索引段的撤回文档：%(n)d（搜索已查不到，文字仍在索引文件中）", n=n))
     if diff.clean:
         click.echo(_("索引与数据库一致。"))
     elif repair:
@@ -251,4 +264,5 @@ def init_cli(app: Flask) -> None:
     app.cli.add_command(search_cli)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(backup_cli)
+    app.cli.add_command(counts_cli)
     init_feedback_cli(app.cli)
