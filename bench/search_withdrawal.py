@@ -7,6 +7,9 @@ folder, then the Whoosh writes a drain batch makes, timed one by one: a pending 
 (nothing withdrawn: no rewrite), a published one taken down, a masked copy published in place of
 the original, a comment deleted, and a batch of ``--batch`` masked copies spread over the whole index
 (0: skipped; it rewrites every segment, the worst case of one drain batch).
+Each is timed twice: the write itself (what the drain does, inline after a request's commit: the old
+copy marked deleted, the key recorded) and then the rewrite steps that take the withdrawn text out of
+the files (what the background thread or `search worker` does afterwards, one segment per step).
 Prints seconds, the segments rewritten, the folder's size and the number of segments after each.
 This times the backend's writes only (the drain's database reads come on top) on a shared machine:
 the load average is printed.
@@ -47,9 +50,16 @@ def step(engine: WhooshBackend, label: str, work) -> None:
     started = time.perf_counter()
     work()
     seconds = time.perf_counter() - started
+    pending = engine.rewrites_pending()
+    started = time.perf_counter()
+    steps = 0
+    while engine.rewrite_step():
+        steps += 1
+    rewrite = time.perf_counter() - started
     after = segment_ids(engine)
     print(
-        f"  {label:<44} {seconds:8.2f} s  segments rewritten or merged {len(before - after)}, "
+        f"  {label:<44} drain {seconds:7.2f} s, then rewrite {rewrite:7.2f} s "
+        f"({pending} keys, {steps} steps); segments rewritten or merged {len(before - after)}, "
         f"now {len(after)}; {folder_mib(engine.index_dir):6.1f} MiB",
         flush=True,
     )

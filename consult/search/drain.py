@@ -5,6 +5,13 @@ target from the database as it is now and indexes or removes its documents, then
 A crash between indexing and marking only means the rows are drained again. One writer at a time: a
 file lock beside the Whoosh index (one machine), or a PostgreSQL advisory lock for the postgres backend.
 A drain that cannot take the lock leaves the rows to the one that holds it (or to the next drain).
+
+A Whoosh write that withdraws text marks the old copy deleted at once and records its key; the
+segment still holding it is rewritten later, one per ``rewrite_step`` under the same lock
+(whoosh_withdrawal.py): by `search worker` after each drain, or, when the drain runs inline, by a
+background thread of the process (``catch_up`` in consult/search/background.py's thread), started
+after the request's drain so the request returns at once. Both interleave: drain, one segment,
+drain again… so new comments wait for one segment's rewrite at most.
 """
 
 from __future__ import annotations
@@ -23,6 +30,7 @@ from consult.db import end_read, write_transaction
 from consult.extensions import db
 from consult.locks import single_process
 from consult.models import Article, Comment, OutboxEvent
+from consult.search.background import start_in_background
 from consult.search.documents import all_docs, article_docs, comment_docs
 from consult.search.events import PENDING
 from consult.search.service import backend
@@ -162,4 +170,37 @@ def drain_after_commit() -> None:
         if result.locked_out:
             # The holder may have made its last check before our rows were committed: look once more.
             time.sleep(0.05)
-            drain(budget_seconds=5)
+            result = drain(budget_seconds=5)
+        # Held longer (a segment's rewrite): the background thread drains once the lock is free.
+        if result.locked_out or rewrites_pending():
+            app = current_app._get_current_object()
+            start_in_background(app, current_app.config["SEARCH_INDEX_DIR"], catch_up)
+
+
+def rewrite_step(wait: bool = True) -> bool:
+    """Rewrite one index segment that still holds withdrawn text, under the single-writer lock; True
+    if one was (more may be left), False when none is left (or the lock was taken, with ``wait`` off)."""
+    step = getattr(backend(), "rewrite_step", None)  # Whoosh's; PostgreSQL has no segments to rewrite
+    if step is None or not rewrites_pending():  # a file read: the idle worker takes no lock every second
+        return False
+    with writer_lock(wait) as got:
+        return bool(got) and step()
+
+
+def rewrites_pending() -> int:
+    """Withdrawn documents whose old copy still waits for a segment rewrite (Whoosh; 0 otherwise)."""
+    count = getattr(backend(), "rewrites_pending", None)  # Whoosh's, as above
+    return count() if count is not None else 0
+
+
+def catch_up() -> None:
+    """Drain, rewrite one segment, drain again… until no rewrite is left (the background thread's
+    work, and `search check --repair`'s). A failed drain (recorded on its rows) does not stop the
+    rewrites: withdrawn text leaves the files whatever else is late."""
+    while True:
+        try:
+            drain(wait=True)
+        except Exception:
+            current_app.logger.exception("search drain failed; its rows stay pending")
+        if not rewrite_step():
+            return

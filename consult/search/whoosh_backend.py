@@ -4,7 +4,7 @@ schema it indexes and how it answers a query.
 The concerns apart: the folder's generations, their atomic swap, the writer lock and each thread's
 searcher are whoosh_storage.py's; adding, replacing, deleting and rebuilding, whoosh_writing.py's;
 rewriting the segments that still hold withdrawn text (a masked copy, a take-down, a deletion),
-whoosh_withdrawal.py's;
+one per ``rewrite_step``, whoosh_withdrawal.py's;
 the posting-list matching and the scoring, whoosh_matching.py's; two Whoosh 2.7.4 hot spots are
 patched once, after a version check, in whoosh_patches.py. This module holds what the index and the
 queries share: the schema with its tokenizer, and the search.
@@ -66,6 +66,7 @@ from consult.search.whoosh_patches import (
     Tokenizer,
 )
 from consult.search.whoosh_storage import WhooshStorage
+from consult.search.whoosh_withdrawal import pending_count, rewrite_step
 from consult.search.whoosh_writing import index_docs, rebuild_generation, remove_keys
 
 CANDIDATES = 1000  # matches scored per query (the first in index order); above it the total is estimated
@@ -148,6 +149,14 @@ class WhooshBackend:
     def rebuild(self, docs: Iterable[Doc]) -> int:
         """Build a new generation from ``docs`` beside the live one, then swap it in atomically."""
         return rebuild_generation(self._storage, docs)
+
+    def rewrite_step(self) -> bool:
+        """Rewrite one segment still holding withdrawn text (True), or finish when none is left (False)."""
+        return rewrite_step(self._storage)
+
+    def rewrites_pending(self) -> int:
+        """How many withdrawn documents still have an old copy waiting for ``rewrite_step``."""
+        return pending_count(self._storage)
 
     def keys(self) -> dict[str, str]:
         """Every indexed key with the fingerprint of the document it was indexed from."""

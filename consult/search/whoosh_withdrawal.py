@@ -4,32 +4,44 @@ Whoosh replaces or deletes a document by marking it deleted in the segment that 
 segment's files (term dictionary, postings, stored fields) keep the old text until the segment is
 merged. So when a write WITHDRAWS something (a document removed; a document whose indexed text
 changes, e.g. a masked copy published in place of the original; a public document that is no longer
-public, e.g. a take-down), the writer, after its commit and still under the writer lock:
+public, e.g. a take-down):
 
-1. rewrites each segment whose term dictionary still names a withdrawn key (only deleted copies can
-   be left there: the live copy is in the commit's new segment), one commit per segment, without its
-   deleted documents; Whoosh's commit deletes the replaced segment's files (``clean_files``);
-2. deletes every generation folder but the live one (the one a rebuild replaced holds old copies);
-   a reader in flight on it reopens on the live one (whoosh_storage.reading retries).
+1. the write (whoosh_writing.py) records the withdrawn keys in ``WITHDRAWN`` in the index folder
+   (a JSON list of keys, replaced atomically) BEFORE its commit, under the writer lock, then commits:
+   the old copy is marked deleted at once, so no search finds it from then on;
+2. later, off the request path, ``rewrite_step`` (the search worker, or the background thread of the
+   process that drained: consult/search/drain.py) takes the writer lock and rewrites ONE segment whose
+   term dictionary still names a recorded key, without its deleted documents; Whoosh's commit deletes
+   the replaced segment's files (``clean_files``). One segment per lock hold, so a drain waits for
+   at most one segment's rewrite;
+3. the step that finds no such segment deletes every generation but the live one (the one a rebuild
+   replaced holds old copies; a reader in flight on it reopens on the live one: whoosh_storage.reading)
+   and only then removes ``WITHDRAWN``.
+
+Keys, not segment ids, are recorded: Whoosh's commits merge small segments and a rebuild replaces
+them all, so the segment that holds a deleted copy is looked up by the step itself. A process that
+dies anywhere in this leaves a valid index (Whoosh writes a new TOC only once the segment is complete;
+a half-written segment's files hold copies of live documents only, and the next commit's
+``clean_files`` deletes them) and the record in place: the next step finds what is left to do. An
+unreadable record counts as "every segment with deletions".
 
 Other segments are left alone: a status change that keeps the text (publishing a pending comment)
 withdraws nothing and rewrites nothing, so its deleted copy stays until Whoosh merges that segment.
 The cost of a withdrawal is the rewrite of the segments that held the keys: a rebuild writes
 segments of at most ``SEGMENT_DOCS`` documents (whoosh_writing.py), so one take-down never rewrites
-a whole large index. A drain batch writes its documents in one commit and its removals (deleted
-comments, dropped articles) in another: the withdrawals of each share one rewrite per segment, so
-a batch with both may rewrite a segment twice.
+a whole large index. The keys of every write wait in one record, so withdrawals made before a step
+share one rewrite per segment (a drain batch's documents and its removals included).
 
-Cost (bench/search_withdrawal.py, bench/search.py's documents, 2 shared cores at load average 6-12,
-so absolute times are high): on 10,000 documents (one rebuilt segment, 28.7 MiB) a rebuild took
-172 s; publishing a pending comment 0.2 s (no rewrite); a take-down 84 s, a masked copy 124 s, a
-deletion 143 s (each rewrites the 10,000-document segment), a drain batch of 500 masked copies
-spread over the index 111 s (one rewrite for the batch); the folder stays 28.3-28.8 MiB. On
-100,000 documents (5 rebuilt segments of 20,000, 276.7 MiB, rebuild 712 s): publishing 0.05 s, a
-take-down 134 s, a masked copy 110 s, a deletion 63 s (each rewrites one 20,000-document segment,
-not the index), 276.8 MiB after. A rewrite costs about what indexing that segment's documents
-costs, so ``SEGMENT_DOCS`` bounds it; a batch whose withdrawals touch every segment rewrites them
-all (not measured on 100,000: about a rebuild's time).
+Cost (bench/search_withdrawal.py, bench/search.py's documents, 2 shared cores at load average 4-5):
+on 10,000 documents (one rebuilt segment, 28.7 MiB; rebuild 61 s) the write a drain makes takes
+0.01 s to publish a pending comment (nothing recorded), 0.03 s for a take-down, 0.01 s for a masked
+copy, under 0.01 s for a deletion, 1.4 s for a batch of 500 masked copies spread over the index; the
+rewrite that follows, off the request path, 42 s, 24 s, 37 s and 33 s (one step each: the 10,000
+documents' segment; the batch's 500 keys share it). When the rewrite ran inside the write (the
+first version), the same take-down held the request 84-143 s at load average 6-12. On 100,000
+documents (5 rebuilt segments of 20,000, 276.7 MiB) a step rewrote one 20,000-document segment in
+63-134 s (measured then, inside the write); a batch whose withdrawals touch every segment takes
+one step per segment, about a rebuild's time in all, with drains between the steps.
 
 Beyond the folder: a searcher opened before the rewrite keeps the replaced files open (unlinked, no
 longer under the folder, still on disk) while it is in use; idle ones are closed as soon as any
@@ -39,6 +51,8 @@ thread of the process opens the new state (whoosh_storage.WhooshStorage._retire_
 from __future__ import annotations
 
 import contextlib
+import json
+import os
 from collections.abc import Iterable
 
 from consult.search.base import Doc
@@ -129,11 +143,14 @@ def _segment_reader(writer, segment):
     return SegmentReader(writer.storage, writer.schema, segment)
 
 
-def _first_holder(writer, keys: set[str]) -> str | None:
-    """The id of the first segment with deleted documents whose term dictionary still has a key."""
+def _first_holder(writer, keys: set[str] | None) -> str | None:
+    """The id of the first segment with deleted documents whose term dictionary still has a key
+    (with ``keys`` None: the first with deleted documents)."""
     for segment in writer.segments:
         if not segment.has_deletions():
             continue
+        if keys is None:
+            return segment.segment_id()
         reader = _segment_reader(writer, segment)
         try:
             if any(("key", key) in reader for key in keys):
@@ -164,27 +181,89 @@ def _rewrite(segment_id: str):
     return policy
 
 
-def rewrite_holders(storage: WhooshStorage, ix, keys: set[str]) -> int:
-    """Under the writer lock, after the commit that withdrew ``keys``: rewrite each segment still
-    holding a deleted copy of one, one commit per segment, then delete every generation but the live
-    one. Returns how many segments were rewritten."""
+def _rewrite_one(storage: WhooshStorage, ix, keys: set[str] | None) -> bool:
+    """Rewrite the first segment still holding a deleted copy of one of ``keys`` (None: of anything),
+    in one commit; False when there is none."""
+    writer = _with_cached_lengths(storage.writer(ix))
+    try:
+        target = _first_holder(writer, keys)
+        if target is None:
+            writer.cancel()
+            return False
+        writer.commit(mergetype=_rewrite(target))
+    except BaseException:
+        with contextlib.suppress(Exception):
+            writer.cancel()
+        raise
+    return True
+
+
+def rewrite_step(storage: WhooshStorage) -> bool:
+    """Under the writer lock: rewrite one segment that still holds a recorded key and return True; or,
+    when none is left, delete every generation but the live one, remove the record and return False."""
+    with storage.write_lock():
+        keys = pending_keys(storage)
+        if keys == set():
+            return False
+        live = storage.pointer()
+        if live is not None:
+            if _rewrite_one(storage, storage.live_for_writing(), keys):
+                return True
+            storage.cleanup({live})
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(_record(storage))
+        return False
+
+
+# -- the record of withdrawn keys (WITHDRAWN) -----------------------------------------------------
+
+RECORD = "WITHDRAWN"
+
+
+def _record(storage: WhooshStorage) -> str:
+    return os.path.join(storage.index_dir, RECORD)
+
+
+def pending_keys(storage: WhooshStorage) -> set[str] | None:
+    """The keys whose old copies wait for a rewrite (empty: none); None when the record is unreadable,
+    which the step takes as every segment with deletions."""
+    try:
+        with open(_record(storage), encoding="utf-8") as fh:
+            keys = json.load(fh)
+    except FileNotFoundError:
+        return set()
+    except (OSError, ValueError):
+        return None
+    if not isinstance(keys, list) or not all(isinstance(key, str) for key in keys):
+        return None
+    return set(keys)
+
+
+def pending_count(storage: WhooshStorage) -> int:
+    """How many withdrawn documents wait for a rewrite (an unreadable record counts as one)."""
+    keys = pending_keys(storage)
+    return 1 if keys is None else len(keys)
+
+
+def record_pending(storage: WhooshStorage, keys: set[str]) -> None:
+    """Add ``keys`` to the record, atomically and on disk before returning (call under the writer
+    lock, before the commit that withdraws them: a crash after that commit leaves them recorded)."""
     if not keys:
-        return 0
-    rewritten = 0
-    while True:
-        writer = _with_cached_lengths(storage.writer(ix))
-        try:
-            target = _first_holder(writer, keys)
-            if target is None:
-                writer.cancel()
-                break
-            writer.commit(mergetype=_rewrite(target))
-        except BaseException:
-            with contextlib.suppress(Exception):
-                writer.cancel()
-            raise
-        rewritten += 1
-    live = storage.pointer()
-    if live is not None:
-        storage.cleanup({live})
-    return rewritten
+        return
+    known = pending_keys(storage)
+    if known is None:
+        return  # already "everything"
+    if keys <= known:
+        return
+    os.makedirs(storage.index_dir, exist_ok=True)
+    tmp = f"{_record(storage)}.{os.getpid()}.tmp"
+    with open(tmp, "w", encoding="utf-8") as fh:
+        json.dump(sorted(known | keys), fh)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, _record(storage))
+    folder = os.open(storage.index_dir, os.O_RDONLY)
+    try:
+        os.fsync(folder)  # the rename itself on disk
+    finally:
+        os.close(folder)

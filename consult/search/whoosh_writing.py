@@ -5,10 +5,11 @@ Every write holds the writer lock. rebuild() takes it BEFORE it reads the first 
 index() that waited applies its change to the new generation, never to the old one being replaced
 (pass a lazy iterable that reads the database when iterated).
 
-A write that withdraws text (a removal, another text, public no more) then rewrites the segments
-still holding the old copies and drops the replaced generation (whoosh_withdrawal.py), so no file
-of the index keeps what was withdrawn. A rebuild writes segments of at most ``SEGMENT_DOCS``
-documents, so that rewrite never costs a whole large index.
+A write that withdraws text (a removal, another text, public no more) records the withdrawn keys
+before its commit; the segments still holding the old copies are rewritten later, one per step, off
+the request path (whoosh_withdrawal.rewrite_step, run by the drain's caller), so no file of the index
+keeps what was withdrawn for longer than that. A rebuild writes segments of at most ``SEGMENT_DOCS``
+documents, so one step never costs a whole large index.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from datetime import UTC
 
 from consult.search.base import Doc, fingerprint
 from consult.search.whoosh_storage import WhooshStorage
-from consult.search.whoosh_withdrawal import rewrite_holders, withdrawals
+from consult.search.whoosh_withdrawal import record_pending, withdrawals
 
 # Documents per segment written by a rebuild: a withdrawal rewrites the segments that held the old
 # copy, so this bounds its cost (Whoosh's default merges never join segments this large); a search
@@ -70,6 +71,7 @@ def index_docs(storage: WhooshStorage, docs: Iterable[Doc]) -> int:
             for doc in docs:
                 writer.update_document(**_fields(doc))
                 count += 1
+            record_pending(storage, withdrawn)  # before the commit: a crash after it keeps the record
         except BaseException:
             writer.cancel()
             raise
@@ -77,7 +79,6 @@ def index_docs(storage: WhooshStorage, docs: Iterable[Doc]) -> int:
             writer.commit()
         else:
             writer.cancel()
-        rewrite_holders(storage, ix, withdrawn)
         return count
 
 
@@ -93,11 +94,11 @@ def remove_keys(storage: WhooshStorage, keys: Iterable[str]) -> int:
             withdrawn = withdrawals(writer, removed=keys)
             for key in keys:
                 writer.delete_by_term("key", key)
+            record_pending(storage, withdrawn)  # before the commit: a crash after it keeps the record
         except BaseException:
             writer.cancel()
             raise
         writer.commit()
-        rewrite_holders(storage, ix, withdrawn)
     return len(keys)
 
 

@@ -7,6 +7,8 @@ rows not yet indexed) and, for mail and SMS, how many notices wait and how old t
 The counts are the only reads, one grouped query over the outbox's pending rows (the index on
 (processed_at, id) keeps it to the rows not yet processed); they are read here rather than in a
 domain package because they span three of them (search, mail, SMS) and nothing else needs them.
+``search_rewrites_pending``: withdrawn documents whose old copy is still in a Whoosh segment waiting
+for its rewrite (a small file in the index folder is read; 0 on PostgreSQL).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from consult.clock import utcnow
 from consult.db import end_read
 from consult.extensions import db
 from consult.models import OutboxEvent
+from consult.search.drain import rewrites_pending
 
 bp = Blueprint("health", __name__)
 log = logging.getLogger(__name__)
@@ -59,6 +62,7 @@ def show_health():
             status="ok",
             database="ok",
             search_lag=sum(pending.get(kind, (0, None))[0] for kind in SEARCH_KINDS),
+            search_rewrites_pending=rewrites_pending(),
             **{name: queue(kind) for name, kind in QUEUES.items()},
         ),
         200,

@@ -5,6 +5,9 @@ The PostgreSQL backend uses CONSULT_TEST_DATABASE_URL in the PostgreSQL pass and
 server otherwise, always inside a schema of its own (created for the session and dropped after), so
 it never touches the app's tables nor the `public` schema the database pass resets. When no
 PostgreSQL answers, its tests skip with the reason (fail under CI=true).
+
+Every test here ends by waiting for the search work its inline drains left to a background thread
+(consult/search/background.py), so none of it runs on into the next test's database.
 """
 
 from __future__ import annotations
@@ -15,11 +18,22 @@ import uuid
 import pytest
 from sqlalchemy import create_engine, text
 
+from consult.search.background import wait_for_background
 from tests.conftest import TEST_DATABASE_URL, is_postgres, skip_or_fail
 
 LOCAL_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 SEARCH_POSTGRES_URL = TEST_DATABASE_URL if is_postgres() else LOCAL_POSTGRES_URL
 BACKENDS = ["whoosh", pytest.param("postgres", marks=pytest.mark.postgres)]
+
+
+@pytest.fixture(autouse=True)
+def _background_work_done(request):
+    """After each test: its background search work has ended (at most a minute, then it fails), before
+    its database is dropped or truncated (the database is set up first, so it is torn down after)."""
+    if "database_url" in request.fixturenames:
+        request.getfixturevalue("database_url")
+    yield
+    assert wait_for_background(timeout=60), "background search work still running after a minute"
 
 
 @pytest.fixture(scope="session")

@@ -42,6 +42,7 @@ def test_healthz_reports_the_database_and_the_queues_without_a_session_or_a_cach
         "status": "ok",
         "database": "ok",
         "search_lag": 2,
+        "search_rewrites_pending": 0,
         "mail": {"waiting": 2, "oldest_age_seconds": 90},
         "sms": {"waiting": 0, "oldest_age_seconds": None},
     }
