@@ -4,7 +4,7 @@ counters equal a fresh count, the pages read them instead of counting, and `coun
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 
 from consult.comments import counts
 from consult.comments.decisions import decide
@@ -119,6 +119,20 @@ def test_counters_equal_a_fresh_count_after_every_kind_of_write(app, factory):
     end_read()
     review = counts.tallies(draft.id)
     assert review[(draft.id, articles[0])] == (1, 0)  # published, of which undecided
+    by_status, undecided = counts.by_status()  # the staff overview's numbers
+    fresh = db.session.execute(
+        select(Comment.status, func.count(Comment.id))
+        .where(Comment.draft_id == draft.id)
+        .group_by(Comment.status)
+    ).all()
+    assert {s: n for (d, s), n in by_status.items() if d == draft.id} == dict(fresh)
+    waiting = db.session.scalar(
+        select(func.count(Comment.id))
+        .outerjoin(Decision, Decision.comment_id == Comment.id)
+        .where(Comment.draft_id == draft.id, Comment.status == "published", Decision.id.is_(None))
+    )
+    assert undecided.get(draft.id, 0) == waiting > 0
+    end_read()
 
     # a revision: comments keep their article (identity across versions)
     end_read()
