@@ -26,6 +26,7 @@ for _name in list(os.environ):
 from consult import create_app  # noqa: E402
 from consult.clock import FrozenClock  # noqa: E402
 from consult.extensions import db  # noqa: E402
+from consult.search.background import wait_for_background  # noqa: E402
 
 ROOT_DIR = str(Path(__file__).resolve().parent.parent)
 TEST_DATABASE_URL = os.environ.get("CONSULT_TEST_DATABASE_URL") or None
@@ -148,6 +149,9 @@ def make_app(database_url, tmp_path, clock):
         return app
 
     yield build
+    # A take-down drained inline leaves its index rewrite to a background thread: let it finish before
+    # the test's database and index folder go away.
+    wait_for_background(timeout=120)
     for app in apps:
         with app.app_context():
             db.session.remove()
