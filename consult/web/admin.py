@@ -7,11 +7,12 @@ import secrets
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user
 from markupsafe import Markup
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from consult import personal_data
 from consult.auth.access import access, current_actor
 from consult.changes import generation
+from consult.comments.counts import by_status
 from consult.comments.moderation import (
     REJECT_REASONS,
     UNDO_MINUTES,
@@ -33,7 +34,7 @@ from consult.errors import DomainError, ValidationError
 from consult.extensions import db
 from consult.generation_cache import cache_for
 from consult.i18n import _
-from consult.models import Comment, ContactPoint, Decision, Draft
+from consult.models import ContactPoint, Draft
 from consult.models.enums import CHANNELS, COMMENT_STATUSES
 from consult.paging import decode_cursor, page_number
 from consult.vocabulary import status_label
@@ -50,23 +51,9 @@ OUTCOME_KEY = "moderation_outcome"
 @bp.get("/")
 @access("staff")
 def overview():
-    """Every draft with what waits for staff: pending comments and undecided published ones."""
-    counts = {
-        (draft_id, status): n
-        for draft_id, status, n in db.session.execute(
-            select(Comment.draft_id, Comment.status, func.count(Comment.id)).group_by(
-                Comment.draft_id, Comment.status
-            )
-        )
-    }
-    undecided = dict(
-        db.session.execute(
-            select(Comment.draft_id, func.count(Comment.id))
-            .outerjoin(Decision, Decision.comment_id == Comment.id)
-            .where(Comment.status == "published", Decision.id.is_(None))
-            .group_by(Comment.draft_id)
-        ).all()
-    )
+    """Every draft with what waits for staff: pending comments and undecided published ones (read from
+    the kept counters, never counted on the view)."""
+    counts, undecided = by_status()
     drafts = db.session.scalars(select(Draft).order_by(Draft.created_at.desc())).all()
     return render_template("admin/overview.html", drafts=drafts, counts=counts, undecided=undecided)
 

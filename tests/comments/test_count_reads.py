@@ -53,6 +53,7 @@ def test_pages_read_the_counters_and_count_nothing(app, factory, client, login_a
         staff.get(f"/admin/review{path}")
         for path in ("", f"/{draft.slug}", f"/{draft.slug}/articles/{article_id}", f"/{draft.slug}/general")
     ]
+    reviews.append(staff.get("/admin/"))  # the staff overview: pending and undecided per draft
     assert {r.status_code for r in (home, page, article, *reviews)} == {200}
     assert len(statements) > 20  # the listener hears the requests' statements
     counted = [s for s in statements if COUNTING.search(s) and re.search(r"\bcomment\b", s)]
