@@ -55,7 +55,7 @@ def api_post(client, slug, key=None, body=BODY):
     return client.post(f"/api/v1/drafts/{slug}/comments", json=body, headers=headers)
 
 
-# SQLite: the driver's error raised from a patched spot
+# Either database: the driver's own error raised from a patched spot
 
 
 @pytest.fixture
@@ -65,19 +65,29 @@ def site(app):
     return app
 
 
+def _lost_connection_error(dialect):
+    """The error this database's driver raises when its database went away (the suite runs on both)."""
+    if dialect.name == "sqlite":
+        return lambda: sqlite3.OperationalError("unable to open database file")
+    return lambda: dialect.loaded_dbapi.OperationalError(
+        "server closed the connection unexpectedly\n\tThis probably means the server terminated abnormally"
+    )
+
+
 def fail_statements(monkeypatch, app, matching: str = ""):
     """Every statement containing `matching` fails as if the database file had become unreachable."""
     dialect = db.engine.dialect
     real = dialect.do_execute, dialect.do_execute_no_params
+    lost = _lost_connection_error(dialect)
 
     def do_execute(cursor, statement, parameters, context=None):
         if matching in statement:
-            raise sqlite3.OperationalError("unable to open database file")
+            raise lost()
         return real[0](cursor, statement, parameters, context)
 
     def do_execute_no_params(cursor, statement, context=None):
         if matching in statement:
-            raise sqlite3.OperationalError("unable to open database file")
+            raise lost()
         return real[1](cursor, statement, context)
 
     monkeypatch.setattr(dialect, "do_execute", do_execute)
@@ -161,11 +171,12 @@ def test_a_connection_lost_during_commit_says_the_outcome_is_unknown(site, facto
     client = site.test_client()
     dialect = db.engine.dialect
     real_commit = dialect.do_commit
+    lost = _lost_connection_error(dialect)
 
     def do_commit(dbapi_connection):
         if committed:
             real_commit(dbapi_connection)  # the server committed; its answer never came
-        raise sqlite3.OperationalError("unable to open database file")
+        raise lost()
 
     monkeypatch.setattr(dialect, "do_commit", do_commit)
     body = assert_unavailable(api_post(client, draft.slug, "commit-7"), saying=UNKNOWN)
@@ -184,7 +195,7 @@ def test_other_database_errors_are_still_500(site, factory, monkeypatch):
     real = dialect.do_execute
 
     def broken(cursor, statement, parameters, context=None):
-        raise sqlite3.OperationalError("no such column: drafts.nonexistent")
+        raise dialect.loaded_dbapi.OperationalError("no such column: drafts.nonexistent")
 
     monkeypatch.setattr(dialect, "do_execute", broken)
     monkeypatch.setattr(dialect, "do_execute_no_params", lambda c, s, ctx=None: broken(c, s, None))
