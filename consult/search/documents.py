@@ -84,21 +84,35 @@ def comment_doc(comment, draft_public: bool, shown: bool) -> Doc:
     )
 
 
-def comment_docs(where=None) -> Iterator[Doc]:
-    """Every comment matching ``where`` (a SQL condition; None: all), read in chunks of plain rows."""
-    drafts = _current_versions()
-    last = 0
-    while True:
-        query = select(*COMMENT_COLUMNS).where(Comment.id > last).order_by(Comment.id).limit(CHUNK)
+def comment_visibility(draft_ids: Iterable[int] | None = None) -> dict[int, tuple[bool, bool]]:
+    """draft id → (public, comments shown): all that a comment's document takes from its draft (its
+    title and the rest are looked up when a hit is shown). A change to anything else of a draft leaves
+    its comments' documents as they are (consult/search/events.py, ``COMMENT_FIELDS``)."""
+    query = select(Draft.id, Draft.published_at, Draft.show_comments)
+    if draft_ids is not None:
+        query = query.where(Draft.id.in_(list(draft_ids)))
+    return {d: (published is not None, bool(show)) for d, published, show in db.session.execute(query)}
+
+
+def comment_docs(where=None, *, after: int = 0, limit: int | None = None) -> Iterator[Doc]:
+    """Every comment matching ``where`` (a SQL condition; None: all) with an id above ``after``, in id
+    order, at most ``limit`` of them, read in chunks of plain rows."""
+    drafts = comment_visibility()
+    last, left = after, limit
+    while left is None or left > 0:
+        size = CHUNK if left is None else min(CHUNK, left)
+        query = select(*COMMENT_COLUMNS).where(Comment.id > last).order_by(Comment.id).limit(size)
         if where is not None:
             query = query.where(where)
         chunk = db.session.execute(query).all()
         if not chunk:
             return
         for row in chunk:
-            _version, public, shown = drafts.get(row.draft_id, (0, False, False))
+            public, shown = drafts.get(row.draft_id, (False, False))
             yield comment_doc(row, public, shown)
         last = chunk[-1].id
+        if left is not None:
+            left -= len(chunk)
 
 
 def all_docs() -> Iterator[Doc]:

@@ -36,6 +36,7 @@ from consult.search.events import PENDING
 from consult.search.service import backend
 
 BATCH = 500
+JOB_BATCH = 1000  # comments of a draft re-indexed per round (see _DraftPlan)
 ADVISORY_KEY = 7_204_431_553  # any fixed number: "the search writer"
 _local = threading.local()
 
@@ -101,37 +102,98 @@ def drain(wait: bool = False, budget_seconds: float | None = None) -> Drained:
 def _apply(events: list[OutboxEvent], result: Drained) -> None:
     targets: dict[str, set[int]] = {}
     for event in events:
-        targets.setdefault(event.target_type, set()).add(event.target_id)
-    ids = [event.id for event in events]
+        if event.target_type != "draft":
+            targets.setdefault(event.target_type, set()).add(event.target_id)
+    plan = _DraftPlan(events)
+    targets["draft"] = plan.articles
     end_read()
     engine = backend()
     try:
         if "all" in targets:
             result.indexed += engine.rebuild(all_docs())
+            plan = _DraftPlan([])
         else:
-            result.indexed += engine.index(_docs(targets))
+            batch = list(plan.comment_batch())
+            result.indexed += engine.index([*_docs(targets), *batch[:JOB_BATCH]])
             gone = _gone(targets)
             result.removed += engine.remove(gone) if gone else 0
+            plan.advance(batch)
     except Exception as err:
         end_read()
         with write_transaction() as session:
             session.execute(
                 update(OutboxEvent)
-                .where(OutboxEvent.id.in_(ids))
+                .where(OutboxEvent.id.in_([event.id for event in events]))
                 .values(attempts=OutboxEvent.attempts + 1, last_error=str(err)[:2000])
             )
         raise
     end_read()
+    done = [event.id for event in events if event.id not in plan.waiting]
     with write_transaction() as session:
-        session.execute(update(OutboxEvent).where(OutboxEvent.id.in_(ids)).values(processed_at=utcnow()))
-    result.events += len(ids)
+        session.execute(update(OutboxEvent).where(OutboxEvent.id.in_(done)).values(processed_at=utcnow()))
+        if plan.cursor is not None:
+            payload = {**plan.payload, "after": plan.cursor}
+            session.execute(update(OutboxEvent).where(OutboxEvent.id == plan.job).values(payload=payload))
+    result.events += len(done)
+
+
+class _DraftPlan:
+    """What a round does for the draft rows among its events.
+
+    A row marked ``articles_only`` (events.py) indexes the draft's articles. Any other draft row is a
+    job: the draft's articles, then its comments, ``JOB_BATCH`` per round, resumed from the last
+    comment id done (``after`` in the row's payload, written in the same transaction that marks the
+    round's other rows done); the row is marked done with its last batch. One job runs per round, so
+    the rows queued after it (a new comment) wait one batch at most. Of several jobs for one draft
+    only the newest runs (it reads every comment after the older ones were queued): the older ones
+    are done at once. The jobs of other drafts wait, untouched, for their turn."""
+
+    def __init__(self, events: list[OutboxEvent]):
+        self.articles: set[int] = set()
+        jobs: dict[int, OutboxEvent] = {}
+        for event in events:
+            if event.target_type != "draft":
+                continue
+            if (event.payload or {}).get("articles_only"):
+                self.articles.add(event.target_id)
+            else:
+                jobs[event.target_id] = event  # the newest row of the draft wins (events come in id order)
+        running = min(jobs.values(), key=lambda event: event.id, default=None)
+        # pending after this round: the jobs not yet started, and the running one until its last batch
+        self.waiting = {event.id for event in jobs.values()}
+        self.job: int | None = None
+        self.draft: int | None = None
+        self.payload: dict = {}
+        self.after = 0
+        self.cursor: int | None = None
+        if running is not None:
+            self.job, self.draft = running.id, running.target_id
+            self.payload = dict(running.payload or {})
+            self.after = int(self.payload.get("after", 0))
+            if not self.after:
+                self.articles.add(self.draft)  # the job's first round
+
+    def comment_batch(self):
+        """The job's next batch of comment documents, and one more to tell whether it ends there."""
+        if self.draft is None:
+            return iter(())
+        return comment_docs(Comment.draft_id == self.draft, after=self.after, limit=JOB_BATCH + 1)
+
+    def advance(self, batch: list) -> None:
+        """After the batch is written: the cursor to resume from, or the job is done."""
+        if self.job is None:
+            return
+        if len(batch) > JOB_BATCH:
+            self.cursor = batch[JOB_BATCH - 1].id
+        else:
+            self.waiting.discard(self.job)
 
 
 def _docs(targets: dict[str, set[int]]):
+    """Documents of the rows' comments and of the drafts' articles (a draft's comments: _DraftPlan)."""
     drafts = sorted(targets.get("draft", ()))
     if drafts:
         yield from article_docs(drafts)
-        yield from comment_docs(Comment.draft_id.in_(drafts))
     comments = sorted(targets.get("comment", ()))
     for start in range(0, len(comments), BATCH):
         yield from comment_docs(Comment.id.in_(comments[start : start + BATCH]))

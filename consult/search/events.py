@@ -1,15 +1,22 @@
 """Outbox rows for the search index, written in the same transaction as the change that needs them.
 
 Session events see every ORM change: a comment added, changed or deleted queues ``search.index`` for it;
-a change to a draft, its versions or article texts queues one for the draft (its articles, and whether
-its comments are public). Core bulk statements (the intake import) queue their own rows
-(see ``queue``). The drain (consult/search/service.py) reads the database again, so a row only says
-"look at this again", and draining it twice does no harm.
+a change to a draft, its versions or article texts queues one for the draft. Core bulk statements (the
+intake import) queue their own rows (see ``queue``). The drain (consult/search/drain.py) reads the
+database again, so a row only says "look at this again", and draining it twice does no harm.
+
+A draft's row says how far to look. A comment's document takes only two things from its draft
+(``COMMENT_FIELDS``: whether it is published and whether it shows comments, which decide the comment's
+``public`` flag; its title and summary are looked up when a hit is shown, never indexed), so an edit
+that changes neither (the title, the summary, a new version's text) queues the draft with
+``{"articles_only": true}``: its articles are indexed again, its comments are not touched. Any other
+draft row (those fields changed, a new or deleted draft, a row queued by ``queue``) also re-indexes the
+draft's comments, a bounded batch per drain round (drain.py).
 """
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, event, insert, literal, select
+from sqlalchemy import JSON, event, insert, inspect, literal, select
 from sqlalchemy.orm import Session
 
 from consult.clock import utcnow
@@ -17,11 +24,16 @@ from consult.models import ArticleText, Comment, Draft, DraftVersion, OutboxEven
 from consult.models.types import UTCDateTime
 
 PENDING = "search_pending"  # Session.info flag: this transaction queued search work
+# What a comment's document takes from its draft (consult/search/documents.py, ``comment_visibility``).
+COMMENT_FIELDS = ("published_at", "show_comments")
+ARTICLES_ONLY = {"articles_only": True}  # a draft row whose comments' documents cannot have changed
 
 
-def queue(session: Session, target_type: str, target_id: int) -> None:
+def queue(session: Session, target_type: str, target_id: int, payload: dict | None = None) -> None:
     """Queue one target explicitly (for Core statements the session events cannot see)."""
-    session.add(OutboxEvent(kind="search.index", target_type=target_type, target_id=target_id))
+    session.add(
+        OutboxEvent(kind="search.index", target_type=target_type, target_id=target_id, payload=payload or {})
+    )
     session.info[PENDING] = True
 
 
@@ -44,18 +56,31 @@ def queue_comments_of_batch(session: Session, batch_id: int) -> None:
     session.info[PENDING] = True
 
 
-def _targets(session: Session) -> set[tuple[str, int]]:
-    targets: set[tuple[str, int]] = set()
+def _targets(session: Session) -> dict[tuple[str, int], bool]:
+    """Each target of this flush → whether only its articles need indexing (drafts; False otherwise)."""
+    targets: dict[tuple[str, int], bool] = {}
+
+    def add(key: tuple[str, int], articles_only: bool) -> None:
+        targets[key] = targets.get(key, True) and articles_only
+
     for obj in (*session.new, *session.dirty, *session.deleted):
         if isinstance(obj, Comment) and obj.id is not None:
-            targets.add(("comment", obj.id))
+            add(("comment", obj.id), False)
         elif isinstance(obj, Draft) and obj.id is not None:
-            targets.add(("draft", obj.id))
+            add(("draft", obj.id), not _touches_comments(session, obj))
         elif isinstance(obj, (DraftVersion, ArticleText)):
             draft_id = obj.draft_id if isinstance(obj, DraftVersion) else _draft_of_text(session, obj)
             if draft_id is not None:
-                targets.add(("draft", draft_id))
+                add(("draft", draft_id), True)
     return targets
+
+
+def _touches_comments(session: Session, draft: Draft) -> bool:
+    """Whether this flush changes what the draft's comments' documents take from it."""
+    if draft in session.new or draft in session.deleted:
+        return True
+    attrs = inspect(draft).attrs
+    return any(attrs[name].history.has_changes() for name in COMMENT_FIELDS)
 
 
 def _draft_of_text(session: Session, text: ArticleText) -> int | None:
@@ -68,8 +93,8 @@ def _draft_of_text(session: Session, text: ArticleText) -> int | None:
 
 
 def _after_flush(session: Session, flush_context) -> None:
-    for target_type, target_id in _targets(session):
-        queue(session, target_type, target_id)
+    for (target_type, target_id), articles_only in _targets(session).items():
+        queue(session, target_type, target_id, dict(ARTICLES_ONLY) if articles_only else None)
 
 
 def track_search_changes() -> None:
