@@ -38,8 +38,18 @@ _rendering: dict[tuple, threading.Event] = {}
 WAIT_FOR_RENDER_SECONDS = 10
 
 
+class SharedFragmentError(RuntimeError):
+    """A fragment every visitor is served (consult/web/fragments.py) asked for a per-visitor value."""
+
+
+def _refuse_in_fragment(what: str) -> None:
+    if g.get("rendering_fragment"):
+        raise SharedFragmentError(f"{what} asked for while rendering a shared fragment")
+
+
 def csrf_token() -> str:
-    """The template's csrf_token(): a placeholder while a cacheable page renders."""
+    """The template's csrf_token(): a placeholder while a cacheable page renders (never in a fragment)."""
+    _refuse_in_fragment("a CSRF token")
     if g.get("rendering_cacheable"):
         return PLACEHOLDER
     return generate_csrf()
@@ -47,6 +57,7 @@ def csrf_token() -> str:
 
 def submission_id() -> str:
     """The template's submission_id(): a new one-time id per page served (a placeholder while caching)."""
+    _refuse_in_fragment("a submission id")
     if g.get("rendering_cacheable"):
         return SUBMISSION_PLACEHOLDER
     return secrets.token_urlsafe(16)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Blueprint, redirect, render_template, request, url_for
+from markupsafe import Markup
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from consult.auth.access import public
@@ -33,6 +34,7 @@ from consult.models import Draft
 from consult.models.comments import BODY_MAX
 from consult.paging import PUBLIC_PAGE_MAX, decode_cursor, page_number
 from consult.receipts import display, normalise
+from consult.web import fragments
 from consult.web.cache import cached_page
 from consult.web.forms import CommentForm, check_form_token, csrf_checked_in_view, form_page
 
@@ -68,35 +70,67 @@ def render_draft(
     message: str | None = None,
     status: int = 200,
 ):
-    """The draft page: note, contents by chapter, articles with counts and latest comments, general form."""
+    """The draft page: note, contents by chapter, articles with counts and latest comments, general form.
+
+    Everything but the form and the visitor's chrome comes from fragments shared by every visitor
+    (consult/web/fragments.py), rendered again only when what they show changed.
+    """
+    now = utcnow()
+    stage = draft.status_at(now)
+    counts = fragments.by_generation(("counts", draft.id), lambda: published_counts(draft.id))
+    listing = _listing_args()
+    return form_page(
+        "public/draft.html",
+        status,
+        versions_count=fragments.by_generation(("versions", draft.id), lambda: len(draft.versions)),
+        draft=draft,
+        status=stage,
+        total=sum(counts.values()),
+        articles_html=fragments.by_generation(
+            ("draft-articles", draft.id, stage), lambda: _draft_articles(draft, stage, counts)
+        ),
+        general_html=fragments.by_generation(
+            ("draft-general", draft.id, tuple(sorted(listing.items()))),
+            lambda: _general_comments(draft, counts, listing),
+        ),
+        form=form or CommentForm(),
+        errors=errors,
+        message=message,
+        now=now,
+    )
+
+
+def _draft_articles(draft: Draft, stage: str, counts: dict) -> Markup:
+    """The contents and every article's block; a block whose content did not change is not rendered."""
     articles = current_articles(draft)
-    counts = published_counts(draft.id)
     with_comments = [t.article_id for t in articles if counts.get(t.article_id)]
     latest = (
         latest_published_by_article(with_comments, ARTICLE_PREVIEW_COMMENTS) if draft.show_comments else {}
     )
+    decisions = public_decisions(db.session, draft, [c.id for items in latest.values() for c in items])
+    words = fragments.labels()
+    blocks = {
+        t.article_id: fragments.article_block(
+            draft, t, stage, counts.get(t.article_id, 0), latest.get(t.article_id, []), decisions, words
+        )
+        for t in articles
+    }
+    return fragments.render_shared("public/_draft_articles.html", chapters=chapters(articles), blocks=blocks)
+
+
+def _general_comments(draft: Draft, counts: dict, listing: dict) -> Markup:
+    """The published opinions on the draft as a whole, one page of them."""
     general = (
-        published_comments(draft.id, general=True, per_page=COMMENTS_PER_PAGE, **_listing_args())
+        published_comments(draft.id, general=True, per_page=COMMENTS_PER_PAGE, **listing)
         if draft.show_comments
         else None
     )
-    shown = [c.id for items in latest.values() for c in items]
-    shown += [c.id for c in general.items] if general else []
-    return form_page(
-        "public/draft.html",
-        status,
-        decisions=public_decisions(db.session, draft, shown),
-        versions_count=len(draft.versions),
+    return fragments.render_shared(
+        "public/_general_comments.html",
         draft=draft,
-        status=draft.status_at(utcnow()),
-        chapters=chapters(articles),
-        counts=counts,
-        latest=latest,
         general=general,
-        form=form or CommentForm(),
-        errors=errors,
-        message=message,
-        now=utcnow(),
+        count=counts.get(None, 0),
+        decisions=public_decisions(db.session, draft, [c.id for c in general.items] if general else []),
     )
 
 
@@ -112,27 +146,41 @@ def render_article(
     text = article_in_draft(draft, article_id)
     articles = current_articles(draft)
     index = next(i for i, t in enumerate(articles) if t.article_id == article_id)
-    comments = (
-        published_comments(draft.id, article_id, per_page=COMMENTS_PER_PAGE, **_listing_args())
-        if draft.show_comments
-        else None
-    )
+    listing = _listing_args()
     form = form or CommentForm(article_id=str(article_id))
     return form_page(
         "public/article.html",
         status,
-        decisions=public_decisions(db.session, draft, [c.id for c in comments.items] if comments else []),
         draft=draft,
         status=draft.status_at(utcnow()),
         text=text,
-        comments=comments,
         previous=articles[index - 1] if index > 0 else None,
         following=articles[index + 1] if index + 1 < len(articles) else None,
-        count=published_counts(draft.id).get(article_id, 0),
+        comments_html=fragments.by_generation(
+            ("article-comments", draft.id, article_id, tuple(sorted(listing.items()))),
+            lambda: _article_comments(draft, text, listing),
+        ),
         form=form,
         errors=errors,
         message=message,
         now=utcnow(),
+    )
+
+
+def _article_comments(draft: Draft, text, listing: dict) -> Markup:
+    """One page of an article's published comments, with their count."""
+    comments = (
+        published_comments(draft.id, text.article_id, per_page=COMMENTS_PER_PAGE, **listing)
+        if draft.show_comments
+        else None
+    )
+    return fragments.render_shared(
+        "public/_article_comments.html",
+        draft=draft,
+        text=text,
+        comments=comments,
+        count=published_counts(draft.id).get(text.article_id, 0),
+        decisions=public_decisions(db.session, draft, [c.id for c in comments.items] if comments else []),
     )
 
 
@@ -141,6 +189,7 @@ def render_article(
 @cached_page
 def draft_page(slug: str):
     """The draft page."""
+    fragments.fix_generation()  # before the draft is read
     return render_draft(public_draft(slug))
 
 
@@ -149,6 +198,7 @@ def draft_page(slug: str):
 @cached_page
 def article_page(slug: str, article_id: int):
     """The article page."""
+    fragments.fix_generation()  # before the draft is read
     return render_article(public_draft(slug), article_id)
 
 
