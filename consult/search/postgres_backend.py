@@ -18,9 +18,10 @@ Speed (issue 6 benchmark, 100,000 comments; figures in analysis.py's docstring):
 - Capped candidates: the first ``CANDIDATES`` matches in heap order (a bitmap heap scan that stops
   there; ``enable_seqscan`` is off for the statement, or with LIMIT the planner may test every
   row's tokens in a sequential scan) are the only ones ranked (``ts_rank_cd``). Below the cap the
-  order and the total are exact, as before; above it the total is an estimate (the rows found,
-  scaled by the share of the table's blocks the scan covered, two significant digits) and the
-  ranking is over those first rows only. A page beyond the cap raises the cap to reach it.
+  order and the total are exact, as before; above it the ranking is over those first rows only, and
+  the total is counted in a random sample of the matches fixed by the rows' sample lexemes
+  (postgres_totals.py: within 15 % whatever the table's history; the share of the heap scanned,
+  used before, was off by 37 times after churn). A page beyond the cap raises the cap to reach it.
 """
 
 from __future__ import annotations
@@ -33,22 +34,13 @@ from consult.search.analysis import ParsedQuery, loose_min_match, parse_query
 from consult.search.base import Doc, Hit, Query, Results
 from consult.search.postgres_literals import FILTERS, boost_literal, filter_lexeme, lexeme, tsquery_literal
 from consult.search.postgres_table import TABLE, SearchTable
+from consult.search.postgres_totals import count_matches
 from consult.search.postgres_writing import index_docs, rebuild_table, remove_keys
 from consult.search.snippets import snippet
 
 RANK_NORMALIZATION = 0  # ts_rank_cd normalisation flags (0: none; the quality set ranks perfectly)
 JOINED_BOOST = 1.0  # weight of the joined terms (``开放 时间`` read as ``开放时间``) in the rank
 CANDIDATES = 1000  # matches ranked per query (the first in heap order); above it the total is estimated
-
-
-def estimate_total(found: int, last_block: int, blocks: int) -> int:
-    """The total when the candidate scan stopped at ``found`` rows in block ``last_block`` of ``blocks``:
-    scaled by the share of the table scanned, rounded to two significant digits ("about N")."""
-    if blocks <= last_block + 1:
-        return found
-    estimate = found * blocks / (last_block + 1)
-    step = 10 ** max(len(str(int(estimate))) - 2, 0)
-    return max(found, int(round(estimate / step) * step))
 
 
 class PostgresBackend:
@@ -127,40 +119,31 @@ class PostgresBackend:
             params["b"] = boost
             rank += f" + {JOINED_BOOST} * ts_rank_cd(tokens, CAST(:b AS tsquery), {RANK_NORMALIZATION})"
         # The first ``cap`` matches in heap order are the candidates (a bitmap scan stops there): only
-        # they are ranked, and the total is exact below the cap, an estimate from the share of the
-        # table the scan covered above it (see the module docstring).
+        # they are ranked; the total is exact below the cap, counted in a sample above it (see the
+        # module docstring).
         sql = f"""
-            SELECT kind, id, draft_id, text, score, total, last_block FROM (
-                SELECT kind, id, draft_id, text, {rank} AS score, count(*) OVER () AS total,
-                       max((ctid::text::point)[0]) OVER () AS last_block
-                FROM (SELECT ctid, kind, id, draft_id, text, tokens
+            SELECT kind, id, draft_id, text, score, total FROM (
+                SELECT kind, id, draft_id, text, {rank} AS score, count(*) OVER () AS total
+                FROM (SELECT kind, id, draft_id, text, tokens
                       FROM {TABLE}, (SELECT CAST(:q AS tsquery) AS main) AS q
                       WHERE {" AND ".join(where)} LIMIT :cap) AS candidates
             ) AS ranked
             ORDER BY score DESC, kind, id
             LIMIT :limit OFFSET :offset"""
+        estimated = False
         with self.engine.connect() as conn:
             # With LIMIT the planner may prefer a sequential scan that tests every row's tokens.
             conn.execute(text("SET LOCAL enable_seqscan = off"))
             rows = conn.execute(text(sql), params).all()
-            if rows:
-                total = rows[0].total
-                if total >= params["cap"]:
-                    blocks = conn.execute(
-                        text(f"SELECT pg_relation_size('{TABLE}') / current_setting('block_size')::int")
-                    ).scalar()
-                    total = estimate_total(total, int(rows[0].last_block), int(blocks or 0))
-            elif params["offset"]:
-                count_sql = f"""SELECT count(*) FROM (SELECT 1 FROM {TABLE},
-                    (SELECT CAST(:q AS tsquery) AS main) AS q WHERE {" AND ".join(where)} LIMIT :cap) AS c"""
-                count_params = {k: v for k, v in params.items() if k not in ("limit", "offset", "b", "r")}
-                total = conn.execute(text(count_sql), count_params).scalar()
-            else:
-                total = 0
+            total = rows[0].total if rows else 0
+            if total >= params["cap"] or (not rows and params["offset"]):
+                total, estimated = count_matches(
+                    conn, TABLE, where, params, sampled=self._table.sample_lexemes
+                )
         hits = [
             Hit(r.kind, r.id, r.draft_id, score=float(r.score), snippet=snippet(r.text, parsed)) for r in rows
         ]
-        return Results(hits=hits, total=int(total), estimated=int(total) >= params["cap"])
+        return Results(hits=hits, total=int(total), estimated=estimated)
 
     def close(self) -> None:
         """Nothing of its own to release: the engine belongs to the caller."""

@@ -3,8 +3,9 @@ aside and swapped in by a rebuild, and the writer lock.
 
 ``search_doc`` is derived data: it is created here on first use (``CREATE TABLE IF NOT EXISTS``,
 under an advisory lock), not by the app's migrations. A table whose rows carry the filter lexemes
-(postgres_literals.py) is known by its comment (``MARKER``, set when the table is created); an older
-table is filtered by its columns alone until ``search reindex``.
+(postgres_literals.py) and the sample lexemes that estimate totals (postgres_totals.py) is known by its
+comment (``MARKER``, set when the table is created); an older table is filtered by its columns alone
+(no marker) or counted exactly (``FILTERS_ONLY``) until ``search reindex``.
 
 Locking: every write takes a transaction-level advisory lock for this table and waits at most
 ``lock_timeout`` seconds for it, then raises ``SearchBusy`` having written nothing. A rebuild fills
@@ -21,7 +22,8 @@ from consult.search.base import SearchBusy
 
 TABLE = "search_doc"
 NEW = f"{TABLE}_new"  # the table a rebuild fills aside
-MARKER = "consult search_doc v2: filter lexemes"  # the table comment of a table whose rows carry them
+MARKER = "consult search_doc v3: filter and sample lexemes"  # the comment of a table whose rows carry them
+FILTERS_ONLY = "consult search_doc v2: filter lexemes"  # an older table's: no sample lexemes
 LOCK_KEY = "hashtext(current_schema() || '.search_doc')"
 
 
@@ -62,14 +64,15 @@ def swap_in_new(conn) -> None:
 
 
 class SearchTable:
-    """The live table of one engine: whether it exists yet, whether it carries the filter lexemes,
-    and the writer lock."""
+    """The live table of one engine: whether it exists yet, whether it carries the filter and sample
+    lexemes, and the writer lock."""
 
     def __init__(self, engine, *, lock_timeout: float):
         self.engine = engine
         self.lock_timeout = lock_timeout
         self._ready = False
         self.filter_lexemes = False  # whether the live table's tokens carry the filter lexemes
+        self.sample_lexemes = False  # … and the sample lexemes
 
     def ensure(self) -> None:
         """Create the table if it does not exist (once per instance), and read its marker."""
@@ -83,7 +86,8 @@ class SearchTable:
                         conn.execute(text(statement))
             comment = f"SELECT obj_description(to_regclass('{TABLE}'), 'pg_class')"
             marker = conn.execute(text(comment)).scalar()
-        self.filter_lexemes = marker == MARKER
+        self.filter_lexemes = marker in (MARKER, FILTERS_ONLY)
+        self.sample_lexemes = marker == MARKER
         self._ready = True
 
     def lock(self, conn) -> None:

@@ -15,6 +15,7 @@ from consult.search.analysis import analyze
 from consult.search.base import Doc, fingerprint
 from consult.search.postgres_literals import filter_lexemes, tsvector_literal
 from consult.search.postgres_table import NEW, TABLE, SearchTable, create_new, swap_in_new
+from consult.search.postgres_totals import sample_lexemes
 
 BATCH = 500
 _COLUMNS = (
@@ -48,7 +49,7 @@ def _row(doc: Doc) -> dict:
         "text": doc.text or "",
         "submitted_at": doc.submitted_at,
         "fingerprint": fingerprint(doc),
-        "tokens": tsvector_literal(analyze(doc.text or ""), filter_lexemes(doc)),
+        "tokens": tsvector_literal(analyze(doc.text or ""), filter_lexemes(doc) + sample_lexemes(doc.key)),
     }
 
 
@@ -59,6 +60,8 @@ def _insert_sql(table: str, upsert: bool) -> str:
         sql += " ON CONFLICT (key) DO UPDATE SET " + ", ".join(
             f"{c} = EXCLUDED.{c}" for c in _COLUMNS if c != "key"
         )
+        # a document indexed again unchanged leaves its row alone: no dead row, no index entries
+        sql += f" WHERE {table}.fingerprint IS DISTINCT FROM EXCLUDED.fingerprint"
     return sql
 
 
@@ -120,5 +123,5 @@ def rebuild_table(table: SearchTable, docs: Iterable[Doc]) -> int:
             conn.execute(text(_insert_sql(NEW, upsert=False)), batch)
             count += len(batch)
         swap_in_new(conn)
-    table.filter_lexemes = True
+    table.filter_lexemes = table.sample_lexemes = True
     return count
