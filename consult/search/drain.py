@@ -36,6 +36,7 @@ from consult.search.events import PENDING
 from consult.search.service import backend
 
 BATCH = 500
+INLINE_BUDGET = 5.0  # seconds a request's own drain may take; the rest goes on in the background
 JOB_BATCH = 1000  # comments of a draft re-indexed per round (see _DraftPlan)
 ADVISORY_KEY = 7_204_431_553  # any fixed number: "the search writer"
 _local = threading.local()
@@ -49,6 +50,7 @@ class Drained:
     indexed: int = 0
     removed: int = 0
     locked_out: bool = False
+    left_over: bool = False  # the budget ran out with rows perhaps still pending
 
 
 def writer_lock(wait: bool = False) -> contextlib.AbstractContextManager[bool]:
@@ -88,7 +90,10 @@ def drain(wait: bool = False, budget_seconds: float | None = None) -> Drained:
                 result.locked_out = True
                 return result
             started = time.monotonic()
-            while budget_seconds is None or time.monotonic() - started < budget_seconds:
+            while True:
+                if budget_seconds is not None and time.monotonic() - started >= budget_seconds:
+                    result.left_over = True
+                    break
                 events = _pending(BATCH)
                 if not events:
                     break
@@ -228,13 +233,14 @@ def drain_after_commit() -> None:
     # A context of its own gives the drain its own database session: the caller's objects stay loaded
     # (the drain's reads end with a rollback, which would expire them) and its transaction untouched.
     with current_app.app_context():
-        result = drain(budget_seconds=5)
+        result = drain(budget_seconds=INLINE_BUDGET)
         if result.locked_out:
             # The holder may have made its last check before our rows were committed: look once more.
             time.sleep(0.05)
-            result = drain(budget_seconds=5)
-        # Held longer (a segment's rewrite): the background thread drains once the lock is free.
-        if result.locked_out or rewrites_pending():
+            result = drain(budget_seconds=INLINE_BUDGET)
+        # Held longer (a segment's rewrite), or more than the budget (a draft's comments re-indexed
+        # a batch per round): the background thread drains the rest, so the request returns.
+        if result.locked_out or result.left_over or rewrites_pending():
             app = current_app._get_current_object()
             start_in_background(app, current_app.config["SEARCH_INDEX_DIR"], catch_up)
 

@@ -169,3 +169,13 @@ def test_a_failed_round_resumes_from_the_stored_cursor(app, draft, writes, monke
     later = [key for call in writes[1:] for key in comment_keys(call)]
     assert not set(first) & set(later[BATCH:])  # the retry did not start over
     assert public_comment_ids("开放时间") == set()
+
+
+@pytest.mark.parametrize("app", [True], ids=["inline"], indirect=True)
+def test_the_rest_of_a_job_goes_on_in_the_background_after_the_requests_budget(app, draft, monkeypatch):
+    monkeypatch.setattr(drain_module, "JOB_BATCH", BATCH)
+    monkeypatch.setattr(drain_module, "INLINE_BUDGET", 0)  # the request drains nothing itself
+    edit(draft.id, show_comments=False)
+    assert wait_for_background(timeout=60)
+    assert pending_count() == 0  # no drain called here: the background thread did the job
+    assert public_comment_ids("开放时间") == set()
