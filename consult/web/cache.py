@@ -154,8 +154,9 @@ def join_csrf(*pieces: tuple[bytes, ...]) -> bytes:
 @contextmanager
 def placeholder_csrf() -> Iterator[None]:
     """Render with the placeholder instead of this visitor's token (for a shared cached copy)."""
+    outer = g.get("rendering_cacheable", False)
     g.rendering_cacheable = True
     try:
         yield
     finally:
-        g.rendering_cacheable = False
+        g.rendering_cacheable = outer  # still placeholders when the whole page is rendered for the cache

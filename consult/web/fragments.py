@@ -35,6 +35,7 @@ from consult.changes import generation
 from consult.extensions import db
 from consult.generation_cache import GenerationCache, cache_for
 from consult.i18n import _
+from consult.web.cache import fill_csrf, placeholder_csrf
 
 # The caches' names (consult.generation_cache.cache_for: one per app).
 BY_GENERATION = "public-fragments"
@@ -89,6 +90,20 @@ def by_generation(key: tuple, make: Callable[[], T]) -> T:
     if number is None:
         return make()
     return _cache(BY_GENERATION).get_or_make((number, *key, *scope()), make)
+
+
+def comment_form(key: tuple, render: Callable[[], str]) -> Markup:
+    """The comment form as a visitor first sees it (nothing typed, no message): rendered once per draft,
+    stage and article with the CSRF and submission-id placeholders, which are filled per visitor here
+    (or by the page cache, when the whole page is being rendered for it). A form shown again after a
+    refusal, with the visitor's text and errors, is rendered afresh by the caller."""
+
+    def make() -> Markup:
+        with placeholder_csrf():
+            return Markup(render())
+
+    html = by_generation(("comment-form", *key), make)
+    return html if g.get("rendering_cacheable") else Markup(fill_csrf(str(html)))
 
 
 def labels() -> dict[str, str]:

@@ -94,6 +94,19 @@ def render_draft(
             lambda: _general_comments(draft, counts, listing),
         ),
         form=form or CommentForm(),
+        form_html=None
+        if form is not None
+        else fragments.comment_form(
+            ("general", draft.id, stage),
+            lambda: render_template(
+                "public/_comment_form.html",
+                draft=draft,
+                form=CommentForm(),
+                label=_("对草案整体发表意见"),
+                status=stage,
+                text=None,
+            ),
+        ),
         errors=errors,
         message=message,
         now=now,
@@ -147,12 +160,27 @@ def render_article(
     articles = current_articles(draft)
     index = next(i for i, t in enumerate(articles) if t.article_id == article_id)
     listing = _listing_args()
-    form = form or CommentForm(article_id=str(article_id))
+    stage = draft.status_at(utcnow())
+    form_html = (
+        None
+        if form is not None
+        else fragments.comment_form(
+            ("article", draft.id, stage, article_id),
+            lambda: render_template(
+                "public/_comment_form.html",
+                draft=draft,
+                form=CommentForm(article_id=str(article_id)),
+                label=_("您对%(label)s的意见", label=text.label),
+                status=stage,
+                text=text,
+            ),
+        )
+    )
     return form_page(
         "public/article.html",
         status,
         draft=draft,
-        status=draft.status_at(utcnow()),
+        status=stage,
         text=text,
         previous=articles[index - 1] if index > 0 else None,
         following=articles[index + 1] if index + 1 < len(articles) else None,
@@ -160,7 +188,8 @@ def render_article(
             ("article-comments", draft.id, article_id, tuple(sorted(listing.items()))),
             lambda: _article_comments(draft, text, listing),
         ),
-        form=form,
+        form=form or CommentForm(article_id=str(article_id)),
+        form_html=form_html,
         errors=errors,
         message=message,
         now=utcnow(),

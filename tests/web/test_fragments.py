@@ -125,21 +125,30 @@ def test_no_visitor_gets_another_ones_token(site, factory, login_as):
     pages = [first.get(f"/drafts/{draft.slug}").data, second.get(f"/drafts/{draft.slug}").data]
     tokens = [csrf_token_from(p) for p in pages]
     assert tokens[0] != tokens[1]
+    submission_ids = set()
     for page, token in zip(pages, tokens, strict=True):
         form = BeautifulSoup(page, "html.parser").select_one("form.comment-form")
         assert form.select_one("input[name=csrf_token]")["value"] == token
+        submission_ids.add(form.select_one("input[name=submission_id]")["value"])
+        assert cache.PLACEHOLDER not in page.decode() and cache.SUBMISSION_PLACEHOLDER not in page.decode()
+    assert len(submission_ids) == 2  # the form is kept rendered, its one-time id is not
     # A signed-in member of staff gets their own page around the same fragments: their own token and menu.
     staff = login_as("staff")
     page = staff.get(f"/drafts/{draft.slug}").data
     assert csrf_token_from(page) not in tokens
     assert "工作台" in page.decode() and "工作台" not in pages[0].decode()
-    # Nothing kept for sharing holds a token, a submission id, a placeholder or a form.
-    kept = fragments.entries()
+    # Nothing kept for sharing holds a token or a submission id: the kept comment form has placeholders.
+    kept = [str(value) for value in fragments.entries()]
     assert kept
-    for value in kept:
-        text = str(value)
-        assert not any(t in text for t in (*tokens, csrf_token_from(page), cache.PLACEHOLDER))
-        assert cache.SUBMISSION_PLACEHOLDER not in text and "<form" not in text and "csrf" not in text
+    for text in kept:
+        assert not any(t in text for t in (*tokens, csrf_token_from(page), *submission_ids))
+        if "<form" in text:
+            form = BeautifulSoup(text, "html.parser").select_one("form.comment-form")
+            assert form.select_one("input[name=csrf_token]")["value"] == cache.PLACEHOLDER
+            assert form.select_one("input[name=submission_id]")["value"] == cache.SUBMISSION_PLACEHOLDER
+        else:
+            assert cache.PLACEHOLDER not in text and "csrf" not in text
+    assert sum("<form" in text for text in kept) == 1
 
 
 def test_a_fragment_may_not_ask_for_a_token(site):
