@@ -11,10 +11,10 @@ Instead every row carries sample lexemes fixed by a hash of its key (``#sample:3
 ``#sample:j``" is a random sample of the matches of share 1/2^j, whatever the physical order, the
 dead rows, or the query. The total is counted exactly in the sparsest sample first, and in denser ones
 while it holds fewer than ``ENOUGH`` matches: the first sample that holds ``ENOUGH`` (relative
-standard error about 1/√500 ≈ 4.5 %, so 15 % is over three of them) gives the estimate, 2^j times its
-count; when none does, the exact count (then fewer than about 8 × ``ENOUGH`` match). Each count reads
-a few thousand rows at most, found through the GIN index. The hash is stable (BLAKE2b), so the same
-rows give the same total.
+standard error about 1/√500 ≈ 4.5 %, so 15 % is over three of them) gives the estimate, 2^j times
+its count, to three significant digits; when none does, the exact count (then fewer than about
+8 × ``ENOUGH`` match). Each count reads a few thousand rows at most, found through the GIN index.
+The hash is stable (BLAKE2b), so the same rows give the same total.
 
 A table created before the sample lexemes (its comment is an older ``MARKER``, postgres_table.py) is
 counted exactly, up to ``EXACT_MAX``, until ``search reindex``.
@@ -48,8 +48,14 @@ def count_matches(conn, table: str, where: list[str], params: dict, *, sampled: 
             query = f"({params['q']}) & '#sample:{level}'"
             found = _count(conn, table, where, {**bound, "q": query}, limit=SAMPLE_COUNT_MAX)
             if found >= ENOUGH:
-                return found * (1 << level), True
+                return about(found * (1 << level)), True
     return _count(conn, table, where, bound, limit=EXACT_MAX), False
+
+
+def about(estimate: int) -> int:
+    """An estimate to three significant digits (the pages say "约"; rounding adds at most 0.5 %)."""
+    step = 10 ** max(len(str(estimate)) - 3, 0)
+    return round(estimate / step) * step
 
 
 def _count(conn, table: str, where: list[str], params: dict, *, limit: int) -> int:
