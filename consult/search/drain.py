@@ -6,6 +6,12 @@ A crash between indexing and marking only means the rows are drained again. One 
 file lock beside the Whoosh index (one machine), or a PostgreSQL advisory lock for the postgres backend.
 A drain that cannot take the lock leaves the rows to the one that holds it (or to the next drain).
 
+A draft's row re-indexes its articles; only when what its comments' documents take from it changed
+(published, comments shown: events.py) also its comments, ``JOB_BATCH`` per round, the cursor kept in
+the row's payload (``_DraftPlan``): every round also takes the rows queued since, so a draft of a
+million comments never holds a new comment back more than one batch. A request's drain stops after
+``INLINE_BUDGET``; the background thread drains the rest.
+
 A Whoosh write that withdraws text marks the old copy deleted at once and records its key; the
 segment still holding it is rewritten later, one per ``rewrite_step`` under the same lock
 (whoosh_withdrawal.py): by `search worker` after each drain, or, when the drain runs inline, by a
