@@ -93,7 +93,7 @@ def render_draft(
             ("draft-general", draft.id, tuple(sorted(listing.items()))),
             lambda: _general_comments(draft, counts, listing),
         ),
-        form=form or CommentForm(),
+        form=form,  # None: the kept form_html stands for it (no CommentForm to build)
         form_html=None
         if form is not None
         else fragments.comment_form(
@@ -188,7 +188,7 @@ def render_article(
             ("article-comments", draft.id, article_id, tuple(sorted(listing.items()))),
             lambda: _article_comments(draft, text, listing),
         ),
-        form=form or CommentForm(article_id=str(article_id)),
+        form=form,  # None: the kept form_html stands for it
         form_html=form_html,
         errors=errors,
         message=message,
