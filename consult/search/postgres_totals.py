@@ -9,12 +9,13 @@ VACUUM ANALYZE did not mend it.
 Instead every row carries sample lexemes fixed by a hash of its key (``#sample:3`` on one row in 8,
 ``#sample:6`` on one in 64, ``#sample:9`` on one in 512, nested), so "the matches that also carry
 ``#sample:j``" is a random sample of the matches of share 1/2^j, whatever the physical order, the
-dead rows, or the query. The total is counted exactly in the sparsest sample first, and in denser ones
-while it holds fewer than ``ENOUGH`` matches: the first sample that holds ``ENOUGH`` (relative
-standard error about 1/√500 ≈ 4.5 %, so 15 % is over three of them) gives the estimate, 2^j times
-its count, to three significant digits; when none does, the exact count (then fewer than about
-8 × ``ENOUGH`` match). Each count reads a few thousand rows at most, found through the GIN index.
-The hash is stable (BLAKE2b), so the same rows give the same total.
+dead rows, or the query. The matches are counted exactly up to ``FIRST_COUNT`` (8 × ``ENOUGH``: one
+statement for most queries above the cap); beyond it, counted in the 1/8 sample up to the same bound,
+beyond that in the 1/64 sample, then the 1/512 one. A sample is counted only once the bound below it
+showed at least 2^j × ``ENOUGH`` matches, so it holds about ``ENOUGH`` or more (relative standard
+error about 1/√500 ≈ 4.5 %, so 15 % is over three of them); the estimate is 2^j times its count, to
+three significant digits. Each statement reads at most a few thousand rows, found through the GIN
+index. The hash is stable (BLAKE2b), so the same rows give the same total.
 
 A table created before the sample lexemes (its comment is an older ``MARKER``, postgres_table.py) is
 counted exactly, up to ``EXACT_MAX``, until ``search reindex``.
@@ -26,9 +27,10 @@ import hashlib
 
 from sqlalchemy import text
 
-SAMPLE_LEVELS = (9, 6, 3)  # sparsest first: shares 1/512, 1/64, 1/8
-ENOUGH = 500  # sampled matches that make an estimate
-SAMPLE_COUNT_MAX = 20_000  # a sample's count stops here (over 10 million matches read as 10 million)
+SAMPLE_LEVELS = (3, 6, 9)  # shares 1/8, 1/64, 1/512
+ENOUGH = 500  # sampled matches that make an estimate: a level is used once 2^level × ENOUGH match
+FIRST_COUNT = 8 * ENOUGH  # counted exactly up to here, then in the 1/8 sample, up to here, then 1/64 …
+SAMPLE_COUNT_MAX = 20_000  # the 1/512 sample's count stops here (over 10 million matches read as such)
 EXACT_MAX = 1_000_000  # the exact count of a table without sample lexemes stops here
 
 
@@ -43,19 +45,30 @@ def count_matches(conn, table: str, where: list[str], params: dict, *, sampled: 
     """The total for the query bound as ``:q`` (with the column conditions ``where``), and whether it
     is an estimate. ``sampled``: the table's rows carry the sample lexemes."""
     bound = {k: v for k, v in params.items() if k in _names(where) or k == "q"}
-    if sampled:
-        for level in SAMPLE_LEVELS:
-            query = f"({params['q']}) & '#sample:{level}'"
-            found = _count(conn, table, where, {**bound, "q": query}, limit=SAMPLE_COUNT_MAX)
-            if found >= ENOUGH:
-                return about(found * (1 << level)), True
-    return _count(conn, table, where, bound, limit=EXACT_MAX), False
+    if not sampled:
+        return _count(conn, table, where, bound, limit=EXACT_MAX), False
+    found = _count(conn, table, where, bound, limit=FIRST_COUNT)
+    if found < FIRST_COUNT:
+        return found, False  # counted in full: the common case above the cap, one statement
+    # Each sample is counted only once the count before it reached its bound: at least 2^level ×
+    # ENOUGH match, so about ENOUGH or more are sampled.
+    *denser, sparsest = SAMPLE_LEVELS
+    for level in denser:
+        found = _sample_count(conn, table, where, bound, level, FIRST_COUNT)
+        if found < FIRST_COUNT:
+            return about(found << level), True
+    return about(_sample_count(conn, table, where, bound, sparsest, SAMPLE_COUNT_MAX) << sparsest), True
 
 
 def about(estimate: int) -> int:
     """An estimate to three significant digits (the pages say "约"; rounding adds at most 0.5 %)."""
     step = 10 ** max(len(str(estimate)) - 3, 0)
     return round(estimate / step) * step
+
+
+def _sample_count(conn, table: str, where: list[str], bound: dict, level: int, limit: int) -> int:
+    query = f"({bound['q']}) & '#sample:{level}'"
+    return _count(conn, table, where, {**bound, "q": query}, limit=limit)
 
 
 def _count(conn, table: str, where: list[str], params: dict, *, limit: int) -> int:

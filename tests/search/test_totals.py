@@ -13,7 +13,7 @@ from sqlalchemy import text
 from consult.search import postgres_backend
 from consult.search.base import Doc, Query
 from consult.search.postgres_backend import PostgresBackend
-from consult.search.postgres_totals import sample_lexemes
+from consult.search.postgres_totals import FIRST_COUNT, sample_lexemes
 
 pytestmark = pytest.mark.postgres
 
@@ -81,12 +81,16 @@ def test_totals_stay_within_15_percent_after_churn(pg, search_pg_engine, vacuum)
     if vacuum != "none":
         with search_pg_engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.execute(text(f"{vacuum.upper()} search_doc"))
+    sampled = 0
     for public_only, draft in [(True, None), (False, None), (True, 1), (False, 2), (True, 4)]:
         want = exact(current, public_only=public_only, draft=draft)
         assert want > 2 * CAP
         found = pg.search(Query("开放时间", public_only=public_only, draft_id=draft, kind="comment"))
         assert abs(found.total - want) <= 0.15 * want, (public_only, draft, found.total, want)
         assert len(found.hits) == 20
+        assert found.estimated == (want >= FIRST_COUNT)  # counted up to FIRST_COUNT, sampled above
+        sampled += found.estimated
+    assert sampled >= 2
 
 
 def test_below_the_sample_threshold_the_total_is_the_exact_count(pg):
