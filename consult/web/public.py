@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from flask import Blueprint, redirect, render_template, request, url_for
@@ -156,9 +157,9 @@ def render_article(
     status: int = 200,
 ):
     """One article with its published comments and its comment form: the link people share."""
-    text = article_in_draft(draft, article_id)
-    articles = current_articles(draft)
-    index = next(i for i, t in enumerate(articles) if t.article_id == article_id)
+    text, previous, following = fragments.by_generation(
+        ("article-place", draft.id, article_id), lambda: _article_place(draft, article_id)
+    )
     listing = _listing_args()
     stage = draft.status_at(utcnow())
     form_html = (
@@ -182,8 +183,8 @@ def render_article(
         draft=draft,
         status=stage,
         text=text,
-        previous=articles[index - 1] if index > 0 else None,
-        following=articles[index + 1] if index + 1 < len(articles) else None,
+        previous=previous,
+        following=following,
         comments_html=fragments.by_generation(
             ("article-comments", draft.id, article_id, tuple(sorted(listing.items()))),
             lambda: _article_comments(draft, text, listing),
@@ -194,6 +195,31 @@ def render_article(
         message=message,
         now=utcnow(),
     )
+
+
+@dataclass(frozen=True)
+class ArticleView:
+    """What the article page shows of an article text (kept between requests, unlike the ORM row)."""
+
+    article_id: int
+    label: str
+    chapter: str | None
+    section: str | None
+    text: str
+
+    @classmethod
+    def of(cls, row) -> ArticleView:
+        return cls(row.article_id, row.label, row.chapter, row.section, row.text)
+
+
+def _article_place(draft: Draft, article_id: int) -> tuple[ArticleView, ArticleView | None, ...]:
+    """The article's current text and its neighbours (NotFound when the draft has no such article)."""
+    article_in_draft(draft, article_id)
+    articles = current_articles(draft)
+    index = next(i for i, t in enumerate(articles) if t.article_id == article_id)
+    previous = ArticleView.of(articles[index - 1]) if index > 0 else None
+    following = ArticleView.of(articles[index + 1]) if index + 1 < len(articles) else None
+    return ArticleView.of(articles[index]), previous, following
 
 
 def _article_comments(draft: Draft, text, listing: dict) -> Markup:
