@@ -333,8 +333,51 @@ def profile_pages(instance: Path, database_url: str | None, paths: list[str], re
         print("      most cumulative time in the app's own code and templates:")
         for row in _profile_rows(profiler, "cumulative", 12, PROJECT_CODE):
             print("        " + row)
+    after_one_comment(app, client, paths[0])
     with app.app_context():
         db.engine.dispose()
+
+
+def after_one_comment(app, client, path: str, repeats: int = 10) -> None:
+    """The draft page right after one new published comment on its third article (the fragments kept
+    under the change counter are stale, the other articles' blocks are not), and with no fragment kept."""
+    from consult.db import end_read, write_transaction
+    from consult.drafts.queries import by_slug
+    from consult.models import Comment
+    from consult.receipts import new_code
+    from consult.web import fragments
+
+    def timed() -> float:
+        started = time.perf_counter()
+        assert client.get(path).status_code == 200
+        return (time.perf_counter() - started) * 1000
+
+    after, cold = [], []
+    with app.app_context():
+        for n in range(repeats):
+            end_read()
+            with write_transaction() as session:
+                draft = by_slug(SLUG, session=session)
+                version = draft.current_version
+                session.add(
+                    Comment(
+                        draft_id=draft.id,
+                        version_id=version.id,
+                        article_id=version.texts[2].article_id,
+                        body=f"基准测试新意见{n}",
+                        status="published",
+                        receipt_code=new_code(),
+                    )
+                )
+            after.append(timed())
+        for _ in range(repeats):
+            with app.test_request_context():
+                fragments.clear()
+            cold.append(timed())
+    print(
+        f"   GET {path} right after one new published comment: {statistics.median(after):.1f} ms wall; "
+        f"with no fragment kept: {statistics.median(cold):.1f} ms (medians of {repeats})"
+    )
 
 
 def main() -> int:
