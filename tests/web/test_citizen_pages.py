@@ -75,7 +75,8 @@ def test_the_article_page_is_shareable_with_comments_and_form(site, factory):
     assert "第三条" in page.select_one("h1").get_text()
     assert len(page.select("#comments li.comment")) == 20
     older = page.select_one(".pagination a[rel=next]")
-    assert older.get_text() == "更早的意见" and "before=" in older["href"] and older["href"].endswith("#comments")
+    assert older.get_text() == "更早的意见"
+    assert "before=" in older["href"] and older["href"].endswith("#comments")
     assert page.select_one("form.comment-form input[name=article_id]")["value"] == str(article_id)
     assert len(soup(site.test_client().get(older["href"])).select("#comments li.comment")) == 5
     page2 = soup(site.test_client().get(f"/drafts/{draft.slug}/articles/{article_id}?page=2"))
