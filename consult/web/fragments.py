@@ -33,6 +33,7 @@ from markupsafe import Markup
 
 from consult.changes import generation
 from consult.extensions import db
+from consult.feedback.sms import enabled as sms_enabled
 from consult.generation_cache import GenerationCache, cache_for
 from consult.i18n import _
 from consult.web.cache import fill_csrf, placeholder_csrf
@@ -102,7 +103,8 @@ def comment_form(key: tuple, render: Callable[[], str]) -> Markup:
         with placeholder_csrf():
             return Markup(render())
 
-    html = by_generation(("comment-form", *key), make)
+    # The notice hint names the channels that can be told: an SMS gateway configured or not changes it.
+    html = by_generation(("comment-form", sms_enabled(), *key), make)
     return html if g.get("rendering_cacheable") else Markup(fill_csrf(str(html)))
 
 
