@@ -109,7 +109,7 @@ def test_a_comment_hidden_since_indexing_is_not_shown(client, app, corpus):
 
 
 def test_the_count_says_about_only_when_it_is_an_estimate(client, factory, monkeypatch):
-    from consult.search import postgres_backend, whoosh_backend
+    from consult.search import postgres_backend, postgres_totals, whoosh_backend
 
     draft = factory.draft()
     for n in range(25):
@@ -120,6 +120,8 @@ def test_the_count_says_about_only_when_it_is_an_estimate(client, factory, monke
     # With fewer candidates ranked (a page of 20) than there are matches, the total is an estimate.
     monkeypatch.setattr(whoosh_backend, "CANDIDATES", 3)
     monkeypatch.setattr(postgres_backend, "CANDIDATES", 3)
+    # PostgreSQL counts exactly up to FIRST_COUNT matches and samples only beyond: bring it below 25.
+    monkeypatch.setattr(postgres_totals, "FIRST_COUNT", 8)
     text = soup(client.get("/search?q=开放时间&per_page=1")).select_one(".result-count").get_text()
     assert text.startswith("找到约")
     assert client.get("/api/v1/search?q=开放时间&per_page=1").get_json()["estimated"] is True
