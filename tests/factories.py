@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from consult.auth.operations import create_contact_point, create_user
 from consult.clock import utcnow
@@ -106,3 +106,20 @@ class Factory:
             )
             session.add(comment)
         return comment
+
+    def published_in_ties(
+        self, draft: Draft, n: int, *, ties: int, article_index: int | None, start: datetime
+    ) -> list[int]:
+        """n published comments, `ties` at a time sharing one submitted_at from `start` (for keyset
+        paging with equal times); their ids newest first, the order the public lists show."""
+        made = [
+            self.comment(
+                draft,
+                body=f"第{i:02d}条公开意见",
+                status="published",
+                article_index=article_index,
+                submitted_at=start + timedelta(minutes=i // ties),
+            )
+            for i in range(n)
+        ]
+        return [c.id for c in sorted(made, key=lambda c: (c.submitted_at, c.id), reverse=True)]

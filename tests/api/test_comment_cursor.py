@@ -3,7 +3,7 @@ and `total` on every page, read from the kept counts (issue 15, point 1)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from consult.db import write_transaction
 from consult.models import Comment
@@ -13,17 +13,7 @@ BASE = datetime(2026, 11, 1, 8, 0, tzinfo=UTC)
 
 
 def published(factory, draft, n: int, article_index: int | None = 1) -> list[int]:
-    made = [
-        factory.comment(
-            draft,
-            body=f"第{i:02d}条公开意见",
-            status="published",
-            article_index=article_index,
-            submitted_at=BASE + timedelta(minutes=i // 4),
-        )
-        for i in range(n)
-    ]
-    return [c.id for c in sorted(made, key=lambda c: (c.submitted_at, c.id), reverse=True)]
+    return factory.published_in_ties(draft, n, ties=4, article_index=article_index, start=BASE)
 
 
 def test_next_leads_through_every_comment_once_to_a_last_page_without_one(client, factory):

@@ -22,17 +22,7 @@ BASE = datetime(2026, 11, 1, 8, 0, tzinfo=UTC)
 
 def published(factory, draft, n: int, *, ties: int = 3, article_index: int | None = None) -> list[int]:
     """n published comments, `ties` at a time sharing one submitted_at; their ids newest first."""
-    made = [
-        factory.comment(
-            draft,
-            body=f"第{i:02d}条公开意见",
-            status="published",
-            article_index=article_index,
-            submitted_at=BASE + timedelta(minutes=i // ties),
-        )
-        for i in range(n)
-    ]
-    return [c.id for c in sorted(made, key=lambda c: (c.submitted_at, c.id), reverse=True)]
+    return factory.published_in_ties(draft, n, ties=ties, article_index=article_index, start=BASE)
 
 
 def ids(page) -> list[int]:

@@ -6,7 +6,7 @@ cursor; a page number still works up to PUBLIC_PAGE_MAX and reads as the newest 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from bs4 import BeautifulSoup
 
@@ -24,17 +24,7 @@ def soup(resp) -> BeautifulSoup:
 
 def published(factory, draft, n: int, article_index: int | None) -> list[int]:
     """n published comments, three at a time sharing a time; their ids newest first."""
-    made = [
-        factory.comment(
-            draft,
-            body=f"第{i:02d}条公开意见",
-            status="published",
-            article_index=article_index,
-            submitted_at=BASE + timedelta(minutes=i // 3),
-        )
-        for i in range(n)
-    ]
-    return [c.id for c in sorted(made, key=lambda c: (c.submitted_at, c.id), reverse=True)]
+    return factory.published_in_ties(draft, n, ties=3, article_index=article_index, start=BASE)
 
 
 def shown(page: BeautifulSoup, section: str) -> list[int]:
