@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask
+from flask.sessions import SecureCookieSessionInterface
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
@@ -13,8 +14,29 @@ from consult.i18n import _l
 from consult.models import User
 
 
+class SessionCookies(SecureCookieSessionInterface):
+    """Flask's signed session cookie, with its signing serializer built once per set of keys.
+
+    Flask builds a new serializer (and itsdangerous tries it out on an empty dict) twice per request;
+    the serializer holds nothing per request, so one per secret key and fallbacks serves them all.
+    """
+
+    def __init__(self) -> None:
+        self._serializers: dict[tuple, object] = {}
+
+    def get_signing_serializer(self, app: Flask):
+        if not app.secret_key:
+            return None
+        keys = (app.secret_key, *(app.config.get("SECRET_KEY_FALLBACKS") or ()))
+        serializer = self._serializers.get(keys)
+        if serializer is None:
+            serializer = self._serializers[keys] = super().get_signing_serializer(app)
+        return serializer
+
+
 def init_login(app: Flask) -> None:
-    """Register the user loader and the sign-in page."""
+    """Register the session cookie, the user loader and the sign-in page."""
+    app.session_interface = SessionCookies()
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("请先登录。")

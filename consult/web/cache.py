@@ -12,6 +12,7 @@ popular page is first asked for, or expires, under load).
 from __future__ import annotations
 
 import functools
+import re
 import secrets
 import threading
 import time
@@ -31,9 +32,11 @@ PLACEHOLDER = f"__consult_csrf_token_{secrets.token_hex(16)}__"
 # The comment form's one-time submission id: fresh for every page served, cached or not.
 SUBMISSION_PLACEHOLDER = f"__consult_submission_id_{secrets.token_hex(16)}__"
 MAX_ENTRIES = 512
+_CUTS = re.compile(f"({re.escape(PLACEHOLDER)}|{re.escape(SUBMISSION_PLACEHOLDER)})")
 
 _lock = threading.Lock()
-_pages: OrderedDict[tuple, tuple[float, str]] = OrderedDict()
+# A page is kept encoded and cut where its placeholders stand (see cut_page): serving it is a join.
+_pages: OrderedDict[tuple, tuple[float, tuple[bytes | str, ...]]] = OrderedDict()
 _rendering: dict[tuple, threading.Event] = {}
 WAIT_FOR_RENDER_SECONDS = 10
 
@@ -95,12 +98,12 @@ def cached_page(view: Callable) -> Callable:
             if render:
                 _rendering[key] = threading.Event()
         if fresh or (busy is not None and hit is not None):
-            return _fill(hit[1])  # fresh, or stale while another thread renders it anew
+            return serve_page(hit[1])  # fresh, or stale while another thread renders it anew
         if busy is not None and busy.wait(WAIT_FOR_RENDER_SECONDS):
             with _lock:
                 hit = _pages.get(key)
             if hit is not None:
-                return _fill(hit[1])
+                return serve_page(hit[1])
         if not render:  # the other render failed or took too long: render this one ourselves
             return view(*args, **kwargs)
         try:
@@ -108,6 +111,7 @@ def cached_page(view: Callable) -> Callable:
             result = view(*args, **kwargs)
             body, status = result if isinstance(result, tuple) else (result, 200)
             if status == 200 and isinstance(body, str):
+                body = cut_page(body)
                 with _lock:
                     _pages[key] = (time.monotonic() + current_app.config["PAGE_CACHE_SECONDS"], body)
                     _pages.move_to_end(key)
@@ -119,6 +123,8 @@ def cached_page(view: Callable) -> Callable:
                 done = _rendering.pop(key, None)
             if done is not None:
                 done.set()  # waiting threads read the new copy (or render themselves after a failure)
+        if isinstance(body, tuple):
+            return serve_page(body)
         return (_fill(body), status) if status != 200 else _fill(body)
 
     return wrapper
@@ -126,6 +132,35 @@ def cached_page(view: Callable) -> Callable:
 
 def _fill(body):
     return fill_csrf(body) if isinstance(body, str) else body
+
+
+def cut_page(html: str) -> tuple[bytes | str, ...]:
+    """A rendering for the cache, encoded once and cut where a placeholder stands.
+
+    Text comes back as bytes; each placeholder stays in as the placeholder string, to be filled per visitor.
+    """
+    return tuple(
+        part if part in (PLACEHOLDER, SUBMISSION_PLACEHOLDER) else part.encode() for part in _CUTS.split(html)
+    )
+
+
+def serve_page(parts: tuple[bytes | str, ...]) -> bytes:
+    """A cut page (cut_page) with this visitor's CSRF token and one fresh submission id in its cuts.
+
+    A join instead of a search and replace over the whole page, and no encoding of it, on every request.
+    """
+    token = submission = b""
+    pieces = []
+    for part in parts:
+        if isinstance(part, bytes):
+            pieces.append(part)
+        elif part == PLACEHOLDER:
+            token = token or generate_csrf().encode()
+            pieces.append(token)
+        else:
+            submission = submission or secrets.token_urlsafe(16).encode()
+            pieces.append(submission)
+    return b"".join(pieces)
 
 
 def fill_csrf(body: str) -> str:

@@ -82,8 +82,11 @@ def init_headers(app: Flask) -> None:
 
 def add_headers(response: Response) -> Response:
     """The security headers on every answer; no-store on the personal ones."""
+    # One pass over the answer's few headers, not a case-folding scan per header (setdefault).
+    present = {name.lower() for name, _ in response.headers.items()}
     for name, value in SECURITY_HEADERS.items():
-        response.headers.setdefault(name, value)
+        if name.lower() not in present:
+            response.headers.add(name, value)
     if NO_STORE in response.headers.get("Cache-Control", "") or request.endpoint == "static":
         return response  # already never stored (downloads, /healthz), or a static file
     if is_personal(response):

@@ -66,3 +66,30 @@ def test_a_role_change_counts_on_the_next_request_and_a_contact_point_never_sees
 
 def _nav(resp):
     return BeautifulSoup(resp.data, "html.parser").select(".site-nav a")
+
+
+def test_the_session_cookie_serializer_is_built_once_per_set_of_keys(make_app):
+    app = make_app()
+    interface = app.session_interface
+    assert interface.get_signing_serializer(app) is interface.get_signing_serializer(app)
+    old = app.secret_key
+    app.secret_key = "a-new-secret-key-of-enough-length-0123456789"
+    assert interface.get_signing_serializer(app) is not None
+    assert interface.get_signing_serializer(app).secret_keys[-1] == app.secret_key.encode()
+    app.secret_key = old
+
+
+def test_a_cookie_signed_with_a_retired_key_still_opens(make_app, factory):
+    draft_app = make_app()
+    client = draft_app.test_client()
+    with client.session_transaction() as sess:
+        sess["probe"] = "kept"
+    cookie = client.get_cookie("session").value
+    rotated = make_app(
+        SECRET_KEY="a-new-secret-key-of-enough-length-0123456789",
+        SECRET_KEY_FALLBACKS=[draft_app.secret_key],
+    )
+    other = rotated.test_client()
+    other.set_cookie("session", cookie)
+    with other.session_transaction() as sess:
+        assert sess.get("probe") == "kept"

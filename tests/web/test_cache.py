@@ -77,3 +77,28 @@ def test_a_failed_render_does_not_leave_the_page_marked_busy(cached, factory):
     assert c.get("/drafts/no-such-draft").status_code == 404
     assert cache._rendering == {}
     assert c.get("/drafts/no-such-draft").status_code == 404
+
+
+def submission_ids(resp) -> list[str]:
+    soup = BeautifulSoup(resp.data, "html.parser")
+    return [field["value"] for field in soup.select("input[name=submission_id]")]
+
+
+def test_a_cached_page_is_kept_encoded_and_cut_at_its_placeholders(cached, factory):
+    draft = factory.draft()
+    c = cached.test_client()
+    first = c.get(f"/drafts/{draft.slug}")
+    (parts,) = [entry for _, entry in cache._pages.values()]
+    assert PLACEHOLDERS & {part for part in parts if isinstance(part, str)} == PLACEHOLDERS
+    assert all(isinstance(part, bytes) or part in PLACEHOLDERS for part in parts)
+    second = c.get(f"/drafts/{draft.slug}")  # served from the cut copy
+    assert first.mimetype == second.mimetype == "text/html"
+    for resp in (first, second):
+        assert cache.PLACEHOLDER.encode() not in resp.data
+        assert cache.SUBMISSION_PLACEHOLDER.encode() not in resp.data
+    # One fresh submission id per page served, the same in every form of that page.
+    ids_1, ids_2 = submission_ids(first), submission_ids(second)
+    assert ids_1 and len(set(ids_1)) == 1 and len(set(ids_2)) == 1 and ids_1[0] != ids_2[0]
+
+
+PLACEHOLDERS = {cache.PLACEHOLDER, cache.SUBMISSION_PLACEHOLDER}
