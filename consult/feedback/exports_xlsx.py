@@ -1,8 +1,13 @@
 """The summary of opinions as an Excel workbook (openpyxl, write-only: rows go to disk as they come).
 
-Sheet one is the table: a title row, a styled frozen header with a filter, wrapped text. Every cell of
-it is written as text (data type ``s``), so ``=1+1`` or ``@SUM(A1)`` is shown, never calculated.
-Sheet two holds the summary figures.
+The table comes first: a title row, a styled frozen header with a filter, wrapped text. Every cell of
+it is written as text (data type ``s``), so ``=1+1`` or ``@SUM(A1)`` is shown, never calculated. A sheet
+holds at most ``SHEET_MAX_ROWS`` rows (Excel's limit, title and header included): past it the table goes
+on in 意见汇总表（2）, （3）…, each with the title and header again. The figures sheet comes last.
+
+Memory stays flat whatever the number of rows: the write-only workbook streams each sheet's rows to a
+temporary file, and each row's height is dropped from ``row_dimensions`` once the row is written (kept,
+a million of them took hundreds of megabytes).
 """
 
 from __future__ import annotations
@@ -39,6 +44,8 @@ BODY_FONT = Font(name=FONT_NAME, size=10)
 BODY_ALIGN = Alignment(vertical="top", wrap_text=True)
 LINE_POINTS = 13.5  # one line of 10-point text
 MAX_ROW_POINTS = 409  # Excel's limit
+SHEET_MAX_ROWS = 1_048_576  # Excel's rows per sheet, the title and header rows included
+HEAD_ROWS = 2  # the title row and the header row that start every table sheet
 
 
 def _text(
@@ -59,9 +66,14 @@ def _row_height(cells: list[str], widths: list[int]) -> float:
     return min(MAX_ROW_POINTS, LINE_POINTS * lines + 3)
 
 
-def _table_sheet(wb: Workbook, summary: Summary) -> int:
-    ws = wb.create_sheet(_("意见汇总表"))
-    columns = table_columns()
+def _sheet_title(number: int) -> str:
+    """意见汇总表, then 意见汇总表（2）, （3）… for the sheets the table goes on in."""
+    return _("意见汇总表") if number == 1 else _("意见汇总表（%(n)d）", n=number)
+
+
+def _start_table_sheet(wb: Workbook, summary: Summary, number: int, columns: list):
+    """A new table sheet with its column widths, title and header; the sheet."""
+    ws = wb.create_sheet(_sheet_title(number))
     last_column = get_column_letter(len(columns))
     for index, (_heading, width, _value) in enumerate(columns, start=1):
         ws.column_dimensions[get_column_letter(index)].width = width  # before the first row (write-only)
@@ -70,23 +82,44 @@ def _table_sheet(wb: Workbook, summary: Summary) -> int:
     ws.page_setup.orientation = "landscape"
     ws.page_setup.paperSize = "9"  # A4
     title = _("《%(title)s》意见汇总表", title=summary.draft.title)
+    if number > 1:
+        title += _("（续%(n)d）", n=number - 1)
     ws.row_dimensions[1].height = 30
     ws.append([_text(ws, title, TITLE_FONT, Alignment(horizontal="left", vertical="center"))])
     ws.merged_cells.add(CellRange(f"A1:{last_column}1"))
     ws.append(
         [_text(ws, heading, HEADER_FONT, HEADER_ALIGN, BORDER, HEADER_FILL) for heading, _w, _v in columns]
     )
-    ws.row_dimensions[1].height = 30
+    return ws
+
+
+def _end_table_sheet(ws, columns: list, rows: int) -> None:
+    ws.auto_filter.ref = f"A2:{get_column_letter(len(columns))}{rows + HEAD_ROWS}"
+
+
+def _table_sheets(wb: Workbook, summary: Summary) -> int:
+    """The table over as many sheets as it needs; the number of comment rows."""
+    columns = table_columns()
+    widths = [width for _h, width, _v in columns]
+    per_sheet = SHEET_MAX_ROWS - HEAD_ROWS
+    number = 1
+    ws = _start_table_sheet(wb, summary, number, columns)
     # Styling a cell looks its font, border and alignment up in the workbook's tables; for hundreds of
     # thousands of cells, copy the resolved style of one instead.
     style = _text(ws, "", BODY_FONT, BODY_ALIGN, BORDER)._style
-    widths = [width for _h, width, _v in columns]
-    count = 0
+    count = on_sheet = 0
     for cells in table_rows(summary):
-        ws.row_dimensions[count + 3].height = _row_height(cells, widths)  # read when the row is written
+        if on_sheet == per_sheet:
+            _end_table_sheet(ws, columns, on_sheet)
+            number += 1
+            ws, on_sheet = _start_table_sheet(wb, summary, number, columns), 0
+        row = on_sheet + HEAD_ROWS + 1
+        ws.row_dimensions[row].height = _row_height(cells, widths)  # read when the row is written
         ws.append([text_cell(ws, c, style=style) for c in cells])
+        del ws.row_dimensions[row]  # written: keep no object per row
+        on_sheet += 1
         count += 1
-    ws.auto_filter.ref = f"A2:{last_column}{count + 2}"
+    _end_table_sheet(ws, columns, on_sheet)
     return count
 
 
@@ -116,7 +149,7 @@ def _figures_sheet(wb: Workbook, summary: Summary) -> None:
 def write_xlsx(summary: Summary, out: IO[bytes]) -> int:
     """Write the workbook to `out`; the number of comment rows."""
     wb = Workbook(write_only=True)
-    count = _table_sheet(wb, summary)
+    count = _table_sheets(wb, summary)
     _figures_sheet(wb, summary)
     wb.save(out)
     return count

@@ -388,3 +388,50 @@ def test_many_comments_export_in_chunks(app, factory, staff):
     labels = [r[1] for r in table]
     order = ["第一条", "第二条", "第三条", "第四条", "总体意见"]
     assert [order.index(label) for label in labels] == sorted(order.index(label) for label in labels)
+
+
+# ---- bounded exports (issue 15, point 5) ---------------------------------------------------------------
+
+
+def test_xlsx_goes_on_in_further_sheets_past_the_row_limit(app, staff, summary_draft, monkeypatch):
+    """With the limit patched to 5 rows (title, header and 3 comments), 11 comments take four sheets,
+    each with the title and header, numbered on from the sheet before; the figures sheet comes last."""
+    from consult.feedback import exports_xlsx
+
+    monkeypatch.setattr(exports_xlsx, "SHEET_MAX_ROWS", 5)
+    draft, _ids = summary_draft
+    result, data = exported(staff, draft, "xlsx")
+    assert result.rows == 11
+    wb = load_workbook(io.BytesIO(data))
+    assert wb.sheetnames == ["意见汇总表", "意见汇总表（2）", "意见汇总表（3）", "意见汇总表（4）", "统计"]
+    numbers = []
+    for n, sheet in enumerate(wb.worksheets[:4], start=1):
+        rows = [[c.value for c in r] for r in sheet.iter_rows()]
+        assert len(rows) <= 5
+        assert rows[0][0].startswith("《本市示例管理条例（草案）》意见汇总表")
+        assert rows[1][:4] == ["序号", "条款", "条款内容", "意见内容"]
+        assert sheet.freeze_panes == "A3" and sheet.auto_filter.ref == f"A2:O{len(rows)}"
+        assert (n > 1) == ("续" in rows[0][0])
+        numbers += [int(r[0]) for r in rows[2:]]
+    assert numbers == list(range(1, 12))  # every comment once, in order, across the sheets
+
+
+def test_xlsx_keeps_no_object_per_row(app, factory, staff, monkeypatch):
+    """Each row's height is dropped once the row is written: the workbook's row dimensions stay at the
+    title row's whatever the number of rows (kept, a million of them took hundreds of megabytes)."""
+    from consult.feedback import exports_xlsx
+
+    seen = []
+    start = exports_xlsx._end_table_sheet
+
+    def spy(ws, columns, rows):
+        seen.append((rows, len(ws.row_dimensions)))
+        start(ws, columns, rows)
+
+    monkeypatch.setattr(exports_xlsx, "_end_table_sheet", spy)
+    draft = factory.draft("open")
+    for n in range(30):
+        factory.comment(draft, f"第{n}条意见。", status="published")
+    end_read()
+    assert exported(staff, draft, "xlsx")[0].rows == 30
+    assert seen == [(30, 1)]
