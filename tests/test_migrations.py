@@ -142,3 +142,71 @@ def test_names_heard_by_contact_points_become_not_public(make_app, empty_databas
             assert conn.execute(text("SELECT count(*) FROM comment")).scalar() == 5
         upgrade()
         db.engine.dispose()
+
+
+def test_publications_made_before_the_kept_summaries_keep_their_undecided_comments(make_app, empty_database):
+    """The JSON list of a publication's undecided comments becomes rows (a comment gone since is left
+    out); the summary is left to `feedback rebuild-reports` (participants NULL)."""
+    app = make_app(SQLALCHEMY_DATABASE_URI=empty_database)
+    with app.app_context():
+        upgrade(revision="baf1ec66a2c8")
+        now = datetime(2026, 11, 20, 4, tzinfo=UTC)
+        with db.engine.begin() as conn:
+            meta = MetaData()
+            draft, version, comment, publication = (
+                Table(name, meta, autoload_with=conn)
+                for name in ("draft", "draft_version", "comment", "feedback_publication")
+            )
+            conn.execute(
+                insert(draft).values(
+                    id=1,
+                    slug="d",
+                    title="t",
+                    summary="",
+                    show_comments=True,
+                    created_at=now,
+                    updated_at=now,
+                    version=1,
+                )
+            )
+            conn.execute(
+                insert(version).values(id=1, draft_id=1, number=1, label="", source_text="", created_at=now)
+            )
+            for number in (1, 2, 3):
+                conn.execute(
+                    insert(comment).values(
+                        id=number,
+                        draft_id=1,
+                        version_id=1,
+                        body="一条意见",
+                        channel="web",
+                        status="published",
+                        receipt_code=f"code{number}",
+                        author_name="",
+                        notify=False,
+                        submitted_at=now,
+                        version=1,
+                        name_public=True,
+                    )
+                )
+            for number, undecided in ((1, [1, 2, 9]), (2, [])):
+                conn.execute(
+                    insert(publication).values(
+                        id=number,
+                        draft_id=1,
+                        number=number,
+                        published_at=now,
+                        revision_note="",
+                        undecided_comment_ids=undecided,
+                    )
+                )
+        upgrade(revision="7c3e9a1d5b20")
+        with db.engine.connect() as conn:
+            rows = conn.execute(text("SELECT publication_id, comment_id FROM published_undecided")).all()
+            kept = conn.execute(text("SELECT participants FROM feedback_publication")).scalars().all()
+        assert sorted(rows) == [(1, 1), (1, 2)] and kept == [None, None]
+        downgrade(revision="baf1ec66a2c8")
+        with db.engine.connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM feedback_publication")).scalar() == 2
+        upgrade()
+        db.engine.dispose()

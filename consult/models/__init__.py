@@ -5,7 +5,13 @@ from consult.models.changes import ChangeCounter
 from consult.models.comments import Comment, Decision, SubmissionKey
 from consult.models.counts import CommentCount
 from consult.models.drafts import Article, ArticleText, Draft, DraftVersion
-from consult.models.feedback import FeedbackPublication, PublishedDecision, Satisfaction
+from consult.models.feedback import (
+    FeedbackPublication,
+    PublishedDecision,
+    PublishedUndecided,
+    ReportPlace,
+    Satisfaction,
+)
 from consult.models.intake import ContactPoint, IntakeBatch
 from consult.models.review import Assignment, ReviewNote
 from consult.models.users import ApiToken, LoginAttempt, User
@@ -28,6 +34,8 @@ __all__ = [
     "LoginAttempt",
     "OutboxEvent",
     "PublishedDecision",
+    "PublishedUndecided",
+    "ReportPlace",
     "ReviewNote",
     "Satisfaction",
     "SubmissionKey",

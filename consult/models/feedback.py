@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from consult.clock import utcnow
@@ -32,6 +42,50 @@ class FeedbackPublication(db.Model):
     # Published comments that had no decision when this was published: with the PublishedDecision rows
     # they are the report's comments, so a comment published later waits for the next publication.
     undecided_comment_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+    # The report's summary, computed once when published (consult/feedback/stored.py) with its places
+    # (ReportPlace); None for a publication made before it was kept (`feedback rebuild-reports`).
+    participants: Mapped[int | None] = mapped_column(Integer)
+    contact_point_ids: Mapped[list[int] | None] = mapped_column(JSON)  # whose opinions are in it
+    by_channel: Mapped[dict[str, int] | None] = mapped_column(JSON)
+
+
+class ReportPlace(db.Model):
+    """One article (or the general opinions, article_id GENERAL) of a publication's report, with its counts.
+
+    Written with the publication; a take-down (or a comment published again) moves its counts, so the
+    public report reads these rows and never counts comments. The place's label, chapter and text are
+    those of `text_id` (the current version's text, or a removed article's last one).
+    """
+
+    __tablename__ = "feedback_report_place"
+    __table_args__ = (UniqueConstraint("publication_id", "article_id"),)
+
+    publication_id: Mapped[int] = mapped_column(
+        ForeignKey("feedback_publication.id", ondelete="CASCADE"), primary_key=True
+    )
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    article_id: Mapped[int] = mapped_column(Integer)  # GENERAL (0): the general opinions
+    text_id: Mapped[int | None] = mapped_column(ForeignKey("article_text.id", ondelete="SET NULL"))
+    removed: Mapped[bool] = mapped_column(Boolean, default=False)
+    adopted: Mapped[int] = mapped_column(Integer, default=0)
+    partially_adopted: Mapped[int] = mapped_column(Integer, default=0)
+    not_adopted: Mapped[int] = mapped_column(Integer, default=0)
+    already_provided: Mapped[int] = mapped_column(Integer, default=0)
+    out_of_scope: Mapped[int] = mapped_column(Integer, default=0)
+    undecided: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class PublishedUndecided(db.Model):
+    """A comment a publication covered without a decision (with its PublishedDecision rows: its members)."""
+
+    __tablename__ = "published_undecided"
+
+    publication_id: Mapped[int] = mapped_column(
+        ForeignKey("feedback_publication.id", ondelete="CASCADE"), primary_key=True
+    )
+    comment_id: Mapped[int] = mapped_column(
+        ForeignKey("comment.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
 
 
 class PublishedDecision(db.Model):
