@@ -3,8 +3,14 @@
 python-docx lays out the document: A4 landscape, the title 《…》意见汇总表, the consultation period,
 the summary figures, a heading and an empty table per chapter (then removed articles, then the
 general opinions), CJK fonts (w:eastAsia) and page numbers. Each table carries a placeholder row;
-the rows of a large draft are then written as XML straight into the archive in place of it, so a
-draft with 50,000 comments is never one tree in memory.
+the rows are then written as XML straight into the archive in place of it, so the document is never
+one tree in memory.
+
+A document is for reading: each article's cell summarises its comments (how many, and how many of
+each outcome), and at most ``QUOTES_PER_ARTICLE`` of them are quoted, oldest first, with a last row
+saying how many more there are and where to find them (the XLSX and CSV exports list every comment).
+So a draft of a million comments gives a document of a few hundred pages, read in one short query
+per article.
 """
 
 from __future__ import annotations
@@ -24,11 +30,12 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 
 from consult.i18n import _
+from consult.models.enums import OUTCOMES
 from consult.spreadsheets import xml_text
-from consult.vocabulary import channel_label, status_label
+from consult.vocabulary import channel_label, outcome_label, status_label
 
 from .exports import exported_at_text, figure_rows, local_time, outcome_text, period_text, scope_text
-from .summary import Place, Summary, SummaryRow
+from .summary import UNDECIDED, Place, Summary, SummaryRow
 
 BODY_FONT = "仿宋"  # i18n: data (font names as Office knows them)
 TITLE_FONT = "宋体"  # i18n: data
@@ -37,6 +44,7 @@ LATIN_FONT = "Times New Roman"
 # 条款, 意见内容, 来源, 处理结果, 理由 in twentieths of a point: 14,000 fill A4 landscape (2.2 cm margins).
 WIDTHS = (3400, 4900, 1900, 1200, 2600)
 PLACEHOLDER = "@@ROWS-{}@@"
+QUOTES_PER_ARTICLE = 20  # comments quoted per article (and for the general opinions); the rest counted
 ROW_START = re.compile(r"<w:tr[ >]")
 
 
@@ -189,11 +197,24 @@ def _source(row: SummaryRow) -> str:
     return "\n".join(x for x in lines if x)
 
 
-def _row_xml(row: SummaryRow, first_of_place: bool, include_all: bool) -> str:
+def _place_summary(summary: Summary, place: Place) -> str:
+    """本条共收到意见N条：采纳a条，未采纳b条，尚未处理c条 (outcomes with no comment left out)."""
+    counts = summary.figures.by_article_outcome
+    parts = [
+        _("%(outcome)s%(n)d条", outcome=outcome_label(o) if o != UNDECIDED else _("尚未处理"), n=n)
+        for o in (*OUTCOMES, UNDECIDED)
+        if (n := counts.get((place.article_id, o), 0))
+    ]
+    total = summary.figures.by_article.get(place.article_id, 0)
+    return _("共收到意见%(n)d条：%(parts)s", n=total, parts=_("，").join(parts))
+
+
+def _row_xml(row: SummaryRow, first_of_place: bool, include_all: bool, about: str = "") -> str:
     w = WIDTHS
     if first_of_place:
         label = row.place.label + (_("（已删除）") if row.place.removed else "")
-        article = _cell(w[0], _runs(label, bold=True) + _runs("\n" + row.place.text), "restart")
+        text = _runs(label, bold=True) + _runs("\n" + row.place.text) + (_runs("\n" + about) if about else "")
+        article = _cell(w[0], text, "restart")
     else:
         article = _cell(w[0], "", "continue")
     body = row.body if not row.label_then else _("（针对%(l)s）", l=row.label_then) + row.body
@@ -209,6 +230,20 @@ def _row_xml(row: SummaryRow, first_of_place: bool, include_all: bool) -> str:
     return "<w:tr><w:trPr><w:cantSplit/></w:trPr>" + article + "".join(cells) + "</w:tr>"
 
 
+def _more_xml(more: int) -> str:
+    """The last row of an article whose comments were not all quoted: how many more, and where."""
+    w = WIDTHS
+    span = sum(w[1:])
+    text = _("另有%(n)d条意见未在本表列出，全部意见见意见汇总表的XLSX或CSV导出。", n=more)
+    return (
+        "<w:tr>"
+        + _cell(w[0], "", "continue")
+        + f'<w:tc><w:tcPr><w:tcW w:type="dxa" w:w="{span}"/><w:gridSpan w:val="{len(w) - 1}"/></w:tcPr>'
+        + f"<w:p><w:pPr><w:spacing w:after='0'/></w:pPr>{_runs(text)}</w:p></w:tc>"
+        + "</w:tr>"
+    )
+
+
 def _split(document_xml: str, count: int) -> list[str]:
     """The document's XML cut around each placeholder row: count + 1 pieces."""
     pieces, rest = [], document_xml
@@ -222,7 +257,7 @@ def _split(document_xml: str, count: int) -> list[str]:
 
 
 def write_docx(summary: Summary, out: IO[bytes]) -> int:
-    """Write the document to `out`; the number of comment rows."""
+    """Write the document to `out`; the number of comments it covers (quoted or counted)."""
     frame, groups = _frame(summary)
     count = 0
     include_all = summary.include == "all"
@@ -237,17 +272,18 @@ def write_docx(summary: Summary, out: IO[bytes]) -> int:
         pieces = _split(source.read("word/document.xml").decode("utf-8"), len(groups))
         with target.open("word/document.xml", "w", force_zip64=True) as xml:
             xml.write(pieces[0].encode("utf-8"))
-            index, previous = 0, None
-            for row in summary.rows() if groups else ():
-                key = _group_key(row.place)
-                # Rows come in group order: move on to the next table. A row whose group has no table
-                # (a comment that arrived after the figures were counted) stays in the current one.
-                while groups[index] != key and key in groups[index + 1 :]:
-                    index += 1
-                    xml.write(pieces[index].encode("utf-8"))
-                xml.write(_row_xml(row, row.place is not previous, include_all).encode("utf-8"))
-                previous = row.place
-                count += 1
-            for piece in pieces[index + 1 :]:
-                xml.write(piece.encode("utf-8"))
+            # the same runs of places as the frame's tables (_frame groups the same list the same way)
+            runs = [list(run) for _key, run in groupby(summary.nonempty_places, key=_group_key)]
+            for index, run in enumerate(runs):
+                for place in run:
+                    about = _place_summary(summary, place)
+                    quoted = 0
+                    for row in summary.rows(place, QUOTES_PER_ARTICLE):
+                        xml.write(_row_xml(row, quoted == 0, include_all, about).encode("utf-8"))
+                        quoted += 1
+                    total = summary.figures.by_article.get(place.article_id, 0)
+                    if quoted and total > quoted:
+                        xml.write(_more_xml(total - quoted).encode("utf-8"))
+                    count += total if quoted else 0
+                xml.write(pieces[index + 1].encode("utf-8"))
     return count

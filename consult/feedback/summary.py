@@ -80,6 +80,8 @@ class Figures:
     by_outcome: dict[str, int]  # every outcome, then UNDECIDED
     by_status: dict[str, int]
     by_article: dict[int | None, int] = field(default_factory=dict)
+    # (article id or None, outcome or UNDECIDED) → count: what the DOCX says of each article's comments
+    by_article_outcome: dict[tuple[int | None, str], int] = field(default_factory=dict)
 
 
 @dataclass
@@ -97,9 +99,14 @@ class Summary:
         """The places that have at least one comment in the export, in order."""
         return [p for p in self.places if self.figures.by_article.get(p.article_id, 0)]
 
-    def rows(self) -> Iterator[SummaryRow]:
-        """Every comment of the export in place order, fetched in chunks."""
+    def rows(self, place: Place | None = None, limit: int | None = None) -> Iterator[SummaryRow]:
+        """Every comment of the export in place order, fetched in chunks; or the first `limit` of one
+        place (the DOCX quotes a few per article: one short query each, on the listing's index)."""
         by_article = {p.article_id: p for p in self.places}
+        where = _where(self.draft, self.include)
+        if place is not None:
+            column = Comment.article_id
+            where.append(column.is_(None) if place.is_general else column == place.article_id)
         order = case(
             {p.article_id: p.position for p in self.places if p.article_id is not None},
             value=Comment.article_id,
@@ -125,8 +132,9 @@ class Summary:
             )
             .outerjoin(Decision, Decision.comment_id == Comment.id)
             .outerjoin(ContactPoint, ContactPoint.id == Comment.contact_point_id)
-            .where(*_where(self.draft, self.include))
+            .where(*where)
             .order_by(order, Comment.submitted_at, Comment.id)
+            .limit(limit)
             .execution_options(yield_per=FETCH_CHUNK)
         )
         for r in db.session.execute(query):
@@ -170,8 +178,10 @@ def _figures(draft: Draft, include: str) -> Figures:
     channels: Counter = Counter()
     statuses: Counter = Counter()
     outcomes: Counter = Counter()
+    article_outcomes: Counter = Counter()
     for article_id, channel, status, outcome, n in grouped:
         by_article[article_id] += n
+        article_outcomes[(article_id, outcome or UNDECIDED)] += n
         channels[channel] += n
         statuses[status] += n
         outcomes[outcome or UNDECIDED] += n
@@ -188,6 +198,7 @@ def _figures(draft: Draft, include: str) -> Figures:
         by_outcome={o: outcomes.get(o, 0) for o in (*OUTCOMES, UNDECIDED)},
         by_status={s: statuses.get(s, 0) for s in COMMENT_STATUSES},
         by_article=dict(by_article),
+        by_article_outcome=dict(article_outcomes),
     )
 
 

@@ -435,3 +435,61 @@ def test_xlsx_keeps_no_object_per_row(app, factory, staff, monkeypatch):
     end_read()
     assert exported(staff, draft, "xlsx")[0].rows == 30
     assert seen == [(30, 1)]
+
+
+def test_docx_summarises_each_article_and_caps_its_quotations(app, staff, summary_draft, monkeypatch):
+    """At most QUOTES_PER_ARTICLE comments quoted per article (oldest first), then a row saying how many
+    more; the article's cell counts its comments by outcome; the audit still counts every comment."""
+    from consult.feedback import exports_docx
+
+    monkeypatch.setattr(exports_docx, "QUOTES_PER_ARTICLE", 3)
+    draft, _ids = summary_draft
+    result, data = exported(staff, draft, "docx")
+    assert result.rows == 11
+    _figures, chapter_one, chapter_two, general = Document(io.BytesIO(data)).tables
+    assert len(chapter_one.rows) == 1 + 3 + 1
+    first = chapter_one.rows[1].cells[0].text
+    assert first.startswith("第一条") and first.endswith("共收到意见8条：采纳1条，未采纳7条")
+    assert chapter_one.rows[1].cells[1].text == "联系点座谈会意见：建议明确主管部门。"  # oldest first
+    assert chapter_one.rows[4].cells[1].text.startswith("另有5条意见未在本表列出")
+    # An article within the cap is quoted in full, with no such row.
+    assert len(chapter_two.rows) == 1 + 2
+    assert chapter_two.rows[1].cells[0].text.endswith("共收到意见2条：部分采纳1条，尚未处理1条")
+    assert "另有" not in "".join(c.text for r in chapter_two.rows for c in r.cells)
+    assert [r.cells[1].text for r in general.rows[1:]] == ["总体上赞成。"]
+
+
+def test_docx_of_many_comments_stays_short(app, factory, staff):
+    """2,000 comments on one article: the document quotes QUOTES_PER_ARTICLE of them, not 2,000."""
+    from consult.feedback.exports_docx import QUOTES_PER_ARTICLE
+
+    draft = factory.draft("open")
+    end_read()
+    version = draft.current_version
+    article = version.texts[0].article_id
+    rows = [
+        {
+            "draft_id": draft.id,
+            "version_id": version.id,
+            "article_id": article,
+            "body": f"第{n}条批量意见。",
+            "status": "published",
+            "channel": "web",
+            "receipt_code": f"D{n:010d}",
+            "submitted_at": utcnow() - timedelta(minutes=2000 - n),
+        }
+        for n in range(2000)
+    ]
+    end_read()
+    db.session.execute(Comment.__table__.insert(), rows)
+    db.session.commit()
+    result, data = exported(staff, draft, "docx")
+    assert result.rows == 2000
+    table = Document(io.BytesIO(data)).tables[1]
+    assert len(table.rows) == 1 + QUOTES_PER_ARTICLE + 1
+    assert [r.cells[1].text for r in table.rows[1:4]] == [
+        "第0条批量意见。",
+        "第1条批量意见。",
+        "第2条批量意见。",
+    ]
+    assert table.rows[-1].cells[1].text.startswith(f"另有{2000 - QUOTES_PER_ARTICLE}条意见未在本表列出")
