@@ -32,6 +32,7 @@ from flask_babel import get_locale
 from markupsafe import Markup
 
 from consult.changes import generation
+from consult.drafts.queries import public_draft
 from consult.extensions import db
 from consult.feedback.sms import enabled as sms_enabled
 from consult.generation_cache import GenerationCache, cache_for
@@ -91,6 +92,24 @@ def by_generation(key: tuple, make: Callable[[], T]) -> T:
     if number is None:
         return make()
     return _cache(BY_GENERATION).get_or_make((number, *key, *scope()), make)
+
+
+def public_draft_read(slug: str):
+    """The published draft a page shows, read once per change counter and copied into this request.
+
+    The row is kept detached (by_generation: a change to any draft moves the counter) and merged into
+    the request's session without a query, so its relationships still load there as usual. Unknown and
+    unpublished slugs are NotFound every time (nothing is kept for them).
+    """
+    if g.get("fragments_generation") is None:
+        return public_draft(slug)
+
+    def read():
+        draft = public_draft(slug)
+        db.session.expunge(draft)
+        return draft
+
+    return db.session.merge(by_generation(("draft-row", slug), read), load=False)
 
 
 def comment_form(key: tuple, render: Callable[[], str]) -> Markup:

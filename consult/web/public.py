@@ -245,7 +245,7 @@ def _article_comments(draft: Draft, text, listing: dict) -> Markup:
 def draft_page(slug: str):
     """The draft page."""
     fragments.fix_generation()  # before the draft is read
-    return render_draft(public_draft(slug))
+    return render_draft(fragments.public_draft_read(slug))
 
 
 @bp.get("/drafts/<slug>/articles/<int:article_id>")
@@ -254,7 +254,7 @@ def draft_page(slug: str):
 def article_page(slug: str, article_id: int):
     """The article page."""
     fragments.fix_generation()  # before the draft is read
-    return render_article(public_draft(slug), article_id)
+    return render_article(fragments.public_draft_read(slug), article_id)
 
 
 def _article_id(form: CommentForm) -> int | None:

@@ -176,3 +176,22 @@ def test_the_draft_page_has_one_comment_form(site, factory):
     assert all(a.select_one("a[href$='#comments']") for a in page.select("article.article"))
     # A form per article once made this page 80 KB with 10,000 comments; with four short articles:
     assert len(resp.data) < 40_000
+
+
+def test_the_kept_draft_row_follows_every_change_at_once(site, factory):
+    """The draft page reads its draft once per change counter: a new title shows on the next request,
+    a withdrawn draft is gone at once, and an unknown slug is never kept."""
+    draft = factory.draft(title="城市书房条例（草案）")
+    client = site.test_client()
+    for _ in range(2):  # the second one is served from the kept row
+        assert soup(client.get(f"/drafts/{draft.slug}")).h1.get_text() == "城市书房条例（草案）"
+    end_read()
+    update_draft(None, CLI, draft.slug, {"title": "城市书房管理条例（草案）"})
+    assert soup(client.get(f"/drafts/{draft.slug}")).h1.get_text() == "城市书房管理条例（草案）"
+    article = f"/drafts/{draft.slug}/articles/{draft.current_version.texts[0].article_id}"
+    assert client.get(article).status_code == 200
+    end_read()
+    update_draft(None, CLI, draft.slug, {"publish": False})
+    assert client.get(f"/drafts/{draft.slug}").status_code == 404
+    assert client.get(article).status_code == 404
+    assert client.get("/drafts/no-such-draft").status_code == 404
