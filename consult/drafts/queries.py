@@ -32,8 +32,8 @@ class DraftListing:
         return max(0, int(-(-seconds // 86400)))
 
 
-def public_drafts(now: datetime) -> list[DraftListing]:
-    """Published drafts, open ones first (closing soonest first), then upcoming, closed, concluded."""
+def public_draft_rows() -> list[tuple[Draft, int]]:
+    """Every published draft with its number of published comments (read from the kept counts)."""
     # Read from the counts kept as comments change (consult/comments/counts.py), never counted here.
     counts = (
         select(CommentCount.draft_id, func.sum(CommentCount.n).label("n"))
@@ -46,7 +46,17 @@ def public_drafts(now: datetime) -> list[DraftListing]:
         .outerjoin(counts, counts.c.draft_id == Draft.id)
         .where(Draft.is_public)
     ).all()
-    listings = [DraftListing(d, d.status_at(now), int(n)) for d, n in rows]
+    return [(draft, int(n)) for draft, n in rows]
+
+
+def public_drafts(now: datetime, rows: list[tuple[Draft, int]] | None = None) -> list[DraftListing]:
+    """Published drafts, open ones first (closing soonest first), then upcoming, closed, concluded.
+
+    `rows`: public_draft_rows() already read (a page that keeps them under the change counter).
+    """
+    listings = [
+        DraftListing(d, d.status_at(now), n) for d, n in (public_draft_rows() if rows is None else rows)
+    ]
 
     def key(item: DraftListing):
         d = item.draft
@@ -60,10 +70,12 @@ def public_drafts(now: datetime) -> list[DraftListing]:
     return sorted(listings, key=key)
 
 
-def public_drafts_by_stage(now: datetime) -> dict[str, list[DraftListing]]:
+def public_drafts_by_stage(
+    now: datetime, rows: list[tuple[Draft, int]] | None = None
+) -> dict[str, list[DraftListing]]:
     """public_drafts grouped by stage, in STAGE_ORDER."""
     groups: dict[str, list[DraftListing]] = {stage: [] for stage in STAGE_ORDER}
-    for item in public_drafts(now):
+    for item in public_drafts(now, rows):
         groups[item.status].append(item)
     return groups
 

@@ -32,7 +32,7 @@ from flask_babel import get_locale
 from markupsafe import Markup
 
 from consult.changes import generation
-from consult.drafts.queries import public_draft
+from consult.drafts.queries import public_draft, public_draft_rows, public_drafts_by_stage
 from consult.extensions import db
 from consult.feedback.sms import enabled as sms_enabled
 from consult.generation_cache import GenerationCache, cache_for
@@ -110,6 +110,26 @@ def public_draft_read(slug: str):
         return draft
 
     return db.session.merge(by_generation(("draft-row", slug), read), load=False)
+
+
+def home_list(now) -> Markup:
+    """The home page's drafts by stage, read and rendered once per change counter and per stage and day.
+
+    The drafts and their counts are kept detached (read only); what depends on the clock (each draft's
+    stage and days left) is worked out per request and is part of the rendered list's key.
+    """
+
+    def read() -> list:
+        rows = public_draft_rows()
+        for draft, _count in rows:
+            db.session.expunge(draft)
+        return rows
+
+    groups = public_drafts_by_stage(now, by_generation(("public-draft-rows",), read))
+    key = tuple((i.draft.id, i.status, i.days_left(now)) for items in groups.values() for i in items)
+    return by_generation(
+        ("home-list", key), lambda: render_shared("public/_home_list.html", groups=groups, now=now)
+    )
 
 
 def comment_form(key: tuple, render: Callable[[], str]) -> Markup:

@@ -24,7 +24,6 @@ from consult.drafts.queries import (
     chapters,
     current_articles,
     public_draft,
-    public_drafts_by_stage,
 )
 from consult.errors import EXPLANATIONS, HTTP_ERRORS, DomainError, NotFound, ValidationError
 from consult.extensions import db
@@ -60,8 +59,8 @@ def _listing_args() -> dict:
 @cached_page
 def home():
     """Open consultations first, then upcoming, closed and concluded ones."""
-    now = utcnow()
-    return render_template("public/home.html", groups=public_drafts_by_stage(now), now=now)
+    fragments.fix_generation()  # before the drafts are read
+    return render_template("public/home.html", list_html=fragments.home_list(utcnow()))
 
 
 def render_draft(

@@ -80,3 +80,21 @@ def test_dates_are_shown_in_beijing_time(app, client, factory: Factory, clock):
     with app.test_request_context("/"):
         assert localdate(late_evening_utc) == "2026年12月2日"
         assert localtime(late_evening_utc) == "2026年12月2日 01:30"
+
+
+def test_the_kept_home_list_follows_the_clock_and_every_change(app, client, factory: Factory, clock):
+    """The drafts and the rendered list are kept under the change counter; what the clock changes (a
+    draft's stage, its days left) and what a write changes (a count, a new draft) shows at once."""
+    draft = factory.draft("open", title="本市开放条例（草案）")
+    card = lambda: soup(client.get("/")).select_one(".stage-open .draft-card").get_text()  # noqa: E731
+    assert "剩余27天" in card() and "已公开意见0条" in card()  # the second one is kept
+    clock.advance(days=1)
+    assert "剩余26天" in card()
+    factory.comment(draft, status="published")
+    assert "已公开意见1条" in card()
+    factory.draft("open", title="本市新开放条例（草案）")
+    assert "本市新开放条例（草案）" in soup(client.get("/")).get_text()
+    clock.advance(days=30)
+    page = soup(client.get("/"))
+    assert page.select_one(".stage-open .empty") is not None
+    assert "本市开放条例（草案）" in page.select_one(".stage-closed").get_text()
