@@ -53,6 +53,8 @@ ACTIONS = {
     "feedback.publish": _l("发布采纳情况反馈"),
     "feedback.revise": _l("开始修订采纳情况反馈"),
     "export.summary": _l("导出意见汇总表"),
+    "export.queue": _l("排队导出意见汇总表"),
+    "export.download": _l("下载导出的意见汇总表"),
     "contacts.purge": _l("删除联系方式"),
     "intake.import": _l("导入意见表格"),
 }

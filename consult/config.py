@@ -65,6 +65,12 @@ SETTINGS: dict[str, tuple[Any, Any]] = {
     "SEARCH_DRAIN_INLINE": (bool, True),
     "SESSION_IDLE_MINUTES": (int, 120),
     "PAGE_CACHE_SECONDS": (int, 5),
+    # Exports of more comments than this are jobs (consult/feedback/export_jobs.py): queued, written in
+    # the background with their progress shown, downloaded when done; smaller ones are answered at once.
+    "EXPORT_INLINE_MAX_ROWS": (int, 20_000),
+    "EXPORT_JOBS_INLINE": (bool, True),  # the requesting process writes jobs in a thread; false: the worker
+    "EXPORT_RETENTION_HOURS": (int, 24),  # a finished export's file is deleted this long after it was made
+    "EXPORT_DIR": ("str?", None),  # where export files are written (default: exports in the instance folder)
 }
 
 SEARCH_BACKENDS = ("whoosh", "postgres")
@@ -126,6 +132,8 @@ def _derive(app: Flask) -> None:
         cfg["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + os.path.join(app.instance_path, "consult.sqlite")
     if not cfg["SEARCH_INDEX_DIR"]:
         cfg["SEARCH_INDEX_DIR"] = os.path.join(app.instance_path, "search-index")
+    if not cfg["EXPORT_DIR"]:
+        cfg["EXPORT_DIR"] = os.path.join(app.instance_path, "exports")
     cfg["SECRET_KEY_IS_EXPLICIT"] = bool(cfg["SECRET_KEY"])
     if not cfg["SECRET_KEY"]:
         cfg["SECRET_KEY"] = _instance_secret(app.instance_path)
@@ -185,9 +193,11 @@ def _validate(app: Flask) -> None:
         raise ConfigError("CONSULT_MAIL_PORT must be between 1 and 65535")
     if cfg["DATABASE_CONNECT_TIMEOUT"] < 1:
         raise ConfigError("CONSULT_DATABASE_CONNECT_TIMEOUT must be at least 1 second")
-    for key in ("CONTACT_RETENTION_DAYS", "TRUSTED_PROXIES", "MAX_CONTENT_LENGTH"):
+    for key in ("CONTACT_RETENTION_DAYS", "TRUSTED_PROXIES", "MAX_CONTENT_LENGTH", "EXPORT_INLINE_MAX_ROWS"):
         if cfg[key] < 0:
             raise ConfigError(f"CONSULT_{key} must not be negative")
+    if cfg["EXPORT_RETENTION_HOURS"] < 1:
+        raise ConfigError("CONSULT_EXPORT_RETENTION_HOURS must be at least 1 hour")
     try:
         ZoneInfo(cfg["TIMEZONE"])
     except Exception:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from copy import copy
 from typing import IO, Any
 
@@ -22,6 +22,7 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 EXCEL_CELL_MAX = 32_767  # Excel refuses to open a workbook with a longer cell
 BOM = "\ufeff"
+CSV_BATCH_ROWS = 500  # rows encoded per piece of a CSV stream: memory holds one piece, not the file
 
 
 def safe_cell(value: Any) -> Any:
@@ -40,20 +41,38 @@ def xml_text(value: Any) -> str:
     return XML_ILLEGAL.sub("", value if isinstance(value, str) else str(value))
 
 
+def csv_pieces(rows: Iterable[Iterable[Any]], counted: list[int] | None = None) -> Iterator[bytes]:
+    """Rows as CSV bytes (UTF-8, a BOM first, every cell formula-safe), CSV_BATCH_ROWS rows a piece,
+    each yielded as soon as its rows are read: a file of a million rows is never held whole.
+
+    `counted`, when given, holds the number of rows written so far in its first item.
+    """
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    buffer.write(BOM)
+    n = 0
+    for row in rows:
+        writer.writerow([safe_cell(cell) for cell in row])
+        n += 1
+        if n % CSV_BATCH_ROWS == 0:
+            yield buffer.getvalue().encode("utf-8")
+            buffer.seek(0)
+            buffer.truncate()
+        if counted is not None:
+            counted[0] = n
+    if buffer.tell() or not n:
+        yield buffer.getvalue().encode("utf-8")
+
+
 def write_csv(out: IO[bytes], rows: Iterable[Iterable[Any]]) -> int:
     """Rows as CSV in UTF-8 with a BOM (so Excel guesses the encoding), every cell formula-safe.
 
     The first row counts like any other; the number of rows written is returned and `out` stays open.
     """
-    text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="", write_through=True)
-    writer = csv.writer(text, lineterminator="\r\n")
-    count = 0
-    for row in rows:
-        writer.writerow([safe_cell(cell) for cell in row])
-        count += 1
-    text.flush()
-    text.detach()  # leave `out` open for the caller
-    return count
+    counted = [0]
+    for piece in csv_pieces(rows, counted):
+        out.write(piece)
+    return counted[0]
 
 
 def csv_bytes(rows: Iterable[Iterable[Any]]) -> bytes:

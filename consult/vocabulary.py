@@ -52,6 +52,14 @@ OUTBOX_KINDS = {
     "mail.feedback": _l("采纳情况通知邮件"),
     "sms.feedback": _l("采纳情况通知短信"),
 }
+EXPORT_FORMATS = {"xlsx": _l("Excel 表格（XLSX）"), "csv": _l("CSV 表格"), "docx": _l("Word 文档（DOCX）")}
+EXPORT_INCLUDES = {"published": _l("已公开的意见"), "all": _l("全部意见（含未公开的意见）")}
+EXPORT_JOB_STATES = {
+    "queued": _l("排队中"),
+    "running": _l("正在导出"),
+    "done": _l("已完成"),
+    "failed": _l("导出失败"),
+}
 # The kinds consult.personal_data finds (its KINDS); that module is the home of what they look like.
 PERSONAL_DATA = {"phone": _l("电话号码"), "id_number": _l("身份证号码"), "email": _l("电子邮箱")}
 
@@ -65,6 +73,9 @@ BY_ENUM: dict[str, Mapping[str, object]] = {
     "DRAFT_STATUSES": DRAFT_STATUSES,
     "MEETING_METHODS": MEETING_METHODS,
     "OUTBOX_KINDS": OUTBOX_KINDS,
+    "EXPORT_FORMATS": EXPORT_FORMATS,
+    "EXPORT_INCLUDES": EXPORT_INCLUDES,
+    "EXPORT_JOB_STATES": EXPORT_JOB_STATES,
 }
 
 
@@ -115,3 +126,8 @@ def personal_data_label(kind: str) -> str:
 def codes_and_labels(labels: Mapping[str, object]) -> str:
     """Every value with its name, for a reader of raw data: "web 网站、contact_point 基层立法联系点…"."""
     return "、".join(f"{code} {label}" for code, label in labels.items())
+
+
+def export_job_state_label(state: str) -> str:
+    """The Chinese name of an export job's state."""
+    return _label(EXPORT_JOB_STATES, state)

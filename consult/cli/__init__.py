@@ -15,6 +15,7 @@ from flask_babel import LazyString
 from consult.auth.operations import create_contact_point, create_user, issue_token
 from consult.cli.backup import backup_cli
 from consult.cli.counts import counts_cli
+from consult.cli.exports import exports_cli
 from consult.cli.feedback import init_feedback_cli
 from consult.context import CLI
 from consult.demo.seed import database_has_drafts, refuse_in_production, seed_demo
@@ -265,4 +266,5 @@ def init_cli(app: Flask) -> None:
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(backup_cli)
     app.cli.add_command(counts_cli)
+    app.cli.add_command(exports_cli)
     init_feedback_cli(app.cli)

@@ -94,8 +94,13 @@ def export_summary(
         audit.record(session, actor, ctx, "export.summary", session.get(Draft, draft_id), details)
     size = out.seek(0, 2)
     out.seek(0)
-    name = _("%(title)s意见汇总表", title=title)
+    name = file_title(title)
     return ExportedFile(out, f"{name}.{fmt}", f"{slug}-summary.{fmt}", MIMETYPES[fmt], count, size)
+
+
+def file_title(title: str) -> str:
+    """The download's name without its suffix: 《title》's summary of opinions."""
+    return _("%(title)s意见汇总表", title=title)
 
 
 # ---- what each format shares -----------------------------------------------------------------------

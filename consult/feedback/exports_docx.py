@@ -285,5 +285,7 @@ def write_docx(summary: Summary, out: IO[bytes]) -> int:
                     if quoted and total > quoted:
                         xml.write(_more_xml(total - quoted).encode("utf-8"))
                     count += total if quoted else 0
+                    if summary.progress is not None:  # an export job's progress: per article
+                        summary.progress(count)
                 xml.write(pieces[index + 1].encode("utf-8"))
     return count

@@ -9,7 +9,7 @@ Decisions are the live ones: staff export while they review.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -23,6 +23,7 @@ from consult.models.enums import CHANNELS, COMMENT_STATUSES, OUTCOMES
 
 INCLUDE_CHOICES = ("published", "all")
 FETCH_CHUNK = 1000
+PROGRESS_EVERY = 5000  # rows between two calls of Summary.progress (an export job's progress)
 UNDECIDED = "undecided"
 
 
@@ -93,6 +94,8 @@ class Summary:
     places: list[Place]
     figures: Figures
     _labels: dict[tuple[int, int], str] = field(default_factory=dict, repr=False)
+    # told the number of rows read so far, every PROGRESS_EVERY rows of a full read (export jobs)
+    progress: Callable[[int], None] | None = field(default=None, repr=False)
 
     @property
     def nonempty_places(self) -> list[Place]:
@@ -137,13 +140,15 @@ class Summary:
             .limit(limit)
             .execution_options(yield_per=FETCH_CHUNK)
         )
-        for r in db.session.execute(query):
-            place = by_article.get(r.article_id) or by_article[None]
+        for read, r in enumerate(db.session.execute(query), start=1):
+            if place is None and self.progress is not None and read % PROGRESS_EVERY == 0:
+                self.progress(read)
+            place_of_row = by_article.get(r.article_id) or by_article[None]
             then = self._labels.get((r.version_id, r.article_id)) if r.article_id is not None else None
             yield SummaryRow(
-                place=place,
+                place=place_of_row,
                 comment_id=r.id,
-                label_then=then if then and then != place.label else None,
+                label_then=then if then and then != place_of_row.label else None,
                 body=r.body,
                 masked_body=r.masked_body,
                 channel=r.channel,

@@ -5,6 +5,7 @@ from consult.models.changes import ChangeCounter
 from consult.models.comments import Comment, Decision, SubmissionKey
 from consult.models.counts import CommentCount
 from consult.models.drafts import Article, ArticleText, Draft, DraftVersion
+from consult.models.exports import ExportJob
 from consult.models.feedback import (
     FeedbackPublication,
     PublishedDecision,
@@ -29,6 +30,7 @@ __all__ = [
     "Decision",
     "Draft",
     "DraftVersion",
+    "ExportJob",
     "FeedbackPublication",
     "IntakeBatch",
     "LoginAttempt",

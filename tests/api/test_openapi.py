@@ -36,6 +36,7 @@ from consult.context import CLI
 from consult.db import end_read, write_transaction
 from consult.drafts.operations import SLUG_RE
 from consult.extensions import db
+from consult.feedback.export_jobs import request_export, run_jobs
 from consult.models import Comment, Decision, Draft
 from tests.conftest import csrf_token_from
 from tests.factories import SAMPLE_TEXT, Factory
@@ -272,6 +273,8 @@ PREVIEW_FEEDBACK = "GET /api/v1/admin/drafts/{slug}/feedback"
 PUBLISH_FEEDBACK = "POST /api/v1/admin/drafts/{slug}/feedback"
 OPEN_REVISION = "POST /api/v1/admin/drafts/{slug}/feedback/revision"
 EXPORT = "GET /api/v1/admin/drafts/{slug}/export"
+EXPORT_JOB = "GET /api/v1/admin/exports/{job_id}"
+EXPORT_JOB_DOWNLOAD = "GET /api/v1/admin/exports/{job_id}/download"
 INTAKE_CSV = (
     "条款,意见内容,提出人,同意公开姓名\n第一条,建议增加夜间开放时间。,张三,是\n第九条,超出条款范围。,李四,\n"
 ).encode()
@@ -338,7 +341,24 @@ def staff_data(app: Flask) -> dict[str, int]:
             select(Draft.version).where(Draft.slug == UNPUBLISHED_SLUG)
         )
         end_read()
+        ids["export_done"], ids["export_queued"] = export_jobs(app)
     return ids
+
+
+def export_jobs(app: Flask) -> tuple[int, int]:
+    """Two export jobs (every export a job for the moment): one written, one still queued."""
+    staff_user, _password = Factory(app).user("staff", username="export-job-staff")
+    end_read()
+    saved = {key: app.config[key] for key in ("EXPORT_INLINE_MAX_ROWS", "EXPORT_JOBS_INLINE")}
+    app.config.update(EXPORT_INLINE_MAX_ROWS=0, EXPORT_JOBS_INLINE=False)
+    try:
+        done = request_export(staff_user, CLI, FEEDBACK_SLUG, "csv").job.id
+        run_jobs()
+        queued = request_export(staff_user, CLI, FEEDBACK_SLUG, "xlsx").job.id
+    finally:
+        app.config.update(saved)
+    end_read()
+    return done, queued
 
 
 def intake_case(data: bytes, **fields) -> dict:
@@ -591,6 +611,25 @@ def staff_cases(ids: dict[str, int]) -> list[tuple[str, dict, str, int, str | No
         (OPEN_REVISION, {"path_parameters": {"slug": "no-such-draft"}}, "token", 404, "not_found"),
         (EXPORT, {"path_parameters": {"slug": OPEN_SLUG}, "query": {"format": "csv"}}, "token", 200, None),
         (EXPORT, {"path_parameters": {"slug": OPEN_SLUG}, "query": {"format": "pdf"}}, "token", 400, bad),
+        (EXPORT_JOB, {"path_parameters": {"job_id": ids["export_queued"]}}, "token", 200, None),
+        (EXPORT_JOB, {"path_parameters": {"job_id": ids["export_done"]}}, "cookie", 200, None),
+        (EXPORT_JOB, {"path_parameters": {"job_id": 999_999}}, "token", 404, "not_found"),
+        (EXPORT_JOB, {"path_parameters": {"job_id": ids["export_done"]}}, "contact point", 403, "forbidden"),
+        (EXPORT_JOB_DOWNLOAD, {"path_parameters": {"job_id": ids["export_done"]}}, "token", 200, None),
+        (
+            EXPORT_JOB_DOWNLOAD,
+            {"path_parameters": {"job_id": ids["export_queued"]}},
+            "token",
+            409,
+            "conflict",
+        ),
+        (
+            EXPORT_JOB_DOWNLOAD,
+            {"path_parameters": {"job_id": ids["export_done"]}},
+            "nobody",
+            401,
+            "unauthorized",
+        ),
         (ADD_VERSION, draft_case(OPEN_SLUG, {"text": "x" * 100_000}), "token", 413, "payload_too_large"),
         (
             ADD_VERSION,
@@ -620,7 +659,9 @@ def test_staff_operations_answer_as_the_contract_says(described_app, subtests):
             response = check(case, statuses, **credentials[who])
             assert response.status_code == status, response.text
             if code is None:
-                answers[label].append(response.json() if label != EXPORT else response.content)
+                answers[label].append(
+                    response.content if label in (EXPORT, EXPORT_JOB_DOWNLOAD) else response.json()
+                )
             else:
                 assert response.json()["error"]["code"] == code
     for label in sorted(staff):
