@@ -87,7 +87,9 @@ def register_blueprints(app: Flask) -> None:
     from consult.web.admin_exports import bp as admin_exports_bp
     from consult.web.admin_feedback import bp as admin_feedback_bp
     from consult.web.admin_review import bp as admin_review_bp
+    from consult.web.admin_stats import bp as admin_stats_bp
     from consult.web.auth import bp as auth_bp
+    from consult.web.charts import bp as charts_bp
     from consult.web.feedback import bp as feedback_bp
     from consult.web.health import bp as health_bp
     from consult.web.intake import bp as intake_bp
@@ -99,12 +101,14 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(health_bp)
     app.register_blueprint(search_bp)
     app.register_blueprint(feedback_bp)
+    app.register_blueprint(charts_bp)
     app.register_blueprint(versions_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp)
     staff_bps = (
         admin_drafts_bp,
         admin_review_bp,
+        admin_stats_bp,
         admin_audit_bp,
         admin_accounts_bp,
         admin_feedback_bp,

@@ -1,0 +1,96 @@
+"""Staff statistics of a draft: per article received / published / undecided, the heat strip of articles,
+and the chart of arrivals over time by channel (an SVG of its own address, with its table in the page).
+
+Per-article figures come from the counters (consult/comments/counts.py); arrivals are one grouped
+statement (consult/comments/statistics.py) kept under the ``comments`` change counter.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from flask import Blueprint
+
+from consult.auth.access import access
+from consult.comments.statistics import Arrivals, ArticleFigures, arrivals, staff_by_article
+from consult.drafts.queries import by_slug
+from consult.i18n import _
+from consult.models import Draft
+from consult.vocabulary import channel_label
+from consult.web import fragments
+from consult.web.chart_svg import stacked_bars, svg_response
+
+bp = Blueprint("admin_stats", __name__, url_prefix="/admin")
+
+HEAT_LEVELS = 5  # heat-1 … heat-5; heat-0 for an article without comments
+
+
+def heat_level(n: int, most: int) -> int:
+    """The heat strip's shade of an article: 0 without comments, else 1…HEAT_LEVELS by share of the most."""
+    if n <= 0 or most <= 0:
+        return 0
+    return max(1, math.ceil(HEAT_LEVELS * n / most))
+
+
+@dataclass(frozen=True)
+class HeatCell:
+    """One article in the heat strip."""
+
+    article_id: int
+    label: str
+    received: int
+    level: int
+
+
+@dataclass(frozen=True)
+class StaffStatistics:
+    """The statistics section of the staff draft overview."""
+
+    figures: dict[int | None, ArticleFigures]
+    heat: list[HeatCell]
+    arrivals: Arrivals
+    period_labels: list[str]
+    channel_names: dict[str, str]
+    # Groups of similar comments per article: None until the groups' tables exist (issue 16, point 1).
+    groups: dict[int | None, int] | None = None
+
+
+def _period_labels(found: Arrivals) -> list[str]:
+    if found.weekly:
+        return [str(_("%(d)s当周", d=p.strftime("%m-%d"))) for p in found.periods]
+    return [p.strftime("%m-%d") for p in found.periods]
+
+
+def _arrivals(draft: Draft) -> Arrivals:
+    fragments.fix_generation()  # before the comments are counted
+    return fragments.by_generation(("staff-arrivals", draft.id), lambda: arrivals(draft.id))
+
+
+def staff_statistics(draft: Draft, articles: list) -> StaffStatistics:
+    """The section's figures for a draft whose current articles (``article_id``, ``label``) are given."""
+    figures = staff_by_article(draft.id)
+    most = max((f.received for f in figures.values()), default=0)
+    heat = []
+    for a in articles:
+        received = figures.get(a.article_id, ArticleFigures()).received
+        heat.append(HeatCell(a.article_id, a.label, received, heat_level(received, most)))
+    found = _arrivals(draft)
+    names = {c: channel_label(c) for c in found.series}
+    return StaffStatistics(figures, heat, found, _period_labels(found), names)
+
+
+@bp.get("/review/<slug>/charts/arrivals.svg")
+@access("staff")
+def arrivals_chart(slug: str):
+    """Comments received per day (or week) and channel, stacked, as an SVG image."""
+    draft = by_slug(slug)
+    found = _arrivals(draft)
+    title = str(_("每周收到意见数（按渠道）") if found.weekly else _("每日收到意见数（按渠道）"))
+    svg = stacked_bars(
+        title,
+        _period_labels(found),
+        {channel_label(c): values for c, values in found.series.items()},
+        str(_("暂无意见")),
+    )
+    return svg_response(svg)
