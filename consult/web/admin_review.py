@@ -27,13 +27,12 @@ from consult.drafts.queries import by_slug, chapters, current_articles
 from consult.errors import DomainError, ValidationError
 from consult.feedback.publishing import decisions_frozen
 from consult.i18n import _
-from consult.models.enums import OUTCOMES
 from consult.paging import page_number
 from consult.receipts import display
 from consult.vocabulary import outcome_label
-from consult.web.admin_stats import staff_statistics
 from consult.web.dates import local_day_start
 from consult.web.forms import form_page
+from consult.web.review_words import channel_names, outcome_choices, review_words
 
 bp = Blueprint("admin_review", __name__, url_prefix="/admin")
 
@@ -58,11 +57,7 @@ def review_draft(slug: str):
     """One draft: per article of the current version, published and undecided comments, and general ones."""
     overview = draft_review(by_slug(slug))
     return render_template(
-        "admin/review/draft.html",
-        review=overview,
-        draft=overview.draft,
-        groups=chapters(overview.articles),
-        stats=staff_statistics(overview.draft, overview.articles),
+        "admin/review/draft.html", review=overview, draft=overview.draft, groups=chapters(overview.articles)
     )
 
 
@@ -108,7 +103,9 @@ def _render_place(
             result=result,
             neighbours=neighbours(place),
             undecided_only=undecided_only,
-            outcomes=OUTCOMES,
+            outcomes=outcome_choices(),
+            channel_of=channel_names(),
+            words=review_words(),
             state=state or DecisionInput(),
             select_all=select_all,
             locked=decisions_frozen(draft),
