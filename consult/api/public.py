@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import jsonify, request
 
 from consult.api import bp
+from consult.api.kept import kept
 from consult.api.schemas.base import Context, load, load_query
 from consult.api.schemas.public import (
     CommentPageSchema,
@@ -57,12 +58,18 @@ def list_comments(slug: str):
     Pages by key: ``before`` (the previous answer's ``next``) seeks, so the last page costs what the
     first does; ``total`` is on every page, read from the kept counts (nothing is counted here).
     """
-    draft = public_draft(slug)
     args = load_query(CommentsQuerySchema())
     page, per_page, article_id = args["page"], args["per_page"], args.get("article_id")
     before = decode_cursor(args.get("before"))
     if args.get("before") and before is None:
         raise ValidationError(_("参数 before 无效"), {"before": _("应为上一页答复中的 next")})
+    key = ("comments", slug, page, per_page, article_id, before)
+    return jsonify(kept(key, lambda: _comment_page(slug, page, per_page, article_id, before)))
+
+
+def _comment_page(slug: str, page: int, per_page: int, article_id: int | None, before) -> dict:
+    """One page of a draft's published comments, dumped (kept under the change counter by the door)."""
+    draft = public_draft(slug)
     if article_id is not None:
         article_in_draft(draft, article_id)
     items, total, following, decisions = [], 0, None, {}
@@ -73,7 +80,7 @@ def list_comments(slug: str):
         decisions = public_decisions(db.session, draft, [c.id for c in items])
     with Context({"decisions": decisions}):
         body = {"comments": items, "page": page, "per_page": per_page, "total": total, "next": following}
-        return jsonify(CommentPageSchema().dump(body))
+        return CommentPageSchema().dump(body)
 
 
 @bp.post("/drafts/<slug>/comments")

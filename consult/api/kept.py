@@ -1,0 +1,30 @@
+"""Public API answers kept while nothing they show changed, so a busy listing is not read again per request.
+
+The ``comments`` change counter (consult/changes.py) moves with every comment, decision, draft and article
+text written in any worker; it is read *before* the data, so an answer is never kept under a newer
+number than what it shows. An answer is kept as the plain data the schema dumped (JSON-ready), bounded
+per process (consult/generation_cache.py). Refusals (a bad cursor, an unknown draft) raise inside and are
+never kept.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable
+from typing import Any
+
+from consult.changes import generation
+from consult.extensions import db
+from consult.generation_cache import cache_for
+
+ANSWERS = "public-api-answers"
+# Pages of the busiest listings, several per draft while readers page through them.
+ANSWERS_MAX = 1024
+
+
+def kept(key: tuple[Hashable, ...], make: Callable[[], Any]) -> Any:
+    """``make()``'s answer, kept under the change counter as it stands before ``make`` reads anything."""
+    number = generation(db.session)
+    cache = cache_for(ANSWERS)
+    if cache.max_entries < ANSWERS_MAX:
+        cache.max_entries = ANSWERS_MAX
+    return cache.get_or_make((number, *key), make)
