@@ -36,7 +36,7 @@ FONTS = (
     "'Noto Sans CJK SC', 'Noto Sans SC', 'Source Han Sans SC', 'PingFang SC', "
     "'Microsoft YaHei', 'WenQuanYi Micro Hei', sans-serif"
 )
-# Dark enough on white for text and print (the site's blue first), told apart by the table as well.
+# Dark enough for white numbers on them and for print (the site's blue first); the table tells them apart too.
 COLOURS = ("#1f5fa8", "#c0392b", "#2e7d32", "#8e44ad", "#b26a00", "#00838f")
 STYLE = Style(
     font_family=FONTS,
@@ -46,20 +46,32 @@ STYLE = Style(
     foreground_strong="#111111",
     foreground_subtle="#666666",
     colors=COLOURS,
-    label_font_size=13,
-    major_label_font_size=13,
-    value_font_size=13,
+    value_colors=("#ffffff",) * len(COLOURS),  # the numbers are printed on the bars
+    label_font_size=14,
+    major_label_font_size=14,
+    value_font_size=14,
     title_font_size=16,
     legend_font_size=13,
     no_data_font_size=20,
+    opacity="1",
+    opacity_hover="1",
 )
-WIDTH = 720
+WIDTH = 560
 ROW_HEIGHT = 26  # per bar of a horizontal chart
+# pygal sizes labels as if each character were 0.6 em wide; a Chinese character is 1 em.
+CJK_EXTRA_EM = 0.45
+
+
+def _cjk_margin(labels: list[str]) -> int:
+    """Room pygal does not leave for the widest label's Chinese characters."""
+    widest = max((sum(1 for ch in label if ord(ch) > 0x2E80) for label in labels), default=0)
+    return round(widest * CJK_EXTRA_EM * STYLE.label_font_size)
 
 
 def _config(title: str, **kw) -> dict:
     return {
-        "title": title,
+        # The figure's caption and the image's alt name the chart: no title drawn inside it.
+        "title": None,
         "style": STYLE,
         "js": [],
         "disable_xml_declaration": True,
@@ -72,9 +84,12 @@ def _config(title: str, **kw) -> dict:
     }
 
 
-def _clean(svg: str) -> bytes:
-    """The SVG without scripts, the tooltip layer (it needs them) and comments."""
+def _clean(svg: str, title: str) -> bytes:
+    """The SVG without scripts, the tooltip layer (it needs them) and comments, named by a <title>."""
     root = etree.fromstring(svg.encode("utf-8"))
+    name = etree.Element(f"{{{SVG_NS}}}title")
+    name.text = title
+    root.insert(0, name)
     for node in root.iter(f"{{{SVG_NS}}}script", etree.Comment):
         node.getparent().remove(node)
     for node in root.xpath("//svg:g[contains(@class, 'tooltip-overlay')]", namespaces={"svg": SVG_NS}):
@@ -91,13 +106,14 @@ def horizontal_bars(title: str, labels: list[str], values: list[int], no_data_te
             show_legend=False,
             height=max(160, 90 + ROW_HEIGHT * len(labels)),
             truncate_label=-1,
+            margin_left=_cjk_margin(labels),
         )
     )
     # pygal draws the first label at the bottom: reversed, the chart reads top-down like the table.
     chart.x_labels = list(reversed(labels))
     if any(values):
         chart.add(title, list(reversed(values)))
-    return _clean(chart.render(is_unicode=True))
+    return _clean(chart.render(is_unicode=True), title)
 
 
 def stacked_bars(title: str, periods: list[str], series: dict[str, list[int]], no_data_text: str) -> bytes:
@@ -109,6 +125,8 @@ def stacked_bars(title: str, periods: list[str], series: dict[str, list[int]], n
             no_data_text=no_data_text,
             height=380,
             legend_at_bottom=True,
+            legend_at_bottom_columns=min(len(series), 3) or 1,
+            truncate_legend=-1,
             x_label_rotation=-40 if len(periods) > 8 else 0,
             x_labels_major_every=every,
             show_minor_x_labels=every == 1,
@@ -119,7 +137,7 @@ def stacked_bars(title: str, periods: list[str], series: dict[str, list[int]], n
     for name, values in series.items():
         if any(values):
             chart.add(name, values)
-    return _clean(chart.render(is_unicode=True))
+    return _clean(chart.render(is_unicode=True), title)
 
 
 def svg_response(svg: bytes) -> Response:
