@@ -60,12 +60,14 @@ def configure_extensions(app: Flask) -> None:
     from consult.changes import track_changes
     from consult.db import init_db
     from consult.extensions import babel, csrf, db, limiter, migrate
+    from consult.groups import init_groups
     from consult.search import init_search
 
     db.init_app(app)
     init_db(app)
     track_changes()
     init_search(app)
+    init_groups(app)
     migrate.init_app(app, db, directory=os.path.join(ROOT, "migrations"), render_as_batch=True)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=lambda: "zh", timezone_selector=lambda: app.config["TIMEZONE"])

@@ -57,6 +57,9 @@ ACTIONS = {
     "export.download": _l("下载导出的意见汇总表"),
     "contacts.purge": _l("删除联系方式"),
     "intake.import": _l("导入意见表格"),
+    "group.split": _l("移出同类意见组"),
+    "group.merge": _l("合并同类意见组"),
+    "group.confirm": _l("确认同类意见组"),
 }
 
 # The kinds of object an audit row is about (the target's table), by name.
@@ -69,6 +72,7 @@ TARGET_TYPES = {
     "intake_batch": _l("导入批次"),
     "review_note": _l("内部备注"),
     "assignment": _l("任务分配"),
+    "comment_group": _l("同类意见组"),
 }
 
 

@@ -63,6 +63,7 @@ SETTINGS: dict[str, tuple[Any, Any]] = {
     "ARGON2_TIME_COST": (int, 3),
     "ARGON2_MEMORY_COST": (int, 65536),
     "SEARCH_DRAIN_INLINE": (bool, True),
+    "GROUPS_DRAIN_INLINE": (bool, True),  # group similar comments after each commit; false: `groups worker`
     "SESSION_IDLE_MINUTES": (int, 120),
     "PAGE_CACHE_SECONDS": (int, 5),
     # Exports of more comments than this are jobs (consult/feedback/export_jobs.py): queued, written in

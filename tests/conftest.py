@@ -140,6 +140,7 @@ def make_app(database_url, tmp_path, clock):
             # The search index follows commits only where a test asks for it (tests/search/): indexing
             # after every factory write would slow the whole suite down.
             "SEARCH_DRAIN_INLINE": False,
+            "GROUPS_DRAIN_INLINE": False,  # likewise the grouping of similar comments (tests/groups/)
             **CHEAP_HASHING,
             **overrides,
         }

@@ -35,6 +35,7 @@ from consult.drafts.operations import TEXT_BODY_MAX, DraftInput, add_version, cr
 from consult.errors import STAFF_JSON_BODY_MAX, ValidationError, body_limit
 from consult.extensions import db
 from consult.generation_cache import cache_for
+from consult.groups.queries import group_ids_of
 from consult.i18n import _
 from consult.models import Comment, Draft
 from consult.paging import decode_cursor
@@ -42,7 +43,12 @@ from consult.paging import decode_cursor
 
 def staff_comments_json(comments: list[Comment], **page: object) -> dict:
     """Comments as staff see them, with the article labels and contact point slugs they need."""
-    with Context({"labels": article_labels(comments), "points": contact_point_slugs(comments)}):
+    context = {
+        "labels": article_labels(comments),
+        "points": contact_point_slugs(comments),
+        "groups": group_ids_of(c.id for c in comments),
+    }
+    with Context(context):
         if page:
             return StaffCommentPageSchema().dump({"comments": comments, **page})
         return StaffCommentSchema(many=True).dump(comments)

@@ -20,6 +20,7 @@ from consult.db import write_transaction
 from consult.drafts.queries import by_slug
 from consult.errors import Conflict, DomainError, Forbidden, NotFound, ValidationError
 from consult.extensions import db
+from consult.groups.events import queue_batch
 from consult.i18n import _
 from consult.intake import raw_table, reading
 from consult.intake.headers import find_layout
@@ -326,6 +327,7 @@ def import_batch(
             )
         bump(session)  # Core statements bypass the ORM events that move the change counter
         queue_comments_of_batch(session, batch.id)  # … and the ones that queue search work
+        queue_batch(session, batch.id)  # … and grouping work
         keep_notes(session, outcome, new_rows, actor)
         audit.record(
             session,

@@ -13,6 +13,7 @@ from consult.models.feedback import (
     ReportPlace,
     Satisfaction,
 )
+from consult.models.groups import CommentBand, CommentGroup, GroupMember
 from consult.models.intake import ContactPoint, IntakeBatch
 from consult.models.review import Assignment, ReviewNote
 from consult.models.users import ApiToken, LoginAttempt, User
@@ -25,13 +26,16 @@ __all__ = [
     "AuditLog",
     "ChangeCounter",
     "Comment",
+    "CommentBand",
     "CommentCount",
+    "CommentGroup",
     "ContactPoint",
     "Decision",
     "Draft",
     "DraftVersion",
     "ExportJob",
     "FeedbackPublication",
+    "GroupMember",
     "IntakeBatch",
     "LoginAttempt",
     "OutboxEvent",

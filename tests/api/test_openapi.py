@@ -37,7 +37,8 @@ from consult.db import end_read, write_transaction
 from consult.drafts.operations import SLUG_RE
 from consult.extensions import db
 from consult.feedback.export_jobs import request_export, run_jobs
-from consult.models import Comment, Decision, Draft
+from consult.groups.drain import drain as drain_groups
+from consult.models import Comment, Decision, Draft, GroupMember
 from tests.conftest import csrf_token_from
 from tests.factories import SAMPLE_TEXT, Factory
 
@@ -275,11 +276,27 @@ OPEN_REVISION = "POST /api/v1/admin/drafts/{slug}/feedback/revision"
 EXPORT = "GET /api/v1/admin/drafts/{slug}/export"
 EXPORT_JOB = "GET /api/v1/admin/exports/{job_id}"
 EXPORT_JOB_DOWNLOAD = "GET /api/v1/admin/exports/{job_id}/download"
+GROUPS = "GET /api/v1/admin/drafts/{slug}/groups"
+GROUP_SPLIT = "POST /api/v1/admin/groups/{group_id}/split"
+GROUP_MERGE = "POST /api/v1/admin/groups/merge"
+GROUP_CONFIRM = "POST /api/v1/admin/groups/{group_id}/confirm"
+CAMPAIGNS = (
+    "建议城市书房开放时间延长到晚上十点，方便上班族下班后去看书，{}居民都很需要。",
+    "城市书房的座位太少了，{}附近的书房周末经常找不到位子，建议增加座位和自习桌。",
+)
 INTAKE_CSV = (
     "条款,意见内容,提出人,同意公开姓名\n第一条,建议增加夜间开放时间。,张三,是\n第九条,超出条款范围。,李四,\n"
 ).encode()
 # Staff writes that change an object answer 200 with it (CONTRACT.md, "Writes answer 201 … 200 …").
-STAFF_SUCCESS = {MODERATE: 200, DECIDE: 200, INTAKE: 201, OPEN_REVISION: 200}
+STAFF_SUCCESS = {
+    MODERATE: 200,
+    DECIDE: 200,
+    INTAKE: 201,
+    OPEN_REVISION: 200,
+    GROUP_SPLIT: 200,
+    GROUP_MERGE: 200,
+    GROUP_CONFIRM: 200,
+}
 UNPUBLISHED_SLUG, CONCLUDED_SLUG = "unpublished-draft", "concluded-draft"
 FEEDBACK_SLUG = "feedback-draft"  # closed, its feedback published by the cases
 REVISED_TEXT = SAMPLE_TEXT.replace(
@@ -342,7 +359,22 @@ def staff_data(app: Flask) -> dict[str, int]:
         )
         end_read()
         ids["export_done"], ids["export_queued"] = export_jobs(app)
+        ids["groups"], ids["grouped"] = comment_groups(factory, open_draft)
     return ids
+
+
+def comment_groups(factory: Factory, draft: Draft) -> tuple[list[int], list[int]]:
+    """Two groups of similar comments on one article: their ids, and the first group's members."""
+    members = [
+        [factory.comment(draft, text.format(e)).id for e in ("阳光花园", "幸福家园", "翠湖小区")]
+        for text in CAMPAIGNS
+    ]
+    drain_groups()
+    groups = [
+        db.session.scalar(select(GroupMember.group_id).where(GroupMember.comment_id == m[0])) for m in members
+    ]
+    end_read()
+    return groups, members[0]
 
 
 def export_jobs(app: Flask) -> tuple[int, int]:
@@ -630,6 +662,28 @@ def staff_cases(ids: dict[str, int]) -> list[tuple[str, dict, str, int, str | No
             401,
             "unauthorized",
         ),
+        # Groups of similar comments.
+        (GROUPS, {"path_parameters": {"slug": OPEN_SLUG}}, "cookie", 200, None),
+        (GROUPS, {"path_parameters": {"slug": OPEN_SLUG}, "query": {"min_size": 0}}, "token", 400, bad),
+        (GROUPS, {"path_parameters": {"slug": OPEN_SLUG}}, "contact point", 403, "forbidden"),
+        (GROUP_CONFIRM, {"path_parameters": {"group_id": ids["groups"][0]}}, "token", 200, None),
+        (GROUP_CONFIRM, {"path_parameters": {"group_id": ids["groups"][0]}}, "nobody", 401, "unauthorized"),
+        (
+            GROUP_SPLIT,
+            {"path_parameters": {"group_id": ids["groups"][0]}, "body": {"comment_id": ids["grouped"][2]}},
+            "cookie and csrf",
+            200,
+            None,
+        ),
+        (
+            GROUP_SPLIT,
+            {"path_parameters": {"group_id": 999_999}, "body": {"comment_id": 1}},
+            "token",
+            404,
+            "not_found",
+        ),
+        (GROUP_MERGE, {"body": {"groups": ids["groups"]}}, "token", 200, None),
+        (GROUP_MERGE, {"body": {"groups": [1]}}, "token", 400, bad),
         (ADD_VERSION, draft_case(OPEN_SLUG, {"text": "x" * 100_000}), "token", 413, "payload_too_large"),
         (
             ADD_VERSION,

@@ -9,6 +9,7 @@ from consult.api.schemas.base import (
     ComputedStr,
     InSchema,
     Int,
+    LookedInt,
     LookedStr,
     OutSchema,
     Str,
@@ -133,6 +134,13 @@ class StaffCommentSchema(PublicCommentSchema):
         StaffDecisionSchema,
         allow_none=True,
         metadata={"description": "The decision, shown to staff whether or not the feedback is published."},
+    )
+    group_id = LookedInt(
+        table="groups",
+        key="id",
+        allow_none=True,
+        validate=between(1, ID_MAX),
+        metadata={"description": "Its group of similar comments; null when it has none (alone)."},
     )
     version = fields.Integer(
         validate=between(1),

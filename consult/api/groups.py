@@ -1,0 +1,63 @@
+"""Staff endpoints for groups of similar comments: the list, split, merge, confirm (CONTRACT.md)."""
+
+from __future__ import annotations
+
+from flask import jsonify
+
+from consult.api import bp
+from consult.api.schemas.base import load, load_query
+from consult.api.schemas.groups import (
+    GroupAnswerSchema,
+    GroupListSchema,
+    GroupsQuerySchema,
+    MergeInputSchema,
+    SplitInputSchema,
+)
+from consult.api.serialize import json_body
+from consult.auth.access import access, current_actor
+from consult.context import RequestContext
+from consult.drafts.queries import by_slug
+from consult.errors import STAFF_JSON_BODY_MAX, body_limit
+from consult.groups.operations import confirm_group, merge_groups, split_member
+from consult.groups.queries import group_view, groups_of_draft
+
+
+def _answer(group_id: int | None):
+    view = group_view(group_id) if group_id is not None else None
+    return jsonify(GroupAnswerSchema().dump({"group": view}))
+
+
+@bp.get("/admin/drafts/<slug>/groups")
+@access("staff")
+def admin_draft_groups(slug: str):
+    """A draft's groups of similar comments, largest first."""
+    args = load_query(GroupsQuerySchema())
+    draft = by_slug(slug)
+    views = groups_of_draft(draft.id, args.get("article_id"), args["min_size"])
+    return jsonify(GroupListSchema().dump({"groups": views}))
+
+
+@bp.post("/admin/groups/<int:group_id>/split")
+@body_limit(STAFF_JSON_BODY_MAX)
+@access("staff")
+def admin_split_group(group_id: int):
+    """Take one comment out of a group; it stays out."""
+    data = load(SplitInputSchema(), json_body())
+    left = split_member(current_actor(), RequestContext.from_request(), group_id, data.get("comment_id") or 0)
+    return _answer(left)
+
+
+@bp.post("/admin/groups/merge")
+@body_limit(STAFF_JSON_BODY_MAX)
+@access("staff")
+def admin_merge_groups():
+    """Merge groups of one article into one, kept together from then on."""
+    data = load(MergeInputSchema(), json_body())
+    return _answer(merge_groups(current_actor(), RequestContext.from_request(), data.get("groups") or []))
+
+
+@bp.post("/admin/groups/<int:group_id>/confirm")
+@access("staff")
+def admin_confirm_group(group_id: int):
+    """Confirm a group: its members stay in it whatever a recomputation finds."""
+    return _answer(confirm_group(current_actor(), RequestContext.from_request(), group_id))

@@ -1,0 +1,83 @@
+"""Paths of the groups of similar comments (CONTRACT.md, "Groups and themes (staff)")."""
+
+# i18n: data-module — examples in API documentation are sample data, not interface text.
+
+from __future__ import annotations
+
+from typing import Any
+
+from consult.api.paths.common import body, error_response, ok, param_ref, response_ref, staff
+from consult.api.schemas.groups import GroupsQuerySchema
+from consult.models.types import ID_MAX
+
+
+def paths() -> dict[str, Any]:
+    """The list of a draft's groups; split, merge and confirm."""
+    group_id = {
+        "name": "group_id",
+        "in": "path",
+        "required": True,
+        "description": "The group's id.",
+        "schema": {"type": "integer", "minimum": 1, "maximum": ID_MAX},
+    }
+    answer = ok("The group as it is now (null: no group is left).", "GroupAnswer")
+    no_group = error_response("`not_found`: no group with this id.")
+    return {
+        "/api/v1/admin/drafts/{slug}/groups": {
+            "parameters": [param_ref("Slug")],
+            "get": staff(
+                {
+                    "operationId": "adminListGroups",
+                    "summary": "A draft's groups of similar comments, largest first",
+                    "description": (
+                        "Near-duplicates (a campaign text with small edits) per article, grouped as comments "
+                        "arrive (pending and published alike; spam never). `burst`: many members arrived "
+                        "within a short time from few addresses."
+                    ),
+                    "parameters": [{"in": "query", "schema": GroupsQuerySchema}],
+                    "responses": {
+                        "200": ok("The groups.", "GroupList"),
+                        "400": response_ref("ValidationError"),
+                        "404": error_response("`not_found`: no draft with this slug."),
+                    },
+                },
+                write=False,
+            ),
+        },
+        "/api/v1/admin/groups/{group_id}/split": {
+            "parameters": [group_id],
+            "post": staff(
+                {
+                    "operationId": "adminSplitGroup",
+                    "summary": "Take a comment out of its group; it stays out",
+                    "requestBody": body("SplitInput", {"comment_id": 42}),
+                    "responses": {"200": answer, "404": no_group},
+                }
+            ),
+        },
+        "/api/v1/admin/groups/merge": {
+            "post": staff(
+                {
+                    "operationId": "adminMergeGroups",
+                    "summary": "Merge groups of one article into the oldest of them",
+                    "description": "The merged members stay together whatever a recomputation finds.",
+                    "requestBody": body("MergeInput", {"groups": [3, 7]}),
+                    "responses": {"200": answer, "404": no_group},
+                }
+            ),
+        },
+        "/api/v1/admin/groups/{group_id}/confirm": {
+            "parameters": [group_id],
+            "post": staff(
+                {
+                    "operationId": "adminConfirmGroup",
+                    "summary": "Confirm a group",
+                    "description": (
+                        "Its members stay in it whatever a recomputation finds; new near-duplicates still "
+                        "join it. No request body."
+                    ),
+                    "responses": {"200": answer, "404": no_group},
+                }
+            ),
+        },
+    }

@@ -1,0 +1,93 @@
+"""Groups of similar comments (CONTRACT.md, "Groups and themes"): the list, and staff's changes."""
+
+from __future__ import annotations
+
+from consult.api.schemas.base import Computed, InSchema, Int, OutSchema, an_id, between, fields, length
+from consult.api.schemas.queries import QueryInt, QuerySchema
+from consult.api.schemas.staff import StaffDecisionSchema
+from consult.groups.operations import MERGE_MAX
+from consult.groups.queries import MIN_SIZE_DEFAULT
+from consult.models.types import ID_MAX
+
+MIN_SIZE_MAX = 100_000
+
+
+class GroupsQuerySchema(QuerySchema):
+    article_id = QueryInt(
+        validate=between(1, ID_MAX), metadata={"description": "Only the groups of this article."}
+    )
+    min_size = QueryInt(
+        load_default=MIN_SIZE_DEFAULT,
+        validate=between(1, MIN_SIZE_MAX),
+        metadata={"description": f"Only groups of at least this many members (default {MIN_SIZE_DEFAULT})."},
+    )
+
+
+class RepresentativeSchema(OutSchema):
+    """The comment shown for the group: its earliest member. Dumped from {"id", "body"}."""
+
+    id = fields.Integer(validate=between(1, ID_MAX))
+    body = fields.String(metadata={"description": "As the commenter wrote it."})
+
+
+def _representative(view) -> dict | None:
+    if view.representative_id is None:
+        return None
+    return {"id": view.representative_id, "body": view.representative_body}
+
+
+class ComputedNested(Computed, fields.Nested):
+    """A nested object computed from the object being dumped."""
+
+
+class GroupSchema(OutSchema):
+    """Near-duplicate comments on one article (a campaign text with small edits). Dumped from a GroupView."""
+
+    id = fields.Integer(validate=between(1, ID_MAX), metadata={"description": "Stable while members join."})
+    article_id = fields.Integer(
+        allow_none=True, validate=between(1, ID_MAX), metadata={"description": "Null: the draft as a whole."}
+    )
+    size = fields.Integer(validate=between(0), metadata={"description": "How many comments it holds."})
+    representative = ComputedNested(RepresentativeSchema, compute=_representative, allow_none=True)
+    comment_ids = fields.List(fields.Integer(validate=between(1, ID_MAX)))
+    confirmed = fields.Boolean(
+        metadata={"description": "Staff confirmed it: its members stay whatever a recomputation finds."}
+    )
+    burst = fields.Boolean(
+        metadata={
+            "description": "Many members arrived within a short time from few addresses: a possible "
+            "organised campaign (for staff; never a reason given to the public)."
+        }
+    )
+    decision = fields.Nested(
+        StaffDecisionSchema, allow_none=True, metadata={"description": "The group's decision; null: none."}
+    )
+
+
+class GroupListSchema(OutSchema):
+    groups = fields.List(fields.Nested(GroupSchema))
+
+
+class GroupAnswerSchema(OutSchema):
+    group = fields.Nested(
+        GroupSchema,
+        allow_none=True,
+        metadata={"description": "Null: no group is left (fewer than two members)."},
+    )
+
+
+class SplitInputSchema(InSchema):
+    """Take one comment out of the group; it stays out."""
+
+    comment_id = an_id(required=True, metadata={"description": "A member of the group."})
+
+
+class MergeInputSchema(InSchema):
+    """Merge groups of one article into the oldest of them."""
+
+    groups = fields.List(
+        Int(validate=between(1, ID_MAX)),
+        required=True,
+        validate=length(2, MERGE_MAX),
+        metadata={"minItems": 2, "maxItems": MERGE_MAX, "description": "The groups' ids."},
+    )

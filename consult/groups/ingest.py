@@ -1,0 +1,299 @@
+"""Keeping a scope's groups in the tables: a comment ingested as it arrives, a scope recomputed.
+
+``ingest`` is the incremental path: the comment's LSH band keys are stored, its candidates are the
+scope's comments sharing a key (an indexed query, no scan), the verified ones are its near-duplicates,
+and it joins their group (groups it bridges become one). That is what ``recompute`` (clustering.partition
+over the whole scope) would give, except where the comment touches two groups staff kept apart, where a
+strongest-first choice is needed: then, and when a comment leaves a scope (spam, moved, deleted), the
+scope is recomputed. Both run inside the caller's write transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy.orm import Session
+
+from consult.clock import utcnow
+from consult.groups.clustering import is_burst, partition
+from consult.groups.events import scope_key
+from consult.groups.similarity import Text, band_keys, similar_pairs, verify
+from consult.models import Comment, CommentBand, CommentGroup, GroupMember
+from consult.models.groups import PINNED_STATES
+
+EXCLUDED_STATUSES = ("spam",)
+CHUNK = 500
+
+Scope = tuple[int, int]  # (draft_id, article_key)
+
+
+def eligible(status: str) -> bool:
+    """Whether a comment of this status is grouped (pending and published alike; never spam)."""
+    return status not in EXCLUDED_STATUSES
+
+
+def update_comment(session: Session, comment_id: int, was: Scope | None = None) -> None:
+    """Bring one comment's grouping up to date with the comment as it is now (idempotent)."""
+    comment = session.get(Comment, comment_id)
+    stored = session.scalar(
+        select(CommentBand).where(CommentBand.comment_id == comment_id, CommentBand.band == 0)
+    )
+    old_scopes = {(stored.draft_id, stored.article_key)} if stored is not None else set()
+    if was is not None:
+        old_scopes.add(was)
+    if comment is None:
+        for scope in sorted(old_scopes):
+            recompute(session, scope)
+        return
+    scope = (comment.draft_id, scope_key(comment.article_id))
+    if not eligible(comment.status):
+        _forget(session, comment_id, keep_split=True)
+        for old in sorted(old_scopes):
+            recompute(session, old)
+        return
+    if stored is not None and old_scopes == {scope}:
+        return  # already ingested where it is
+    if old_scopes - {scope}:
+        _forget(session, comment_id, keep_split=True)
+        for old in sorted(old_scopes - {scope}):
+            recompute(session, old)
+        session.execute(
+            update(GroupMember)
+            .where(GroupMember.comment_id == comment_id)
+            .values(draft_id=scope[0], article_key=scope[1])
+        )
+    ingest(session, comment, scope)
+
+
+def _forget(session: Session, comment_id: int, keep_split: bool) -> None:
+    session.execute(delete(CommentBand).where(CommentBand.comment_id == comment_id))
+    where = [GroupMember.comment_id == comment_id]
+    if keep_split:
+        where.append(GroupMember.state != "split")
+    session.execute(delete(GroupMember).where(*where))
+
+
+def _store_bands(session: Session, scope: Scope, keyed: Iterable[tuple[int, list[int]]]) -> None:
+    rows = [
+        {"comment_id": cid, "band": band, "key": key, "draft_id": scope[0], "article_key": scope[1]}
+        for cid, keys in keyed
+        for band, key in enumerate(keys)
+    ]
+    for start in range(0, len(rows), CHUNK * 10):
+        session.execute(CommentBand.__table__.insert(), rows[start : start + CHUNK * 10])
+
+
+def ingest(session: Session, comment: Comment, scope: Scope) -> None:
+    """Store the comment's band keys and join it to its near-duplicates' group (see the module)."""
+    text = Text.of(comment.body)
+    keys = band_keys(text) if text.shingles else []
+    if keys:
+        matches = or_(
+            *[(CommentBand.band == band) & (CommentBand.key == key) for band, key in enumerate(keys)]
+        )
+        candidates = set(
+            session.scalars(
+                select(CommentBand.comment_id).where(
+                    CommentBand.draft_id == scope[0], CommentBand.article_key == scope[1], matches
+                )
+            )
+        )
+        _store_bands(session, scope, [(comment.id, keys)])
+    else:
+        candidates = set()
+    candidates.discard(comment.id)
+    members = _members(session, candidates | {comment.id})
+    if members.get(comment.id, (None, None))[1] == "split" or not candidates:
+        return
+    candidates = {c for c in candidates if members.get(c, (None, None))[1] != "split"}
+    neighbours = []
+    for cid, body, status in _bodies(session, candidates):
+        if eligible(status) and verify(text, Text.of(body)) is not None:
+            neighbours.append(cid)
+    if not neighbours:
+        return
+    touched = {members[c][0] for c in neighbours if c in members and members[c][0] is not None}
+    held = _held(session, touched)
+    if len(held) > 1:
+        recompute(session, scope)
+        return
+    sizes = (
+        dict(
+            session.execute(
+                select(GroupMember.group_id, func.count())
+                .where(GroupMember.group_id.in_(touched))
+                .group_by(GroupMember.group_id)
+            ).all()
+        )
+        if touched
+        else {}
+    )
+    if held:
+        target_id = next(iter(held))
+    elif sizes:
+        target_id = min(sizes, key=lambda g: (-sizes[g], g))
+    else:
+        target_id = None
+    if target_id is None:
+        group = CommentGroup(draft_id=scope[0], article_key=scope[1])
+        session.add(group)
+        session.flush()
+        target_id = group.id
+    absorbed = touched - {target_id}
+    if absorbed:
+        session.execute(
+            update(GroupMember).where(GroupMember.group_id.in_(absorbed)).values(group_id=target_id)
+        )
+        session.execute(delete(CommentGroup).where(CommentGroup.id.in_(absorbed)))
+    loose = [c for c in [*neighbours, comment.id] if c not in members or members[c][0] is None]
+    _upsert_members(session, scope, {c: (target_id, "auto") for c in loose})
+    refresh(session, [target_id])
+
+
+def _members(session: Session, comment_ids: Iterable[int]) -> dict[int, tuple[int | None, str]]:
+    found: dict[int, tuple[int | None, str]] = {}
+    ids = sorted(comment_ids)
+    for start in range(0, len(ids), CHUNK):
+        rows = session.execute(
+            select(GroupMember.comment_id, GroupMember.group_id, GroupMember.state).where(
+                GroupMember.comment_id.in_(ids[start : start + CHUNK])
+            )
+        )
+        found.update({cid: (gid, state) for cid, gid, state in rows})
+    return found
+
+
+def _bodies(session: Session, comment_ids: Iterable[int]) -> list[tuple[int, str, str]]:
+    ids = sorted(comment_ids)
+    rows: list[tuple[int, str, str]] = []
+    for start in range(0, len(ids), CHUNK):
+        rows += session.execute(
+            select(Comment.id, Comment.body, Comment.status).where(Comment.id.in_(ids[start : start + CHUNK]))
+        ).all()
+    return rows
+
+
+def _held(session: Session, group_ids: set[int]) -> set[int]:
+    """The groups staff confirmed or merged (their ids and pinned members are kept)."""
+    if not group_ids:
+        return set()
+    confirmed = set(
+        session.scalars(select(CommentGroup.id).where(CommentGroup.id.in_(group_ids), CommentGroup.confirmed))
+    )
+    pinned = set(
+        session.scalars(
+            select(GroupMember.group_id).where(
+                GroupMember.group_id.in_(group_ids), GroupMember.state.in_(PINNED_STATES)
+            )
+        )
+    )
+    return confirmed | pinned
+
+
+def _upsert_members(session: Session, scope: Scope, placed: dict[int, tuple[int, str]]) -> None:
+    if not placed:
+        return
+    ids = sorted(placed)
+    for start in range(0, len(ids), CHUNK):
+        session.execute(delete(GroupMember).where(GroupMember.comment_id.in_(ids[start : start + CHUNK])))
+    session.execute(
+        GroupMember.__table__.insert(),
+        [
+            {"comment_id": c, "group_id": g, "state": s, "draft_id": scope[0], "article_key": scope[1]}
+            for c, (g, s) in sorted(placed.items())
+        ],
+    )
+
+
+def refresh(session: Session, group_ids: Iterable[int]) -> None:
+    """Recount the groups' size, representative (the earliest member) and burst flag."""
+    for group_id in sorted(set(group_ids)):
+        rows = session.execute(
+            select(Comment.id, Comment.submitted_at, Comment.address_hash)
+            .join(GroupMember, GroupMember.comment_id == Comment.id)
+            .where(GroupMember.group_id == group_id)
+            .order_by(Comment.id)
+        ).all()
+        session.execute(
+            update(CommentGroup)
+            .where(CommentGroup.id == group_id)
+            .values(
+                size=len(rows),
+                representative_id=rows[0].id if rows else None,
+                burst=is_burst((r.submitted_at, r.address_hash) for r in rows),
+                updated_at=utcnow(),
+            )
+        )
+
+
+def recompute(session: Session, scope: Scope, bands: bool = False) -> None:
+    """Recompute a scope's groups from its comments, keeping what staff did (clustering.partition);
+    ``bands``: also store every comment's band keys again (a rebuild)."""
+    draft_id, article_key = scope
+    article_filter = Comment.article_id.is_(None) if article_key == 0 else Comment.article_id == article_key
+    rows = session.execute(
+        select(Comment.id, Comment.body).where(
+            Comment.draft_id == draft_id, article_filter, Comment.status.not_in(EXCLUDED_STATUSES)
+        )
+    ).all()
+    texts = {cid: Text.of(body) for cid, body in rows}
+    if bands:
+        ids = sorted(texts)
+        for start in range(0, len(ids), CHUNK):
+            session.execute(delete(CommentBand).where(CommentBand.comment_id.in_(ids[start : start + CHUNK])))
+        _store_bands(session, scope, [(cid, band_keys(t)) for cid, t in texts.items() if t.shingles])
+    members = session.execute(
+        select(GroupMember.comment_id, GroupMember.group_id, GroupMember.state).where(
+            GroupMember.draft_id == draft_id, GroupMember.article_key == article_key
+        )
+    ).all()
+    by_comment = {m.comment_id: (m.group_id, m.state) for m in members}
+    split = {m.comment_id for m in members if m.state == "split"}
+    pinned = {m.comment_id: m.group_id for m in members if m.state in PINNED_STATES and m.comment_id in texts}
+    existing = {m.comment_id: m.group_id for m in members if m.state == "auto" and m.group_id is not None}
+    groups = session.execute(
+        select(CommentGroup.id, CommentGroup.confirmed).where(
+            CommentGroup.draft_id == draft_id, CommentGroup.article_key == article_key
+        )
+    ).all()
+    held = {g.id for g in groups if g.confirmed} | set(pinned.values())
+    nodes = [cid for cid in texts if cid not in split]
+    result = partition(nodes, similar_pairs({cid: texts[cid] for cid in nodes}), pinned, existing, held)
+    placed: dict[int, tuple[int, str]] = {}
+    used: set[int] = set()
+    for group_id, component in result.components:
+        if group_id is None:
+            group = CommentGroup(draft_id=draft_id, article_key=article_key)
+            session.add(group)
+            session.flush()
+            group_id = group.id
+        used.add(group_id)
+        for cid in component:
+            placed[cid] = (group_id, by_comment[cid][1] if cid in pinned else "auto")
+    stale = [m.comment_id for m in members if m.state != "split" and m.comment_id not in placed]
+    for start in range(0, len(stale), CHUNK):
+        session.execute(delete(GroupMember).where(GroupMember.comment_id.in_(stale[start : start + CHUNK])))
+    changed = {cid: place for cid, place in placed.items() if place != by_comment.get(cid)}
+    _upsert_members(session, scope, changed)
+    gone = [g.id for g in groups if g.id not in used]
+    if gone:
+        session.execute(delete(CommentGroup).where(CommentGroup.id.in_(gone)))
+    refresh(session, used)
+
+
+def scopes_of_draft(session: Session, draft_id: int) -> list[Scope]:
+    """Every scope of a draft that has comments or groups."""
+    found = {
+        (draft_id, scope_key(article_id))
+        for article_id in session.scalars(
+            select(Comment.article_id).where(Comment.draft_id == draft_id).distinct()
+        )
+    }
+    found |= {
+        (draft_id, key)
+        for key in session.scalars(
+            select(CommentGroup.article_key).where(CommentGroup.draft_id == draft_id).distinct()
+        )
+    }
+    return sorted(found)

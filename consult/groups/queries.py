@@ -1,0 +1,96 @@
+"""Reads about groups that the API (and later the HTML pages) share."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from consult.extensions import db
+from consult.models import Comment, CommentGroup, GroupMember
+from consult.models.counts import GENERAL
+
+MIN_SIZE_DEFAULT = 2
+CHUNK = 500
+
+
+@dataclass(frozen=True)
+class GroupView:
+    """One group as staff see it."""
+
+    id: int
+    article_id: int | None
+    size: int
+    representative_id: int | None
+    representative_body: str
+    comment_ids: list[int]
+    confirmed: bool
+    burst: bool
+    decision: dict | None = None  # a group's decision (issue 16, point 2): none yet
+
+
+def groups_of_draft(
+    draft_id: int, article_id: int | None = None, min_size: int = MIN_SIZE_DEFAULT
+) -> list[GroupView]:
+    """A draft's groups of at least ``min_size`` members (of one article when given), largest first."""
+    query = select(CommentGroup).where(CommentGroup.draft_id == draft_id, CommentGroup.size >= min_size)
+    if article_id is not None:
+        query = query.where(CommentGroup.article_key == article_id)
+    query = query.order_by(CommentGroup.size.desc(), CommentGroup.id)
+    # populate_existing: the session keeps objects across commits, and the grouping writes with Core
+    groups = db.session.scalars(query.execution_options(populate_existing=True)).all()
+    return _views(groups)
+
+
+def group_view(group_id: int) -> GroupView | None:
+    """One group, or None."""
+    query = select(CommentGroup).where(CommentGroup.id == group_id).execution_options(populate_existing=True)
+    group = db.session.scalar(query)
+    return _views([group])[0] if group is not None else None
+
+
+def _views(groups: list[CommentGroup]) -> list[GroupView]:
+    ids = [g.id for g in groups]
+    members: dict[int, list[int]] = {gid: [] for gid in ids}
+    for start in range(0, len(ids), CHUNK):
+        rows = db.session.execute(
+            select(GroupMember.group_id, GroupMember.comment_id)
+            .where(GroupMember.group_id.in_(ids[start : start + CHUNK]))
+            .order_by(GroupMember.comment_id)
+        )
+        for gid, cid in rows:
+            members[gid].append(cid)
+    reps = [g.representative_id for g in groups if g.representative_id is not None]
+    bodies = (
+        dict(db.session.execute(select(Comment.id, Comment.body).where(Comment.id.in_(reps))).all())
+        if reps
+        else {}
+    )
+    return [
+        GroupView(
+            id=g.id,
+            article_id=None if g.article_key == GENERAL else g.article_key,
+            size=g.size,
+            representative_id=g.representative_id,
+            representative_body=bodies.get(g.representative_id, ""),
+            comment_ids=members[g.id],
+            confirmed=g.confirmed,
+            burst=g.burst,
+        )
+        for g in groups
+    ]
+
+
+def group_ids_of(comment_ids: Iterable[int]) -> dict[int, int]:
+    """comment id → its group's id, for comments in a group of two or more (alone: absent)."""
+    ids = sorted(set(comment_ids))
+    found: dict[int, int] = {}
+    for start in range(0, len(ids), CHUNK):
+        rows = db.session.execute(
+            select(GroupMember.comment_id, GroupMember.group_id)
+            .join(CommentGroup, CommentGroup.id == GroupMember.group_id)
+            .where(GroupMember.comment_id.in_(ids[start : start + CHUNK]), CommentGroup.size >= 2)
+        )
+        found.update(dict(rows.all()))
+    return found
