@@ -2,27 +2,39 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from flask import jsonify, request
 
 from consult.api import bp
-from consult.api.schemas.base import Context, load
+from consult.api.schemas.base import Context, load, load_query
 from consult.api.schemas.feedback import (
+    FeedbackItemsPageSchema,
     FeedbackPublishInputSchema,
     FeedbackReportSchema,
     FeedbackStateSchema,
     SatisfactionInputSchema,
     SatisfactionResultSchema,
 )
+from consult.api.schemas.queries import FeedbackItemsQuerySchema
 from consult.api.serialize import json_body
 from consult.auth.access import access, current_actor, public
 from consult.context import RequestContext
 from consult.drafts.queries import by_slug, public_draft
-from consult.errors import STAFF_JSON_BODY_MAX, NotFound, body_limit
+from consult.errors import STAFF_JSON_BODY_MAX, NotFound, ValidationError, body_limit
 from consult.feedback.publishing import open_revision, publish_feedback
-from consult.feedback.report import preview_report, published_report
+from consult.feedback.reading import (
+    ItemsPage,
+    Place,
+    find_place,
+    items_page,
+    preview_summary,
+    published_summary,
+)
 from consult.feedback.satisfaction import rate, summary
 from consult.i18n import _
 from consult.models import Draft
+from consult.paging import decode_cursor
 from consult.ratelimits import refusals_counted
 
 
@@ -35,13 +47,50 @@ def _report_context(draft: Draft, **more: object) -> Context:
 @bp.get("/drafts/<slug>/feedback")
 @public
 def get_feedback(slug: str):
-    """The published feedback report; 404 until it is published."""
+    """The published feedback report as its publication kept it, each place's first comments; 404 until
+    it is published."""
     draft = public_draft(slug)
-    report = published_report(draft)
-    if report is None:
+    summary = published_summary(draft, items=True)
+    if summary is None:
         raise NotFound(_("该草案的采纳情况反馈尚未发布"))
     with _report_context(draft):
-        return jsonify(FeedbackReportSchema().dump(report))
+        return jsonify(FeedbackReportSchema().dump(summary))
+
+
+@dataclass(frozen=True)
+class FeedbackItems:
+    place: Place
+    page: ItemsPage
+
+
+def _items(slug: str, article_id: int | None):
+    draft = public_draft(slug)
+    args = load_query(FeedbackItemsQuerySchema())
+    after = decode_cursor(args.get("after"))
+    if args.get("after") and after is None:
+        raise ValidationError(_("参数 after 无效"), {"after": _("应为上一页答复中的 next")})
+    summary = published_summary(draft)
+    if summary is None:
+        raise NotFound(_("该草案的采纳情况反馈尚未发布"))
+    place = find_place(summary, article_id)
+    if place is None:
+        raise NotFound(_("采纳情况反馈中没有这一条"))
+    page = items_page(draft, place, summary.publication.id, after, args["per_page"])
+    return jsonify(FeedbackItemsPageSchema().dump(FeedbackItems(place, page)))
+
+
+@bp.get("/drafts/<slug>/feedback/articles/<int:article_id>")
+@public
+def get_feedback_article(slug: str, article_id: int):
+    """One article's comments in the published report, a page at a time by key (``after``)."""
+    return _items(slug, article_id)
+
+
+@bp.get("/drafts/<slug>/feedback/general")
+@public
+def get_feedback_general(slug: str):
+    """The general opinions in the published report, a page at a time by key (``after``)."""
+    return _items(slug, None)
 
 
 @bp.post("/drafts/<slug>/satisfaction")
@@ -64,7 +113,7 @@ def _optional_body() -> dict:
 def admin_feedback_preview(slug: str):
     """The report with the decisions as they stand (what publishing would show), and the stage."""
     draft = by_slug(slug)
-    with _report_context(draft, preview=preview_report(draft)):
+    with _report_context(draft, preview=preview_summary(draft)):
         return jsonify(FeedbackStateSchema().dump(draft))
 
 

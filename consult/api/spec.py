@@ -33,6 +33,7 @@ SCHEMAS = [
     staff.NewVersionSchema,
     staff.AdminDraftSchema,
     feedback.FeedbackReportSchema,
+    feedback.FeedbackItemsPageSchema,
     feedback.SatisfactionInputSchema,
     feedback.SatisfactionResultSchema,
     feedback.FeedbackStateSchema,

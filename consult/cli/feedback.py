@@ -1,4 +1,5 @@
-"""Flask commands of the feedback stage: `feedback publish|revise|export`, `notify send`, `contacts purge`."""
+"""Flask commands of the feedback stage: `feedback publish|revise|export|rebuild-reports`, `notify send`,
+`contacts purge`."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from consult.feedback.exports import export_summary
 from consult.feedback.notifications import send_due
 from consult.feedback.publishing import open_revision, publish_feedback
 from consult.feedback.purge import purge_contacts
+from consult.feedback.stored import rebuild_reports
 from consult.i18n import _, _l, localtime
 from consult.personal_data import mask_contact
 
@@ -145,6 +147,17 @@ def feedback_revise(slug: str) -> None:
     except DomainError as err:
         _fail(err)
     click.echo(_("已开始修订，处理结果可以修改；重新发布时请填写修订说明。"))
+
+
+@feedback_cli.command("rebuild-reports")
+@click.option(
+    "--all", "everything", is_flag=True, help=_l("重新计算每次发布的报告摘要（默认只算尚未保存摘要的）")
+)
+def feedback_rebuild_reports(everything: bool) -> None:
+    """Keep the summary of the publications made before summaries were kept (after upgrading)."""
+
+    done = rebuild_reports(everything)
+    click.echo(_("已计算%(n)d次发布的采纳情况反馈摘要。", n=len(done)))
 
 
 @feedback_cli.command("export")

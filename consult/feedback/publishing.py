@@ -18,6 +18,7 @@ from consult.db import write_transaction
 from consult.drafts.queries import by_slug
 from consult.errors import Conflict, ValidationError
 from consult.feedback.notifications import queue_for_publication
+from consult.feedback.stored import freeze_undecided, store
 from consult.i18n import _
 from consult.models import Comment, Decision, Draft, FeedbackPublication, PublishedDecision, User
 from consult.models.feedback import REVISION_NOTE_MAX
@@ -100,13 +101,17 @@ def publish_feedback(
                 .where(Comment.draft_id == draft.id, Comment.status == "published"),
             )
         )
+        freeze_undecided(session.connection(), draft.id, publication.id)
+        # The report's summary, kept with the publication: reading the report never counts comments.
+        summary = store(session.connection(), draft.id, publication.id)
+        session.expire(publication, ["participants", "contact_point_ids", "by_channel"])
+        frozen = sum(
+            n for place in summary.places for kind, n in place["outcomes"].items() if kind != "undecided"
+        )
         if draft.feedback_published_at is None:
             draft.feedback_published_at = now
         draft.feedback_revising_at = None
         queued = queue_for_publication(session, draft, publication)
-        frozen = session.scalar(
-            select(func.count(PublishedDecision.id)).where(PublishedDecision.publication_id == publication.id)
-        )
         audit.record(
             session,
             actor,

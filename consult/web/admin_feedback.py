@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 
 from consult.auth.access import access, current_actor
 from consult.clock import utcnow
 from consult.context import RequestContext
 from consult.drafts.queries import by_slug
-from consult.errors import DomainError
+from consult.errors import DomainError, NotFound
 from consult.feedback.notifications import draft_mail_counts
 from consult.feedback.publishing import (
     decisions_frozen,
@@ -17,17 +17,21 @@ from consult.feedback.publishing import (
     publishable_problem,
 )
 from consult.feedback.purge import purge_due_at
-from consult.feedback.report import point_names, preview_report
+from consult.feedback.reading import find_place, items_page, point_names, preview_summary
 from consult.feedback.satisfaction import recent_remarks, summary
 from consult.i18n import _
+from consult.paging import decode_cursor
 from consult.web.forms import form_page
 
 bp = Blueprint("admin_feedback", __name__, url_prefix="/admin")
 
 
+PLACE_ENDPOINTS = ("admin_feedback.place_article", "admin_feedback.place_general")
+
+
 def _render(slug: str, errors: dict | None = None, message: str | None = None, note: str = "", status=200):
     draft = by_slug(slug)
-    report = preview_report(draft)
+    report = preview_summary(draft)  # grouped counts; each place's comments open on their own page
     return form_page(
         "admin/feedback.html",
         status,
@@ -45,6 +49,7 @@ def _render(slug: str, errors: dict | None = None, message: str | None = None, n
         message=message,
         note=note,
         now=utcnow(),
+        place_endpoints=PLACE_ENDPOINTS,
     )
 
 
@@ -53,6 +58,38 @@ def _render(slug: str, errors: dict | None = None, message: str | None = None, n
 def feedback(slug: str):
     """The staff view of a draft's feedback: preview with the decisions as they stand, and the stage."""
     return _render(slug)
+
+
+def _place(slug: str, article_id: int | None):
+    draft = by_slug(slug)
+    report = preview_summary(draft)
+    place = find_place(report, article_id)
+    if place is None:
+        raise NotFound(_("预览中没有这一条"))
+    after = decode_cursor(request.args.get("after"))  # malformed: the first page
+    return render_template(
+        "admin/feedback_place.html",
+        draft=draft,
+        place=place,
+        page=items_page(draft, place, None, after),
+        later=after is not None,
+        endpoint=PLACE_ENDPOINTS[0] if article_id is not None else PLACE_ENDPOINTS[1],
+        args={"article_id": article_id} if article_id is not None else {},
+    )
+
+
+@bp.get("/drafts/<slug>/feedback/articles/<int:article_id>")
+@access("staff")
+def place_article(slug: str, article_id: int):
+    """Preview: one article's comments with their decisions as they stand, a page at a time by key."""
+    return _place(slug, article_id)
+
+
+@bp.get("/drafts/<slug>/feedback/general")
+@access("staff")
+def place_general(slug: str):
+    """Preview: the general opinions with their decisions as they stand, a page at a time by key."""
+    return _place(slug, None)
 
 
 @bp.post("/drafts/<slug>/feedback/publish")

@@ -11,9 +11,10 @@ from consult.comments.queries import look_up_receipt, receipt
 from consult.context import RequestContext
 from consult.drafts.queries import public_draft
 from consult.errors import DomainError, NotFound
-from consult.feedback.report import point_names, published_report
+from consult.feedback.reading import find_place, items_page, point_names, published_summary
 from consult.feedback.satisfaction import rate, summary
 from consult.i18n import _
+from consult.paging import decode_cursor
 from consult.receipts import display
 from consult.web.cache import cached_page
 from consult.web.public import render_receipt
@@ -21,13 +22,17 @@ from consult.web.public import render_receipt
 bp = Blueprint("feedback", __name__)
 
 
+PLACE_ENDPOINTS = ("feedback.feedback_article", "feedback.feedback_general")
+
+
 @bp.get("/drafts/<slug>/feedback")
 @public
 @cached_page
 def feedback_page(slug: str):
-    """The published report: figures, per article the outcomes and reasons, revisions; printable."""
+    """The published report: figures, per article the counts per outcome (its comments and reasons on
+    its own page), revisions; printable. Read from the summary its publication kept: nothing counted."""
     draft = public_draft(slug)
-    report = published_report(draft)
+    report = published_summary(draft)
     if report is None:
         return render_template("public/feedback_pending.html", draft=draft, status=draft.status), 404
     return render_template(
@@ -38,9 +43,48 @@ def feedback_page(slug: str):
         points=point_names(report),
         rated=summary(draft.id),
         now=utcnow(),
+        place_endpoints=PLACE_ENDPOINTS,
         compare_url=url_for("versions.compare_page", slug=draft.slug) if len(draft.versions) > 1 else None,
         open_data_url=url_for("versions.open_data_zip", slug=draft.slug),
     )
+
+
+def _place_page(slug: str, article_id: int | None):
+    draft = public_draft(slug)
+    report = published_summary(draft)
+    if report is None:
+        return render_template("public/feedback_pending.html", draft=draft, status=draft.status), 404
+    place = find_place(report, article_id)
+    if place is None:
+        raise NotFound(_("采纳情况反馈中没有这一条"))
+    after = decode_cursor(request.args.get("after"))  # malformed: the first page
+    page = items_page(draft, place, report.publication.id, after)
+    return render_template(
+        "public/feedback_place.html",
+        draft=draft,
+        place=place,
+        page=page,
+        later=after is not None,
+        endpoint=PLACE_ENDPOINTS[0] if article_id is not None else PLACE_ENDPOINTS[1],
+        report_url=url_for("feedback.feedback_page", slug=draft.slug),
+        args={"article_id": article_id} if article_id is not None else {},
+    )
+
+
+@bp.get("/drafts/<slug>/feedback/articles/<int:article_id>")
+@public
+@cached_page
+def feedback_article(slug: str, article_id: int):
+    """One article's comments in the published report, with their outcomes and reasons, by key."""
+    return _place_page(slug, article_id)
+
+
+@bp.get("/drafts/<slug>/feedback/general")
+@public
+@cached_page
+def feedback_general(slug: str):
+    """The general opinions in the published report, with their outcomes and reasons, by key."""
+    return _place_page(slug, None)
 
 
 @bp.post("/receipts/<code>/satisfaction")

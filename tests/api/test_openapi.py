@@ -269,6 +269,8 @@ ENTER_COMMENT = "POST /api/v1/admin/drafts/{slug}/comments"
 ADD_VERSION = "POST /api/v1/admin/drafts/{slug}/versions"
 INTAKE = "POST /api/v1/intake/batches"
 FEEDBACK = "GET /api/v1/drafts/{slug}/feedback"
+FEEDBACK_ARTICLE = "GET /api/v1/drafts/{slug}/feedback/articles/{article_id}"
+FEEDBACK_GENERAL = "GET /api/v1/drafts/{slug}/feedback/general"
 RATE = "POST /api/v1/drafts/{slug}/satisfaction"
 PREVIEW_FEEDBACK = "GET /api/v1/admin/drafts/{slug}/feedback"
 PUBLISH_FEEDBACK = "POST /api/v1/admin/drafts/{slug}/feedback"
@@ -890,6 +892,16 @@ def send_known_requests(operations: dict, receipt_codes: list[str], statuses: di
     concluded = {"slug": check(receipt, statuses).json()["draft"]}
     report = check(operations[FEEDBACK].Case(path_parameters=concluded), statuses)
     assert report.status_code == 200 and report.json()["totals"]["comments"] > 0
+    # Its places' comments, a page at a time (the second page from the report's `items_next`).
+    place = max(report.json()["articles"], key=lambda a: a["comment_count"])
+    article = {**concluded, "article_id": place["article_id"]}
+    for label, path, query in (
+        (FEEDBACK_ARTICLE, article, {"per_page": 1}),
+        (FEEDBACK_ARTICLE, article, {"after": place["items_next"] or "0-0"}),
+        (FEEDBACK_GENERAL, concluded, {}),
+    ):
+        page = check(operations[label].Case(path_parameters=path, query=query), statuses)
+        assert page.status_code == 200, page.text
     for score, status in ((4, 201), (5, 200)):
         body = {"receipt_code": receipt_codes[-1], "score": score, "comment": "理由清楚。"}
         case = operations[RATE].Case(path_parameters=concluded, body=body, media_type="application/json")

@@ -105,15 +105,19 @@ def test_the_report_is_404_until_published_then_shows_every_outcome(client, staf
     assert report["published_at"] and report["revisions"] == []
 
     page = soup(client.get(f"/drafts/{slug}/feedback"))
-    text = page.get_text()
-    assert "采纳情况反馈" in text and "第十条已有规定。" in text
+    assert "采纳情况反馈" in page.get_text()
     figures = {div.dt.get_text(): div.dd.get_text() for div in page.select(".figures div")}
     assert figures["意见总数"] == "9" and figures["参与人数"] == "8" and figures["采纳"] == "1"
-    # Adopted and partly adopted are shown one by one; the others are grouped by reason.
-    highlighted = [li.select_one(".outcome").get_text() for li in page.select(".fb-item")]
-    assert highlighted.count("采纳") == 1 and highlighted.count("部分采纳") == 1
-    summaries = [g.summary.get_text() for g in page.select(".fb-group")]
-    assert "未采纳 2条理由：与上位法规定不一致。" in summaries  # article 2's two comments in one group
+    # Per article its counts per outcome; its comments, outcomes and reasons open on its own page.
+    second = report["articles"][1]
+    chips = [c.get_text() for c in page.select(f"#article-{second['article_id']} .chip")]
+    assert chips == ["未采纳 2"] and page.select(".fb-item") == []
+    link = page.select_one(f"#article-{first['article_id']} .fb-open a")["href"]
+    assert link == f"/drafts/{slug}/feedback/articles/{first['article_id']}"
+    items = soup(client.get(link)).select(".fb-item")
+    shown = [li.select_one(".outcome").get_text() for li in items]
+    assert len(items) == 5 and shown.count("采纳") == 1 and shown.count("部分采纳") == 1
+    assert any("第十条已有规定。" in li.get_text() for li in items)
 
 
 def test_publishing_needs_a_closed_consultation(client, factory, staff_api):
@@ -277,9 +281,11 @@ def test_a_draft_that_hides_comments_publishes_figures_and_reasons_without_bodie
     bodies = [i["body"] for a in [*report["articles"], report["general"]] for i in a["items"]]
     assert bodies and set(bodies) == {""}
     page = soup(client.get(f"/drafts/{slug}/feedback"))
-    assert page.select(".comment-body") == []
-    assert "不在网站上公开显示" in page.get_text() and "第十条已有规定。" in page.get_text()
-    assert "关于adopted的意见" not in page.get_text()
+    assert "不在网站上公开显示" in page.get_text()
+    article = soup(client.get(page.select_one(".fb-open a")["href"]))
+    assert article.select(".comment-body") == [] and article.select(".fb-item")
+    assert "不在网站上公开显示" in article.get_text() and "第十条已有规定。" in article.get_text()
+    assert "关于adopted的意见" not in page.get_text() + article.get_text()
 
 
 def test_a_published_comment_without_a_decision_is_not_under_study_once_the_feedback_is_out(

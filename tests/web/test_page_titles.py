@@ -89,8 +89,14 @@ def _title_problem(resp) -> str | None:
     return None
 
 
-# Pages that answer 404 by design for a draft still open for comments: its feedback report and open data.
-PENDING = {"feedback.feedback_page", "versions.open_data_zip"}
+# Pages that answer 404 by design for a draft still open for comments: its feedback report (and its
+# places' pages) and open data.
+PENDING = {
+    "feedback.feedback_page",
+    "feedback.feedback_article",
+    "feedback.feedback_general",
+    "versions.open_data_zip",
+}
 
 
 def test_no_page_title_is_empty_or_carries_markup(every_page, factory):
@@ -122,9 +128,11 @@ def test_no_page_title_is_empty_or_carries_markup(every_page, factory):
     factory.comment(concluded, status="published")
     end_read()
     publish_feedback(None, CLI, concluded.slug)
-    resp = by_role["anonymous"].get(f"/drafts/{concluded.slug}/feedback")
-    assert resp.status_code == 200
-    if problem := _title_problem(resp):
-        problems.append(f"/drafts/{concluded.slug}/feedback: {problem}")
+    article = concluded.current_version.texts[0].article_id
+    for path in ("", f"/articles/{article}", "/general"):
+        resp = by_role["anonymous"].get(f"/drafts/{concluded.slug}/feedback{path}")
+        assert resp.status_code == 200, path
+        if problem := _title_problem(resp):
+            problems.append(f"/drafts/{concluded.slug}/feedback{path}: {problem}")
     assert problems == []
     assert pages >= 35  # every HTML page of the site was looked at

@@ -6,7 +6,39 @@ from __future__ import annotations
 from typing import Any
 
 from consult.api.paths.common import body, error_response, ok, param_ref, ref, response_ref, staff
-from consult.api.schemas.feedback import FeedbackPublishInputSchema, FeedbackStateSchema
+from consult.api.schemas.feedback import (
+    FeedbackItemsPageSchema,
+    FeedbackPublishInputSchema,
+    FeedbackStateSchema,
+)
+from consult.api.schemas.queries import FeedbackItemsQuerySchema
+from consult.models.types import ID_MAX
+
+ARTICLE_ID = {
+    "name": "article_id",
+    "in": "path",
+    "required": True,
+    "description": "An article in the report (a removed article too).",
+    "schema": {"type": "integer", "minimum": 1, "maximum": ID_MAX},
+}
+
+
+def items(operation_id: str, summary: str, not_found: str) -> dict[str, Any]:
+    """A page of one place's comments in the published report."""
+    return {
+        "operationId": operation_id,
+        "tags": ["feedback"],
+        "summary": summary,
+        "description": "Oldest first, with their frozen decisions, paged by key: pass each answer's `next` "
+        "(the report's `items_next` for the second page) as `after`; the last page costs what the first "
+        "does. 404 until the feedback is published, or when the report has no such place.",
+        "parameters": [{"in": "query", "schema": FeedbackItemsQuerySchema}],
+        "responses": {
+            "200": ok("A page of the place's comments.", FeedbackItemsPageSchema),
+            "400": response_ref("ValidationError"),
+            "404": not_found,
+        },
+    }
 
 
 def paths() -> dict[str, Any]:
@@ -24,9 +56,19 @@ def paths() -> dict[str, Any]:
                 "operationId": "getFeedback",
                 "tags": ["feedback"],
                 "summary": "The published adoption feedback (采纳情况反馈)",
-                "description": "Decisions as the latest publication froze them; 404 until the first.",
+                "description": "Decisions as the latest publication froze them, its figures as it kept "
+                "them; each place's `items` are its first comments, the rest by `items_next` from "
+                "`/feedback/articles/{article_id}` or `/feedback/general`. 404 until the first.",
                 "responses": {"200": ok("The report.", "FeedbackReport"), "404": not_found},
             },
+        },
+        "/api/v1/drafts/{slug}/feedback/articles/{article_id}": {
+            "parameters": [param_ref("Slug"), ARTICLE_ID],
+            "get": items("getFeedbackArticle", "One article's comments in the published feedback", not_found),
+        },
+        "/api/v1/drafts/{slug}/feedback/general": {
+            "parameters": [param_ref("Slug")],
+            "get": items("getFeedbackGeneral", "The general opinions in the published feedback", not_found),
         },
         "/api/v1/drafts/{slug}/satisfaction": {
             "parameters": [param_ref("Slug")],

@@ -23,9 +23,11 @@ from consult.api.schemas.base import (
 from consult.api.schemas.public import TIME, ReceiptCode, count, feedback_url
 from consult.feedback.publishing import decisions_frozen
 from consult.feedback.purge import purge_due_at
+from consult.feedback.reading import FIRST_ITEMS
 from consult.feedback.satisfaction import SCORES
 from consult.models.enums import CHANNELS, DRAFT_STATUSES, OUTCOMES
 from consult.models.feedback import SATISFACTION_COMMENT_MAX
+from consult.paging import CURSOR_PATTERN
 
 COMMENTED_AS_EXAMPLE = "第十六条（征求意见稿）· 现第十五条"  # i18n: data
 OutcomeCounts = counts(
@@ -70,7 +72,40 @@ class FeedbackPlaceSchema(OutSchema):
     removed = fields.Boolean(metadata={"description": "The article is not in the current version."})
     comment_count = count()
     outcomes = fields.Nested(OutcomeCounts)
-    items = fields.List(fields.Nested(FeedbackItemSchema))
+    items = fields.List(
+        fields.Nested(FeedbackItemSchema),
+        metadata={
+            "description": f"The first {FIRST_ITEMS} comments, oldest first; the rest by `items_next`."
+        },
+    )
+    items_next = fields.String(
+        allow_none=True,
+        dump_default=None,
+        metadata={
+            "pattern": CURSOR_PATTERN,
+            "description": "Where the next page of this place's comments starts: pass it as `after` to "
+            "`/feedback/articles/{article_id}` (or `/feedback/general`); null when `items` holds them all.",
+        },
+    )
+
+
+class FeedbackItemsPageSchema(OutSchema):
+    """A page of one place's comments in the published report (dumped from a FeedbackItems)."""
+
+    article_id = fields.Integer(
+        attribute="place.article_id", allow_none=True, metadata={"description": "null: general opinions."}
+    )
+    label = fields.String(attribute="place.label", allow_none=True)
+    removed = fields.Boolean(attribute="place.removed")
+    comment_count = fields.Integer(attribute="place.comment_count", validate=between(0))
+    outcomes = fields.Nested(OutcomeCounts, attribute="place.outcomes")
+    items = fields.List(fields.Nested(FeedbackItemSchema), attribute="page.items")
+    per_page = fields.Integer(attribute="page.per_page")
+    next = fields.String(
+        attribute="page.next",
+        allow_none=True,
+        metadata={"pattern": CURSOR_PATTERN, "description": "`after` of the next page; null on the last."},
+    )
 
 
 class PublicationSchema(OutSchema):
@@ -89,7 +124,8 @@ class SatisfactionSummarySchema(OutSchema):
 class FeedbackReportSchema(OutSchema):
     """The adoption feedback (采纳情况反馈) of a draft: CONTRACT.md's object, with more besides.
 
-    Dumped from a FeedbackReport; its satisfaction comes from the Context's "satisfaction" (draft id →).
+    Dumped from a reading.Summary (items: the first page per place); its satisfaction comes from the
+    Context's "satisfaction" (draft id →).
     """
 
     draft = fields.String(attribute="draft.slug")

@@ -55,6 +55,20 @@ def per_page(default: int = PER_PAGE_DEFAULT, maximum: int = PER_PAGE_MAX) -> Qu
     return QueryInt(load_default=default, validate=between(1, maximum))
 
 
+class FeedbackItemsQuerySchema(QuerySchema):
+    """A page of one place's comments in the published feedback report."""
+
+    after = Str(
+        metadata={
+            "pattern": CURSOR_PATTERN,
+            "description": "Start just after this position: the `next` (or the report's `items_next`) of the "
+            "previous page; without it, the first page (keyset pagination: every page costs what the first "
+            "does).",
+        }
+    )
+    per_page = per_page()
+
+
 class CommentsQuerySchema(QuerySchema):
     article_id = QueryInt(
         validate=between(1, ID_MAX),

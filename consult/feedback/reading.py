@@ -1,0 +1,250 @@
+"""The feedback report as people read it: its places with their counts, and each place's comments by page.
+
+The public report reads the summary its latest publication kept (consult/feedback/stored.py) and never
+counts comments; the staff preview computes the same summary with grouped counts. A place's comments
+(ReportItem, as report.py makes them) are read a page at a time, oldest first, by key: the cursor is
+the last item's (submitted_at, id), so a deep page costs what the first does and ties in time keep
+their order by id.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import select, tuple_
+
+from consult.db import write_transaction
+from consult.drafts.labels import as_commented, version_name
+from consult.extensions import db
+from consult.feedback.queries import latest_publication, publications
+from consult.feedback.report import ReportItem
+from consult.feedback.stored import KINDS, Computed, compute, members, store
+from consult.models import ArticleText, Comment, ContactPoint, Draft, FeedbackPublication, ReportPlace
+from consult.models.counts import GENERAL
+from consult.paging import encode_cursor
+
+FIRST_ITEMS = 20  # a place's comments in the report itself (the JSON's `items`); the rest by page
+ITEMS_PER_PAGE = 20
+KEPT_COUNTS = [getattr(ReportPlace, kind) for kind in KINDS]
+
+
+@dataclass
+class Place:
+    """One article (or the general opinions, article_id None) of the report: counts, and a page of items."""
+
+    article_id: int | None
+    label: str | None
+    chapter: str | None
+    text: str
+    removed: bool
+    outcomes: dict[str, int]
+    items: list[ReportItem] = field(default_factory=list)
+    items_next: str | None = None  # where the next page of items starts (None: no more)
+
+    @property
+    def comment_count(self) -> int:
+        """The place's comments in the report."""
+        return sum(self.outcomes.values())
+
+
+@dataclass
+class Summary:
+    """The report without its comments (FeedbackReportSchema dumps it; items: the first page per place)."""
+
+    draft: Draft
+    publication: FeedbackPublication | None  # None: the staff preview
+    publications: list[FeedbackPublication]
+    articles: list[Place]
+    general: Place
+    participants: int
+    contact_point_ids: list[int]
+    by_channel: dict[str, int]
+
+    @property
+    def all_places(self) -> list[Place]:
+        """Every article, then the general opinions."""
+        return [*self.articles, self.general]
+
+    @property
+    def contact_points(self) -> int:
+        """How many contact points' opinions are in the report."""
+        return len(self.contact_point_ids)
+
+    @property
+    def totals(self) -> dict[str, int]:
+        """Comments, participants and the count per outcome (CONTRACT.md's `totals`)."""
+        sums = {kind: sum(p.outcomes[kind] for p in self.all_places) for kind in KINDS}
+        comments = sum(sums.values())
+        return {"comments": comments, "participants": self.participants} | sums
+
+    @property
+    def revisions(self) -> list[FeedbackPublication]:
+        """The publications after the first, each with its revision note."""
+        return [p for p in self.publications if p.number > 1]
+
+
+@dataclass(frozen=True)
+class ItemsPage:
+    """A page of a place's comments, oldest first; ``next`` is where the following page starts."""
+
+    items: list[ReportItem]
+    per_page: int
+    next: str | None
+
+
+def _places(rows: list[tuple[int, int | None, bool, dict[str, int]]]) -> list[Place]:
+    """Places from (article id or GENERAL, text id, removed, outcomes), their texts read by id."""
+    ids = [text_id for _a, text_id, _r, _o in rows if text_id is not None]
+    texts = (
+        {t.id: t for t in db.session.scalars(select(ArticleText).where(ArticleText.id.in_(ids)))}
+        if ids
+        else {}
+    )
+    places = []
+    for article_id, text_id, removed, outcomes in rows:
+        text = texts.get(text_id)
+        places.append(
+            Place(
+                None if article_id == GENERAL else article_id,
+                text.label if text else None,
+                text.chapter if text else None,
+                text.text if text else "",
+                removed,
+                outcomes,
+            )
+        )
+    return places
+
+
+def _summary(draft: Draft, publication, computed_rows, participants, points, by_channel) -> Summary:
+    places = _places(computed_rows)
+    return Summary(
+        draft=draft,
+        publication=publication,
+        publications=publications(db.session, draft.id),
+        articles=places[:-1],
+        general=places[-1],
+        participants=participants,
+        contact_point_ids=list(points or []),
+        by_channel=dict(by_channel or {}),
+    )
+
+
+def _summarise_once(draft_id: int, publication_id: int) -> None:
+    """A publication made before summaries were kept: summarised now, once (the rebuild command's work)."""
+    with write_transaction() as session:
+        kept = session.get(FeedbackPublication, publication_id, with_for_update=True)
+        if kept is not None and kept.participants is None:
+            store(session.connection(), draft_id, publication_id)
+
+
+def published_summary(draft: Draft, *, items: bool = False) -> Summary | None:
+    """The report as the latest publication kept it (None before the first); ``items``: with each place's
+    first page of comments."""
+    latest = latest_publication(db.session, draft.id)
+    if latest is None:
+        return None
+    figures = select(
+        FeedbackPublication.participants,
+        FeedbackPublication.contact_point_ids,
+        FeedbackPublication.by_channel,
+    ).where(FeedbackPublication.id == latest.id)  # columns, not the ORM object: a flush may have moved them
+    participants, points, by_channel = db.session.execute(figures).one()
+    if participants is None:
+        _summarise_once(draft.id, latest.id)
+        participants, points, by_channel = db.session.execute(figures).one()
+    kept = db.session.execute(
+        select(ReportPlace.article_id, ReportPlace.text_id, ReportPlace.removed, *KEPT_COUNTS)
+        .where(ReportPlace.publication_id == latest.id)
+        .order_by(ReportPlace.position)
+    ).all()
+    rows = [(a, t, r, dict(zip(KINDS, counts, strict=True))) for a, t, r, *counts in kept]
+    summary = _summary(draft, latest, rows, participants, points, by_channel)
+    if items:
+        for place in summary.all_places:
+            if place.comment_count:
+                page = items_page(draft, place, latest.id, None, FIRST_ITEMS)
+                place.items, place.items_next = page.items, page.next
+    return summary
+
+
+def preview_summary(draft: Draft) -> Summary:
+    """What publishing would keep now, with the decisions as they stand (staff): grouped counts, no items."""
+    computed: Computed = compute(db.session.connection(), draft.id, None)
+    rows = [(r["article_id"], r["text_id"], r["removed"], r["outcomes"]) for r in computed.places]
+    return _summary(draft, None, rows, computed.participants, computed.contact_point_ids, computed.by_channel)
+
+
+def point_names(summary: Summary) -> list[str]:
+    """The names of the contact points whose opinions are in the report (for the participants line)."""
+    if not summary.contact_point_ids:
+        return []
+    query = select(ContactPoint.name).where(ContactPoint.id.in_(summary.contact_point_ids))
+    return list(db.session.scalars(query.order_by(ContactPoint.id)))
+
+
+def find_place(summary: Summary, article_id: int | None) -> Place | None:
+    """The summary's place of an article (None: the general opinions); None when the report has none."""
+    return next((p for p in summary.all_places if p.article_id == article_id), None)
+
+
+def items_page(
+    draft: Draft,
+    place: Place,
+    publication_id: int | None,
+    after: tuple | None,
+    per_page: int = ITEMS_PER_PAGE,
+) -> ItemsPage:
+    """One page of a place's comments in the report (publication None: the preview), oldest first, from
+    just after ``after`` (a decoded cursor; None: the first page)."""
+    query, decided = members(select(Comment), draft.id, publication_id)
+    query = query.add_columns(decided.outcome, decided.reason)
+    if place.article_id is None:
+        query = query.where(Comment.article_id.is_(None))
+    else:
+        query = query.where(Comment.article_id == place.article_id)
+    position = tuple_(Comment.submitted_at, Comment.id)
+    if after is not None:
+        query = query.where(position > tuple_(*after))
+    rows = db.session.execute(query.order_by(Comment.submitted_at, Comment.id).limit(per_page + 1)).all()
+    rows, more = rows[:per_page], len(rows) > per_page
+    following = encode_cursor(rows[-1][0].submitted_at, rows[-1][0].id) if more else None
+    return ItemsPage(_items(draft, place, rows), per_page, following)
+
+
+def _items(draft: Draft, place: Place, rows) -> list[ReportItem]:
+    """ReportItems as report.py makes them: the article named as its commenter knows it, when renumbered
+    or removed since."""
+    texts = {}
+    if place.article_id is not None and rows:
+        versions = {comment.version_id for comment, _o, _r in rows}
+        texts = {
+            t.version_id: t
+            for t in db.session.scalars(
+                select(ArticleText).where(
+                    ArticleText.article_id == place.article_id, ArticleText.version_id.in_(versions)
+                )
+            )
+        }
+    names = {v.id: version_name(v.label, v.number) for v in draft.versions}
+    label_now = None if place.removed else place.label
+    items = []
+    for comment, outcome, reason in rows:
+        commented = texts.get(comment.version_id)
+        renumbered = commented is not None and place.label is not None and commented.label != place.label
+        moved = commented is not None and commented.label != label_now
+        items.append(
+            ReportItem(
+                comment_id=comment.id,
+                body=comment.public_body if draft.show_comments else "",
+                channel=comment.channel,
+                submitted_at=comment.submitted_at,
+                outcome=outcome,
+                reason=reason or "",
+                commented_label=commented.label if renumbered else None,
+                commented_as=as_commented(commented.label, names.get(comment.version_id), label_now)
+                if moved
+                else None,
+            )
+        )
+    return items
