@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from consult.clock import utcnow
@@ -89,16 +89,15 @@ def ingest(session: Session, comment: Comment, scope: Scope) -> None:
     text = Text.of(comment.body)
     keys = band_keys(text) if text.shingles else []
     if keys:
-        matches = or_(
-            *[(CommentBand.band == band) & (CommentBand.key == key) for band, key in enumerate(keys)]
-        )
-        candidates = set(
-            session.scalars(
-                select(CommentBand.comment_id).where(
-                    CommentBand.draft_id == scope[0], CommentBand.article_key == scope[1], matches
-                )
+        wanted = set(enumerate(keys))
+        found = session.execute(
+            select(CommentBand.comment_id, CommentBand.band, CommentBand.key).where(
+                CommentBand.draft_id == scope[0],
+                CommentBand.article_key == scope[1],
+                CommentBand.key.in_(keys),
             )
         )
+        candidates = {cid for cid, band, key in found if (band, key) in wanted}
         _store_bands(session, scope, [(comment.id, keys)])
     else:
         candidates = set()

@@ -64,7 +64,9 @@ class CommentBand(db.Model):
     scope sharing a band key are candidates, found by the index instead of a scan."""
 
     __tablename__ = "comment_band"
-    __table_args__ = (Index("ix_comment_band_lookup", "draft_id", "article_key", "band", "key"),)
+    # A lookup is `key IN (the new comment's keys)` within the scope: one index seek per key (an OR of
+    # band-and-key pairs would read every band of the scope); the band is checked on the rows found.
+    __table_args__ = (Index("ix_comment_band_lookup", "draft_id", "article_key", "key"),)
 
     comment_id: Mapped[int] = mapped_column(ForeignKey("comment.id", ondelete="CASCADE"), primary_key=True)
     band: Mapped[int] = mapped_column(SmallInteger, primary_key=True)

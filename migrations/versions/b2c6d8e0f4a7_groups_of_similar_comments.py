@@ -63,7 +63,7 @@ def upgrade():
     sa.PrimaryKeyConstraint('comment_id', 'band', name=op.f('pk_comment_band'))
     )
     with op.batch_alter_table('comment_band', schema=None) as batch_op:
-        batch_op.create_index('ix_comment_band_lookup', ['draft_id', 'article_key', 'band', 'key'], unique=False)
+        batch_op.create_index('ix_comment_band_lookup', ['draft_id', 'article_key', 'key'], unique=False)
 
     # Grouping work rides in the outbox too (consult/groups/events.py). Comments already stored are
     # grouped by `flask --app consult groups rebuild SLUG`.

@@ -14,6 +14,7 @@ from consult.db import end_read, write_transaction
 from consult.extensions import db
 from consult.groups.drain import drain
 from consult.groups.operations import confirm_group, merge_groups, rebuild_draft, split_member
+from consult.intake.importing import BatchRequest, import_batch
 from consult.models import AuditLog, Comment, CommentBand, CommentGroup, GroupMember
 
 LABELLED = json.loads((Path(__file__).parent / "fixtures" / "labelled.json").read_text(encoding="utf-8"))
@@ -187,3 +188,36 @@ def test_a_comment_that_bridges_two_groups_makes_them_one(factory, draft):
     drain()
     assert partition_now() == {frozenset([*first, *second, bridge])}
     assert group_of(bridge) == kept  # the older of two groups of one size keeps its id
+
+
+def test_an_imported_batch_is_grouped_through_the_outbox(factory, draft):
+    factory.contact_point("dongguan")
+    staff, _ = factory.user("staff")
+    web = factory.comment(draft, CAMPAIGN.format(n=10, estate="阳光花园")).id
+    rows = "".join(
+        f"{n},第一条,{CAMPAIGN.format(n='十', estate=e)},,,\n" for n, e in enumerate(ESTATES[1:4], 1)
+    )
+    data = ("序号,条款,意见内容,理由,提出人,联系电话\n" + rows).encode()
+    request = BatchRequest(
+        draft=draft.slug,
+        filename="意见.csv",
+        data=data,
+        contact_point="dongguan",
+        meeting_date="2026-11-20",
+        method="座谈会",
+    )
+    assert import_batch(staff, CLI, request).rows_imported == 3
+    drain()
+    end_read()
+    imported = db.session.scalars(select(Comment.id).where(Comment.batch_id.is_not(None))).all()
+    assert partition_now() == {frozenset([web, *imported])}
+
+
+def test_the_rebuild_command(factory, draft, runner):
+    ids = [factory.comment(draft, CAMPAIGN.format(n=10, estate=e)).id for e in ESTATES[:3]]
+    # No drain: comments stored before grouping existed are grouped by the command.
+    result = runner.invoke(args=["groups", "rebuild", "grouped-draft"])
+    assert result.exit_code == 0 and "已重新计算" in result.output
+    assert partition_now() == {frozenset(ids)}
+    missing = runner.invoke(args=["groups", "rebuild", "no-such-draft"])
+    assert missing.exit_code == 2 and "草案不存在" in missing.output
