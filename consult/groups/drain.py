@@ -3,11 +3,12 @@
 Each ``groups.update`` row names a comment (or an intake batch, whose comments are taken in chunks);
 the drain reads the comment as it is now and brings its grouping up to date (ingest.update_comment),
 one row per write transaction, then marks the row done in that same transaction. A failed row keeps
-its attempt count and error and is tried again by the next drain. One writer at a time (a file lock
-in the instance folder, or a PostgreSQL advisory lock), which staff's changes to groups take too
-(operations.py), so a recomputation never interleaves with a split or a merge.
+its attempt count and error and is tried again (``MAX_ATTEMPTS`` in all); the other rows go on. One
+writer at a time (a file lock in the instance folder, or a PostgreSQL advisory lock), which staff's
+changes to groups take too (operations.py), so a recomputation never interleaves with a split or a merge.
 
-Under `make run` the rows are drained after each commit (``GROUPS_DRAIN_INLINE``); in production
+Under `make run` the rows are drained after each commit (``GROUPS_DRAIN_INLINE``) for at most
+``INLINE_BUDGET``, the rest in a background thread (search's, consult/search/background.py); or
 `flask --app consult groups worker` drains them.
 """
 
@@ -16,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import os
 import threading
+import time
 
 import click
 from flask import current_app
@@ -29,8 +31,11 @@ from consult.groups.events import KIND, PENDING
 from consult.groups.ingest import CHUNK, update_comment
 from consult.locks import single_process
 from consult.models import Comment, OutboxEvent
+from consult.search.background import start_in_background
 
 BATCH = 200
+MAX_ATTEMPTS = 5  # a row that failed this often is left for a look (its last_error says why) and a rebuild
+INLINE_BUDGET = 2.0  # seconds a request's own drain may take; the rest goes on in a background thread
 ADVISORY_KEY = 7_204_431_716  # any fixed number: "the grouping writer"
 _local = threading.local()
 
@@ -46,14 +51,17 @@ def pending() -> list[OutboxEvent]:
     """Grouping rows not yet drained, oldest first (at most BATCH)."""
     return db.session.scalars(
         select(OutboxEvent)
-        .where(OutboxEvent.processed_at.is_(None), OutboxEvent.kind == KIND)
+        .where(
+            OutboxEvent.processed_at.is_(None), OutboxEvent.kind == KIND, OutboxEvent.attempts < MAX_ATTEMPTS
+        )
         .order_by(OutboxEvent.id)
         .limit(BATCH)
     ).all()
 
 
-def drain(wait: bool = False) -> int:
-    """Drain every pending grouping row; the number drained (0 also when another writer holds the lock)."""
+def drain(wait: bool = False, budget_seconds: float | None = None) -> int:
+    """Drain every pending grouping row (or until the budget is spent); the number drained (0 also when
+    another writer holds the lock)."""
     if getattr(_local, "draining", False):
         return 0  # the drain's own commits must not start another drain
     _local.draining = True
@@ -63,7 +71,8 @@ def drain(wait: bool = False) -> int:
         with writer_lock(wait) as got:
             if not got:
                 return 0
-            while True:
+            started = time.monotonic()
+            while budget_seconds is None or time.monotonic() - started < budget_seconds:
                 rows = [(e.id, e.target_type, e.target_id, dict(e.payload or {})) for e in pending()]
                 end_read()
                 if not rows:
@@ -97,7 +106,8 @@ def _apply(event_id: int, target_type: str, target_id: int, payload: dict) -> No
                 update(OutboxEvent).where(OutboxEvent.id == event_id).values(processed_at=utcnow())
             )
             bump(session)  # the staff queue's cached answers show each comment's group
-    except Exception as err:
+    except Exception as err:  # recorded on the row, which is tried again; the other rows go on
+        current_app.logger.exception("grouping of %s %s failed", target_type, target_id)
         end_read()
         with write_transaction() as session:
             session.execute(
@@ -105,7 +115,6 @@ def _apply(event_id: int, target_type: str, target_id: int, payload: dict) -> No
                 .where(OutboxEvent.id == event_id)
                 .values(attempts=OutboxEvent.attempts + 1, last_error=str(err)[:2000])
             )
-        raise
 
 
 def drain_after_commit() -> None:
@@ -117,6 +126,18 @@ def drain_after_commit() -> None:
         return  # commands (seed-demo, intake import) leave the rows to `groups worker` or a rebuild
     with current_app.app_context():  # its own session: the caller's objects and transaction untouched
         try:
-            drain()
+            drain(budget_seconds=INLINE_BUDGET)
         except Exception:
             current_app.logger.exception("grouping drain failed; its rows stay pending")
+        if _left_over():
+            # Rows queued by commands (seed-demo, an import from the command line) or more than the
+            # budget: a background thread drains them, so the request returns.
+            app = current_app._get_current_object()
+            start_in_background(app, "groups:" + app.config["INSTANCE_PATH"], lambda: drain(wait=True))
+
+
+def _left_over() -> bool:
+    try:
+        return bool(pending())
+    finally:
+        end_read()

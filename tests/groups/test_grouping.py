@@ -15,7 +15,8 @@ from consult.extensions import db
 from consult.groups.drain import drain
 from consult.groups.operations import confirm_group, merge_groups, rebuild_draft, split_member
 from consult.intake.importing import BatchRequest, import_batch
-from consult.models import AuditLog, Comment, CommentBand, CommentGroup, GroupMember
+from consult.models import AuditLog, Comment, CommentBand, CommentGroup, GroupMember, OutboxEvent
+from tests.factories import Factory
 
 LABELLED = json.loads((Path(__file__).parent / "fixtures" / "labelled.json").read_text(encoding="utf-8"))
 # Four of the set's articles, on the sample draft's first three articles and the draft as a whole.
@@ -221,3 +222,36 @@ def test_the_rebuild_command(factory, draft, runner):
     assert partition_now() == {frozenset(ids)}
     missing = runner.invoke(args=["groups", "rebuild", "no-such-draft"])
     assert missing.exit_code == 2 and "草案不存在" in missing.output
+
+
+def test_under_make_run_comments_are_grouped_after_each_commit(make_app):
+    app = make_app(GROUPS_DRAIN_INLINE=True)
+    with app.app_context():
+        factory = Factory(app)
+        inline_draft = factory.draft("open", slug="inline-draft")
+        ids = [factory.comment(inline_draft, CAMPAIGN.format(n=10, estate=e)).id for e in ESTATES[:3]]
+        assert partition_now() == {frozenset(ids)}  # no drain called: each commit drained its rows
+
+
+def test_a_row_that_fails_does_not_hold_the_others_back(factory, draft, monkeypatch):
+    from consult.groups import drain as drain_module
+
+    ids = [factory.comment(draft, CAMPAIGN.format(n=10, estate=e)).id for e in ESTATES[:3]]
+    real = drain_module.update_comment
+
+    def failing(session, comment_id, was=None):
+        if comment_id == ids[0]:
+            raise RuntimeError("boom")
+        real(session, comment_id, was)
+
+    monkeypatch.setattr(drain_module, "update_comment", failing)
+    drain()
+    assert partition_now() == {frozenset(ids[1:])}
+    end_read()
+    failed = db.session.scalars(select(OutboxEvent).where(OutboxEvent.processed_at.is_(None))).all()
+    assert [(e.target_id, e.attempts, e.last_error) for e in failed if e.kind == "groups.update"] == [
+        (ids[0], drain_module.MAX_ATTEMPTS, "boom")
+    ]
+    monkeypatch.setattr(drain_module, "update_comment", real)
+    rebuild_draft("grouped-draft")  # a rebuild sets it right
+    assert partition_now() == {frozenset(ids)}
