@@ -8,7 +8,7 @@ Contact details, addresses and internal notes are never part of a document.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal, Protocol
@@ -94,7 +94,11 @@ class SearchBackend(Protocol):
         """Replace the whole index with these documents (built aside and swapped in where possible)."""
 
     def keys(self) -> dict[str, str]:
-        """Every indexed key with a fingerprint of its document (for `search check`)."""
+        """Every indexed key with a fingerprint of its document (small indexes: tests, tools)."""
+
+    def fingerprints(self, kind: Kind) -> Iterator[tuple[int, str]]:
+        """(id, fingerprint) of every indexed document of ``kind``, in id order, read in bounded
+        batches (`search check` compares them with the database without holding either side)."""
 
     def close(self) -> None:
         """Release files and connections."""
@@ -116,3 +120,18 @@ def fingerprint(doc: Doc) -> str:
         doc.submitted_at.isoformat() if doc.submitted_at else "",
     )
     return hashlib.sha1("\x1f".join(parts).encode()).hexdigest()
+
+
+def windows(docs: Iterable[Doc], size: int) -> Iterator[list[Doc]]:
+    """``docs`` in lists of at most ``size``, each without a key twice (the last document wins): what
+    a writer holds at a time, whatever the length of ``docs``. A key repeated in two windows is
+    written twice, the later copy replacing the earlier where the writer replaces by key."""
+    window: dict[str, Doc] = {}
+    for doc in docs:
+        window.pop(doc.key, None)
+        window[doc.key] = doc
+        if len(window) == size:
+            yield list(window.values())
+            window = {}
+    if window:
+        yield list(window.values())

@@ -31,17 +31,22 @@ def _current_versions(draft_ids: Iterable[int] | None = None) -> dict[int, tuple
     return {d: (versions[d], *drafts[d]) for d in drafts if d in versions}
 
 
-def article_docs(draft_ids: Iterable[int] | None = None) -> Iterator[Doc]:
-    """The articles of each draft's current version; public once the draft is published."""
+def article_docs(
+    draft_ids: Iterable[int] | None = None, *, after: int = 0, limit: int | None = None
+) -> Iterator[Doc]:
+    """The articles of each draft's current version; public once the draft is published. With
+    ``limit``: at most that many, with an article id above ``after``, in article id order (a keyset
+    batch, as `search check` reads them)."""
     current = _current_versions(draft_ids)
     by_version = {version: (draft_id, public) for draft_id, (version, public, _shown) in current.items()}
     if not by_version:
         return
-    rows = db.session.execute(
-        select(ArticleText.version_id, ArticleText.article_id, ArticleText.label, ArticleText.text).where(
-            ArticleText.version_id.in_(list(by_version))
-        )
+    query = select(ArticleText.version_id, ArticleText.article_id, ArticleText.label, ArticleText.text).where(
+        ArticleText.version_id.in_(list(by_version))
     )
+    if limit is not None:
+        query = query.where(ArticleText.article_id > after).order_by(ArticleText.article_id).limit(limit)
+    rows = db.session.execute(query)
     for version_id, article_id, label, text in rows:
         draft_id, public = by_version[version_id]
         yield Doc(

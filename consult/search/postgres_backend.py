@@ -26,12 +26,12 @@ Speed (issue 6 benchmark, 100,000 comments; figures in analysis.py's docstring):
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 from sqlalchemy import text
 
 from consult.search.analysis import ParsedQuery, loose_min_match, parse_query
-from consult.search.base import Doc, Hit, Query, Results
+from consult.search.base import Doc, Hit, Kind, Query, Results
 from consult.search.postgres_literals import FILTERS, boost_literal, filter_lexeme, lexeme, tsquery_literal
 from consult.search.postgres_table import TABLE, SearchTable
 from consult.search.postgres_totals import count_matches
@@ -40,6 +40,7 @@ from consult.search.snippets import snippet
 
 RANK_NORMALIZATION = 0  # ts_rank_cd normalisation flags (0: none; the quality set ranks perfectly)
 JOINED_BOOST = 1.0  # weight of the joined terms (``开放 时间`` read as ``开放时间``) in the rank
+STREAM_BATCH = 1000  # rows fetched per round trip by ``fingerprints``
 CANDIDATES = 1000  # matches ranked per query (the first in heap order); above it the total is estimated
 
 
@@ -73,6 +74,24 @@ class PostgresBackend:
                 return dict(conn.execute(text(f"SELECT key, fingerprint FROM {TABLE}")).all())
 
         return self._table.retrying(work)
+
+    def fingerprints(self, kind: Kind) -> Iterator[tuple[int, str]]:
+        """(id, fingerprint) of every indexed ``kind`` document, in id order, from a server-side
+        cursor ``STREAM_BATCH`` rows at a time (the sort is the server's: nothing held here)."""
+        sql = text(f"SELECT id, fingerprint FROM {TABLE} WHERE kind = :kind ORDER BY id")
+
+        def start():
+            conn = self.engine.connect()
+            try:
+                return conn, conn.execution_options(yield_per=STREAM_BATCH).execute(sql, {"kind": kind})
+            except BaseException:
+                conn.close()
+                raise
+
+        conn, rows = self._table.retrying(start)
+        with conn:
+            for row in rows:
+                yield row.id, row.fingerprint
 
     def search(self, query: Query) -> Results:
         """One page of hits; when the strict query finds nothing, the loose one (any token, ranked)."""

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator
 from sqlalchemy import text
 
 from consult.search.analysis import analyze
-from consult.search.base import Doc, fingerprint
+from consult.search.base import Doc, fingerprint, windows
 from consult.search.postgres_literals import filter_lexemes, tsvector_literal
 from consult.search.postgres_table import NEW, TABLE, SearchTable, create_new, swap_in_new
 from consult.search.postgres_totals import sample_lexemes
@@ -66,19 +66,10 @@ def _insert_sql(table: str, upsert: bool) -> str:
 
 
 def _batches(docs: Iterable[Doc]) -> Iterator[list[dict]]:
-    """Rows in batches, deduplicated by key (the last document wins)."""
-    latest: dict[str, Doc] = {}
-    for doc in docs:
-        latest.pop(doc.key, None)
-        latest[doc.key] = doc
-    batch: list[dict] = []
-    for doc in latest.values():
-        batch.append(_row(doc))
-        if len(batch) == BATCH:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
+    """Rows in batches of ``BATCH``, each without a key twice (the last document wins; a key repeated
+    in a later batch is upserted again): never more than a batch in memory, whatever the corpus."""
+    for window in windows(docs, BATCH):
+        yield [_row(doc) for doc in window]
 
 
 def index_docs(table: SearchTable, docs: Iterable[Doc]) -> int:
@@ -113,7 +104,8 @@ def remove_keys(table: SearchTable, keys: Iterable[str]) -> int:
 
 
 def rebuild_table(table: SearchTable, docs: Iterable[Doc]) -> int:
-    """Fill a new table with ``docs``, index it, and swap it for the live one in one transaction."""
+    """Fill a new table with ``docs`` (each key once, as ``all_docs`` gives them: they are read a
+    batch at a time, never all at once), index it, and swap it for the live one in one transaction."""
     table.ensure()
     count = 0
     with table.engine.begin() as conn:

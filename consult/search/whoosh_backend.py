@@ -39,11 +39,12 @@ cap raises the cap.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 from consult.search.analysis import ParsedQuery, analyze, loose_min_match, parse_query
-from consult.search.base import Doc, Hit, Query, Results
+from consult.search.base import Doc, Hit, Kind, Query, Results
 from consult.search.snippets import snippet
+from consult.search.whoosh_listing import fingerprints
 from consult.search.whoosh_matching import (
     Bm25,
     SegmentCache,
@@ -159,12 +160,13 @@ class WhooshBackend:
         return pending_count(self._storage)
 
     def keys(self) -> dict[str, str]:
-        """Every indexed key with the fingerprint of the document it was indexed from."""
+        """Every indexed key with the fingerprint of the document it was indexed from (all in memory:
+        for small indexes; `search check` reads ``fingerprints``)."""
+        return {f"{kind}:{n}": fp for kind in ("article", "comment") for n, fp in self.fingerprints(kind)}
 
-        def work(searcher) -> dict[str, str]:
-            return {f["key"]: f["fingerprint"] for f in searcher.reader().all_stored_fields()}
-
-        return self._storage.reading(work, {})
+    def fingerprints(self, kind: Kind) -> Iterator[tuple[int, str]]:
+        """(id, fingerprint) of every indexed ``kind`` document, in id order, a window at a time."""
+        return fingerprints(self._storage, kind)
 
     def search(self, query: Query) -> Results:
         """One page of hits; when the strict query finds nothing, the loose one (any token, ranked)."""

@@ -41,6 +41,7 @@ with warnings.catch_warnings():
     from whoosh.fields import BOOLEAN, DATETIME, ID, NUMERIC, STORED, TEXT, Schema
     from whoosh.index import LockError
     from whoosh.matching import ReadTooFar
+    from whoosh.query import And, NumericRange, Term
     from whoosh.util.numeric import byte_to_length
 
 # What the backend and the matchers use of Whoosh, imported through here so the warnings stay off.
@@ -52,9 +53,12 @@ __all__ = [
     "NUMERIC",
     "STORED",
     "TEXT",
+    "And",
     "LockError",
+    "NumericRange",
     "ReadTooFar",
     "Schema",
+    "Term",
     "Token",
     "Tokenizer",
     "W3LeafMatcher",

@@ -18,7 +18,7 @@ import contextlib
 from collections.abc import Iterable, Iterator
 from datetime import UTC
 
-from consult.search.base import Doc, fingerprint
+from consult.search.base import Doc, fingerprint, windows
 from consult.search.whoosh_storage import WhooshStorage
 from consult.search.whoosh_withdrawal import record_pending, withdrawals
 
@@ -26,6 +26,7 @@ from consult.search.whoosh_withdrawal import record_pending, withdrawals
 # copy, so this bounds its cost (Whoosh's default merges never join segments this large); a search
 # pays a little per segment.
 SEGMENT_DOCS = 20_000
+REBUILD_WINDOW = 1000  # documents a rebuild reads ahead (deduplicated by key within it)
 
 
 def _fields(doc: Doc) -> dict:
@@ -57,6 +58,13 @@ def _unique(docs: Iterable[Doc]) -> Iterator[Doc]:
         latest.pop(doc.key, None)
         latest[doc.key] = doc
     return iter(latest.values())
+
+
+def _each_once(docs: Iterable[Doc]) -> Iterator[Doc]:
+    """A rebuild's documents, read a window at a time (each key once within it): a rebuild is given
+    each key once (``all_docs``), and never holds the whole corpus to make sure."""
+    for window in windows(docs, REBUILD_WINDOW):
+        yield from window
 
 
 def index_docs(storage: WhooshStorage, docs: Iterable[Doc]) -> int:
@@ -103,15 +111,15 @@ def remove_keys(storage: WhooshStorage, keys: Iterable[str]) -> int:
 
 
 def rebuild_generation(storage: WhooshStorage, docs: Iterable[Doc]) -> int:
-    """Build a new generation from ``docs`` beside the live one (segments of at most ``SEGMENT_DOCS``
-    documents), then swap it in atomically."""
+    """Build a new generation from ``docs`` (each key once) beside the live one (segments of at most
+    ``SEGMENT_DOCS`` documents), then swap it in atomically."""
     with storage.write_lock():
         previous = storage.pointer()
         name, ix = storage.new_generation()
         writer = storage.writer(ix, limitmb=256)
         count = 0
         try:
-            for doc in _unique(docs):
+            for doc in _each_once(docs):
                 if count and count % SEGMENT_DOCS == 0:
                     writer.commit(merge=False)
                     writer = storage.writer(ix, limitmb=256)
