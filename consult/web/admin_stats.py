@@ -2,7 +2,7 @@
 and the chart of arrivals over time by channel (an SVG of its own address, with its table in the page).
 
 Per-article figures come from the counters (consult/comments/counts.py); arrivals are one grouped
-statement (consult/comments/statistics.py) kept under the ``comments`` change counter.
+statement (consult/comments/statistics.py) kept per draft under the draft's fingerprint.
 """
 
 from __future__ import annotations
@@ -13,16 +13,18 @@ from dataclasses import dataclass
 from flask import Blueprint
 
 from consult.auth.access import access
-from consult.comments.statistics import Arrivals, ArticleFigures, arrivals, staff_by_article
+from consult.comments.statistics import Arrivals, ArticleFigures, arrivals, fingerprint, staff_by_article
 from consult.drafts.queries import by_slug
+from consult.generation_cache import cache_for
 from consult.i18n import _
 from consult.models import Draft
 from consult.vocabulary import channel_label
-from consult.web import fragments
 from consult.web.chart_svg import stacked_bars, svg_response
 
 bp = Blueprint("admin_stats", __name__, url_prefix="/admin")
 
+# Per draft and fingerprint: comments per local day and channel (one grouped statement over the draft).
+ARRIVALS = "chart-arrivals"
 HEAT_LEVELS = 5  # heat-1 … heat-5; heat-0 for an article without comments
 
 
@@ -63,8 +65,9 @@ def _period_labels(found: Arrivals) -> list[str]:
 
 
 def _arrivals(draft: Draft) -> Arrivals:
-    fragments.fix_generation()  # before the comments are counted
-    return fragments.by_generation(("staff-arrivals", draft.id), lambda: arrivals(draft.id))
+    """Counted again only when a comment of this draft arrived, went or changed status."""
+    key = (draft.id, fingerprint(draft.id, pending=True))
+    return cache_for(ARRIVALS).get_or_make(key, lambda: arrivals(draft.id))
 
 
 def staff_statistics(draft: Draft, articles: list) -> StaffStatistics:

@@ -2,7 +2,8 @@
 
 The draft page shows each chart as <img> of its own address (consult/web/chart_svg.py says why) and the
 figures as a table beside it. Figures and drawings are kept under the ``comments`` change counter
-(consult/web/fragments.py), so neither the page nor the image counts comments while nothing changed.
+(consult/web/fragments.py); the per-channel count, the one figure the counters do not keep, is kept
+per draft under the draft's own fingerprint, so a change elsewhere does not count the draft again.
 """
 
 from __future__ import annotations
@@ -13,8 +14,9 @@ from flask import Blueprint, url_for
 from markupsafe import Markup
 
 from consult.auth.access import public
-from consult.comments.statistics import published_by_article, published_by_channel
+from consult.comments.statistics import fingerprint, published_by_article, published_by_channel
 from consult.drafts.queries import current_articles
+from consult.generation_cache import cache_for
 from consult.i18n import _
 from consult.models import Draft
 from consult.vocabulary import channel_label
@@ -22,6 +24,9 @@ from consult.web import fragments
 from consult.web.chart_svg import horizontal_bars, svg_response
 
 bp = Blueprint("charts", __name__)
+
+# Per draft and fingerprint: the published comments per channel (one grouped statement over the draft).
+BY_CHANNEL = "chart-channels"
 
 
 @dataclass(frozen=True)
@@ -56,8 +61,15 @@ def _figures(draft: Draft) -> PublicFigures:
         articles.append(Bar(str(_("已删除条款")), removed))
     if by_article.get(None):
         articles.append(Bar(str(_("对草案整体")), by_article[None]))
-    channels = [Bar(channel_label(c), n) for c, n in published_by_channel(draft.id).items()]
+    channels = [Bar(channel_label(c), n) for c, n in by_channel(draft.id).items()]
     return PublicFigures(tuple(articles), tuple(channels))
+
+
+def by_channel(draft_id: int) -> dict[str, int]:
+    """Published comments per channel, counted again only when the draft's published comments changed
+    (consult/comments/statistics.py: not for another draft's change, a decision or a pending arrival)."""
+    key = (draft_id, fingerprint(draft_id, pending=False))
+    return cache_for(BY_CHANNEL).get_or_make(key, lambda: published_by_channel(draft_id))
 
 
 def public_figures(draft: Draft) -> PublicFigures:

@@ -12,8 +12,9 @@ from bs4 import BeautifulSoup
 from consult.clock import utcnow
 from consult.comments import counts
 from consult.comments.statistics import arrivals, published_by_channel
-from consult.db import end_read
-from consult.web import fragments
+from consult.db import end_read, write_transaction
+from consult.models import Decision
+from consult.web import admin_stats, charts, fragments
 from consult.web.admin_stats import heat_level
 from consult.web.chart_svg import SVG_POLICY
 
@@ -212,3 +213,59 @@ def test_staff_overview_of_a_draft_without_comments(login_as, factory):
     page = soup(login_as("staff").get(f"/admin/review/{draft.slug}"))
     assert "本草案尚未收到意见" in page.select_one("#chart-arrivals").get_text()
     assert {a["class"][0] for a in page.select(".heat-strip a")} == {"heat-0"}
+
+
+def counting(monkeypatch, module, name: str) -> list:
+    """Replace module.name by a wrapper that records each call."""
+    calls: list = []
+    original = getattr(module, name)
+    monkeypatch.setattr(module, name, lambda *a: calls.append(a) or original(*a))
+    return calls
+
+
+def decide(comment_id: int) -> None:
+    end_read()
+    with write_transaction() as session:
+        session.add(Decision(comment_id=comment_id, outcome="adopted", reason="", decided_at=utcnow()))
+
+
+def test_channels_are_counted_again_only_when_the_drafts_published_comments_change(
+    monkeypatch, client, factory, draft_with_comments
+):
+    draft = draft_with_comments
+    mine = factory.comment(draft, body="七", status="published", channel="deputy")
+    end_read()
+    calls = counting(monkeypatch, charts, "published_by_channel")
+    url = f"/drafts/{draft.slug}/charts/channels.svg"
+    assert "1" in svg_texts(client.get(url).data) and len(calls) == 1
+    # The change counter moves for each of these, but the draft's published comments stay as they were.
+    other = factory.draft()
+    factory.comment(other, body="别的草案", status="published")
+    factory.comment(draft, body="待审核", status="pending")
+    decide(mine.id)
+    client.get(url)
+    assert len(calls) == 1
+    factory.comment(draft, body="八", status="published", channel="deputy")
+    end_read()
+    assert "2" in svg_texts(client.get(url).data) and len(calls) == 2
+
+
+def test_arrivals_are_counted_again_only_when_the_drafts_comments_change(
+    monkeypatch, login_as, factory, draft_with_comments
+):
+    draft = draft_with_comments
+    mine = factory.comment(draft, body="七", status="published")
+    staff = login_as("staff")
+    calls = counting(monkeypatch, admin_stats, "arrivals")
+    url = f"/admin/review/{draft.slug}"
+    staff.get(url)
+    staff.get(url + "/charts/arrivals.svg")
+    assert len(calls) == 1
+    decide(mine.id)
+    factory.comment(factory.draft(), body="别的草案", status="pending")
+    staff.get(url)
+    assert len(calls) == 1  # a decision and another draft's comment: nothing arrived here
+    factory.comment(draft, body="刚到的", status="pending")
+    page = soup(staff.get(url))
+    assert len(calls) == 2
+    assert page.select_one("#chart-arrivals tbody tr").select("td")[-1].get_text(strip=True) == "10"
