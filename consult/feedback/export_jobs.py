@@ -49,6 +49,7 @@ from .summary import build_summary
 
 ADVISORY_KEY = 7_204_431_554  # any fixed number: "the export writer"
 WAITING = ("queued", "running")
+RECENT_JOBS = 5
 log = logging.getLogger(__name__)
 
 
@@ -122,6 +123,15 @@ def job_by_id(job_id: int) -> ExportJob:
     if job is None:
         raise NotFound(_("导出任务不存在"))
     return job
+
+
+def recent_jobs(draft_id: int, limit: int = RECENT_JOBS) -> list[ExportJob]:
+    """A draft's latest export jobs, newest first (the staff page lists them beside the export links)."""
+    return list(
+        db.session.scalars(
+            select(ExportJob).where(ExportJob.draft_id == draft_id).order_by(ExportJob.id.desc()).limit(limit)
+        )
+    )
 
 
 def download_job(actor: User, ctx: RequestContext, job_id: int) -> ExportedFile:

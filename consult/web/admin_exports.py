@@ -9,7 +9,7 @@ from flask import Blueprint, current_app, redirect, render_template, request, ur
 from consult.auth.access import access, current_actor
 from consult.context import RequestContext
 from consult.downloads import download
-from consult.feedback.export_jobs import download_job, job_by_id, request_export, rows_expected
+from consult.feedback.export_jobs import download_job, job_by_id, recent_jobs, request_export, rows_expected
 from consult.vocabulary import EXPORT_FORMATS, EXPORT_INCLUDES, export_job_state_label
 
 bp = Blueprint("admin_exports", __name__, url_prefix="/admin")
@@ -55,9 +55,13 @@ def export_job_download(job_id: int):
 
 @bp.app_context_processor
 def export_helpers() -> dict:
-    """`export_as_job(draft)` for the exports partial: whether its links start a job (no `download`)."""
+    """For the exports partial: `export_as_job(draft)`, whether its links start a job (no `download`);
+    `export_jobs(draft)`, the draft's latest jobs with their state labels."""
 
     def export_as_job(draft, include: str = "published") -> bool:
         return rows_expected(draft.id, include) > current_app.config["EXPORT_INLINE_MAX_ROWS"]
 
-    return {"export_as_job": export_as_job}
+    def export_jobs(draft) -> list[tuple]:
+        return [(job, export_job_state_label(job.state)) for job in recent_jobs(draft.id)]
+
+    return {"export_as_job": export_as_job, "export_jobs": export_jobs}

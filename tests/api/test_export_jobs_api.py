@@ -142,8 +142,12 @@ def test_the_staff_page_follows_the_job_and_links_the_file(jobs_app):
     assert "no-store" in file.headers["Cache-Control"]
     # The review page's links open the job's page instead of downloading it.
     review = BeautifulSoup(client.get(f"/admin/review/{SLUG}").data, "html.parser")
-    exports = review.select(".exports a")
-    assert exports and not [a for a in exports if a.has_attr("download")]
+    exports = review.select(".exports .export-buttons a")
+    assert len(exports) == 3 and not [a for a in exports if a.has_attr("download")]
+    # …and list the draft's latest jobs, each linking its page.
+    jobs = review.select(".exports .export-jobs li")
+    assert [li.a["href"] for li in jobs] == [page_url]
+    assert "城市书房条例（草案）意见汇总表.docx" in jobs[0].text and "已完成" in jobs[0].text
 
 
 def test_the_staff_page_is_for_staff_only(jobs_app):
