@@ -2,7 +2,8 @@
 
 Every ORM flush that adds, changes or deletes a row of a tracked table, and every ORM bulk statement
 on one, bumps its counter inside the writing transaction: ``comments`` (comments and what the staff
-queue shows with them: decisions, drafts, article texts, contact points, intake batches) and
+queue and review pages show with them: decisions, drafts, article texts, contact points, intake
+batches, internal notes and assignments) and
 ``accounts`` (users, API tokens, contact points). A reader that takes the counters *before* reading
 the data can cache what it read under those numbers: a later change commits a higher number, and an
 entry under an old number is never served again. One query per request reads all counters.
@@ -18,12 +19,14 @@ from consult.models import (
     ApiToken,
     Article,
     ArticleText,
+    Assignment,
     Comment,
     ContactPoint,
     Decision,
     Draft,
     DraftVersion,
     IntakeBatch,
+    ReviewNote,
     User,
 )
 from consult.models.changes import ChangeCounter
@@ -31,7 +34,18 @@ from consult.models.changes import ChangeCounter
 COMMENTS = "comments"
 ACCOUNTS = "accounts"
 TRACKED = {
-    COMMENTS: (Comment, Decision, Draft, DraftVersion, Article, ArticleText, ContactPoint, IntakeBatch),
+    COMMENTS: (
+        Comment,
+        Decision,
+        Draft,
+        DraftVersion,
+        Article,
+        ArticleText,
+        ContactPoint,
+        IntakeBatch,
+        ReviewNote,
+        Assignment,
+    ),
     ACCOUNTS: (User, ApiToken, ContactPoint),
 }
 TRACKED_TABLES = {name: frozenset(m.__table__.name for m in models) for name, models in TRACKED.items()}

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from markupsafe import Markup
 
 from consult.auth.access import access, current_actor
 from consult.clock import local_zone, utcnow
@@ -32,6 +33,7 @@ from consult.receipts import display
 from consult.vocabulary import outcome_label
 from consult.web.dates import local_day_start
 from consult.web.forms import form_page
+from consult.web.review_cache import kept_place, review_page
 from consult.web.review_words import channel_names, outcome_choices, review_words
 
 bp = Blueprint("admin_review", __name__, url_prefix="/admin")
@@ -89,32 +91,43 @@ def _render_place(
     status: int = 200,
     work_state: WorkInput | None = None,
 ):
+    """The review page; on GET its list comes from the copy kept per change counter (review_cache)."""
+    if request.method == "GET":
+        label, title, pieces = kept_place(lambda: _place_list(slug, article_id, DecisionInput(), WorkInput()))
+        return review_page(label, title, pieces), status
+    # A refused form, shown again with what was typed: rendered afresh.
+    label, title, body = _place_list(slug, article_id, state or DecisionInput(), work_state or WorkInput())
+    page = render_template(
+        "admin/review/comments.html", place_label=label, draft_title=title, body=Markup(body)
+    )
+    return page, status
+
+
+def _place_list(slug: str, article_id: int | None, state: DecisionInput, work_state: WorkInput):
+    """(place label, draft title, the page's content) rendered from the database."""
     draft = by_slug(slug)
     place = review_place(draft, article_id)
     undecided_only = request.values.get("undecided") == "1"
     result = review_comments(place, undecided_only, _page_arg() if request.method == "GET" else _form_page())
-    select_all = request.args.get("select") == "all"
     work = place_work(place, [c.id for c in result.page.items])
-    return (
-        render_template(
-            "admin/review/comments.html",
-            draft=draft,
-            place=place,
-            result=result,
-            neighbours=neighbours(place),
-            undecided_only=undecided_only,
-            outcomes=outcome_choices(),
-            channel_of=channel_names(),
-            words=review_words(),
-            state=state or DecisionInput(),
-            select_all=select_all,
-            locked=decisions_frozen(draft),
-            work=work,
-            work_state=work_state or WorkInput(),
-            staff=staff_members(),
-        ),
-        status,
+    html = render_template(
+        "admin/review/_place.html",
+        draft=draft,
+        place=place,
+        result=result,
+        neighbours=neighbours(place),
+        undecided_only=undecided_only,
+        outcomes=outcome_choices(),
+        channel_of=channel_names(),
+        words=review_words(),
+        state=state,
+        select_all=request.args.get("select") == "all",
+        locked=decisions_frozen(draft),
+        work=work,
+        work_state=work_state,
+        staff=staff_members(),
     )
+    return place.label, draft.title, html
 
 
 def _form_page() -> int:

@@ -8,7 +8,9 @@ from bs4 import BeautifulSoup
 
 from consult.clock import utcnow
 from consult.db import end_read, write_transaction
+from consult.generation_cache import cache_for
 from consult.models import Decision
+from consult.web import review_cache
 
 
 @pytest.fixture
@@ -25,9 +27,12 @@ def two_articles(factory):
     return draft, texts[0].article_id, texts[1].article_id
 
 
-def translations_asked(monkeypatch, client, url: str) -> tuple[int, BeautifulSoup]:
-    """How many times the page asked flask_babel for a translation (templates, gettext and lazy labels)."""
+def translations_asked(app, monkeypatch, client, url: str) -> tuple[int, BeautifulSoup]:
+    """How many times rendering the page asked flask_babel for a translation (templates, gettext, labels)."""
     client.get(url)  # once before counting: nothing per process is counted
+    with app.app_context():  # rendered afresh, not served from the copy kept per change counter
+        cache_for(review_cache.CACHE).clear()
+        cache_for(review_cache.CHROME).clear()
     calls = 0
     original = flask_babel.Domain.get_translations
 
@@ -43,11 +48,14 @@ def translations_asked(monkeypatch, client, url: str) -> tuple[int, BeautifulSou
     return calls, BeautifulSoup(resp.data, "html.parser")
 
 
-def test_the_review_page_does_not_translate_a_fixed_word_per_comment(login_as, two_articles, monkeypatch):
+def test_the_review_page_does_not_translate_a_fixed_word_per_comment(
+    app, login_as, two_articles, monkeypatch
+):
     draft, few_id, many_id = two_articles
     staff = login_as("staff")
-    few, few_page = translations_asked(monkeypatch, staff, f"/admin/review/{draft.slug}/articles/{few_id}")
-    many, many_page = translations_asked(monkeypatch, staff, f"/admin/review/{draft.slug}/articles/{many_id}")
+    base = f"/admin/review/{draft.slug}/articles"
+    few, few_page = translations_asked(app, monkeypatch, staff, f"{base}/{few_id}")
+    many, many_page = translations_asked(app, monkeypatch, staff, f"{base}/{many_id}")
     # The pages really show what was counted: 5 and 40 comments, decided and undecided, each with its forms.
     assert len(few_page.select("li.review-item")) == 5 and len(many_page.select("li.review-item")) == 40
     assert len(many_page.select("form.decision-form")) == 40
@@ -55,3 +63,76 @@ def test_the_review_page_does_not_translate_a_fixed_word_per_comment(login_as, t
     assert len(many_page.select(".badge-undecided")) == 20
     assert few > 0
     assert many == few, (few, many)
+
+
+def test_the_list_is_rendered_once_per_change_and_each_visitor_gets_their_own_token(
+    app, login_as, two_articles
+):
+    """The page's list is kept per change counter (consult/web/review_cache.py): asked again it is not
+    rendered again; a note, an assignment, a decision or a renamed colleague renders it anew."""
+    from flask import template_rendered
+
+    from consult.auth import operations as ops
+    from consult.context import CLI
+
+    draft, few_id, _many_id = two_articles
+    alice, bob = login_as("staff", username="alice"), login_as("staff", username="bob")
+    url = f"/admin/review/{draft.slug}/articles/{few_id}"
+    rendered: list[str] = []
+
+    def record(sender, template, context, **extra):
+        rendered.append(template.name)
+
+    def lists() -> int:
+        return rendered.count("admin/review/_place.html")
+
+    def page(client) -> BeautifulSoup:
+        resp = client.get(url)
+        assert resp.status_code == 200
+        html = BeautifulSoup(resp.data, "html.parser")
+        token = html.select_one("meta[name=csrf-token]")["content"]
+        # Every form carries this visitor's own token, never a placeholder or another person's.
+        assert {i["value"] for i in html.select("input[name=csrf_token]")} == {token}
+        assert "__consult_" not in resp.get_data(as_text=True)
+        return html
+
+    with template_rendered.connected_to(record, app):
+        first = page(alice)
+        page(alice)
+        seen_by_bob = page(bob)
+        assert lists() == 1
+        # The page around the list is each person's own.
+        assert (
+            first.select_one(".who").get_text() == "alice"
+            and seen_by_bob.select_one(".who").get_text() == "bob"
+        )
+        token_a = first.select_one("meta[name=csrf-token]")["content"]
+        assert seen_by_bob.select_one("meta[name=csrf-token]")["content"] != token_a
+        target = int(first.select("li.review-item")[1]["data-id"])
+        base = f"/admin/review/{draft.slug}/comments/{target}"
+
+        resp = alice.post(f"{base}/notes", data={"csrf_token": token_a, "body": "已电话联系提出人"})
+        assert resp.status_code == 303
+        after_note = page(alice)
+        assert "已电话联系提出人" in after_note.select_one(f"#c{target} .internal-notes").get_text()
+        assert "已添加内部备注" in after_note.select_one(".flash").get_text()  # the message, once
+        assert page(alice).select_one(".flash") is None
+        assert lists() == 2
+
+        resp = alice.post(f"{base}/assign", data={"csrf_token": token_a, "assignee": str(bob.user.id)})
+        assert resp.status_code == 303
+        assert "bob" in page(alice).select_one(f"#c{target} .comment-work .assigned").get_text()
+        assert lists() == 3
+
+        resp = alice.post(
+            url, data={"csrf_token": token_a, "ids": str(target), "outcome": "adopted", "reason": ""}
+        )
+        assert resp.status_code == 303
+        assert page(alice).select_one(f"#c{target} .current-decision .outcome").get_text() == "采纳"
+        assert lists() == 4
+
+        end_read()
+        ops.update_user(None, CLI, bob.user.id, "鲍勃", "staff")
+        options = [o.get_text() for o in page(alice).select(f"#c{target} select[name=assignee] option")]
+        assert "鲍勃（bob）" in options
+        assert lists() == 5
