@@ -1,7 +1,9 @@
-"""Staff statistics of a draft: per article received / published / undecided, the heat strip of articles,
-and the chart of arrivals over time by channel (an SVG of its own address, with its table in the page).
+"""Staff statistics of a draft: per article received / published / undecided comments and groups of
+similar comments, the heat strip of articles, and the chart of arrivals over time by channel (an SVG of
+its own address, with its table in the page).
 
-Per-article figures come from the counters (consult/comments/counts.py); arrivals are one grouped
+Per-article figures come from the counters (consult/comments/counts.py), groups from their table's index
+(consult/groups/queries.py); arrivals are one grouped
 statement (consult/comments/statistics.py) kept per draft under the draft's fingerprint.
 """
 
@@ -16,6 +18,7 @@ from consult.auth.access import access
 from consult.comments.statistics import Arrivals, ArticleFigures, arrivals, fingerprint, staff_by_article
 from consult.drafts.queries import by_slug
 from consult.generation_cache import cache_for
+from consult.groups.queries import group_counts
 from consult.i18n import _
 from consult.models import Draft
 from consult.vocabulary import channel_label
@@ -54,8 +57,8 @@ class StaffStatistics:
     arrivals: Arrivals
     period_labels: list[str]
     channel_names: dict[str, str]
-    # Groups of similar comments per article: None until the groups' tables exist (issue 16, point 1).
-    groups: dict[int | None, int] | None = None
+    # Groups of similar comments per article id (None: general): (groups, comments in them).
+    groups: dict[int | None, tuple[int, int]]
 
 
 def _period_labels(found: Arrivals) -> list[str]:
@@ -80,7 +83,7 @@ def staff_statistics(draft: Draft, articles: list) -> StaffStatistics:
         heat.append(HeatCell(a.article_id, a.label, received, heat_level(received, most)))
     found = _arrivals(draft)
     names = {c: channel_label(c) for c in found.series}
-    return StaffStatistics(figures, heat, found, _period_labels(found), names)
+    return StaffStatistics(figures, heat, found, _period_labels(found), names, group_counts(draft.id))
 
 
 @bp.get("/review/<slug>/charts/arrivals.svg")

@@ -13,7 +13,8 @@ from consult.clock import utcnow
 from consult.comments import counts
 from consult.comments.statistics import arrivals, published_by_channel
 from consult.db import end_read, write_transaction
-from consult.models import Decision
+from consult.models import CommentGroup, Decision
+from consult.models.counts import GENERAL
 from consult.web import admin_stats, charts, fragments
 from consult.web.admin_stats import heat_level
 from consult.web.chart_svg import SVG_POLICY
@@ -269,3 +270,21 @@ def test_arrivals_are_counted_again_only_when_the_drafts_comments_change(
     page = soup(staff.get(url))
     assert len(calls) == 2
     assert page.select_one("#chart-arrivals tbody tr").select("td")[-1].get_text(strip=True) == "10"
+
+
+def test_staff_overview_counts_groups_per_article(login_as, factory, draft_with_comments):
+    draft = draft_with_comments
+    first, third = (draft.current_version.texts[i].article_id for i in (0, 2))
+    end_read()
+    with write_transaction() as session:
+        for article_key, size in ((first, 3), (first, 2), (first, 1), (third, 4), (GENERAL, 2)):
+            session.add(CommentGroup(draft_id=draft.id, article_key=article_key, size=size))
+    page = soup(login_as("staff").get(f"/admin/review/{draft.slug}"))
+    cells = {
+        tr["data-article"]: tr.select_one(".groups").get_text(strip=True)
+        for tr in page.select("tr[data-article]")
+    }
+    assert cells[str(first)] == "2组（5条）"  # the group of one is no group
+    assert cells[str(third)] == "1组（4条）"
+    assert cells["general"] == "1组（2条）"
+    assert cells[str(draft.current_version.texts[1].article_id)] == "0"
