@@ -1,10 +1,11 @@
-"""A scope's partition into groups (pure): verified pairs joined, strongest first, under staff's pins.
+"""A scope's partition into groups (pure): near-duplicate pairs joined, under staff's pins.
 
-The result depends only on the comments, their verified pairs and what staff did, never on the order
-the comments arrived in; so the incremental path (ingest.py) and a rebuild agree. Pairs are joined
-strongest first (Kruskal); a pair that would put members staff kept in two different groups into one
-is skipped, so a recomputation never merges what staff kept apart. Comments staff split out are not
-in the scope at all.
+The result depends only on the comments, their near-duplicate pairs and what staff did, never on the
+order the comments arrived in; so the incremental path (ingest.py) and a rebuild agree. Comments not
+kept by staff form components (connected by near-duplicate pairs; a pair already connected is not
+even scored, so a campaign of thousands costs about one verification per member). A component near
+comments staff kept in a group (merged or confirmed) joins that group, near several the closest one:
+two groups staff kept apart never become one. Comments staff split out are not in the scope at all.
 
 Group ids are stable: a component that holds members staff kept in a group is that group; any other
 component keeps the id of the existing group that holds most of its members (each id once, the
@@ -14,7 +15,7 @@ largest overlaps first, ties to the lower id); a new component of two or more ge
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -33,7 +34,6 @@ class Partition:
 class _Sets:
     def __init__(self, nodes: Iterable[int]):
         self.parent = {n: n for n in nodes}
-        self.pin: dict[int, int | None] = {n: None for n in self.parent}
 
     def find(self, n: int) -> int:
         root = n
@@ -43,56 +43,85 @@ class _Sets:
             self.parent[n], n = root, self.parent[n]
         return root
 
-    def union(self, a: int, b: int) -> bool:
-        ra, rb = self.find(a), self.find(b)
-        if ra == rb:
-            return True
-        pa, pb = self.pin[ra], self.pin[rb]
-        if pa is not None and pb is not None and pa != pb:
-            return False
-        if rb < ra:
-            ra, rb = rb, ra
+    def union(self, a: int, b: int) -> None:
+        ra, rb = sorted((self.find(a), self.find(b)))
         self.parent[rb] = ra
-        self.pin[ra] = pa if pa is not None else pb
-        return True
 
 
 def partition(
     nodes: Iterable[int],
-    pairs: Mapping[tuple[int, int], float],
+    buckets: Iterable[Sequence[int]],
+    score: Callable[[int, int], float | None],
     pinned: Mapping[int, int],
     existing: Mapping[int, int],
     held: Iterable[int] = (),
 ) -> Partition:
-    """Group a scope: ``pairs`` verified (score), ``pinned`` comment → group staff kept it in,
-    ``existing`` comment → its current group, ``held`` groups staff merged or confirmed."""
-    sets = _Sets(nodes)
-    for comment, group in pinned.items():
-        if comment in sets.parent:
-            sets.pin[sets.find(comment)] = group
-    by_group: dict[int, list[int]] = {}
-    for comment, group in sorted(pinned.items()):
-        if comment in sets.parent:
-            by_group.setdefault(group, []).append(comment)
-    for members in by_group.values():
-        for other in members[1:]:
-            sets.union(members[0], other)
-    for (a, b), _score in sorted(pairs.items(), key=lambda item: (-item[1], item[0])):
-        if a in sets.parent and b in sets.parent:
-            sets.union(a, b)
+    """Group a scope: ``buckets`` of candidates (comments sharing an LSH band key), a pair's ``score``
+    (None: not near-duplicates), ``pinned`` comment → group staff kept it in, ``existing`` comment →
+    its current group, ``held`` groups staff merged or confirmed. Within a bucket, a comment is tried
+    against the members of each other component until one is a near-duplicate: every candidate pair
+    is either scored or already connected, and a campaign costs about one score per copy and band."""
+    nodes = set(nodes)
+    loose = _Sets(n for n in nodes if n not in pinned)
+    towards: dict[tuple[int, int], list[tuple[int, int]]] = {}  # (loose node, kept group) → pairs
+    for bucket in buckets:
+        members = sorted({n for n in bucket if n in nodes})
+        kept_here: dict[int, list[int]] = {}
+        for n in members:
+            if n in pinned:
+                kept_here.setdefault(pinned[n], []).append(n)
+        seen: dict[int, list[int]] = {}  # component root → its members met so far in this bucket
+        for a in members:
+            if a in pinned:
+                continue
+            for group, kept in kept_here.items():
+                towards.setdefault((a, group), []).extend((a, k) for k in kept)
+            for root in list(seen):
+                if loose.find(root) == loose.find(a):
+                    continue
+                if any(score(a, b) is not None for b in seen[root]):
+                    loose.union(a, root)
+            merged: dict[int, list[int]] = {}
+            for root, met in seen.items():
+                merged.setdefault(loose.find(root), []).extend(met)
+            merged.setdefault(loose.find(a), []).append(a)
+            seen = merged
     components: dict[int, list[int]] = {}
-    for n in sorted(sets.parent):
-        components.setdefault(sets.find(n), []).append(n)
-    reserved = set(held) | {group for group in pinned.values()}
-    result: list[tuple[int | None, list[int]]] = []
-    loose: list[list[int]] = []
+    for n in sorted(loose.parent):
+        components.setdefault(loose.find(n), []).append(n)
+    # A loose component near comments staff kept in a group joins that group; near several, the one it
+    # is closest to (its best pair; ties to the lower group id). Two kept groups never become one.
+    reach: dict[int, dict[int, list[tuple[int, int]]]] = {}
+    for (node, group), pairs in towards.items():
+        reach.setdefault(loose.find(node), {}).setdefault(group, []).extend(pairs)
+    joins: dict[int, int] = {}
+    for root, groups in reach.items():
+        if len(groups) == 1:
+            ((group, pairs),) = groups.items()
+            if any(score(a, b) is not None for a, b in pairs):
+                joins[root] = group
+            continue
+        best = {}
+        for group, pairs in groups.items():
+            scores = [v for v in (score(a, b) for a, b in pairs) if v is not None]
+            if scores:
+                best[group] = max(scores)
+        if best:
+            joins[root] = min(best, key=lambda g: (-best[g], g))
+    kept: dict[int, list[int]] = {}
+    for comment, group in pinned.items():
+        if comment in nodes:
+            kept.setdefault(group, []).append(comment)
+    unkept: list[list[int]] = []
     for root, members in components.items():
-        if sets.pin[root] is not None:
-            result.append((sets.pin[root], members))
+        if root in joins:
+            kept.setdefault(joins[root], []).extend(members)
         elif len(members) >= 2:
-            loose.append(members)
+            unkept.append(members)
+    result: list[tuple[int | None, list[int]]] = [(g, sorted(m)) for g, m in kept.items()]
+    reserved = set(held) | set(pinned.values())
     overlaps = []
-    for index, members in enumerate(loose):
+    for index, members in enumerate(unkept):
         counts = Counter(existing[m] for m in members if m in existing and existing[m] not in reserved)
         overlaps += [(-count, group, index) for group, count in counts.items()]
     chosen: dict[int, int] = {}
@@ -101,7 +130,7 @@ def partition(
         if index not in chosen and group not in taken:
             chosen[index] = group
             taken.add(group)
-    result += [(chosen.get(index), members) for index, members in enumerate(loose)]
+    result += [(chosen.get(index), members) for index, members in enumerate(unkept)]
     return Partition(sorted(result, key=lambda item: item[1][0]))
 
 

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from consult.clock import utcnow
 from consult.groups.clustering import is_burst, partition
 from consult.groups.events import scope_key
-from consult.groups.similarity import Text, band_keys, similar_pairs, verify
+from consult.groups.similarity import Text, band_keys, candidate_buckets, verify
 from consult.models import Comment, CommentBand, CommentGroup, GroupMember
 from consult.models.groups import PINNED_STATES
 
@@ -106,13 +106,21 @@ def ingest(session: Session, comment: Comment, scope: Scope) -> None:
     if members.get(comment.id, (None, None))[1] == "split" or not candidates:
         return
     candidates = {c for c in candidates if members.get(c, (None, None))[1] != "split"}
+    # Which groups (and lone comments) it is a near-duplicate of: one verified member of a group is
+    # enough, so a campaign of thousands costs a verification or two, not one per member.
     neighbours = []
-    for cid, body, status in _bodies(session, candidates):
-        if eligible(status) and verify(text, Text.of(body)) is not None:
+    touched: set[int] = set()
+    rows = sorted(_bodies(session, candidates), key=lambda r: (members.get(r[0], (None,))[0] or 0, r[0]))
+    for cid, body, status in rows:
+        group = members.get(cid, (None,))[0]
+        if (group is not None and group in touched) or not eligible(status):
+            continue
+        if verify(text, Text.of(body)) is not None:
             neighbours.append(cid)
+            if group is not None:
+                touched.add(group)
     if not neighbours:
         return
-    touched = {members[c][0] for c in neighbours if c in members and members[c][0] is not None}
     held = _held(session, touched)
     if len(held) > 1:
         recompute(session, scope)
@@ -237,11 +245,12 @@ def recompute(session: Session, scope: Scope, bands: bool = False) -> None:
         )
     ).all()
     texts = {cid: Text.of(body) for cid, body in rows}
+    keyed = {cid: band_keys(t) for cid, t in texts.items() if t.shingles}
     if bands:
         ids = sorted(texts)
         for start in range(0, len(ids), CHUNK):
             session.execute(delete(CommentBand).where(CommentBand.comment_id.in_(ids[start : start + CHUNK])))
-        _store_bands(session, scope, [(cid, band_keys(t)) for cid, t in texts.items() if t.shingles])
+        _store_bands(session, scope, keyed.items())
     members = session.execute(
         select(GroupMember.comment_id, GroupMember.group_id, GroupMember.state).where(
             GroupMember.draft_id == draft_id, GroupMember.article_key == article_key
@@ -258,7 +267,9 @@ def recompute(session: Session, scope: Scope, bands: bool = False) -> None:
     ).all()
     held = {g.id for g in groups if g.confirmed} | set(pinned.values())
     nodes = [cid for cid in texts if cid not in split]
-    result = partition(nodes, similar_pairs({cid: texts[cid] for cid in nodes}), pinned, existing, held)
+    # The same candidates as ingest()'s indexed look-up: comments sharing a band key.
+    buckets = candidate_buckets({cid: keyed[cid] for cid in nodes if cid in keyed})
+    result = partition(nodes, buckets, lambda a, b: verify(texts[a], texts[b]), pinned, existing, held)
     placed: dict[int, tuple[int, str]] = {}
     used: set[int] = set()
     for group_id, component in result.components:

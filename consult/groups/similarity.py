@@ -85,6 +85,9 @@ def _lsh() -> MinHashLSH:
 
 
 BANDS = tuple(_lsh().hashranges)  # (start, end) of each band's slice of the signature
+# The permutations of the seed, made once (datasketch would draw them again for every signature).
+_FIRST = MinHash(num_perm=NUM_PERM, seed=SEED)
+_PERMUTATIONS, _SCHEME = _FIRST.permutations, _FIRST.scheme
 
 
 @dataclass(frozen=True)
@@ -109,7 +112,7 @@ class Text:
     @cached_property
     def minhash(self) -> MinHash:
         """The MinHash signature of the shingles."""
-        m = MinHash(num_perm=NUM_PERM, seed=SEED)
+        m = MinHash(num_perm=NUM_PERM, seed=SEED, permutations=_PERMUTATIONS, scheme=_SCHEME)
         m.update_batch([s.encode() for s in sorted(self.shingles)])
         return m
 
@@ -146,10 +149,11 @@ class Text:
 
 def band_keys(text: Text) -> list[int]:
     """One signed 64-bit key per LSH band (the band's slice of the signature, hashed)."""
-    values = text.minhash.hashvalues
+    raw = np.ascontiguousarray(text.minhash.hashvalues).tobytes()
+    width = raw and len(raw) // NUM_PERM
     keys = []
     for start, end in BANDS:
-        digest = hashlib.blake2b(np.ascontiguousarray(values[start:end]).tobytes(), digest_size=8).digest()
+        digest = hashlib.blake2b(raw[start * width : end * width], digest_size=8).digest()
         keys.append(int.from_bytes(digest, "big", signed=True))
     return keys
 
@@ -207,15 +211,30 @@ class CandidateIndex:
 
 def similar_pairs(texts: dict[int, Text]) -> dict[tuple[int, int], float]:
     """Every verified near-duplicate pair (lower key first) of a set of texts, through the LSH."""
+    pairs: dict[tuple[int, int], float] = {}
+    for a, b in candidate_pairs(texts):
+        score = verify(texts[a], texts[b])
+        if score is not None:
+            pairs[(a, b)] = score
+    return pairs
+
+
+def candidate_pairs(texts: dict[int, Text]) -> list[tuple[int, int]]:
+    """The LSH's candidate pairs (lower key first) of a set of texts, not yet verified (datasketch's
+    MinHashLSH; for the quality measure: a campaign of n copies gives n² pairs)."""
     index = CandidateIndex()
     for key, text in texts.items():
         index.add(key, text)
-    pairs: dict[tuple[int, int], float] = {}
-    for key, text in texts.items():
-        for other in index.candidates(text):
-            if other <= key:
-                continue
-            score = verify(text, texts[other])
-            if score is not None:
-                pairs[(key, other)] = score
-    return pairs
+    return sorted(
+        {(key, other) for key, text in texts.items() for other in index.candidates(text) if other > key}
+    )
+
+
+def candidate_buckets(keyed: dict[int, list[int]]) -> list[list[int]]:
+    """Comments sharing a band key, one list per band and key with two or more (``keyed``: comment →
+    its band keys): the same candidates as the LSH's, without listing every pair of a campaign."""
+    buckets: dict[tuple[int, int], list[int]] = {}
+    for comment, keys in keyed.items():
+        for band, key in enumerate(keys):
+            buckets.setdefault((band, key), []).append(comment)
+    return [sorted(members) for members in buckets.values() if len(members) >= 2]

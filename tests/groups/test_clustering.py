@@ -1,11 +1,20 @@
-"""A scope's partition: strongest pairs first, staff's pins respected, ids stable; the burst rule."""
+"""A scope's partition: components of pairs, staff's pins respected, ids stable; the burst rule."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from consult.groups.clustering import BURST_MIN, partition
+from consult.groups.clustering import BURST_MIN
 from consult.groups.clustering import is_burst as burst
+from consult.groups.clustering import partition as partition_by
+
+
+def partition(nodes, pairs, pinned, existing, held=()):
+    """The partition of verified ``pairs`` (pair → score); the other candidates' score is None."""
+    score = {**pairs, **{(b, a): v for (a, b), v in pairs.items()}}
+    return partition_by(
+        nodes, [list(p) for p in pairs], lambda a, b: score.get((a, b)), pinned, existing, held
+    )
 
 
 def test_components_of_verified_pairs():
@@ -22,9 +31,17 @@ def test_the_order_of_the_pairs_given_does_not_matter():
 
 
 def test_two_groups_staff_kept_apart_are_never_joined():
-    # 3 is pulled both ways: it joins the group it is closer to, and the groups stay apart
-    result = partition([1, 2, 3], {(1, 3): 0.5, (2, 3): 0.8}, {1: 10, 2: 20}, {})
-    assert sorted(result.components) == [(10, [1]), (20, [2, 3])]
+    # 3 and 4 are pulled both ways: they join the group they are closer to, and the groups stay apart
+    result = partition([1, 2, 3, 4], {(1, 3): 0.5, (2, 4): 0.8, (3, 4): 0.9}, {1: 10, 2: 20}, {})
+    assert sorted(result.components) == [(10, [1]), (20, [2, 3, 4])]
+
+
+def test_pairs_already_connected_are_not_scored():
+    scored = []
+    buckets = [list(range(1, 31))] * 5  # a campaign of 30 copies sharing five band keys
+    result = partition_by(range(1, 31), buckets, lambda a, b: scored.append((a, b)) or 0.9, {}, {})
+    assert result.components == [(None, list(range(1, 31)))]
+    assert len(scored) == 29  # one per copy joined, of 5 × 435 candidate pairs
 
 
 def test_a_component_keeps_the_id_of_the_group_holding_most_of_it():

@@ -14,7 +14,7 @@ import pytest
 
 from consult.groups import similarity
 from consult.groups.clustering import partition
-from consult.groups.similarity import Text, similar_pairs
+from consult.groups.similarity import Text, band_keys, candidate_buckets, candidate_pairs, similar_pairs
 
 LABELLED = json.loads((Path(__file__).parent / "fixtures" / "labelled.json").read_text(encoding="utf-8"))
 PRECISION_MIN = 0.95
@@ -33,7 +33,9 @@ def _pairwise() -> tuple[int, int, int]:
     for rows in _by_article().values():
         texts = {row["id"]: Text.of(row["body"]) for row in rows}
         grouped = {}
-        for index, (_group, members) in enumerate(partition(texts, similar_pairs(texts), {}, {}).components):
+        buckets = candidate_buckets({key: band_keys(text) for key, text in texts.items()})
+        result = partition(texts, buckets, lambda a, b, t=texts: similarity.verify(t[a], t[b]), {}, {})
+        for index, (_group, members) in enumerate(result.components):
             grouped.update(dict.fromkeys(members, index))
         label = {row["id"]: row["cluster"] for row in rows}
         for a, b in itertools.combinations(sorted(texts), 2):
@@ -109,3 +111,10 @@ def test_opposite_opinions_are_never_near_duplicates(a, b):
 )
 def test_small_edits_keep_a_near_duplicate(a, b):
     assert similarity.verify(Text.of(a), Text.of(b)) is not None
+
+
+def test_the_stored_band_keys_give_the_candidates_of_datasketchs_lsh():
+    texts = {row["id"]: Text.of(row["body"]) for row in LABELLED}
+    buckets = candidate_buckets({key: band_keys(text) for key, text in texts.items()})
+    from_keys = {(a, b) for bucket in buckets for a in bucket for b in bucket if a < b}
+    assert from_keys == set(candidate_pairs(texts))
