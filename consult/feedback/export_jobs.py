@@ -108,7 +108,9 @@ def request_export(
             audit.record(session, actor, ctx, "export.queue", session.get(Draft, draft_id), details)
     if current_app.config["EXPORT_JOBS_INLINE"]:
         app = current_app._get_current_object()
-        start_in_background(app, "exports:" + export_dir(), run_jobs)
+        # The thread waits for the lock: a writer of another process may have looked for queued jobs
+        # just before this one was committed, and would stop without it.
+        start_in_background(app, "exports:" + export_dir(), lambda: run_jobs(wait=True))
     return ExportRequest(job=job)
 
 

@@ -190,6 +190,20 @@ def test_the_background_thread_writes_a_job_when_asked_inline(app, staff, big_dr
     assert job_row(job_id).state == "done"
 
 
+def test_the_background_thread_waits_for_another_writer(app, staff, big_draft):
+    """Another writer (another process's thread, or the worker) holds the lock when the job is queued:
+    the thread waits for it instead of leaving the job queued until the next export."""
+    from consult.search.background import wait_for_background
+
+    app.config["EXPORT_JOBS_INLINE"] = True
+    with export_jobs.writer_lock(wait=True):
+        job_id = request_export(staff, CLI, big_draft.slug, "csv").job.id
+        assert not wait_for_background(timeout=1)
+        assert job_row(job_id).state == "queued"
+    assert wait_for_background(timeout=60)
+    assert job_row(job_id).state == "done"
+
+
 # ---- CSV streams -----------------------------------------------------------------------------------------
 
 
