@@ -31,6 +31,7 @@ from consult.i18n import _
 from consult.paging import page_number
 from consult.receipts import display
 from consult.vocabulary import outcome_label
+from consult.web.admin_stats import staff_statistics
 from consult.web.dates import local_day_start
 from consult.web.forms import form_page
 from consult.web.review_cache import kept_place, review_page
@@ -59,7 +60,11 @@ def review_draft(slug: str):
     """One draft: per article of the current version, published and undecided comments, and general ones."""
     overview = draft_review(by_slug(slug))
     return render_template(
-        "admin/review/draft.html", review=overview, draft=overview.draft, groups=chapters(overview.articles)
+        "admin/review/draft.html",
+        review=overview,
+        draft=overview.draft,
+        groups=chapters(overview.articles),
+        stats=staff_statistics(overview.draft, overview.articles),
     )
 
 
