@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from sqlalchemy import select, tuple_
+from sqlalchemy.orm import load_only
 
 from consult.db import write_transaction
 from consult.drafts.labels import as_commented, version_name
@@ -19,13 +20,30 @@ from consult.extensions import db
 from consult.feedback.queries import latest_publication, publications
 from consult.feedback.report import ReportItem
 from consult.feedback.stored import KINDS, Computed, compute, members, store
-from consult.models import ArticleText, Comment, ContactPoint, Draft, FeedbackPublication, ReportPlace
+from consult.models import (
+    ArticleText,
+    Comment,
+    ContactPoint,
+    Draft,
+    DraftVersion,
+    FeedbackPublication,
+    ReportPlace,
+)
 from consult.models.counts import GENERAL
 from consult.paging import encode_cursor
 
 FIRST_ITEMS = 20  # a place's comments in the report itself (the JSON's `items`); the rest by page
 ITEMS_PER_PAGE = 20
 KEPT_COUNTS = [getattr(ReportPlace, kind) for kind in KINDS]
+# What an item shows of its comment (Comment.public_body reads body and masked_body).
+ITEM_COLUMNS = (
+    Comment.id,
+    Comment.submitted_at,
+    Comment.channel,
+    Comment.version_id,
+    Comment.body,
+    Comment.masked_body,
+)
 
 
 @dataclass
@@ -161,16 +179,19 @@ def published_summary(draft: Draft, *, items: bool = False) -> Summary | None:
     rows = [(a, t, r, dict(zip(KINDS, counts, strict=True))) for a, t, r, *counts in kept]
     summary = _summary(draft, latest, rows, participants, points, by_channel)
     if items:
+        labels = _labels(draft.id)  # one query for every place's items
         for place in summary.all_places:
             if place.comment_count:
-                page = items_page(draft, place, latest.id, None, FIRST_ITEMS)
+                page = items_page(draft, place, latest.id, None, FIRST_ITEMS, labels)
                 place.items, place.items_next = page.items, page.next
     return summary
 
 
-def preview_summary(draft: Draft) -> Summary:
-    """What publishing would keep now, with the decisions as they stand (staff): grouped counts, no items."""
-    computed: Computed = compute(db.session.connection(), draft.id, None)
+def preview_summary(draft: Draft, figures: bool = True) -> Summary:
+    """What publishing would keep now, with the decisions as they stand (staff): the places' counts from
+    the kept counters, the figures by grouped counts (``figures`` False: left 0, a place's own page), no
+    items."""
+    computed: Computed = compute(db.session.connection(), draft.id, None, figures)
     rows = [(r["article_id"], r["text_id"], r["removed"], r["outcomes"]) for r in computed.places]
     return _summary(draft, None, rows, computed.participants, computed.contact_point_ids, computed.by_channel)
 
@@ -194,10 +215,12 @@ def items_page(
     publication_id: int | None,
     after: tuple | None,
     per_page: int = ITEMS_PER_PAGE,
+    labels: dict[tuple[int, int], str] | None = None,
 ) -> ItemsPage:
     """One page of a place's comments in the report (publication None: the preview), oldest first, from
-    just after ``after`` (a decoded cursor; None: the first page)."""
-    query, decided = members(select(Comment), draft.id, publication_id)
+    just after ``after`` (a decoded cursor; None: the first page). ``labels``: the draft's article labels
+    by (version id, article id), when the caller read them already (``_labels``)."""
+    query, decided = members(select(Comment).options(load_only(*ITEM_COLUMNS)), draft.id, publication_id)
     query = query.add_columns(decided.outcome, decided.reason)
     if place.article_id is None:
         query = query.where(Comment.article_id.is_(None))
@@ -209,30 +232,34 @@ def items_page(
     rows = db.session.execute(query.order_by(Comment.submitted_at, Comment.id).limit(per_page + 1)).all()
     rows, more = rows[:per_page], len(rows) > per_page
     following = encode_cursor(rows[-1][0].submitted_at, rows[-1][0].id) if more else None
-    return ItemsPage(_items(draft, place, rows), per_page, following)
+    if labels is None and place.article_id is not None and rows:
+        labels = _labels(draft.id, place.article_id, {comment.version_id for comment, _o, _r in rows})
+    return ItemsPage(_items(draft, place, rows, labels or {}), per_page, following)
 
 
-def _items(draft: Draft, place: Place, rows) -> list[ReportItem]:
+def _labels(draft_id: int, article_id: int | None = None, versions=None) -> dict[tuple[int, int], str]:
+    """(version id, article id) → the article's label in that version: of the draft, or of one article in
+    some versions."""
+    query = select(ArticleText.version_id, ArticleText.article_id, ArticleText.label)
+    if article_id is None:
+        query = query.join(DraftVersion, DraftVersion.id == ArticleText.version_id).where(
+            DraftVersion.draft_id == draft_id
+        )
+    else:
+        query = query.where(ArticleText.article_id == article_id, ArticleText.version_id.in_(versions))
+    return {(v, a): label for v, a, label in db.session.execute(query)}
+
+
+def _items(draft: Draft, place: Place, rows, labels: dict[tuple[int, int], str]) -> list[ReportItem]:
     """ReportItems as report.py makes them: the article named as its commenter knows it, when renumbered
     or removed since."""
-    texts = {}
-    if place.article_id is not None and rows:
-        versions = {comment.version_id for comment, _o, _r in rows}
-        texts = {
-            t.version_id: t
-            for t in db.session.scalars(
-                select(ArticleText).where(
-                    ArticleText.article_id == place.article_id, ArticleText.version_id.in_(versions)
-                )
-            )
-        }
     names = {v.id: version_name(v.label, v.number) for v in draft.versions}
     label_now = None if place.removed else place.label
     items = []
     for comment, outcome, reason in rows:
-        commented = texts.get(comment.version_id)
-        renumbered = commented is not None and place.label is not None and commented.label != place.label
-        moved = commented is not None and commented.label != label_now
+        then = labels.get((comment.version_id, place.article_id)) if place.article_id is not None else None
+        renumbered = then is not None and place.label is not None and then != place.label
+        moved = then is not None and then != label_now
         items.append(
             ReportItem(
                 comment_id=comment.id,
@@ -241,10 +268,8 @@ def _items(draft: Draft, place: Place, rows) -> list[ReportItem]:
                 submitted_at=comment.submitted_at,
                 outcome=outcome,
                 reason=reason or "",
-                commented_label=commented.label if renumbered else None,
-                commented_as=as_commented(commented.label, names.get(comment.version_id), label_now)
-                if moved
-                else None,
+                commented_label=then if renumbered else None,
+                commented_as=as_commented(then, names.get(comment.version_id), label_now) if moved else None,
             )
         )
     return items

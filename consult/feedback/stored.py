@@ -8,6 +8,9 @@ report's members — a publication's frozen decisions (PublishedDecision) and it
 comments with their decisions as they stand. It agrees with consult/feedback/report.py's builder
 (tests/feedback/test_stored_report.py), but counts in the database and holds only the counts.
 
+The preview reads its places' counts from the counters kept as comments and decisions are written
+(consult/comments/counts.py) and scans only for the channels, contact points and participants.
+
 ``store`` keeps a publication's summary (ReportPlace rows and the publication's columns) in the
 transaction that publishes it. A comment that leaves the report (taken down) or comes back moves it
 again: ``_after_flush`` recomputes the latest publication's summary in that flush's transaction, so
@@ -42,6 +45,7 @@ from consult.feedback.participants import participant_key
 from consult.models import (
     ArticleText,
     Comment,
+    CommentCount,
     Decision,
     DraftVersion,
     FeedbackPublication,
@@ -100,14 +104,29 @@ def _texts(connection: Connection, draft_id: int):
     return list(versions), texts
 
 
-def compute(connection: Connection, draft_id: int, publication_id: int | None) -> Computed:
-    """The summary of a publication's report (None: the staff preview), by grouped counts."""
-    counted, decided = members(select(Comment.article_id), draft_id, publication_id)
-    outcome = decided.outcome
-    counts: dict[int | None, dict[str, int]] = {}
-    grouped = counted.add_columns(outcome, func.count()).group_by(Comment.article_id, outcome)
-    for article_id, kind, n in connection.execute(grouped):
-        counts.setdefault(article_id, dict.fromkeys(KINDS, 0))[kind or "undecided"] += n
+def compute(
+    connection: Connection, draft_id: int, publication_id: int | None, figures: bool = True
+) -> Computed:
+    """The summary of a publication's report (None: the staff preview), by grouped counts; without
+    ``figures`` (a preview's places only: no scan at all) participants, points and channels are left 0."""
+    # One scan for the places' counts, the channels and the contact points (few groups: articles ×
+    # outcomes × channels × points), one more for the distinct participants. The preview takes the
+    # places' counts from the counters kept as comments and decisions are written (comment_count).
+    preview = publication_id is None
+    columns = (Comment.channel, Comment.contact_point_id) + (() if preview else (Comment.article_id,))
+    counted, decided = members(select(*columns), draft_id, publication_id)
+    outcome = () if preview else (decided.outcome,)
+    grouped = counted.add_columns(*outcome, func.count()).group_by(*columns, *outcome)
+    counts = _counters(connection, draft_id) if preview else {}
+    by_channel = dict.fromkeys(CHANNELS, 0)
+    points: set[int] = set()
+    for channel, point, *place, n in connection.execute(grouped) if figures or not preview else ():
+        if place:
+            article_id, kind = place
+            counts.setdefault(article_id, dict.fromkeys(KINDS, 0))[kind or "undecided"] += n
+        by_channel[channel] = by_channel.get(channel, 0) + n
+        if point is not None:
+            points.add(point)
     versions, texts = _texts(connection, draft_id)
     current = texts.get(versions[-1], {}) if versions else {}
     places = [
@@ -122,17 +141,26 @@ def compute(connection: Connection, draft_id: int, publication_id: int | None) -
         row["outcomes"] = counts.get(row["article_id"] or None, dict.fromkeys(KINDS, 0))
         row.pop("order", None)
     people, _decided = members(select(func.count(func.distinct(participant_key()))), draft_id, publication_id)
-    points, _decided = members(select(Comment.contact_point_id).distinct(), draft_id, publication_id)
-    channels, _decided = members(select(Comment.channel, func.count()), draft_id, publication_id)
-    by_channel = dict(connection.execute(channels.group_by(Comment.channel)).all())
     return Computed(
         places=rows,
-        participants=int(connection.execute(people).scalar() or 0),
-        contact_point_ids=sorted(
-            p for p in connection.execute(points.where(Comment.contact_point_id.is_not(None))).scalars()
-        ),
-        by_channel={name: int(by_channel.get(name, 0)) for name in CHANNELS},
+        participants=int(connection.execute(people).scalar() or 0) if figures else 0,
+        contact_point_ids=sorted(points),
+        by_channel=by_channel,
     )
+
+
+def _counters(connection: Connection, draft_id: int) -> dict[int | None, dict[str, int]]:
+    """Published comments per article (None: general) and outcome, from the kept counters."""
+    rows = connection.execute(
+        select(CommentCount.article_id, CommentCount.outcome, CommentCount.n).where(
+            CommentCount.draft_id == draft_id, CommentCount.status == "published", CommentCount.n > 0
+        )
+    )
+    counts: dict[int | None, dict[str, int]] = {}
+    for article_id, kind, n in rows:
+        place = counts.setdefault(None if article_id == GENERAL else article_id, dict.fromkeys(KINDS, 0))
+        place[kind or "undecided"] += n
+    return counts
 
 
 def _place_removed(connection, draft_id, publication_id, removed, versions, texts, current, places) -> None:

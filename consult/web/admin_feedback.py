@@ -62,7 +62,7 @@ def feedback(slug: str):
 
 def _place(slug: str, article_id: int | None):
     draft = by_slug(slug)
-    report = preview_summary(draft)
+    report = preview_summary(draft, figures=False)  # the places only, from the counters: no scan
     place = find_place(report, article_id)
     if place is None:
         raise NotFound(_("预览中没有这一条"))

@@ -212,7 +212,11 @@ class FeedbackStateSchema(OutSchema):
         FeedbackReportSchema,
         table="preview",
         absent=missing,
-        metadata={"description": "GET only: what publishing would show.", "optional": True},
+        metadata={
+            "description": "GET only: what publishing would show: the figures and each place's counts, "
+            "with the decisions as they stand (`items` empty: the staff pages show them a page at a time).",
+            "optional": True,
+        },
     )
     publication = LookedNested(
         PublicationSchema,
