@@ -228,6 +228,11 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--page-cache-seconds", type=int, default=0)
     parser.add_argument("--only", default="", help="measure only the pages whose label contains this text")
+    parser.add_argument(
+        "--seeded",
+        action="store_true",
+        help="the database (--database-url) was seeded by an earlier run: upgrade it, add nothing",
+    )
     args = parser.parse_args()
     for name in [n for n in os.environ if n.startswith("CONSULT_")]:
         del os.environ[name]
@@ -242,27 +247,21 @@ def main() -> int:
             server.instance.mkdir(parents=True)
             started = time.perf_counter()
             flask(server, "db", "upgrade")
-            print(
-                flask(server, "seed-demo", "--comments", str(args.comments), "--draft", SLUG)
-                .strip()
-                .splitlines()[-1]
-            )
-            print(
-                flask(server, "seed-demo", "--comments", str(args.pending), "--status", "pending")
-                .strip()
-                .splitlines()[-1]
-            )
-            print(f"seeded in {time.perf_counter() - started:.0f} s")
-            flask(
-                server,
-                "users",
-                "create",
-                "benchstaff",
-                "--role",
-                "staff",
-                "--password-stdin",
-                stdin=f"{PASSWORD}\n",
-            )
+            if not args.seeded:
+                for extra in (("--draft", SLUG), ("--status", "pending")):
+                    n = args.comments if extra[0] == "--draft" else args.pending
+                    print(flask(server, "seed-demo", "--comments", str(n), *extra).strip().splitlines()[-1])
+                print(f"seeded in {time.perf_counter() - started:.0f} s")
+                flask(
+                    server,
+                    "users",
+                    "create",
+                    "benchstaff",
+                    "--role",
+                    "staff",
+                    "--password-stdin",
+                    stdin=f"{PASSWORD}\n",
+                )
             server.start(seed=False)
             bare.start()
             cookie = session_cookie(server.url, "benchstaff", PASSWORD)
