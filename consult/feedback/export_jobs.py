@@ -181,10 +181,15 @@ def run_jobs(wait: bool = False, limit: int | None = None) -> int:
     with writer_lock(wait) as got:
         if not got:
             return 0  # another writer holds the jobs; it takes the new ones before it stops
-        with write_transaction() as session:  # a job left running by a writer that died: again
-            session.execute(
-                update(ExportJob).where(ExportJob.state == "running").values(state="queued", rows_done=0)
-            )
+        # A job left running by a writer that died: again (looked for first, so an idle worker writes
+        # nothing every round).
+        if db.session.scalar(select(ExportJob.id).where(ExportJob.state == "running").limit(1)):
+            end_read()
+            with write_transaction() as session:
+                session.execute(
+                    update(ExportJob).where(ExportJob.state == "running").values(state="queued", rows_done=0)
+                )
+        end_read()
         delete_expired()
         while limit is None or ran < limit:
             job_id = db.session.scalar(

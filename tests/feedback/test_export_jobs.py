@@ -166,6 +166,19 @@ def test_a_job_left_running_by_a_dead_writer_is_written_again(app, staff, big_dr
     assert (job.state, job.rows_done) == ("done", 12)
 
 
+def test_an_idle_writer_writes_nothing(app, staff, big_draft, monkeypatch):
+    """The worker runs every few seconds: with nothing queued, running or expired it only reads."""
+    writes = []
+    real = export_jobs.write_transaction
+
+    def counted():
+        writes.append(1)
+        return real()
+
+    monkeypatch.setattr(export_jobs, "write_transaction", counted)
+    assert run_jobs() == 0 and writes == []
+
+
 def test_files_are_deleted_after_the_retention_time(app, staff, big_draft, clock):
     job_id = request_export(staff, CLI, big_draft.slug, "csv").job.id
     run_jobs()
