@@ -166,6 +166,16 @@ def test_a_job_left_running_by_a_dead_writer_is_written_again(app, staff, big_dr
     assert (job.state, job.rows_done) == ("done", 12)
 
 
+def test_the_worker_command_writes_the_queued_jobs(app, staff, big_draft, runner):
+    job_id = request_export(staff, CLI, big_draft.slug, "docx").job.id
+    result = runner.invoke(args=["exports", "worker", "--once"])
+    assert result.exit_code == 0, result.output
+    assert "已处理1个导出任务。" in result.output
+    assert job_row(job_id).state == "done"
+    again = runner.invoke(args=["exports", "worker", "--once"])
+    assert again.exit_code == 0 and again.output == ""
+
+
 def test_an_idle_writer_writes_nothing(app, staff, big_draft, monkeypatch):
     """The worker runs every few seconds: with nothing queued, running or expired it only reads."""
     writes = []
