@@ -24,6 +24,7 @@ from consult.models.groups import PINNED_STATES
 
 EXCLUDED_STATUSES = ("spam",)
 CHUNK = 500
+LOOK_AHEAD = 8  # members of a candidate group read at a time until one is a near-duplicate
 
 Scope = tuple[int, int]  # (draft_id, article_key)
 
@@ -89,15 +90,18 @@ def ingest(session: Session, comment: Comment, scope: Scope) -> None:
     text = Text.of(comment.body)
     keys = band_keys(text) if text.shingles else []
     if keys:
-        wanted = set(enumerate(keys))
-        found = session.execute(
-            select(CommentBand.comment_id, CommentBand.band, CommentBand.key).where(
-                CommentBand.draft_id == scope[0],
-                CommentBand.article_key == scope[1],
-                CommentBand.key.in_(keys),
+        # A key names its band too (similarity.band_keys): one indexed seek per key, distinct ids.
+        candidates = set(
+            session.scalars(
+                select(CommentBand.comment_id)
+                .where(
+                    CommentBand.draft_id == scope[0],
+                    CommentBand.article_key == scope[1],
+                    CommentBand.key.in_(keys),
+                )
+                .distinct()
             )
         )
-        candidates = {cid for cid, band, key in found if (band, key) in wanted}
         _store_bands(session, scope, [(comment.id, keys)])
     else:
         candidates = set()
@@ -105,20 +109,29 @@ def ingest(session: Session, comment: Comment, scope: Scope) -> None:
     members = _members(session, candidates | {comment.id})
     if members.get(comment.id, (None, None))[1] == "split" or not candidates:
         return
-    candidates = {c for c in candidates if members.get(c, (None, None))[1] != "split"}
     # Which groups (and lone comments) it is a near-duplicate of: one verified member of a group is
-    # enough, so a campaign of thousands costs a verification or two, not one per member.
+    # enough, so a campaign of thousands costs a verification or two (and as many bodies read), not
+    # one per member.
+    by_group: dict[int | None, list[int]] = {}
+    for cid in sorted(candidates):
+        group, state = members.get(cid, (None, None))
+        if state != "split":
+            by_group.setdefault(group, []).append(cid)
     neighbours = []
     touched: set[int] = set()
-    rows = sorted(_bodies(session, candidates), key=lambda r: (members.get(r[0], (None,))[0] or 0, r[0]))
-    for cid, body, status in rows:
-        group = members.get(cid, (None,))[0]
-        if (group is not None and group in touched) or not eligible(status):
-            continue
-        if verify(text, Text.of(body)) is not None:
-            neighbours.append(cid)
-            if group is not None:
-                touched.add(group)
+    for group, ids in sorted(by_group.items(), key=lambda item: item[0] or 0):
+        step = len(ids) if group is None else LOOK_AHEAD
+        for start in range(0, len(ids), step):
+            hits = [
+                cid
+                for cid, body, status in _bodies(session, ids[start : start + step])
+                if eligible(status) and verify(text, Text.of(body)) is not None
+            ]
+            if hits:
+                neighbours += hits if group is None else hits[:1]
+                if group is not None:
+                    touched.add(group)
+                    break
     if not neighbours:
         return
     held = _held(session, touched)

@@ -148,12 +148,13 @@ class Text:
 
 
 def band_keys(text: Text) -> list[int]:
-    """One signed 64-bit key per LSH band (the band's slice of the signature, hashed)."""
+    """One signed 64-bit key per LSH band (the band's number and slice of the signature, hashed)."""
     raw = np.ascontiguousarray(text.minhash.hashvalues).tobytes()
     width = raw and len(raw) // NUM_PERM
     keys = []
-    for start, end in BANDS:
-        digest = hashlib.blake2b(raw[start * width : end * width], digest_size=8).digest()
+    for band, (start, end) in enumerate(BANDS):
+        # The band's number is hashed in: equal keys mean the same slice of the same band.
+        digest = hashlib.blake2b(raw[start * width : end * width], digest_size=8, salt=bytes([band])).digest()
         keys.append(int.from_bytes(digest, "big", signed=True))
     return keys
 
