@@ -14,12 +14,14 @@ from dataclasses import dataclass, field
 from sqlalchemy import select, tuple_
 from sqlalchemy.orm import load_only
 
+from consult.changes import generation
 from consult.db import write_transaction
 from consult.drafts.labels import as_commented, version_name
 from consult.extensions import db
 from consult.feedback.queries import latest_publication, publications
 from consult.feedback.report import ReportItem
-from consult.feedback.stored import KINDS, Computed, compute, members, store
+from consult.feedback.stored import KINDS, compute, members, store
+from consult.generation_cache import cache_for
 from consult.models import (
     ArticleText,
     Comment,
@@ -34,6 +36,7 @@ from consult.paging import encode_cursor
 
 FIRST_ITEMS = 20  # a place's comments in the report itself (the JSON's `items`); the rest by page
 ITEMS_PER_PAGE = 20
+PREVIEW_CACHE = "feedback-preview"  # consult.generation_cache.cache_for: the staff preview's summaries
 KEPT_COUNTS = [getattr(ReportPlace, kind) for kind in KINDS]
 # What an item shows of its comment (Comment.public_body reads body and masked_body).
 ITEM_COLUMNS = (
@@ -188,11 +191,18 @@ def published_summary(draft: Draft, *, items: bool = False) -> Summary | None:
 
 
 def preview_summary(draft: Draft, figures: bool = True) -> Summary:
-    """What publishing would keep now, with the decisions as they stand (staff): the places' counts from
-    the kept counters, the figures by grouped counts (``figures`` False: left 0, a place's own page), no
-    items."""
-    computed: Computed = compute(db.session.connection(), draft.id, None, figures)
-    rows = [(r["article_id"], r["text_id"], r["removed"], r["outcomes"]) for r in computed.places]
+    """What publishing would keep now, with the decisions as they stand (staff), no items: the places'
+    counts from the kept counters, the figures by grouped counts (``figures`` False: left 0, for a
+    place's own page). Kept per process under the ``comments`` change counter (read first), which every
+    write of a comment or decision moves: while nothing changed, the preview scans nothing."""
+    number = generation(db.session)
+    connection = db.session.connection()
+    if figures:
+        key = (number, draft.id)
+        computed = cache_for(PREVIEW_CACHE).get_or_make(key, lambda: compute(connection, draft.id, None))
+    else:
+        computed = compute(connection, draft.id, None, figures=False)
+    rows = [(r["article_id"], r["text_id"], r["removed"], dict(r["outcomes"])) for r in computed.places]
     return _summary(draft, None, rows, computed.participants, computed.contact_point_ids, computed.by_channel)
 
 

@@ -19,8 +19,8 @@ from consult.context import CLI
 from consult.db import end_read, write_transaction
 from consult.drafts.operations import add_version
 from consult.extensions import db
+from consult.feedback import reading, stored
 from consult.feedback import report as report_module
-from consult.feedback import stored
 from consult.feedback.publishing import open_revision, publish_feedback
 from consult.feedback.reading import items_page, preview_summary, published_summary
 from consult.feedback.report import preview_report, published_report
@@ -277,3 +277,21 @@ def test_the_staff_preview_counts_and_opens_each_articles_comments_by_page(varie
         link = more["href"] if more else None
         assert pages == 1 or shown.find("a", string="从头看") is not None
     assert seen == [i.body for i in place.items] and pages == 2
+
+
+def test_the_staff_preview_is_counted_again_only_after_a_change(varied, login_as, monkeypatch):
+    staff = login_as("staff")
+    url = f"/admin/drafts/{varied['slug']}/feedback"
+    computed = []
+    real = reading.compute
+    monkeypatch.setattr(reading, "compute", lambda *a, **k: computed.append(a) or real(*a, **k))
+
+    def undecided_shown() -> str:
+        page = BeautifulSoup(staff.get(url).data, "html.parser")
+        return {div.dt.get_text(): div.dd.get_text() for div in page.select(".figures div")}["未作决定"]
+
+    before = undecided_shown()
+    assert len(computed) == 1 and undecided_shown() == before and len(computed) == 1  # kept
+    decide(varied["staff"], CLI, [varied["undecided"].id], "adopted", "")
+    end_read()
+    assert int(undecided_shown()) == int(before) - 1 and len(computed) == 2
