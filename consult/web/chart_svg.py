@@ -61,7 +61,10 @@ STYLE = Style(
     opacity="1",
     opacity_hover="1",
 )
-WIDTH = 560
+# Drawn at about the size the page shows them (a card of the draft page, a phone's width), so the text is
+# not scaled down to illegible; the staff's time chart is wider (a desktop page, a dozen periods or more).
+WIDTH = 440
+WIDE = 720
 ROW_HEIGHT = 26  # per bar of a horizontal chart
 # pygal sizes labels as if each character were 0.6 em wide; a Chinese character is 1 em.
 CJK_EXTRA_EM = 0.45
@@ -73,14 +76,14 @@ def _cjk_margin(labels: list[str]) -> int:
     return round(widest * CJK_EXTRA_EM * STYLE.label_font_size)
 
 
-def _config(title: str, **kw) -> dict:
+def _config(**kw) -> dict:
     return {
         # The figure's caption and the image's alt name the chart: no title drawn inside it.
         "title": None,
         "style": STYLE,
         "js": [],
         "disable_xml_declaration": True,
-        "width": WIDTH,
+        "width": kw.pop("width", WIDTH),
         "print_values": True,
         "print_zeroes": False,
         "no_data_text": kw.pop("no_data_text"),
@@ -106,7 +109,6 @@ def horizontal_bars(title: str, labels: list[str], values: list[int], no_data_te
     """One bar per label, longest first in reading order, each with its number printed."""
     chart = pygal.HorizontalBar(
         **_config(
-            title,
             no_data_text=no_data_text,
             show_legend=False,
             height=max(160, 90 + ROW_HEIGHT * len(labels)),
@@ -126,9 +128,9 @@ def stacked_bars(title: str, periods: list[str], series: dict[str, list[int]], n
     every = max(1, len(periods) // 12)
     chart = pygal.StackedBar(
         **_config(
-            title,
             no_data_text=no_data_text,
             height=380,
+            width=WIDE,
             legend_at_bottom=True,
             legend_at_bottom_columns=min(len(series), 3) or 1,
             truncate_legend=-1,
