@@ -129,6 +129,7 @@ def site(app, factory, login_as):
         "entry_id": db.session.scalar(select(AuditLog.id).where(AuditLog.action == "comment.reject")),
         "stage": "close-now",
         "token": upload,
+        "group_id": 1,  # refused before it is looked up
     }
     end_read()
     yield app, clients, ids
