@@ -55,6 +55,13 @@ def public_paths(server) -> list[str]:
         "SELECT a.id FROM article a JOIN draft d ON d.id = a.draft_id WHERE d.slug = ? ORDER BY a.id LIMIT 1",
         OPEN,
     )
+    reported = _one(
+        server,
+        "SELECT c.article_id FROM comment c JOIN draft d ON d.id = c.draft_id "
+        "JOIN published_decision p ON p.comment_id = c.id WHERE d.slug = ? AND c.article_id IS NOT NULL "
+        "ORDER BY c.id LIMIT 1",
+        CONCLUDED,
+    )
     return [
         "/",
         f"/drafts/{OPEN}",
@@ -63,6 +70,8 @@ def public_paths(server) -> list[str]:
         f"/drafts/{OPEN}/articles/{article}",
         f"/drafts/{CONCLUDED}/compare",
         f"/drafts/{CONCLUDED}/feedback",
+        f"/drafts/{CONCLUDED}/feedback/articles/{reported}",
+        f"/drafts/{CONCLUDED}/feedback/general",
         "/receipts",
         f"/receipts/{code}",
         "/search?q=开放时间",
@@ -92,6 +101,7 @@ def staff_paths(server) -> list[str]:
         f"/admin/drafts/{OPEN}",
         f"/admin/drafts/{CONCLUDED}/versions/new",
         f"/admin/drafts/{CONCLUDED}/feedback",
+        f"/admin/drafts/{CONCLUDED}/feedback/general",
         "/admin/audit",
         "/admin/users",
         "/admin/users/new",

@@ -51,13 +51,16 @@ def test_the_feedback_report_reads_well(live_server, new_page, screenshot, size,
     assert page.locator(".fb-place").count() > 0
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0, f"the page scrolls sideways by {overflow}px on {size}"
-    # A group of comments with the same reason opens on a tap.
-    group = page.locator(".fb-group").first
-    if group.count():
-        group.locator("summary").click()
-        assert group.locator(".fb-group-items").is_visible()
     assert page.locator("a", has_text="修改对照表").count() == 1
     screenshot(page, f"feedback-{size}")
+    # An article's comments, outcomes and reasons open on their own page, a page at a time.
+    page.locator(".fb-open a").first.click()
+    page.wait_for_load_state()
+    assert "意见及处理情况" in page.locator("h1").inner_text()
+    assert page.locator(".fb-item").count() > 0 and page.locator(".fb-item .outcome").first.is_visible()
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0, f"the article's page scrolls sideways by {overflow}px on {size}"
+    screenshot(page, f"feedback-article-{size}")
 
 
 def test_the_feedback_report_prints_to_pdf(live_server, new_page, screenshot):
