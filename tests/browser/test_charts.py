@@ -54,6 +54,12 @@ def test_draft_page_charts_render_in_colour_with_their_tables(browser, server):
     page = context.new_page()
     page.goto(f"{server.url}/drafts/{OPEN}")
     figures = page.locator("#figures")
+    # In print the tables show beside their charts, opened or not (a closed <details> hides them on screen).
+    assert not figures.locator("#chart-channels table").is_visible()
+    page.emulate_media(media="print")
+    assert figures.locator("#chart-channels table").is_visible()
+    assert not figures.locator("#chart-channels summary").is_visible()
+    page.emulate_media(media="screen")
     for name in ("articles", "channels"):
         img = figures.locator(f"#chart-{name} img")
         loaded(img)
