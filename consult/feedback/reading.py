@@ -154,7 +154,7 @@ def _summary(draft: Draft, publication, computed_rows, participants, points, by_
 def _summarise_once(draft_id: int, publication_id: int) -> None:
     """A publication made before summaries were kept: summarised now, once (the rebuild command's work)."""
     with write_transaction() as session:
-        kept = session.get(FeedbackPublication, publication_id, with_for_update=True)
+        kept = session.get(FeedbackPublication, publication_id, with_for_update=True, populate_existing=True)
         if kept is not None and kept.participants is None:
             store(session.connection(), draft_id, publication_id)
 
