@@ -3,8 +3,8 @@ similar comments, the heat strip of articles, and the chart of arrivals over tim
 its own address, with its table in the page).
 
 Per-article figures come from the counters (consult/comments/counts.py), groups from their table's index
-(consult/groups/queries.py); arrivals are one grouped
-statement (consult/comments/statistics.py) kept per draft under the draft's fingerprint.
+(consult/groups/queries.py); arrivals are one grouped statement (consult/comments/statistics.py) kept per
+draft under the draft's fingerprint, on a page of their own (the overview counts nothing).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from flask import Blueprint
+from flask import Blueprint, render_template
 
 from consult.auth.access import access
 from consult.comments.statistics import Arrivals, ArticleFigures, arrivals, fingerprint, staff_by_article
@@ -54,9 +54,6 @@ class StaffStatistics:
 
     figures: dict[int | None, ArticleFigures]
     heat: list[HeatCell]
-    arrivals: Arrivals
-    period_labels: list[str]
-    channel_names: dict[str, str]
     # Groups of similar comments per article id (None: general): (groups, comments in them).
     groups: dict[int | None, tuple[int, int]]
 
@@ -81,9 +78,32 @@ def staff_statistics(draft: Draft, articles: list) -> StaffStatistics:
     for a in articles:
         received = figures.get(a.article_id, ArticleFigures()).received
         heat.append(HeatCell(a.article_id, a.label, received, heat_level(received, most)))
+    return StaffStatistics(figures, heat, group_counts(draft.id))
+
+
+@dataclass(frozen=True)
+class ArrivalFigures:
+    """The arrivals page: comments received per day (or week) and channel."""
+
+    arrivals: Arrivals
+    period_labels: list[str]
+    channel_names: dict[str, str]
+
+
+@bp.get("/review/<slug>/arrivals")
+@access("staff")
+def arrivals_page(slug: str):
+    """Comments received over time by channel: a page of its own, not a section of the draft overview.
+
+    Arrivals per day and channel are not among the counters (consult/comments/counts.py) yet: they are one
+    grouped statement over the draft's comments, kept until the draft's comments change, so the overview
+    itself counts nothing (issue 15, point 1).
+    """
+    draft = by_slug(slug)
     found = _arrivals(draft)
     names = {c: channel_label(c) for c in found.series}
-    return StaffStatistics(figures, heat, found, _period_labels(found), names, group_counts(draft.id))
+    stats = ArrivalFigures(found, _period_labels(found), names)
+    return render_template("admin/review/arrivals.html", draft=draft, stats=stats)
 
 
 @bp.get("/review/<slug>/charts/arrivals.svg")

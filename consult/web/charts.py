@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import Blueprint, url_for
+from flask import Blueprint, render_template, url_for
 from markupsafe import Markup
 
 from consult.auth.access import public
@@ -21,6 +21,7 @@ from consult.i18n import _
 from consult.models import Draft
 from consult.vocabulary import channel_label
 from consult.web import fragments
+from consult.web.cache import cached_page
 from consult.web.chart_svg import horizontal_bars, svg_response
 
 bp = Blueprint("charts", __name__)
@@ -78,7 +79,7 @@ def public_figures(draft: Draft) -> PublicFigures:
 
 
 def draft_charts(draft: Draft) -> Markup:
-    """The charts section of the draft page, shared by every visitor."""
+    """The charts section of the draft statistics page, shared by every visitor."""
     figures = public_figures(draft)
     return fragments.render_shared(
         "public/_draft_charts.html",
@@ -86,6 +87,22 @@ def draft_charts(draft: Draft) -> Markup:
         articles_src=url_for("charts.articles_chart", slug=draft.slug),
         channels_src=url_for("charts.channels_chart", slug=draft.slug),
     )
+
+
+@bp.get("/drafts/<slug>/statistics")
+@public
+@cached_page
+def statistics_page(slug: str):
+    """A draft's figures: published comments per article and per channel, charts with their tables.
+
+    A page of its own, not a section of the draft page: the per-channel figure is not among the counters
+    (consult/comments/counts.py) yet, so it is one grouped statement over the draft's comments (kept until
+    the draft's published comments change), and the draft page itself counts nothing (issue 15, point 1).
+    """
+    fragments.fix_generation()  # before the draft is read
+    draft = fragments.public_draft_read(slug)
+    html = fragments.by_generation(("draft-charts", draft.id), lambda: draft_charts(draft))
+    return render_template("public/statistics.html", draft=draft, charts_html=html)
 
 
 def _chart(slug: str, name: str, draw):

@@ -36,7 +36,6 @@ from consult.paging import PUBLIC_PAGE_MAX, decode_cursor, page_number
 from consult.receipts import display, normalise
 from consult.web import fragments
 from consult.web.cache import cached_page
-from consult.web.charts import draft_charts
 from consult.web.forms import CommentForm, check_form_token, csrf_checked_in_view, form_page
 
 bp = Blueprint("public", __name__)
@@ -90,7 +89,6 @@ def render_draft(
         articles_html=fragments.by_generation(
             ("draft-articles", draft.id, stage), lambda: _draft_articles(draft, stage, counts)
         ),
-        charts_html=fragments.by_generation(("draft-charts", draft.id), lambda: draft_charts(draft)),
         general_html=fragments.by_generation(
             ("draft-general", draft.id, tuple(sorted(listing.items()))),
             lambda: _general_comments(draft, counts, listing),

@@ -53,6 +53,9 @@ def test_draft_page_charts_render_in_colour_with_their_tables(browser, server):
     context = browser.new_context(locale="zh-CN", **DESKTOP)
     page = context.new_page()
     page.goto(f"{server.url}/drafts/{OPEN}")
+    draft_header = page.locator(".draft-header").inner_text()
+    page.locator(".figures-link a").click()
+    page.wait_for_url(f"**/drafts/{OPEN}/statistics")
     figures = page.locator("#figures")
     # In print the tables show beside their charts, opened or not (a closed <details> hides them on screen).
     assert not figures.locator("#chart-channels table").is_visible()
@@ -69,7 +72,7 @@ def test_draft_page_charts_render_in_colour_with_their_tables(browser, server):
         rows = figures.locator(f"#chart-{name} tbody tr")
         assert rows.count() >= 1 and rows.first.is_visible()
     total = sum(int(t) for t in figures.locator("#chart-channels tbody td").all_inner_texts())
-    assert f"已公开意见{total}条" in page.locator(".draft-header").inner_text()
+    assert f"已公开意见{total}条" in draft_header
     figures.screenshot(path=str(_shot_path("charts-draft")))
     check_axe(page)
     page.emulate_media(media="print")
@@ -113,6 +116,9 @@ def test_staff_statistics_render_with_heat_strip_and_arrivals(browser, server):
     page.goto(f"{server.url}/admin/review/{OPEN}")
     cells = page.locator(".heat-strip a")
     assert cells.count() == 32  # one per article of the open demo draft
+    check_axe(page)
+    page.locator(f"a[href='/admin/review/{OPEN}/arrivals']").click()
+    page.wait_for_url(f"**/admin/review/{OPEN}/arrivals")
     img = page.locator("#chart-arrivals img")
     loaded(img)
     assert img.evaluate(COLOURED_PIXELS) > 50
