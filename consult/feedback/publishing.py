@@ -20,8 +20,17 @@ from consult.errors import Conflict, ValidationError
 from consult.feedback.notifications import queue_for_publication
 from consult.feedback.stored import freeze_undecided, store
 from consult.i18n import _
-from consult.models import Comment, Decision, Draft, FeedbackPublication, PublishedDecision, User
+from consult.models import (
+    Comment,
+    Decision,
+    Draft,
+    FeedbackPublication,
+    PublishedDecision,
+    PublishedUndecided,
+    User,
+)
 from consult.models.feedback import REVISION_NOTE_MAX
+from consult.planner_stats import ANALYZE_AFTER_ROWS, refresh_statistics
 from consult.sanitize import plain_text, raw_length_over
 
 
@@ -120,6 +129,10 @@ def publish_feedback(
             draft,
             {"number": number, "decisions": frozen, "notifications": queued, "revision_note": note},
         )
+    if sum(sum(place["outcomes"].values()) for place in summary.places) >= ANALYZE_AFTER_ROWS:
+        # A bulk load of frozen rows: the report's pages of items plan on them (stale statistics made
+        # PostgreSQL read a whole publication's decisions for each page).
+        refresh_statistics(PublishedDecision.__tablename__, PublishedUndecided.__tablename__)
     return publication
 
 
