@@ -51,6 +51,7 @@ OUTBOX_KINDS = {
     "search.remove": _l("移出搜索索引"),
     "mail.feedback": _l("采纳情况通知邮件"),
     "sms.feedback": _l("采纳情况通知短信"),
+    "groups.update": _l("归并相似意见"),
 }
 EXPORT_FORMATS = {"xlsx": _l("Excel 表格（XLSX）"), "csv": _l("CSV 表格"), "docx": _l("Word 文档（DOCX）")}
 EXPORT_INCLUDES = {"published": _l("已公开的意见"), "all": _l("全部意见（含未公开的意见）")}
