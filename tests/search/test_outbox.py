@@ -86,7 +86,11 @@ def test_a_failed_drain_leaves_the_rows_and_the_next_one_repairs(app, factory, m
     comment = factory.comment(draft, body="关于扬尘治理的一条意见。")  # the inline drain fails: logged
     end_read()
     row = db.session.scalar(
-        select(OutboxEvent).where(OutboxEvent.target_type == "comment", OutboxEvent.target_id == comment.id)
+        select(OutboxEvent).where(
+            OutboxEvent.kind == "search.index",  # the comment's grouping row is another (groups.update)
+            OutboxEvent.target_type == "comment",
+            OutboxEvent.target_id == comment.id,
+        )
     )
     assert row.processed_at is None and row.attempts == 1 and "disk full" in row.last_error
     assert comment.id not in staff_ids("扬尘治理")
