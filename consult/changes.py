@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from flask import g, has_request_context
 from sqlalchemy import event, insert, select, update
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, UOWTransaction, scoped_session
 
 from consult.models import (
@@ -81,16 +82,23 @@ def _all(session: Session | scoped_session) -> dict[str, int]:
     # around it (a tenth of the cost: this runs on every staff request, usually its only query). The
     # data is read afterwards in a transaction that starts later, so it is as new as these numbers or
     # newer: an entry may show more than its number says, never less.
-    connection = session.get_bind(ChangeCounter).raw_connection()
+    bind = session.get_bind(ChangeCounter)
+    dbapi_error = bind.dialect.loaded_dbapi.Error
     try:
-        cursor = connection.cursor()
+        connection = bind.raw_connection()
         try:
-            cursor.execute(_READ_ALL)
-            return {name: int(value) for name, value in cursor.fetchall()}
+            cursor = connection.cursor()
+            try:
+                cursor.execute(_READ_ALL)
+                return {name: int(value) for name, value in cursor.fetchall()}
+            finally:
+                cursor.close()
         finally:
-            cursor.close()
-    finally:
-        connection.close()  # back to the pool (which rolls back whatever the driver began)
+            connection.close()  # back to the pool (which rolls back whatever the driver began)
+    except dbapi_error as err:
+        # A raw connection bypasses SQLAlchemy's wrapping of the driver's errors: wrap them here, so a
+        # refused or lost database is the 503 of consult/errors.py like on any other read, not a 500.
+        raise DBAPIError.instance(_READ_ALL, None, err, dbapi_error, dialect=bind.dialect) from err
 
 
 _READ_ALL = f"SELECT name, value FROM {ChangeCounter.__tablename__}"
