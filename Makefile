@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 PYTEST_ARGS ?=
 
-.PHONY: run test lint format bench clean messages audit
+.PHONY: run test lint format bench clean messages translations audit
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -20,13 +20,13 @@ $(VENV)/.dev-installed: requirements.txt requirements-dev.txt | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $@ $(VENV)/.run-installed
 
-run: $(VENV)/.run-installed
+run: $(VENV)/.run-installed translations
 	$(BIN)/flask --app consult db upgrade
 	$(BIN)/flask --app consult seed-demo --if-empty
 	$(BIN)/flask --app consult search worker --once
 	$(BIN)/flask --app consult run --host $(HOST) --port $(PORT) --with-threads
 
-test: $(VENV)/.dev-installed
+test: $(VENV)/.dev-installed translations
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest --durations=15 $(PYTEST_ARGS)
 
@@ -46,6 +46,11 @@ clean:
 
 messages: $(VENV)/.dev-installed
 	$(BIN)/pybabel extract -F babel.cfg -k _l -o messages.pot .
+	$(BIN)/pybabel update -i messages.pot -d consult/translations --no-fuzzy-matching
+
+# The English catalogue compiled (the app also compiles it as it starts when the .mo is missing or older).
+translations: $(VENV)/.run-installed
+	$(BIN)/pybabel compile --statistics -d consult/translations
 
 # Known vulnerabilities in the pinned requirements (needs the vulnerability service on the network).
 audit:

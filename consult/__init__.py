@@ -70,7 +70,12 @@ def configure_extensions(app: Flask) -> None:
     init_groups(app)
     migrate.init_app(app, db, directory=os.path.join(ROOT, "migrations"), render_as_batch=True)
     csrf.init_app(app)
+    from consult.i18n import compile_catalogues, data_text, html_lang
+
+    compile_catalogues()  # the English catalogue, compiled when its .mo is missing or older than its .po
     babel.init_app(app, locale_selector=lambda: "zh", timezone_selector=lambda: app.config["TIMEZONE"])
+    app.jinja_env.globals["html_lang"] = html_lang
+    app.jinja_env.filters["zh"] = data_text  # draft and people's text, marked lang="zh-CN"
     limiter.init_app(app)
     checks = app.before_request_funcs.get(None, [])
     app.before_request_funcs[None] = [f for f in checks if getattr(f, "__self__", None) is not limiter]

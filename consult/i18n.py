@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import logging
+import os
+import re
+import tempfile
 from datetime import UTC, date, datetime
 from functools import lru_cache
+from pathlib import Path
 
 from flask import has_app_context
 from flask_babel import format_date, get_locale, gettext, lazy_gettext
+from markupsafe import Markup
 
 from consult.clock import local_zone
 
@@ -19,6 +25,62 @@ def _(text: str, **kwargs) -> str:
 
 
 _l = lazy_gettext
+
+CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef]")
+
+
+def html_lang() -> str:
+    """The page's <html lang>: en, or zh-CN (CONTRACT.md, Reach)."""
+    return "en" if str(get_locale()) == "en" else "zh-CN"
+
+
+def data_text(value) -> Markup:
+    """The template filter ``zh``: text of the draft or of a person, which stays Chinese in any language.
+
+    Marked ``lang="zh-CN"`` when it holds Chinese, so a screen reader reading an English page switches
+    voice (and tests/web/test_english_pages.py can tell data from interface); text without Chinese (an
+    English label, digits) is left as it is, and so is everything on a Chinese page, whose <html> says it.
+    """
+    if value is None:
+        return Markup("")
+    if isinstance(value, Markup) or html_lang() != "en" or not CJK.search(str(value)):
+        return value if isinstance(value, Markup) else Markup.escape(value)
+    return Markup('<span lang="zh-CN">%s</span>') % value
+
+
+TRANSLATIONS = Path(__file__).resolve().parent / "translations"
+log = logging.getLogger(__name__)
+
+
+def compile_catalogues(directory: Path = TRANSLATIONS) -> list[Path]:
+    """Compile each messages.po whose messages.mo is missing or older (what `make translations` does).
+
+    Run as the app starts, so `pytest` or `flask run` alone serve English without a build step; the .mo is
+    written beside the .po under a temporary name and renamed, so two workers starting at once never read
+    half a file. A folder that cannot be written (a read-only install) is left as it is, with a warning.
+    """
+    written = []
+    for po in sorted(directory.glob("*/LC_MESSAGES/messages.po")):
+        mo = po.with_suffix(".mo")
+        if mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
+            continue
+        # Babel's compiler is imported only when a catalogue needs compiling (most starts need none).
+        from babel.messages.mofile import write_mo
+        from babel.messages.pofile import read_po
+
+        with po.open("rb") as source:
+            catalog = read_po(source, locale=po.parent.parent.name)
+        try:
+            handle, temporary = tempfile.mkstemp(dir=po.parent, suffix=".mo-new")
+            with os.fdopen(handle, "wb") as target:
+                write_mo(target, catalog, use_fuzzy=False)
+            os.chmod(temporary, 0o644)  # mkstemp makes it private; every worker's user reads it
+            os.replace(temporary, mo)
+        except OSError as error:
+            log.warning("could not compile %s: %s", po, error)
+            continue
+        written.append(mo)
+    return written
 
 
 def localtime(value: datetime | None) -> str:

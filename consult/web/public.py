@@ -29,7 +29,7 @@ from consult.errors import EXPLANATIONS, HTTP_ERRORS, DomainError, NotFound, Val
 from consult.extensions import db
 from consult.feedback.queries import public_decisions
 from consult.feedback.satisfaction import rating_for
-from consult.i18n import _
+from consult.i18n import _, data_text
 from consult.models import Draft
 from consult.models.comments import BODY_MAX
 from consult.paging import PUBLIC_PAGE_MAX, decode_cursor, page_number
@@ -170,7 +170,8 @@ def render_article(
                 "public/_comment_form.html",
                 draft=draft,
                 form=CommentForm(article_id=str(article_id)),
-                label=_("您对%(label)s的意见", label=text.label),
+                # The article's label is the draft's own text: marked lang="zh-CN" in an English sentence.
+                label=Markup(_("您对%(label)s的意见", label=data_text(text.label))),
                 status=stage,
                 text=text,
             ),

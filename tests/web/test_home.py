@@ -45,7 +45,7 @@ def test_home_when_there_is_nothing_yet(app, client):
 
 def test_base_layout_has_skip_link_csrf_meta_and_language(app, client):
     page = soup(client.get("/"))
-    assert page.html["lang"] == "zh-Hans"
+    assert page.html["lang"] == "zh-CN"
     skip = page.select_one("a.skip-link")
     assert skip["href"] == "#main" and page.select_one("main#main") is not None
     assert page.select_one('meta[name="csrf-token"]')["content"]
