@@ -101,6 +101,7 @@ def register_blueprints(app: Flask) -> None:
     from consult.web.health import bp as health_bp
     from consult.web.intake import bp as intake_bp
     from consult.web.public import bp as public_bp
+    from consult.web.reach import bp as reach_bp
     from consult.web.search import bp as search_bp
     from consult.web.versions import bp as versions_bp
 
@@ -110,6 +111,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(feedback_bp)
     app.register_blueprint(charts_bp)
     app.register_blueprint(versions_bp)
+    app.register_blueprint(reach_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp)
     staff_bps = (

@@ -14,6 +14,7 @@ from consult import audit
 from consult.clock import utcnow
 from consult.context import RequestContext
 from consult.db import end_read, write_transaction
+from consult.drafts import short_codes
 from consult.drafts.matching import match_articles, match_problems
 from consult.drafts.parser import ParsedDraft, parse_draft
 from consult.drafts.queries import by_slug
@@ -185,6 +186,7 @@ def create_draft(actor: User | None, ctx: RequestContext, data: DraftInput) -> D
         now = utcnow()
         draft = Draft(
             slug=slug,
+            short_code=short_codes.free_code(session),
             title=title,
             summary=staff_html(data.summary),
             opens_at=data.opens_at,

@@ -12,6 +12,9 @@ from consult.clock import utcnow
 from consult.extensions import db
 from consult.models.types import UTCDateTime
 
+# The short address /d/<code> (consult/drafts/short_codes.py draws the code; room to lengthen it later).
+SHORT_CODE_MAX = 12
+
 
 class Draft(db.Model):
     """One regulation under consultation (法规草案)."""
@@ -20,6 +23,11 @@ class Draft(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(120), unique=True)
+    # Drawn once at creation and never changed: the short address printed on posters (/d/<code>).
+    # server_default: the column was added to a table with rows (the migration fills each in).
+    short_code: Mapped[str] = mapped_column(
+        String(SHORT_CODE_MAX), server_default="", unique=True, index=True
+    )
     title: Mapped[str] = mapped_column(String(200))
     # 起草说明: staff-authored, a small allowlist of HTML through sanitize.py.
     summary: Mapped[str] = mapped_column(Text, default="")

@@ -78,6 +78,7 @@ def clients(make_app, factory):
                 "slug": draft.slug,
                 "comment_id": comment.id,
                 "code": comment.receipt_code,
+                "short_code": draft.short_code,
                 "article_id": draft.current_version.texts[0].article_id,
             },
         )
