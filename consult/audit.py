@@ -60,6 +60,7 @@ ACTIONS = {
     "group.split": _l("移出同类意见组"),
     "group.merge": _l("合并同类意见组"),
     "group.confirm": _l("确认同类意见组"),
+    "group.decide": _l("对同类意见组作出处理决定"),
 }
 
 # The kinds of object an audit row is about (the target's table), by name.

@@ -1,4 +1,4 @@
-"""Staff endpoints for groups of similar comments: the list, split, merge, confirm (CONTRACT.md)."""
+"""Staff endpoints for groups of similar comments: the list, split, merge, confirm, decide (CONTRACT.md)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ from consult.api import bp
 from consult.api.schemas.base import load, load_query
 from consult.api.schemas.groups import (
     GroupAnswerSchema,
+    GroupDecisionAnswerSchema,
+    GroupDecisionInputSchema,
     GroupListSchema,
     GroupsQuerySchema,
     MergeInputSchema,
@@ -18,6 +20,7 @@ from consult.auth.access import access, current_actor
 from consult.context import RequestContext
 from consult.drafts.queries import by_slug
 from consult.errors import STAFF_JSON_BODY_MAX, body_limit
+from consult.groups.decisions import decide_group
 from consult.groups.operations import confirm_group, merge_groups, split_member
 from consult.groups.queries import group_view, groups_of_draft
 
@@ -61,3 +64,20 @@ def admin_merge_groups():
 def admin_confirm_group(group_id: int):
     """Confirm a group: its members stay in it whatever a recomputation finds."""
     return _answer(confirm_group(current_actor(), RequestContext.from_request(), group_id))
+
+
+@bp.post("/admin/groups/<int:group_id>/decision")
+@body_limit(STAFF_JSON_BODY_MAX)
+@access("staff")
+def admin_decide_group(group_id: int):
+    """One decision for a group: every member without its own carries it, later members too."""
+    data = load(GroupDecisionInputSchema(), json_body())
+    group, decided = decide_group(
+        current_actor(),
+        RequestContext.from_request(),
+        group_id,
+        data.get("outcome") or "",
+        data.get("reason"),
+        data.get("decision_version"),
+    )
+    return jsonify(GroupDecisionAnswerSchema().dump({"group": group_view(group), "decided": decided}))

@@ -45,6 +45,8 @@ SCHEMAS = [
     groups.GroupAnswerSchema,
     groups.SplitInputSchema,
     groups.MergeInputSchema,
+    groups.GroupDecisionInputSchema,
+    groups.GroupDecisionAnswerSchema,
     exports.ExportJobAnswerSchema,
 ]
 

@@ -10,8 +10,10 @@ not by calls in each operation, so every way a comment is written keeps it, incl
   history still says what each row was before; the upserts run on the flush's connection, so they commit
   or roll back with the change, savepoints included.
 - ``do_orm_execute``: an ORM bulk INSERT of comments (the synthetic-data loader) is counted from its
-  rows; a bulk DELETE of comments is counted before it runs; a bulk UPDATE of a comment's draft, article
-  or status, or any bulk write of decisions, is refused (NotCounted): do it through the ORM.
+  rows; a bulk DELETE of comments is counted before it runs; a bulk write of decisions is counted from
+  the SELECT of what it moves that it passes (DECISION_MOVES: a group's decision fanned out); a bulk
+  UPDATE of a comment's draft, article or status, or a bulk write of decisions without DECISION_MOVES,
+  is refused (NotCounted): do it through the ORM.
   Dropping a draft drops its rows (ON DELETE CASCADE).
 
 Contention: an upsert (INSERT … ON CONFLICT DO UPDATE SET n = n + d, PostgreSQL and SQLite alike) per
@@ -39,6 +41,7 @@ from consult.changes import bump
 from consult.db import write_transaction
 from consult.extensions import db
 from consult.models import Comment, CommentCount, Decision
+from consult.models.comments import DECISION_MOVES
 from consult.models.counts import GENERAL, UNDECIDED
 
 # (draft_id, article_id or GENERAL, status, outcome or UNDECIDED)
@@ -200,7 +203,7 @@ def _do_orm_execute(state):
     if table is None or table.name not in (Comment.__tablename__, Decision.__tablename__):
         return None
     if table.name == Decision.__tablename__:
-        raise NotCounted("decisions are written through the ORM, so comment_count follows them")
+        return _bulk_decisions(state)
     if state.is_update:
         if _sets(state) & set(COUNTED):
             raise NotCounted("a comment's draft, article or status changes through the ORM (comment_count)")
@@ -217,6 +220,21 @@ def _do_orm_execute(state):
             state.session.connection(), state.statement.whereclause
         ):
             deltas[key(draft_id, article_id, status, outcome)] -= n
+    result = state.invoke_statement()
+    apply(state.session.connection(), deltas)
+    return result
+
+
+def _bulk_decisions(state):
+    """A bulk write of decisions that says what it moves (DECISION_MOVES): counted from that SELECT, run
+    before the statement; any other bulk write of decisions is refused."""
+    moves = state.execution_options.get(DECISION_MOVES)
+    if moves is None:
+        raise NotCounted("a bulk write of decisions passes DECISION_MOVES, or goes through the ORM")
+    deltas: Counter = Counter()
+    for draft_id, article_id, status, before, after, n in state.session.connection().execute(moves):
+        deltas[key(draft_id, article_id, status, before)] -= n
+        deltas[key(draft_id, article_id, status, after)] += n
     result = state.invoke_statement()
     apply(state.session.connection(), deltas)
     return result

@@ -13,12 +13,10 @@ from consult import audit
 from consult.clock import utcnow
 from consult.context import RequestContext
 from consult.db import write_transaction
+from consult.decision_rules import checked_decision
 from consult.errors import Conflict, NotFound, ValidationError
 from consult.i18n import _
 from consult.models import Comment, Decision, Draft, User
-from consult.models.comments import BODY_MAX
-from consult.models.enums import OUTCOMES
-from consult.sanitize import plain_text, raw_length_over
 
 
 def decide(
@@ -38,18 +36,7 @@ def decide(
     ids = sorted(set(comment_ids))
     if not ids:
         raise ValidationError(_("请先选择意见"), {"ids": _("未选择任何意见")})
-    if outcome not in OUTCOMES:
-        raise ValidationError(
-            _("未知的处理结果：%(o)s", o=str(outcome)),
-            {"outcome": _("应为 %(list)s 之一", list="、".join(OUTCOMES))},
-        )
-    if raw_length_over(reason, BODY_MAX):  # refused before cleaning (sanitize.raw_max)
-        raise ValidationError(_("理由不能超过%(n)d个字", n=BODY_MAX), {"reason": _("理由过长")})
-    reason = plain_text(reason)
-    if outcome != "adopted" and not reason:
-        raise ValidationError(_("除“采纳”外，处理结果必须附公开的理由"), {"reason": _("请填写理由")})
-    if len(reason) > BODY_MAX:
-        raise ValidationError(_("理由不能超过%(n)d个字", n=BODY_MAX), {"reason": _("理由过长")})
+    outcome, reason = checked_decision(outcome, reason)
     try:
         _record_decisions(actor, ctx, ids, outcome, reason, seen or {})
     except (IntegrityError, StaleDataError) as err:  # two people deciding at the very same moment
@@ -109,6 +96,8 @@ def _record_decisions(
             else:
                 comment.decision.outcome, comment.decision.reason = outcome, reason
                 comment.decision.decided_at, comment.decision.decided_by_id = now, actor.id
+                # its own decision from now on: it wins over its group's (consult/groups/decisions.py)
+                comment.decision.inherited, comment.decision.group_id = False, None
         audit.record(
             session,
             actor,

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import and_, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from consult.clock import utcnow
 from consult.groups.clustering import is_burst, partition
 from consult.groups.events import scope_key
+from consult.groups.inheritance import settle
 from consult.groups.similarity import Text, band_keys, candidate_buckets, verify
 from consult.models import Comment, CommentBand, CommentGroup, GroupMember
 from consult.models.groups import PINNED_STATES
@@ -35,7 +36,15 @@ def eligible(status: str) -> bool:
 
 
 def update_comment(session: Session, comment_id: int, was: Scope | None = None) -> None:
-    """Bring one comment's grouping up to date with the comment as it is now (idempotent)."""
+    """Bring one comment's grouping up to date with the comment as it is now (idempotent), and its
+    inherited decision with it (a comment published later in a decided group inherits its decision)."""
+    _update_comment(session, comment_id, was)
+    draft_id = session.scalar(select(Comment.draft_id).where(Comment.id == comment_id))
+    if draft_id is not None:
+        settle(session, draft_id, GroupMember.comment_id == comment_id, Comment.id == comment_id)
+
+
+def _update_comment(session: Session, comment_id: int, was: Scope | None) -> None:
     comment = session.get(Comment, comment_id)
     stored = session.scalar(
         select(CommentBand).where(CommentBand.comment_id == comment_id, CommentBand.band == 0)
@@ -169,6 +178,8 @@ def ingest(session: Session, comment: Comment, scope: Scope) -> None:
     loose = [c for c in [*neighbours, comment.id] if c not in members or members[c][0] is None]
     _upsert_members(session, scope, {c: (target_id, "auto") for c in loose})
     refresh(session, [target_id])
+    if absorbed:  # their members joined the target: its decision, if any, is theirs now
+        settle(session, scope[0], GroupMember.group_id == target_id)
 
 
 def _members(session: Session, comment_ids: Iterable[int]) -> dict[int, tuple[int | None, str]]:
@@ -303,6 +314,8 @@ def recompute(session: Session, scope: Scope, bands: bool = False) -> None:
     if gone:
         session.execute(delete(CommentGroup).where(CommentGroup.id.in_(gone)))
     refresh(session, used)
+    in_scope = and_(GroupMember.draft_id == draft_id, GroupMember.article_key == article_key)
+    settle(session, draft_id, in_scope, and_(Comment.draft_id == draft_id, article_filter))
 
 
 def scopes_of_draft(session: Session, draft_id: int) -> list[Scope]:

@@ -18,6 +18,7 @@ from consult.drafts.queries import by_slug
 from consult.errors import NotFound, ValidationError
 from consult.groups.drain import writer_lock
 from consult.groups.ingest import recompute, scopes_of_draft
+from consult.groups.inheritance import keep_decision_of_merged
 from consult.i18n import _
 from consult.models import CommentGroup, GroupMember
 from consult.models.types import ID_MAX
@@ -91,6 +92,7 @@ def merge_groups(actor: User, ctx: RequestContext, group_ids: list[int]) -> int:
             .values(group_id=target.id, state="merged")
         )
         target.confirmed = any(g.confirmed for g in groups)
+        keep_decision_of_merged(target, groups[1:])
         for other in groups[1:]:
             session.delete(other)
         session.flush()

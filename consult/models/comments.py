@@ -107,6 +107,12 @@ class Comment(db.Model):
         return case((cls.name_public, cls.author_name), else_=null())
 
 
+# An ORM bulk write of decisions passes, under this execution option, a SELECT of what it moves:
+# rows (draft_id, article_id, status, outcome before, outcome after, n), before None for a decision
+# inserted, after None for one deleted; consult/comments/counts.py moves comment_count by them.
+DECISION_MOVES = "decision_moves"
+
+
 class Decision(db.Model):
     """The decision on one comment: outcome and public reason. One per comment."""
 
@@ -123,6 +129,13 @@ class Decision(db.Model):
     decided_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # A copy of its group's decision (随组决定, consult/groups/decisions.py), kept in step with the group's
+    # and dropped when the comment leaves the group; a decision of the comment's own (inherited False)
+    # wins over the group's and is never touched by it.
+    inherited: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    group_id: Mapped[int | None] = mapped_column(
+        ForeignKey("comment_group.id", ondelete="SET NULL"), index=True
+    )
 
     comment: Mapped[Comment] = relationship(back_populates="decision")
 

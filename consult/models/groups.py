@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, SmallInteger
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, SmallInteger, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from consult.clock import utcnow
 from consult.extensions import db
+from consult.models.enums import OUTCOMES
 from consult.models.types import UTCDateTime, enum_check, enum_column_type
 
 # auto: joined by similarity; split: staff took it out, it stays out; merged: staff merged its group
@@ -27,7 +28,10 @@ class CommentGroup(db.Model):
     """Near-duplicate comments on one article (or on the draft as a whole, article_key 0)."""
 
     __tablename__ = "comment_group"
-    __table_args__ = (Index("ix_comment_group_scope", "draft_id", "article_key", "size"),)
+    __table_args__ = (
+        Index("ix_comment_group_scope", "draft_id", "article_key", "size"),
+        enum_check("outcome", OUTCOMES),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     draft_id: Mapped[int] = mapped_column(ForeignKey("draft.id", ondelete="CASCADE"))
@@ -39,6 +43,13 @@ class CommentGroup(db.Model):
     burst: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The group's decision (随组决定, consult/groups/decisions.py): every published member without a
+    # decision of its own carries a copy (Decision.inherited), members that join later too.
+    outcome: Mapped[str | None] = mapped_column(enum_column_type(OUTCOMES))
+    reason: Mapped[str] = mapped_column(Text, default="", server_default="")
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    decision_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # 0: none yet
 
 
 class GroupMember(db.Model):

@@ -282,6 +282,7 @@ GROUPS = "GET /api/v1/admin/drafts/{slug}/groups"
 GROUP_SPLIT = "POST /api/v1/admin/groups/{group_id}/split"
 GROUP_MERGE = "POST /api/v1/admin/groups/merge"
 GROUP_CONFIRM = "POST /api/v1/admin/groups/{group_id}/confirm"
+GROUP_DECISION = "POST /api/v1/admin/groups/{group_id}/decision"
 CAMPAIGNS = (
     "建议城市书房开放时间延长到晚上十点，方便上班族下班后去看书，{}居民都很需要。",
     "城市书房的座位太少了，{}附近的书房周末经常找不到位子，建议增加座位和自习桌。",
@@ -298,6 +299,7 @@ STAFF_SUCCESS = {
     GROUP_SPLIT: 200,
     GROUP_MERGE: 200,
     GROUP_CONFIRM: 200,
+    GROUP_DECISION: 200,
 }
 UNPUBLISHED_SLUG, CONCLUDED_SLUG = "unpublished-draft", "concluded-draft"
 FEEDBACK_SLUG = "feedback-draft"  # closed, its feedback published by the cases
@@ -680,6 +682,30 @@ def staff_cases(ids: dict[str, int]) -> list[tuple[str, dict, str, int, str | No
         (
             GROUP_SPLIT,
             {"path_parameters": {"group_id": 999_999}, "body": {"comment_id": 1}},
+            "token",
+            404,
+            "not_found",
+        ),
+        (
+            GROUP_DECISION,
+            {
+                "path_parameters": {"group_id": ids["groups"][1]},
+                "body": {"outcome": "not_adopted", "reason": "已有规定。"},
+            },
+            "token",
+            200,
+            None,
+        ),
+        (
+            GROUP_DECISION,
+            {"path_parameters": {"group_id": ids["groups"][1]}, "body": {"outcome": "not_adopted"}},
+            "cookie and csrf",
+            400,
+            bad,
+        ),
+        (
+            GROUP_DECISION,
+            {"path_parameters": {"group_id": 999_999}, "body": {"outcome": "adopted"}},
             "token",
             404,
             "not_found",

@@ -12,7 +12,7 @@ from consult.models.types import ID_MAX
 
 
 def paths() -> dict[str, Any]:
-    """The list of a draft's groups; split, merge and confirm."""
+    """The list of a draft's groups; split, merge, confirm and decide."""
     group_id = {
         "name": "group_id",
         "in": "path",
@@ -22,6 +22,7 @@ def paths() -> dict[str, Any]:
     }
     answer = ok("The group as it is now (null: no group is left).", "GroupAnswer")
     no_group = error_response("`not_found`: no group with this id.")
+    decided = "The group, and how many members carry its decision."
     return {
         "/api/v1/admin/drafts/{slug}/groups": {
             "parameters": [param_ref("Slug")],
@@ -77,6 +78,33 @@ def paths() -> dict[str, Any]:
                         "join it. No request body."
                     ),
                     "responses": {"200": answer, "404": no_group},
+                }
+            ),
+        },
+        "/api/v1/admin/groups/{group_id}/decision": {
+            "parameters": [group_id],
+            "post": staff(
+                {
+                    "operationId": "adminDecideGroup",
+                    "summary": "One decision for a group (随组决定)",
+                    "description": (
+                        "Every published member without a decision of its own carries the outcome and "
+                        "reason; members that join the group or are published later inherit it; a "
+                        "member's own decision (`POST /api/v1/admin/comments/{id}/decision`) wins. Deciding "
+                        "confirms the group. Refused with 409 once the feedback report is published, or "
+                        "when `decision_version` is not the group's."
+                    ),
+                    "requestBody": body(
+                        "GroupDecisionInput",
+                        {"outcome": "not_adopted", "reason": "已有规定", "decision_version": 0},
+                    ),
+                    "responses": {
+                        "200": ok(decided, "GroupDecisionAnswer"),
+                        "404": no_group,
+                        "409": error_response(
+                            "`conflict`: the decisions are frozen, or someone else decided."
+                        ),
+                    },
                 }
             ),
         },

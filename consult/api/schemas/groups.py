@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from consult.api.schemas.base import Computed, InSchema, Int, OutSchema, an_id, between, fields, length
 from consult.api.schemas.queries import QueryInt, QuerySchema
-from consult.api.schemas.staff import StaffDecisionSchema
+from consult.api.schemas.staff import DecisionInputSchema, StaffDecisionSchema
 from consult.groups.operations import MERGE_MAX
 from consult.groups.queries import MIN_SIZE_DEFAULT
 from consult.models.types import ID_MAX
@@ -90,4 +90,28 @@ class MergeInputSchema(InSchema):
         required=True,
         validate=length(2, MERGE_MAX),
         metadata={"minItems": 2, "maxItems": MERGE_MAX, "description": "The groups' ids."},
+    )
+
+
+class GroupDecisionInputSchema(DecisionInputSchema):
+    """The group's decision: every published member without a decision of its own carries it (随组决定),
+    members that join or are published later too; a member's own decision wins."""
+
+    decision_version = Int(
+        allow_none=True,
+        validate=between(0, ID_MAX),
+        metadata={
+            "description": "The group's decision `version` you were looking at (0: there was none). When "
+            "someone else decided for the group in between, the answer is 409 and nothing is overwritten."
+        },
+    )
+
+
+class GroupDecisionAnswerSchema(OutSchema):
+    group = fields.Nested(GroupSchema, metadata={"description": "The group with its decision."})
+    decided = fields.Integer(
+        validate=between(0),
+        metadata={
+            "description": "How many members carry the group's decision now (published, none of their own)."
+        },
     )
