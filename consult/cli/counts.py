@@ -1,4 +1,5 @@
-"""`flask counts check [--repair]`: compare the kept comment counts with a fresh count (after a restore)."""
+"""`flask counts check [--repair]`: compare the kept comment counts (per article; per day and channel) with a
+fresh count (after a restore, or an upgrade that ran while comments arrived)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import click
 from flask.cli import AppGroup
 
 from consult.comments.counts import check
+from consult.comments.day_counts import DayDifference
 from consult.i18n import _, _l
 from consult.models.counts import GENERAL, UNDECIDED
 
@@ -22,6 +24,20 @@ def counts_check(repair: bool) -> None:
 
     found = check(repair)
     for difference in found[:SHOWN]:
+        if isinstance(difference, DayDifference):
+            draft_id, day, channel, status = difference.key
+            click.echo(
+                _(
+                    "草案%(draft)d %(day)s %(channel)s %(status)s：计数%(stored)d，实有%(counted)d",
+                    draft=draft_id,
+                    day=day.isoformat(),
+                    channel=channel,
+                    status=status,
+                    stored=difference.stored,
+                    counted=difference.counted,
+                )
+            )
+            continue
         draft_id, article_id, status, outcome = difference.key
         click.echo(
             _(

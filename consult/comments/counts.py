@@ -38,6 +38,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, UOWTransaction, attributes
 
 from consult.changes import bump
+from consult.comments import day_counts  # its own counter, registered with this one
 from consult.db import write_transaction
 from consult.extensions import db
 from consult.models import Comment, CommentCount, Decision
@@ -49,8 +50,8 @@ Key = tuple[int, int, str, str]
 COUNTED = ("draft_id", "article_id", "status")
 
 
-class NotCounted(RuntimeError):
-    """A bulk statement would change what comment_count counts without the counts knowing."""
+# A bulk statement would change what a counter counts without the counter knowing (one class for both).
+NotCounted = day_counts.NotCounted
 
 
 def key(draft_id: int, article_id: int | None, status: str, outcome: str | None) -> Key:
@@ -311,15 +312,17 @@ def differences(connection: Connection) -> list[Difference]:
     ]
 
 
-def check(repair: bool = False) -> list[Difference]:
-    """The counters that differ from a fresh count; with ``repair``, set them to it.
+def check(repair: bool = False) -> list[Difference | day_counts.DayDifference]:
+    """The counters (per article, and per day and channel) that differ from a fresh count; with
+    ``repair``, set them to it.
 
     A repair first bumps the ``comments`` change counter: every comment write takes that row before it
     moves a counter, so none is half-way while the repair counts (on PostgreSQL the count then sees every
     write that committed before it, and later ones wait for the repair).
     """
     if not repair:
-        found = differences(db.session.connection())
+        connection = db.session.connection()
+        found = [*differences(connection), *day_counts.differences(connection)]
         db.session.rollback()
         return found
     with write_transaction() as session:
@@ -327,7 +330,9 @@ def check(repair: bool = False) -> list[Difference]:
         connection = session.connection()
         found = differences(connection)
         apply(connection, Counter({d.key: d.counted - d.stored for d in found}))
-    return found
+        by_day = day_counts.differences(connection)
+        day_counts.repair(connection, by_day)
+    return [*found, *by_day]
 
 
 # --- reads --------------------------------------------------------------------------------------------

@@ -59,7 +59,8 @@ class Comment(db.Model):
     body: Mapped[str] = mapped_column(Text)
     # A redacted copy published instead of the original (phone or ID-card numbers); original stays private.
     masked_body: Mapped[str | None] = mapped_column(Text)
-    channel: Mapped[str] = mapped_column(enum_column_type(CHANNELS), default="web")
+    # channel and submitted_at too, for comment_day_count (consult/comments/day_counts.py).
+    channel: Mapped[str] = mapped_column(enum_column_type(CHANNELS), default="web", active_history=True)
     status: Mapped[str] = mapped_column(
         enum_column_type(COMMENT_STATUSES), default="pending", active_history=True
     )
@@ -69,7 +70,7 @@ class Comment(db.Model):
     name_public: Mapped[bool] = mapped_column(Boolean, default=_name_public_default, server_default=false())
     contact: Mapped[str | None] = mapped_column(String(CONTACT_MAX))
     notify: Mapped[bool] = mapped_column(Boolean, default=False)
-    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, active_history=True)
     # When an offline opinion reached the office (letters, deputies, forums).
     received_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     address_hash: Mapped[str | None] = mapped_column(String(64))

@@ -1,10 +1,10 @@
 """Staff statistics of a draft: per article received / published / undecided comments and groups of
 similar comments, the heat strip of articles, and the chart of arrivals over time by channel (an SVG of
-its own address, with its table in the page).
+its own address, with its table in the page), all on the staff draft overview.
 
-Per-article figures come from the counters (consult/comments/counts.py), groups from their table's index
-(consult/groups/queries.py); arrivals are one grouped statement (consult/comments/statistics.py) kept per
-draft under the draft's fingerprint, on a page of their own (the overview counts nothing).
+Per-article figures come from the counters (consult/comments/counts.py), arrivals per day and channel from
+theirs (consult/comments/day_counts.py), groups from their table's index (consult/groups/queries.py):
+the overview and the chart count nothing.
 """
 
 from __future__ import annotations
@@ -12,12 +12,11 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from flask import Blueprint, render_template
+from flask import Blueprint, redirect, url_for
 
 from consult.auth.access import access
-from consult.comments.statistics import Arrivals, ArticleFigures, arrivals, fingerprint, staff_by_article
+from consult.comments.statistics import Arrivals, ArticleFigures, arrivals, staff_by_article
 from consult.drafts.queries import by_slug
-from consult.generation_cache import cache_for
 from consult.groups.queries import group_counts
 from consult.i18n import _
 from consult.models import Draft
@@ -26,8 +25,6 @@ from consult.web.chart_svg import stacked_bars, svg_response
 
 bp = Blueprint("admin_stats", __name__, url_prefix="/admin")
 
-# Per draft and fingerprint: comments per local day and channel (one grouped statement over the draft).
-ARRIVALS = "chart-arrivals"
 HEAT_LEVELS = 5  # heat-1 … heat-5; heat-0 for an article without comments
 
 
@@ -49,6 +46,20 @@ class HeatCell:
 
 
 @dataclass(frozen=True)
+class ArrivalFigures:
+    """Comments received per day (or week) and channel, with the names of its periods and channels."""
+
+    arrivals: Arrivals
+    period_labels: list[str]
+    channel_names: dict[str, str]
+
+    @property
+    def title(self) -> str:
+        """The chart's name (a week per bar past DAYS_MAX days)."""
+        return str(_("每周收到意见数（按渠道）") if self.arrivals.weekly else _("每日收到意见数（按渠道）"))
+
+
+@dataclass(frozen=True)
 class StaffStatistics:
     """The statistics section of the staff draft overview."""
 
@@ -56,6 +67,7 @@ class StaffStatistics:
     heat: list[HeatCell]
     # Groups of similar comments per article id (None: general): (groups, comments in them).
     groups: dict[int | None, tuple[int, int]]
+    arrivals: ArrivalFigures
 
 
 def _period_labels(found: Arrivals) -> list[str]:
@@ -64,10 +76,10 @@ def _period_labels(found: Arrivals) -> list[str]:
     return [p.strftime("%m-%d") for p in found.periods]
 
 
-def _arrivals(draft: Draft) -> Arrivals:
-    """Counted again only when a comment of this draft arrived, went or changed status."""
-    key = (draft.id, fingerprint(draft.id, pending=True))
-    return cache_for(ARRIVALS).get_or_make(key, lambda: arrivals(draft.id))
+def arrival_figures(draft: Draft) -> ArrivalFigures:
+    """The draft's arrivals per period and channel, from the counters."""
+    found = arrivals(draft.id)
+    return ArrivalFigures(found, _period_labels(found), {c: channel_label(c) for c in found.series})
 
 
 def staff_statistics(draft: Draft, articles: list) -> StaffStatistics:
@@ -78,45 +90,25 @@ def staff_statistics(draft: Draft, articles: list) -> StaffStatistics:
     for a in articles:
         received = figures.get(a.article_id, ArticleFigures()).received
         heat.append(HeatCell(a.article_id, a.label, received, heat_level(received, most)))
-    return StaffStatistics(figures, heat, group_counts(draft.id))
-
-
-@dataclass(frozen=True)
-class ArrivalFigures:
-    """The arrivals page: comments received per day (or week) and channel."""
-
-    arrivals: Arrivals
-    period_labels: list[str]
-    channel_names: dict[str, str]
+    return StaffStatistics(figures, heat, group_counts(draft.id), arrival_figures(draft))
 
 
 @bp.get("/review/<slug>/arrivals")
 @access("staff")
 def arrivals_page(slug: str):
-    """Comments received over time by channel: a page of its own, not a section of the draft overview.
-
-    Arrivals per day and channel are not among the counters (consult/comments/counts.py) yet: they are one
-    grouped statement over the draft's comments, kept until the draft's comments change, so the overview
-    itself counts nothing (issue 15, point 1).
-    """
-    draft = by_slug(slug)
-    found = _arrivals(draft)
-    names = {c: channel_label(c) for c in found.series}
-    stats = ArrivalFigures(found, _period_labels(found), names)
-    return render_template("admin/review/arrivals.html", draft=draft, stats=stats)
+    """The arrivals had a page of their own while they were counted on every view: now on the overview."""
+    return redirect(url_for("admin_review.review_draft", slug=slug, _anchor="chart-arrivals"), 301)
 
 
 @bp.get("/review/<slug>/charts/arrivals.svg")
 @access("staff")
 def arrivals_chart(slug: str):
     """Comments received per day (or week) and channel, stacked, as an SVG image."""
-    draft = by_slug(slug)
-    found = _arrivals(draft)
-    title = str(_("每周收到意见数（按渠道）") if found.weekly else _("每日收到意见数（按渠道）"))
+    found = arrival_figures(by_slug(slug))
     svg = stacked_bars(
-        title,
-        _period_labels(found),
-        {channel_label(c): values for c, values in found.series.items()},
+        found.title,
+        found.period_labels,
+        {found.channel_names[c]: values for c, values in found.arrivals.series.items()},
         str(_("暂无意见")),
     )
     return svg_response(svg)

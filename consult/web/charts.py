@@ -1,9 +1,14 @@
-"""Public charts of a draft: published comments per article and per channel, as SVG with their tables.
+"""Public charts: published comments per article and per channel, as SVG with their tables.
 
-The draft page shows each chart as <img> of its own address (consult/web/chart_svg.py says why) and the
-figures as a table beside it. Figures and drawings are kept under the ``comments`` change counter
-(consult/web/fragments.py); the per-channel count, the one figure the counters do not keep, is kept
-per draft under the draft's own fingerprint, so a change elsewhere does not count the draft again.
+On the draft page (and its statistics page) and on the published feedback report. Each chart is an
+<img> of its own address (consult/web/chart_svg.py says why) with the figures as a table beside it in a
+<details>, which print opens. Nothing here counts comments:
+
+- the draft's figures come from the counters kept as comments are written (per article:
+  consult/comments/counts.py; per channel: consult/comments/day_counts.py), read and drawn once per
+  ``comments`` change counter (consult/web/fragments.py), like the rest of the draft page;
+- the report's figures are those its publication kept (consult/feedback/stored.py), so the charts say
+  what the report's own figures say; its drawings are kept by content.
 """
 
 from __future__ import annotations
@@ -14,11 +19,14 @@ from flask import Blueprint, render_template, url_for
 from markupsafe import Markup
 
 from consult.auth.access import public
-from consult.comments.statistics import fingerprint, published_by_article, published_by_channel
-from consult.drafts.queries import current_articles
+from consult.comments.statistics import published_by_article, published_by_channel
+from consult.drafts.queries import current_articles, public_draft
+from consult.errors import NotFound
+from consult.feedback.reading import published_summary
 from consult.generation_cache import cache_for
 from consult.i18n import _
 from consult.models import Draft
+from consult.models.enums import CHANNELS
 from consult.vocabulary import channel_label
 from consult.web import fragments
 from consult.web.cache import cached_page
@@ -26,8 +34,8 @@ from consult.web.chart_svg import horizontal_bars, svg_response
 
 bp = Blueprint("charts", __name__)
 
-# Per draft and fingerprint: the published comments per channel (one grouped statement over the draft).
-BY_CHANNEL = "chart-channels"
+# The report's drawings, by their figures (a publication's figures change only when it is revised).
+REPORT_SVG = "report-chart-svg"
 
 
 @dataclass(frozen=True)
@@ -40,14 +48,14 @@ class Bar:
 
 @dataclass(frozen=True)
 class PublicFigures:
-    """What the public charts of a draft show (plain values, kept between requests)."""
+    """What the public charts show (plain values, kept between requests)."""
 
     articles: tuple[Bar, ...]  # articles with published comments, in the draft's order; general last
     channels: tuple[Bar, ...]  # every channel, in the fixed order
 
     @property
     def total(self) -> int:
-        """Published comments of the draft."""
+        """Published comments counted."""
         return sum(bar.count for bar in self.channels)
 
 
@@ -62,15 +70,21 @@ def _figures(draft: Draft) -> PublicFigures:
         articles.append(Bar(str(_("已删除条款")), removed))
     if by_article.get(None):
         articles.append(Bar(str(_("对草案整体")), by_article[None]))
-    channels = [Bar(channel_label(c), n) for c, n in by_channel(draft.id).items()]
+    channels = [Bar(channel_label(c), n) for c, n in published_by_channel(draft.id).items()]
     return PublicFigures(tuple(articles), tuple(channels))
 
 
-def by_channel(draft_id: int) -> dict[str, int]:
-    """Published comments per channel, counted again only when the draft's published comments changed
-    (consult/comments/statistics.py: not for another draft's change, a decision or a pending arrival)."""
-    key = (draft_id, fingerprint(draft_id, pending=False))
-    return cache_for(BY_CHANNEL).get_or_make(key, lambda: published_by_channel(draft_id))
+def report_figures(report) -> PublicFigures:
+    """The charts' figures of a published feedback report (its kept summary: nothing counted)."""
+    articles = []
+    for place in report.articles:
+        if place.comment_count:
+            label = str(_("原%(label)s", label=place.label)) if place.removed else place.label
+            articles.append(Bar(label or str(_("已删除条款")), place.comment_count))
+    if report.general.comment_count:
+        articles.append(Bar(str(_("对草案整体")), report.general.comment_count))
+    channels = [Bar(channel_label(c), int(report.by_channel.get(c, 0))) for c in CHANNELS]
+    return PublicFigures(tuple(articles), tuple(channels))
 
 
 def public_figures(draft: Draft) -> PublicFigures:
@@ -79,66 +93,103 @@ def public_figures(draft: Draft) -> PublicFigures:
 
 
 def draft_charts(draft: Draft) -> Markup:
-    """The charts section of the draft statistics page, shared by every visitor."""
-    figures = public_figures(draft)
+    """The charts section of the draft page and its statistics page, shared by every visitor."""
+
+    def render() -> Markup:
+        return fragments.render_shared(
+            "public/_draft_charts.html",
+            figures=public_figures(draft),
+            articles_src=url_for("charts.articles_chart", slug=draft.slug),
+            channels_src=url_for("charts.channels_chart", slug=draft.slug),
+            report=False,
+        )
+
+    return fragments.by_generation(("draft-charts", draft.id), render)
+
+
+def report_charts(report) -> Markup:
+    """The charts section of a published feedback report (the staff preview has none: its figures move)."""
+    if report.publication is None:
+        return Markup("")
+    slug = report.draft.slug
     return fragments.render_shared(
         "public/_draft_charts.html",
-        figures=figures,
-        articles_src=url_for("charts.articles_chart", slug=draft.slug),
-        channels_src=url_for("charts.channels_chart", slug=draft.slug),
+        figures=report_figures(report),
+        articles_src=url_for("charts.report_articles_chart", slug=slug),
+        channels_src=url_for("charts.report_channels_chart", slug=slug),
+        report=True,
     )
+
+
+@bp.app_template_global("draft_charts")
+def _draft_charts_global(draft: Draft) -> Markup:
+    return draft_charts(draft)
+
+
+@bp.app_template_global("report_charts")
+def _report_charts_global(report) -> Markup:
+    return report_charts(report)
 
 
 @bp.get("/drafts/<slug>/statistics")
 @public
 @cached_page
 def statistics_page(slug: str):
-    """A draft's figures: published comments per article and per channel, charts with their tables.
-
-    A page of its own, not a section of the draft page: the per-channel figure is not among the counters
-    (consult/comments/counts.py) yet, so it is one grouped statement over the draft's comments (kept until
-    the draft's published comments change), and the draft page itself counts nothing (issue 15, point 1).
-    """
+    """A draft's figures on a page of their own (the same section the draft page shows), for old links
+    and for printing the figures alone."""
     fragments.fix_generation()  # before the draft is read
     draft = fragments.public_draft_read(slug)
-    html = fragments.by_generation(("draft-charts", draft.id), lambda: draft_charts(draft))
-    return render_template("public/statistics.html", draft=draft, charts_html=html)
+    return render_template("public/statistics.html", draft=draft, charts_html=draft_charts(draft))
 
 
-def _chart(slug: str, name: str, draw):
+# --- the images ---------------------------------------------------------------------------------------
+
+def _draw(name: str, figures: PublicFigures) -> bytes:
+    bars = figures.articles if name == "articles" else figures.channels
+    title = str(_("各条款公开意见数") if name == "articles" else _("各渠道公开意见数"))
+    return horizontal_bars(title, [b.label for b in bars], [b.count for b in bars], str(_("暂无公开意见")))
+
+
+def _chart(slug: str, name: str):
     fragments.fix_generation()  # before the draft is read
     draft = fragments.public_draft_read(slug)  # NotFound for an unknown or unpublished draft
     figures = public_figures(draft)
-    return svg_response(fragments.by_generation(("chart-svg", name, draft.id), lambda: draw(figures)))
+    return svg_response(fragments.by_generation(("chart-svg", name, draft.id), lambda: _draw(name, figures)))
+
+
+def _report_chart(slug: str, name: str):
+    draft = public_draft(slug)
+    report = published_summary(draft)
+    if report is None:
+        raise NotFound(_("本草案的采纳情况反馈尚未发布"))
+    figures = report_figures(report)
+    key = (name, figures, *fragments.scope())
+    return svg_response(cache_for(REPORT_SVG).get_or_make(key, lambda: _draw(name, figures)))
 
 
 @bp.get("/drafts/<slug>/charts/articles.svg")
 @public
 def articles_chart(slug: str):
     """Published comments per article, as an SVG image."""
-    return _chart(
-        slug,
-        "articles",
-        lambda f: horizontal_bars(
-            str(_("各条款公开意见数")),
-            [b.label for b in f.articles],
-            [b.count for b in f.articles],
-            str(_("暂无公开意见")),
-        ),
-    )
+    return _chart(slug, "articles")
 
 
 @bp.get("/drafts/<slug>/charts/channels.svg")
 @public
 def channels_chart(slug: str):
     """Published comments per channel, as an SVG image."""
-    return _chart(
-        slug,
-        "channels",
-        lambda f: horizontal_bars(
-            str(_("各渠道公开意见数")),
-            [b.label for b in f.channels],
-            [b.count for b in f.channels],
-            str(_("暂无公开意见")),
-        ),
-    )
+    return _chart(slug, "channels")
+
+
+@bp.get("/drafts/<slug>/feedback/charts/articles.svg")
+@public
+def report_articles_chart(slug: str):
+    """The feedback report's comments per article, as an SVG image."""
+    return _report_chart(slug, "articles")
+
+
+@bp.get("/drafts/<slug>/feedback/charts/channels.svg")
+@public
+def report_channels_chart(slug: str):
+    """The feedback report's comments per channel, as an SVG image."""
+    return _report_chart(slug, "channels")

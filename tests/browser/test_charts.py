@@ -1,6 +1,7 @@
-"""The charts in a real Chromium (issue 16, point 4): the draft page's charts and the staff overview's
-statistics render as images under the site's CSP, in colour, with their tables; an SVG opened at its own
-address keeps its colour only thanks to its own policy; screenshots; axe on both pages."""
+"""The charts in a real Chromium (issue 16, point 4): the draft page's and the feedback report's charts and
+the staff overview's statistics (arrivals included) render as images under the site's CSP, in colour,
+with their tables; an SVG opened at its own address keeps its colour only thanks to its own policy;
+screenshots; axe on the pages."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ pytestmark = [pytest.mark.once, pytest.mark.browser]
 
 PASSWORD = "Charts-browser-pass-1"
 OPEN = "chengshi-shufang-tiaoli"
+CONCLUDED = "hedao-guanli-tiaoli"  # its feedback report is published in the demo
 SITE_POLICY = "default-src 'self'; style-src 'self'; img-src 'self'"
 
 # Pixels of the chart's first colour (#1f5fa8) in an <img>, drawn on a canvas: 0 when the SVG's style
@@ -54,9 +56,7 @@ def test_draft_page_charts_render_in_colour_with_their_tables(browser, server):
     page = context.new_page()
     page.goto(f"{server.url}/drafts/{OPEN}")
     draft_header = page.locator(".draft-header").inner_text()
-    page.locator(".figures-link a").click()
-    page.wait_for_url(f"**/drafts/{OPEN}/statistics")
-    figures = page.locator("#figures")
+    figures = page.locator("#figures")  # on the draft page itself
     # In print the tables show beside their charts, opened or not (a closed <details> hides them on screen).
     assert not figures.locator("#chart-channels table").is_visible()
     page.emulate_media(media="print")
@@ -116,16 +116,31 @@ def test_staff_statistics_render_with_heat_strip_and_arrivals(browser, server):
     page.goto(f"{server.url}/admin/review/{OPEN}")
     cells = page.locator(".heat-strip a")
     assert cells.count() == 32  # one per article of the open demo draft
-    check_axe(page)
-    page.locator(f"a[href='/admin/review/{OPEN}/arrivals']").click()
-    page.wait_for_url(f"**/admin/review/{OPEN}/arrivals")
-    img = page.locator("#chart-arrivals img")
+    img = page.locator("#statistics #chart-arrivals img")  # on the overview itself
     loaded(img)
     assert img.evaluate(COLOURED_PIXELS) > 50
     page.locator("#chart-arrivals summary").click()
     assert page.locator("#chart-arrivals tbody tr").count() >= 1
     page.locator("#statistics").screenshot(path=str(_shot_path("charts-staff")))
     check_axe(page)
+    context.close()
+
+
+def test_feedback_report_charts_render_with_the_reports_figures(browser, server):
+    context = browser.new_context(locale="zh-CN", **DESKTOP)
+    page = context.new_page()
+    page.goto(f"{server.url}/drafts/{CONCLUDED}/feedback")
+    figures = page.locator("#figures")
+    for name in ("articles", "channels"):
+        img = figures.locator(f"#chart-{name} img")
+        loaded(img)
+        assert img.evaluate(COLOURED_PIXELS) > 200, name
+    total = sum(int(t) for t in figures.locator("#chart-channels tbody td").all_text_contents())
+    assert total == int(page.locator(".fb-figures dl div dd").first.inner_text())
+    figures.screenshot(path=str(_shot_path("charts-feedback")))
+    check_axe(page)
+    page.emulate_media(media="print")
+    assert figures.locator("#chart-articles table").is_visible()
     context.close()
 
 

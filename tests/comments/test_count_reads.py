@@ -6,11 +6,15 @@ from __future__ import annotations
 import re
 
 import pytest
+from bs4 import BeautifulSoup
 from sqlalchemy import delete, event, update
 
+from consult.comments.decisions import decide
+from consult.context import CLI
 from consult.db import end_read, write_transaction
 from consult.drafts.queries import public_drafts
 from consult.extensions import db
+from consult.feedback.publishing import publish_feedback
 from consult.models import CommentCount
 from tests.comments.test_counts import assert_exact
 
@@ -54,7 +58,13 @@ def test_pages_read_the_counters_and_count_nothing(app, factory, client, login_a
         for path in ("", f"/{draft.slug}", f"/{draft.slug}/articles/{article_id}", f"/{draft.slug}/general")
     ]
     reviews.append(staff.get("/admin/"))  # the staff overview: pending and undecided per draft
-    assert {r.status_code for r in (home, page, article, *reviews)} == {200}
+    # The charts (issue 16, point 4): on the draft page above, its statistics page and the images, and the
+    # staff's arrivals per day and channel (on the draft's review overview above, and its image).
+    charts = [client.get(f"/drafts/{draft.slug}/statistics")]
+    charts += [client.get(f"/drafts/{draft.slug}/charts/{name}.svg") for name in ("articles", "channels")]
+    charts.append(staff.get(f"/admin/review/{draft.slug}/charts/arrivals.svg"))
+    assert {r.status_code for r in (home, page, article, *reviews, *charts)} == {200}
+    assert soup_has(page, "#chart-channels") and soup_has(reviews[1], "#chart-arrivals img")
     assert len(statements) > 20  # the listener hears the requests' statements
     counted = [s for s in statements if COUNTING.search(s) and re.search(r"\bcomment\b", s)]
     assert counted == [], counted
@@ -62,6 +72,32 @@ def test_pages_read_the_counters_and_count_nothing(app, factory, client, login_a
     assert {a["id"]: a["comment_count"] for a in detail["articles"]}[article_id] == 5
     assert {d["slug"]: d["comment_count"] for d in drafts["drafts"]}[draft.slug] == 6
     assert public_drafts(draft.opens_at)  # the home page's listing reads the same counters
+
+
+def soup_has(resp, selector: str) -> bool:
+    return BeautifulSoup(resp.data, "html.parser").select_one(selector) is not None
+
+
+def test_the_feedback_report_and_its_charts_count_nothing(app, factory, client, statements):
+    staff, _token = factory.user("staff")
+    draft = factory.draft("closed")
+    ids = [
+        factory.comment(draft, f"第{i}条。", status="published", channel=c).id
+        for i, c in enumerate(("web", "letter"))
+    ]
+    end_read()
+    decide(staff, CLI, ids, "adopted", "已采纳。")
+    end_read()
+    publish_feedback(None, CLI, draft.slug)
+    end_read()
+    client.get(f"/drafts/{draft.slug}/feedback")  # a first reader may summarise an old publication: not here
+    del statements[:]
+    report = client.get(f"/drafts/{draft.slug}/feedback")
+    images = [client.get(f"/drafts/{draft.slug}/feedback/charts/{n}.svg") for n in ("articles", "channels")]
+    assert {r.status_code for r in (report, *images)} == {200}
+    assert soup_has(report, "#chart-articles img")
+    counted = [s for s in statements if COUNTING.search(s) and re.search(r"\bcomment\b", s)]
+    assert counted == [], counted
 
 
 def test_counts_check_finds_and_repairs_a_tampered_counter(app, factory, runner):

@@ -1,12 +1,13 @@
-"""Comment counts kept in the writing transaction (issue 15, point 1): after every kind of write the
-counters equal a fresh count, the pages read them instead of counting, and `counts check` repairs them."""
+"""Comment counts kept in the writing transaction (issue 15, point 1; per day and channel: issue 16, point
+4): after every kind of write the counters equal a fresh count, the pages read them instead of counting,
+and `counts check` repairs them."""
 
 from __future__ import annotations
 
 import pytest
 from sqlalchemy import delete, func, insert, select, update
 
-from consult.comments import counts
+from consult.comments import counts, day_counts
 from consult.comments.decisions import decide
 from consult.comments.moderation import (
     enter_offline_comment,
@@ -31,13 +32,16 @@ CTX = RequestContext(address_hash="c" * 32, user_agent="pytest", address="203.0.
 
 
 def assert_exact() -> dict:
-    """The counters equal a fresh count of the comments (and are not all empty); returns them."""
+    """Both counters (per article; per day and channel) equal a fresh count of the comments (and are not
+    all empty); returns the per-article ones."""
     end_read()
     connection = db.session.connection()
     kept, fresh = counts.stored(connection), counts.fresh(connection)
+    by_day, by_day_fresh = day_counts.stored(connection), day_counts.grouped(connection)
     end_read()
     assert kept == fresh
-    assert kept, "nothing counted at all"
+    assert by_day == by_day_fresh
+    assert kept and by_day, "nothing counted at all"
     return kept
 
 

@@ -11,11 +11,14 @@ from bs4 import BeautifulSoup
 
 from consult.clock import utcnow
 from consult.comments import counts
+from consult.comments.decisions import decide as decide_comments
 from consult.comments.statistics import arrivals, published_by_channel
+from consult.context import CLI
 from consult.db import end_read, write_transaction
-from consult.models import CommentGroup, Decision
+from consult.feedback.publishing import publish_feedback
+from consult.models import CommentGroup
 from consult.models.counts import GENERAL
-from consult.web import admin_stats, charts, fragments
+from consult.web import fragments
 from consult.web.admin_stats import heat_level
 from consult.web.chart_svg import SVG_POLICY
 
@@ -54,16 +57,16 @@ def draft_with_comments(factory):
     return draft
 
 
-def test_statistics_page_shows_both_charts_with_tables_that_match_the_counters(
-    app, client, draft_with_comments
+@pytest.mark.parametrize("path", ["", "/statistics"])
+def test_draft_page_shows_both_charts_with_tables_that_match_the_counters(
+    app, client, draft_with_comments, path
 ):
     draft = draft_with_comments
-    link = soup(client.get(f"/drafts/{draft.slug}")).select_one(".figures-link a")
-    assert link["href"] == f"/drafts/{draft.slug}/statistics"
-    page = soup(client.get(link["href"]))
+    page = soup(client.get(f"/drafts/{draft.slug}{path}"))
     articles, channels = page.select_one("#chart-articles"), page.select_one("#chart-channels")
     assert articles.img["src"] == f"/drafts/{draft.slug}/charts/articles.svg" and articles.img["alt"]
     assert channels.img["src"] == f"/drafts/{draft.slug}/charts/channels.svg" and channels.img["alt"]
+    assert articles.select_one("details.chart-data table")  # the figures beside the chart, without script
     assert table(articles) == {"第一条": "3", "第三条": "1", "对草案整体": "2"}
     assert table(channels) == {
         "网站": "4",
@@ -165,14 +168,15 @@ def test_staff_overview_has_counts_heat_strip_and_arrivals(app, login_as, factor
     assert len(cells) == len(draft.current_version.texts)
     assert cells[0]["class"] == ["heat-5"] and cells[0].get_text(strip=True).endswith("4")
     assert cells[1]["class"] == ["heat-0"] and cells[2]["class"] == ["heat-3"]
-    assert page.select_one("#chart-arrivals") is None  # on a page of its own: the overview counts nothing
-    link = page.select_one(f"a[href='/admin/review/{draft.slug}/arrivals']")
-    figure = soup(staff.get(link["href"])).select_one("#chart-arrivals")
+    figure = page.select_one("#statistics #chart-arrivals")  # back on the overview: read from counters
     assert figure.img["src"] == f"/admin/review/{draft.slug}/charts/arrivals.svg"
     head = [th.get_text(strip=True) for th in figure.select("thead th")]
     assert head == ["日期", "网站", "立法专家顾问", "来信", "合计"]
     body = [[td.get_text(strip=True) for td in tr.select("td")] for tr in figure.select("tbody tr")]
     assert body == [["6", "1", "1", "8"]]
+    old_page = staff.get(f"/admin/review/{draft.slug}/arrivals")  # the page they had: a link kept working
+    assert old_page.status_code == 301
+    assert old_page.headers["Location"].endswith(f"/admin/review/{draft.slug}#chart-arrivals")
     resp = staff.get(f"/admin/review/{draft.slug}/charts/arrivals.svg")
     assert resp.mimetype == "image/svg+xml" and resp.headers["Content-Security-Policy"] == SVG_POLICY
     assert resp.headers["Cache-Control"] == "no-store"
@@ -220,64 +224,8 @@ def test_staff_overview_of_a_draft_without_comments(login_as, factory):
     staff = login_as("staff")
     page = soup(staff.get(f"/admin/review/{draft.slug}"))
     assert {a["class"][0] for a in page.select(".heat-strip a")} == {"heat-0"}
-    arrivals = soup(staff.get(f"/admin/review/{draft.slug}/arrivals"))
-    assert "本草案尚未收到意见" in arrivals.select_one("#chart-arrivals").get_text()
-
-
-def counting(monkeypatch, module, name: str) -> list:
-    """Replace module.name by a wrapper that records each call."""
-    calls: list = []
-    original = getattr(module, name)
-    monkeypatch.setattr(module, name, lambda *a: calls.append(a) or original(*a))
-    return calls
-
-
-def decide(comment_id: int) -> None:
-    end_read()
-    with write_transaction() as session:
-        session.add(Decision(comment_id=comment_id, outcome="adopted", reason="", decided_at=utcnow()))
-
-
-def test_channels_are_counted_again_only_when_the_drafts_published_comments_change(
-    monkeypatch, client, factory, draft_with_comments
-):
-    draft = draft_with_comments
-    mine = factory.comment(draft, body="七", status="published", channel="deputy")
-    end_read()
-    calls = counting(monkeypatch, charts, "published_by_channel")
-    url = f"/drafts/{draft.slug}/charts/channels.svg"
-    assert "1" in svg_texts(client.get(url).data) and len(calls) == 1
-    # The change counter moves for each of these, but the draft's published comments stay as they were.
-    other = factory.draft()
-    factory.comment(other, body="别的草案", status="published")
-    factory.comment(draft, body="待审核", status="pending")
-    decide(mine.id)
-    client.get(url)
-    assert len(calls) == 1
-    factory.comment(draft, body="八", status="published", channel="deputy")
-    end_read()
-    assert "2" in svg_texts(client.get(url).data) and len(calls) == 2
-
-
-def test_arrivals_are_counted_again_only_when_the_drafts_comments_change(
-    monkeypatch, login_as, factory, draft_with_comments
-):
-    draft = draft_with_comments
-    mine = factory.comment(draft, body="七", status="published")
-    staff = login_as("staff")
-    calls = counting(monkeypatch, admin_stats, "arrivals")
-    url = f"/admin/review/{draft.slug}/arrivals"
-    staff.get(url)
-    staff.get(f"/admin/review/{draft.slug}/charts/arrivals.svg")
-    assert len(calls) == 1
-    decide(mine.id)
-    factory.comment(factory.draft(), body="别的草案", status="pending")
-    staff.get(url)
-    assert len(calls) == 1  # a decision and another draft's comment: nothing arrived here
-    factory.comment(draft, body="刚到的", status="pending")
-    page = soup(staff.get(url))
-    assert len(calls) == 2
-    assert page.select_one("#chart-arrivals tbody tr").select("td")[-1].get_text(strip=True) == "10"
+    assert "本草案尚未收到意见" in page.select_one("#chart-arrivals").get_text()
+    assert not page.select("#chart-arrivals img")
 
 
 def test_staff_overview_counts_groups_per_article(login_as, factory, draft_with_comments):
@@ -296,3 +244,57 @@ def test_staff_overview_counts_groups_per_article(login_as, factory, draft_with_
     assert cells[str(third)] == "1组（4条）"
     assert cells["general"] == "1组（2条）"
     assert cells[str(draft.current_version.texts[1].article_id)] == "0"
+
+
+@pytest.fixture
+def reported(factory):
+    """A concluded draft whose feedback report is published: 第一条 2 (web 1, letter 1), general 1 (expert);
+    a rejected comment is not in the report."""
+    staff, _token = factory.user("staff")
+    draft = factory.draft("closed")
+    ids = [
+        factory.comment(draft, body="一", status="published").id,
+        factory.comment(draft, body="二", status="published", channel="letter").id,
+        factory.comment(draft, body="三", status="published", channel="expert", article_index=None).id,
+    ]
+    factory.comment(draft, body="不公开", status="rejected")
+    end_read()
+    decide_comments(staff, CLI, ids, "adopted", "已采纳。")
+    end_read()
+    publish_feedback(None, CLI, draft.slug)
+    end_read()
+    return draft
+
+
+def test_feedback_report_shows_its_charts_with_the_reports_figures(client, reported):
+    slug = reported.slug
+    page = soup(client.get(f"/drafts/{slug}/feedback"))
+    articles, channels = page.select_one("#chart-articles"), page.select_one("#chart-channels")
+    assert articles.img["src"] == f"/drafts/{slug}/feedback/charts/articles.svg" and articles.img["alt"]
+    assert channels.img["src"] == f"/drafts/{slug}/feedback/charts/channels.svg"
+    assert table(articles) == {"第一条": "2", "对草案整体": "1"}
+    assert table(channels) == {
+        "网站": "1",
+        "基层立法联系点": "0",
+        "人大代表": "0",
+        "立法专家顾问": "1",
+        "来信": "1",
+    }
+    total = page.select_one(".fb-figures dl div dd").get_text(strip=True)
+    assert total == "3" == str(sum(int(v) for v in table(channels).values()))
+    assert not page.select("[style]") and not page.select("style")
+    for name, expected in (("articles", {"第一条", "2", "对草案整体"}), ("channels", {"网站", "来信", "1"})):
+        resp = client.get(f"/drafts/{slug}/feedback/charts/{name}.svg")
+        assert resp.status_code == 200 and resp.mimetype == "image/svg+xml"
+        assert resp.headers["Content-Security-Policy"] == SVG_POLICY
+        assert expected <= set(svg_texts(resp.data)), name
+
+
+def test_report_charts_wait_for_the_report_and_the_staff_preview_has_none(client, login_as, factory):
+    draft = factory.draft("closed")
+    factory.comment(draft, body="一", status="published")
+    end_read()
+    for name in ("articles", "channels"):
+        assert client.get(f"/drafts/{draft.slug}/feedback/charts/{name}.svg").status_code == 404
+    preview = soup(login_as("staff").get(f"/admin/drafts/{draft.slug}/feedback"))
+    assert preview.select_one(".fb-figures") is not None and preview.select_one("#chart-articles") is None

@@ -111,6 +111,8 @@ PENDING = {
     "feedback.feedback_article",
     "feedback.feedback_general",
     "versions.open_data_zip",
+    "charts.report_articles_chart",  # the report's charts: 404 like the report until it is published
+    "charts.report_channels_chart",
 }
 
 
