@@ -60,6 +60,13 @@ ACTIONS = {
     "group.split": _l("移出同类意见组"),
     "group.merge": _l("合并同类意见组"),
     "group.confirm": _l("确认同类意见组"),
+    "theme.rebuild": _l("重新计算意见主题"),
+    "theme.rename": _l("重命名意见主题"),
+    "theme.merge": _l("合并意见主题"),
+    "theme.move": _l("调整意见所属主题"),
+    "summary.edit": _l("修改意见汇总（草稿）"),
+    "summary.sign_off": _l("签发意见汇总"),
+    "summary.download": _l("下载意见汇总"),
     "group.decide": _l("对同类意见组作出处理决定"),
 }
 
@@ -74,6 +81,7 @@ TARGET_TYPES = {
     "review_note": _l("内部备注"),
     "assignment": _l("任务分配"),
     "comment_group": _l("同类意见组"),
+    "theme": _l("意见主题"),
 }
 
 

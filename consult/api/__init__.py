@@ -7,4 +7,4 @@ from flask import Blueprint
 bp = Blueprint("api", __name__)
 
 # Imported for their routes on bp.
-from consult.api import admin, exports, feedback, groups, intake, public, search, versions  # noqa: E402, F401
+from consult.api import admin, exports, feedback, groups, intake, public, search, themes, versions  # noqa: E402, F401

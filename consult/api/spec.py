@@ -12,7 +12,18 @@ from apispec.ext.marshmallow import MarshmallowPlugin, OpenAPIConverter
 from apispec.ext.marshmallow.common import get_fields, resolve_schema_instance
 from marshmallow import RAISE
 
-from consult.api.schemas import errors, exports, feedback, groups, intake, public, search, staff, versions
+from consult.api.schemas import (
+    errors,
+    exports,
+    feedback,
+    groups,
+    intake,
+    public,
+    search,
+    staff,
+    themes,
+    versions,
+)
 from consult.api.schemas.base import OutSchema
 
 # Every shape with a name in the document; nested ones are named the same way (class name less "Schema").
@@ -48,6 +59,8 @@ SCHEMAS = [
     groups.GroupDecisionInputSchema,
     groups.GroupDecisionAnswerSchema,
     exports.ExportJobAnswerSchema,
+    themes.ThemeListSchema,
+    themes.SummarySchema,
 ]
 
 

@@ -18,6 +18,7 @@ from consult.cli.counts import counts_cli
 from consult.cli.exports import exports_cli
 from consult.cli.feedback import init_feedback_cli
 from consult.cli.groups import groups_cli
+from consult.cli.themes import themes_cli
 from consult.context import CLI
 from consult.demo.seed import database_has_drafts, refuse_in_production, seed_demo
 from consult.demo.synthetic import add_synthetic_comments
@@ -268,5 +269,6 @@ def init_cli(app: Flask) -> None:
     app.cli.add_command(backup_cli)
     app.cli.add_command(counts_cli)
     app.cli.add_command(groups_cli)
+    app.cli.add_command(themes_cli)
     app.cli.add_command(exports_cli)
     init_feedback_cli(app.cli)

@@ -16,6 +16,7 @@ from consult.models.feedback import (
 from consult.models.groups import CommentBand, CommentGroup, GroupMember
 from consult.models.intake import ContactPoint, IntakeBatch
 from consult.models.review import Assignment, ReviewNote
+from consult.models.themes import OpinionSummary, SummarySection, Theme, ThemeAnchor, ThemeMember
 from consult.models.users import ApiToken, LoginAttempt, User
 
 __all__ = [
@@ -38,6 +39,7 @@ __all__ = [
     "GroupMember",
     "IntakeBatch",
     "LoginAttempt",
+    "OpinionSummary",
     "OutboxEvent",
     "PublishedDecision",
     "PublishedUndecided",
@@ -45,5 +47,9 @@ __all__ = [
     "ReviewNote",
     "Satisfaction",
     "SubmissionKey",
+    "SummarySection",
+    "Theme",
+    "ThemeAnchor",
+    "ThemeMember",
     "User",
 ]

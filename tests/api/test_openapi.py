@@ -283,6 +283,8 @@ GROUP_SPLIT = "POST /api/v1/admin/groups/{group_id}/split"
 GROUP_MERGE = "POST /api/v1/admin/groups/merge"
 GROUP_CONFIRM = "POST /api/v1/admin/groups/{group_id}/confirm"
 GROUP_DECISION = "POST /api/v1/admin/groups/{group_id}/decision"
+THEMES = "GET /api/v1/admin/drafts/{slug}/themes"
+SUMMARY = "GET /api/v1/admin/drafts/{slug}/summary"
 CAMPAIGNS = (
     "建议城市书房开放时间延长到晚上十点，方便上班族下班后去看书，{}居民都很需要。",
     "城市书房的座位太少了，{}附近的书房周末经常找不到位子，建议增加座位和自习桌。",
@@ -712,6 +714,10 @@ def staff_cases(ids: dict[str, int]) -> list[tuple[str, dict, str, int, str | No
         ),
         (GROUP_MERGE, {"body": {"groups": ids["groups"]}}, "token", 200, None),
         (GROUP_MERGE, {"body": {"groups": [1]}}, "token", 400, bad),
+        (THEMES, {"path_parameters": {"slug": OPEN_SLUG}}, "token", 200, None),
+        (THEMES, {"path_parameters": {"slug": OPEN_SLUG}}, "contact point", 403, "forbidden"),
+        (SUMMARY, {"path_parameters": {"slug": OPEN_SLUG}}, "cookie", 200, None),
+        (SUMMARY, {"path_parameters": {"slug": OPEN_SLUG}, "query": {"format": "pdf"}}, "token", 400, bad),
         (ADD_VERSION, draft_case(OPEN_SLUG, {"text": "x" * 100_000}), "token", 413, "payload_too_large"),
         (
             ADD_VERSION,
