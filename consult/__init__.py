@@ -100,6 +100,7 @@ def register_blueprints(app: Flask) -> None:
     from consult.web.feedback import bp as feedback_bp
     from consult.web.health import bp as health_bp
     from consult.web.intake import bp as intake_bp
+    from consult.web.preferences import bp as preferences_bp
     from consult.web.public import bp as public_bp
     from consult.web.reach import bp as reach_bp
     from consult.web.search import bp as search_bp
@@ -107,6 +108,7 @@ def register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(public_bp)
     app.register_blueprint(health_bp)
+    app.register_blueprint(preferences_bp)
     app.register_blueprint(search_bp)
     app.register_blueprint(feedback_bp)
     app.register_blueprint(charts_bp)

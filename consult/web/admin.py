@@ -40,6 +40,7 @@ from consult.paging import decode_cursor, page_number
 from consult.vocabulary import status_label
 from consult.web.cache import join_csrf, placeholder_csrf, split_csrf
 from consult.web.dates import local_day_end, local_day_start
+from consult.web.preferences import variant
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -116,13 +117,15 @@ CHROME_CUT = f"__consult_page_body_{secrets.token_hex(16)}__"
 def _chrome_key() -> tuple:
     """What base.html shows of the person: who is signed in and what their role lets them open.
 
-    base.html must depend on nothing else of the request but its CSRF token (a placeholder here) and the
-    messages (never cached): the chrome is reused for every page of the queue.
+    base.html must depend on nothing else of the request but its CSRF token (a placeholder here), the
+    messages (never cached), its address (the header's care-mode link comes back to it) and the
+    visitor's care mode and language (consult/web/preferences.py): one chrome per address of the queue.
     """
     user = current_user
+    page = (request.full_path, *variant())
     if not user.is_authenticated:
-        return (None,)
-    return (user.id, user.role, user.username, user.display_name)
+        return (None, *page)
+    return (user.id, user.role, user.username, user.display_name, *page)
 
 
 def _render_chrome() -> tuple[tuple[bytes, ...], tuple[bytes, ...]]:

@@ -24,6 +24,8 @@ from flask import current_app, g, request, session
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
+from consult.web.preferences import variant
+
 # The placeholders end in a random part drawn when the process starts, so no one can type them: a
 # comment holding a fixed "__consult_csrf_token__" once got a staff member's CSRF token filled into the
 # masked copy offered in the moderation queue, and was published with it. They never reach a visitor:
@@ -88,7 +90,8 @@ def cached_page(view: Callable) -> Callable:
     def wrapper(*args, **kwargs):
         if not _cacheable():
             return view(*args, **kwargs)
-        key = (current_app.name, id(current_app), request.full_path)
+        # One copy per variant (care mode, language): consult/web/preferences.py.
+        key = (current_app.name, id(current_app), request.full_path, *variant())
         now = time.monotonic()
         with _lock:
             hit = _pages.get(key)

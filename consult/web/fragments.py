@@ -28,7 +28,6 @@ from contextlib import contextmanager
 from typing import TypeVar
 
 from flask import g, render_template, request
-from flask_babel import get_locale
 from markupsafe import Markup
 
 from consult.changes import generation
@@ -38,6 +37,7 @@ from consult.feedback.sms import enabled as sms_enabled
 from consult.generation_cache import GenerationCache, cache_for
 from consult.i18n import _
 from consult.web.cache import fill_csrf, placeholder_csrf
+from consult.web.preferences import care_mode, variant
 
 # The caches' names (consult.generation_cache.cache_for: one per app).
 BY_GENERATION = "public-fragments"
@@ -56,8 +56,8 @@ def _cache(name: str) -> GenerationCache:
 
 
 def scope() -> tuple[Hashable, ...]:
-    """What every fragment's HTML depends on besides its data: the language and the app's URL prefix."""
-    return (str(get_locale()), request.script_root)
+    """What every fragment's HTML depends on besides its data: care mode, the language, the URL prefix."""
+    return (*variant(), request.script_root)
 
 
 @contextmanager
@@ -149,9 +149,10 @@ def comment_form(key: tuple, render: Callable[[], str]) -> Markup:
 
 def labels() -> dict[str, str]:
     """The article blocks' fixed words, translated once per render instead of once per article."""
+    care = care_mode()  # plain wording on the buttons in care mode
     return {
-        "comment_here": _("对本条发表意见"),
-        "view_article": _("查看本条"),
+        "comment_here": _("我要提意见") if care else _("对本条发表意见"),
+        "view_article": _("看这一条") if care else _("查看本条"),
         "count": _("%(n)d条意见"),
         "all_comments": _("查看本条全部%(n)d条意见"),
         "anonymous": _("匿名"),

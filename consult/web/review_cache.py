@@ -25,6 +25,7 @@ from consult.changes import ACCOUNTS, COMMENTS, generation
 from consult.extensions import db
 from consult.generation_cache import GenerationCache, cache_for
 from consult.web.cache import join_csrf, placeholder_csrf, split_csrf
+from consult.web.preferences import variant
 
 TEMPLATE = "admin/review/comments.html"
 CACHE = "review-places"
@@ -69,7 +70,8 @@ def review_page(label: str, title: str, pieces: tuple[bytes, ...]):
         return render_template(TEMPLATE, place_label=label, draft_title=title, body=body)
     user = current_user
     person = (user.id, user.role, user.username, user.display_name)
-    key = (person, label, title, str(get_locale()), request.script_root)
+    # The header's care-mode link comes back to this address; care mode changes the page (preferences.py).
+    key = (person, label, title, str(get_locale()), request.script_root, request.full_path, *variant())
     head, tail = cache_for(CHROME).get_or_make(key, lambda: _chrome(label, title))
     return current_app.response_class(join_csrf(head, pieces, tail), mimetype="text/html")
 
