@@ -13,9 +13,10 @@ import io
 import re
 from collections.abc import Iterable, Iterator
 from copy import copy
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
-from openpyxl.cell import WriteOnlyCell
+if TYPE_CHECKING:
+    from openpyxl.cell import WriteOnlyCell
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 # Characters XML 1.0 cannot carry (openpyxl and Word refuse them); tab, LF and CR are allowed.
@@ -93,6 +94,10 @@ def text_cell(ws, value: Any, *, style=None, **styles: Any) -> WriteOnlyCell:
     `style` copies the resolved style of another cell (fast for many cells); `styles` sets font,
     alignment, border, fill or number_format by name.
     """
+    # openpyxl (about 30 MB) is loaded by the XLSX writers that call this, not by every process that
+    # imports the CSV and text rules above
+    from openpyxl.cell import WriteOnlyCell
+
     cell = WriteOnlyCell(ws, value=xml_text(value)[:EXCEL_CELL_MAX])
     cell.data_type = "s"
     if style is not None:

@@ -6,8 +6,6 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-import rjieba
-from pypinyin import lazy_pinyin
 from sqlalchemy import select
 
 from consult import audit
@@ -60,6 +58,11 @@ def slug_from_title(title: str) -> str:
     Words (cut by jieba) become one pinyin run each, so the slug reads as words; Latin letters and
     digits are kept as they are ("ABC 条例 2026" → abc-tiaoli-2026).
     """
+    # Loaded when a slug is made (staff creating a draft), not by every worker: pypinyin's dictionaries
+    # are about 57 MB and rjieba's 33 MB of a process's memory
+    import rjieba
+    from pypinyin import lazy_pinyin
+
     words = []
     for word in rjieba.cut(title):
         words.append("".join(lazy_pinyin(word)) if _HAN.search(word) else word)

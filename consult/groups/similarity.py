@@ -1,7 +1,7 @@
 """Near-duplicates without comparing all pairs: character shingles, MinHash, LSH bands, verification.
 
 Candidates come from MinHash LSH (datasketch): two comments are candidates when one of their
-``BANDS`` slices of the signature is equal, which finds pairs of Jaccard similarity around
+``bands()`` slices of the signature is equal, which finds pairs of Jaccard similarity around
 ``LSH_THRESHOLD`` and above with high probability and others rarely. The same slices, hashed to one
 integer each (``band_keys``), are what the tables keep, so a comment arriving later finds its
 candidates with an indexed query instead of a scan. A candidate pair is a near-duplicate only when
@@ -18,10 +18,8 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
-from functools import cached_property
-
-import numpy as np
-from datasketch import MinHash, MinHashLSH
+from functools import cache, cached_property
+from typing import TYPE_CHECKING
 
 from consult.groups.normalize import normalize, quantities
 
@@ -80,14 +78,40 @@ OPPOSITES = (
 )
 
 
+if TYPE_CHECKING:
+    from datasketch import MinHash, MinHashLSH
+
+
+@dataclass(frozen=True)
+class _Sketch:
+    """datasketch's classes, the seed's permutations and the bands, made once per process."""
+
+    minhash: type
+    lsh: type
+    permutations: object
+    scheme: object
+    bands: tuple[tuple[int, int], ...]  # (start, end) of each band's slice of the signature
+
+
+@cache
+def _sketch() -> _Sketch:
+    # Imported on first use: datasketch imports numpy and scipy (its LSH tunes the bands by integration),
+    # about 80 MB that a web worker which never groups (GROUPS_DRAIN_INLINE=false) should not hold.
+    from datasketch import MinHash, MinHashLSH
+
+    # The permutations of the seed, made once (datasketch would draw them again for every signature).
+    first = MinHash(num_perm=NUM_PERM, seed=SEED)
+    bands = tuple(MinHashLSH(threshold=LSH_THRESHOLD, num_perm=NUM_PERM).hashranges)
+    return _Sketch(MinHash, MinHashLSH, first.permutations, first.scheme, bands)
+
+
 def _lsh() -> MinHashLSH:
-    return MinHashLSH(threshold=LSH_THRESHOLD, num_perm=NUM_PERM)
+    return _sketch().lsh(threshold=LSH_THRESHOLD, num_perm=NUM_PERM)
 
 
-BANDS = tuple(_lsh().hashranges)  # (start, end) of each band's slice of the signature
-# The permutations of the seed, made once (datasketch would draw them again for every signature).
-_FIRST = MinHash(num_perm=NUM_PERM, seed=SEED)
-_PERMUTATIONS, _SCHEME = _FIRST.permutations, _FIRST.scheme
+def bands() -> tuple[tuple[int, int], ...]:
+    """(start, end) of each LSH band's slice of the signature."""
+    return _sketch().bands
 
 
 @dataclass(frozen=True)
@@ -112,7 +136,10 @@ class Text:
     @cached_property
     def minhash(self) -> MinHash:
         """The MinHash signature of the shingles."""
-        m = MinHash(num_perm=NUM_PERM, seed=SEED, permutations=_PERMUTATIONS, scheme=_SCHEME)
+        sketch = _sketch()
+        m = sketch.minhash(
+            num_perm=NUM_PERM, seed=SEED, permutations=sketch.permutations, scheme=sketch.scheme
+        )
         m.update_batch([s.encode() for s in sorted(self.shingles)])
         return m
 
@@ -149,10 +176,13 @@ class Text:
 
 def band_keys(text: Text) -> list[int]:
     """One signed 64-bit key per LSH band (the band's number and slice of the signature, hashed)."""
+    # numpy comes with datasketch (_sketch): the signature is a numpy array
+    import numpy as np
+
     raw = np.ascontiguousarray(text.minhash.hashvalues).tobytes()
     width = raw and len(raw) // NUM_PERM
     keys = []
-    for band, (start, end) in enumerate(BANDS):
+    for band, (start, end) in enumerate(bands()):
         # The band's number is hashed in: equal keys mean the same slice of the same band.
         digest = hashlib.blake2b(raw[start * width : end * width], digest_size=8, salt=bytes([band])).digest()
         keys.append(int.from_bytes(digest, "big", signed=True))

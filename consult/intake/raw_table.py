@@ -11,8 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from openpyxl.utils.cell import get_column_letter
-
 from consult.i18n import _
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024  # the app's MAX_CONTENT_LENGTH uses it too
@@ -94,6 +92,10 @@ class Collector:
         if len(cells) > MAX_COLUMNS:
             for offset, cell in enumerate(cells[MAX_COLUMNS:], start=MAX_COLUMNS + 1):
                 if cell.strip():
+                    # openpyxl (about 30 MB with numpy and lxml) only on this refusal: the web workers that
+                    # import this module never parse a file (a child process does)
+                    from openpyxl.utils.cell import get_column_letter
+
                     raise FileError(
                         _(
                             "第%(row)d行%(col)s列有内容，但表格最多只能有%(max)d列。请删除多余的列后重新上传。",

@@ -20,7 +20,7 @@ import logging
 from typing import Literal
 
 from consult.i18n import _
-from consult.intake import csv_reading, raw_table, sandbox, xlsx_reading
+from consult.intake import csv_reading, raw_table, sandbox
 from consult.intake.raw_table import FileError, RawTable
 
 # The budget of the child process that parses an upload (consult.intake.sandbox). A legitimate
@@ -31,6 +31,8 @@ PARSE_CPU_SECONDS = 30
 PARSE_MEMORY_BYTES = 1024 * 1024 * 1024  # address space (RLIMIT_AS), imports included
 PARSE_WALL_SECONDS = 60.0
 MAX_RESULT_BYTES = 64 * 1024 * 1024
+# The modules the parsing child processes start with (the forkserver imports them once).
+PRELOAD = (__name__, "consult.intake.xlsx_reading")
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +52,7 @@ def read_table(filename: str, data: bytes) -> RawTable:
 def parse(filename: str, data: bytes) -> RawTable:
     """The same reading in this process, without the budgets: what the child process runs."""
     if _check(filename, data) == "xlsx":
-        return xlsx_reading.read_xlsx(data)
+        return _xlsx().read_xlsx(data)
     return csv_reading.read_csv(data)
 
 
@@ -66,7 +68,7 @@ def _check(filename: str, data: bytes) -> Literal["xlsx", "csv"]:
             )
         )
     if data.startswith(ZIP_MAGIC):
-        xlsx_reading.open_archive(data).close()
+        _xlsx().open_archive(data).close()
         return "xlsx"
     if data.startswith(OLE2_MAGIC) or filename.lower().endswith(".xls"):
         raise FileError(
@@ -79,6 +81,15 @@ def _check(filename: str, data: bytes) -> Literal["xlsx", "csv"]:
 
 
 # The child process -------------------------------------------------------------------------------
+
+
+def _xlsx():
+    """The XLSX reader, imported when a workbook arrives."""
+    # openpyxl with numpy and lxml is about 30 MB: a web worker loads it on its first upload, not at start
+    # (the child processes that parse have it preloaded: PRELOAD)
+    from consult.intake import xlsx_reading
+
+    return xlsx_reading
 
 
 def too_complex() -> FileError:
@@ -96,7 +107,7 @@ def _in_child(filename: str, data: bytes) -> RawTable:
     limits = {name: getattr(raw_table, name) for name in raw_table.CHILD_LIMITS}
     budget = sandbox.Budget(PARSE_CPU_SECONDS, PARSE_MEMORY_BYTES, PARSE_WALL_SECONDS, MAX_RESULT_BYTES)
     try:
-        body = sandbox.run(_parse_for_child, (filename, data, limits), budget, preload=(__name__,))
+        body = sandbox.run(_parse_for_child, (filename, data, limits), budget, preload=PRELOAD)
     except sandbox.OutOfBudget as exc:
         # Out of time or memory, or killed by a signal (SIGXCPU at the CPU budget, or a parser that
         # crashed on what it was given): either way it is this file, not the next one.
@@ -120,7 +131,7 @@ def _parse_for_child(filename: str, data: bytes, limits: dict[str, int]) -> byte
     for name, value in limits.items():
         if name in raw_table.CHILD_LIMITS:
             setattr(raw_table, name, int(value))
-    xlsx_reading.use_unsized_worksheets()
+    _xlsx().use_unsized_worksheets()
     try:
         table = parse(filename, data)
         answer: dict = {"table": {"format": table.format, "encoding": table.encoding, "rows": table.rows}}

@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterable
-
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.datavalidation import DataValidation
+from typing import TYPE_CHECKING
 
 from consult.i18n import _
 from consult.spreadsheets import csv_bytes, text_cell
+
+if TYPE_CHECKING:
+    from openpyxl import Workbook
 
 _COLUMN_WIDTHS = (12, 48, 32, 32, 14, 16, 20, 20)
 CONSENT_COLUMN = 6  # 1-based: the 同意公开姓名 column, offered as a 是/否 list in the XLSX template
@@ -54,6 +53,13 @@ def example_row() -> list[str]:
 
 def template_xlsx() -> bytes:
     """An XLSX template: the header row, one example row, text format so numbers keep leading zeros."""
+    # openpyxl (about 30 MB with numpy and lxml) when a template is asked for, not in every worker that
+    # imports the intake rows (example_row)
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.datavalidation import DataValidation
+
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(_("意见建议汇总表"))
     for column, width in enumerate(_COLUMN_WIDTHS, start=1):
@@ -82,6 +88,10 @@ def template_csv() -> bytes:
 
 def error_report_xlsx(header: list[str], rows: Iterable[tuple[list[str], str]]) -> bytes:
     """The rows to fix with their original columns and a last column 错误说明, every cell as text."""
+    # openpyxl when a report is asked for (see template_xlsx)
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
     rows = list(rows)
     width = max([len(header), *(len(cells) for cells, _message in rows)])
     workbook = Workbook(write_only=True)
