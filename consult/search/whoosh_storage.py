@@ -42,6 +42,14 @@ LOCK_FILE = "writer.lock"
 _GEN = re.compile(r"gen-(\d+)")
 
 
+# Megabytes of postings a write holds before spilling them to a sorted run on disk. A commit merges
+# small segments into one (Whoosh's MERGE_SMALL), and a withdrawal rewrites a segment of up to
+# SEGMENT_DOCS documents: both pass their postings through this pool. At Whoosh's default (128) the
+# process held a merge's or a rewrite's postings in memory, more as the index grew (tracemalloc: 10 MB
+# for a merge of 550 documents, 40 MB for 2,000), so a worker's peak followed the index. At 8 it stays
+# flat, and merges take no longer. Every writer gets it unless it asks for more (a rebuild).
+WRITE_POOL_MB = 8
+
 class WhooshStorage:
     """The generations of one index folder; see the module docstring for layout, swapping and locking."""
 
@@ -227,6 +235,7 @@ class WhooshStorage:
     def writer(self, ix, **kwargs):
         """A Whoosh writer on ``ix`` (segments as separate files), or SearchBusy if its WRITELOCK is held."""
         try:
+            kwargs.setdefault("limitmb", WRITE_POOL_MB)
             return ix.writer(timeout=self.lock_timeout, compound=False, **kwargs)
         except LockError as exc:
             raise SearchBusy(f"search index {self.index_dir} is locked by another writer") from exc

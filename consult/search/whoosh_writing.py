@@ -19,19 +19,13 @@ from collections.abc import Iterable, Iterator
 from datetime import UTC
 
 from consult.search.base import Doc, fingerprint, windows
-from consult.search.whoosh_storage import WhooshStorage
+from consult.search.whoosh_storage import WRITE_POOL_MB, WhooshStorage
 from consult.search.whoosh_withdrawal import record_pending, withdrawals
 
 # Documents per segment written by a rebuild: a withdrawal rewrites the segments that held the old
 # copy, so this bounds its cost (Whoosh's default merges never join segments this large); a search
 # pays a little per segment.
 SEGMENT_DOCS = 20_000
-# Megabytes of postings a write holds before spilling them to a sorted run on disk. A commit merges
-# small segments into one (Whoosh's MERGE_SMALL), and the merge passes their postings through this pool:
-# at Whoosh's default (128) a drain's commit held a merge's postings in memory, more as the index grew
-# (tracemalloc: 10 MB for a merge of 550 documents, 40 MB for 2,000), so the worker's peak followed the
-# index. At 8 it stays flat, and merges take no longer.
-WRITE_POOL_MB = 8
 REBUILD_WINDOW = 1000  # documents a rebuild reads ahead (deduplicated by key within it)
 
 
