@@ -93,6 +93,12 @@ def commands(env: dict, changes: int) -> dict[str, tuple[float, float, str]]:
     return found
 
 
+def seed(env: dict, comments: int) -> None:
+    """The schema, the demo data and ``comments`` synthetic comments, indexed for search."""
+    for step in (("db", "upgrade"), ("seed-demo", "--comments", str(comments)), ("search", "reindex")):
+        subprocess.run([*FLASK, *step], env=env, check=True, capture_output=True, cwd=ROOT)
+
+
 def part_one(env: dict, comments: int, changes: int) -> None:
     small = comments // 10
     for step in (("db", "upgrade"), ("seed-demo", "--comments", str(small))):
@@ -193,13 +199,24 @@ class Load:
             thread.join(70)
 
 
-def soak(master: int, load: Load, seconds: int) -> dict[int, list[float]]:
-    """Each worker's RSS samples (MB) while ``load`` runs for ``seconds``."""
+def start_worker(server: LiveServer, name: str) -> subprocess.Popen:
+    """`flask --app consult NAME worker` against the server's database, as its service unit runs it."""
+    return subprocess.Popen(
+        [str(BIN / "flask"), "--app", "consult", name, "worker"],
+        cwd=ROOT,
+        env=server.env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def soak(master: int, load: Load, seconds: int, others: list[int] = ()) -> dict[int, list[float]]:
+    """Each worker's RSS samples (MB) while ``load`` runs for ``seconds`` (``others``: more processes)."""
     samples: dict[int, list[float]] = {}
     with load:
         deadline = time.monotonic() + seconds
         while True:
-            for pid in worker_pids(master):
+            for pid in [*worker_pids(master), *others]:
                 mb = rss_mb(pid)
                 if mb is not None:
                     samples.setdefault(pid, []).append(mb)
@@ -245,7 +262,12 @@ def report(name: str, samples: dict[int, list[float]], load: Load) -> float:
     return peak
 
 
-def part_two(env: dict, instance: Path, database_url: str, seconds: int, threads: int) -> None:
+def part_two(env: dict, instance: Path, database_url: str, seconds: int, threads: int, inline: bool) -> None:
+    # As deployed (deploy/consult.env): the web workers leave the search and grouping outboxes to their
+    # workers, which run beside them here and are sampled too. --inline measures the laptop set-up instead.
+    drains = (
+        {} if inline else {"CONSULT_SEARCH_DRAIN_INLINE": "false", "CONSULT_GROUPS_DRAIN_INLINE": "false"}
+    )
     server = LiveServer(
         instance,
         database_url,
@@ -253,15 +275,20 @@ def part_two(env: dict, instance: Path, database_url: str, seconds: int, threads
         env={
             "CONSULT_COMMENT_RATE_LIMIT": "1000000 per minute",
             **{k: v for k, v in env.items() if k == "CONSULT_SEARCH_BACKEND"},
+            **drains,
         },
     )
     server.start(seed=False)
+    workers = [] if inline else [start_worker(server, name) for name in ("search", "groups")]
     try:
         paths, post = app_paths(server.url)
         load = Load(server.url, paths, post, threads)
-        app_samples = soak(server.proc.pid, load, seconds)
+        app_samples = soak(server.proc.pid, load, seconds, [w.pid for w in workers])
         app_load = load
     finally:
+        for worker in workers:
+            worker.terminate()
+            worker.wait(30)
         server.stop()
     port = free_port()
     bare_env = {
@@ -292,7 +319,14 @@ def part_two(env: dict, instance: Path, database_url: str, seconds: int, threads
         os.killpg(bare.pid, signal.SIGTERM)
         bare.wait(15)
     print(f"\ngunicorn soak: 2 workers, {threads} clients, {seconds} s each, RSS every {SAMPLE_SECONDS} s")
-    app_peak = report("consult (mixed traffic)", app_samples, app_load)
+    names = {w.pid: f"{w.args[3]} worker" for w in workers}
+    app_peak = report(
+        "consult (mixed traffic)", {p: v for p, v in app_samples.items() if p not in names}, app_load
+    )
+    for pid, values in app_samples.items():
+        if pid in names:
+            start, peak, end = values[0], max(values), values[-1]
+            print(f"    {names[pid]} {pid}: start {start:6.1f}  peak {peak:6.1f}  end {end:6.1f} MB")
     bare_peak = report("bare Flask app (GET /)", bare_samples, bare_load)
     verdict = "met" if app_peak < TARGET_MB else "NOT met"
     ratio = app_peak / bare_peak
@@ -307,6 +341,8 @@ def main() -> None:
     parser.add_argument("--database-url")
     parser.add_argument("--soak-seconds", type=int, default=600)
     parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--inline", action="store_true", help="drain search and groups in the web workers")
+    parser.add_argument("--soak-only", action="store_true", help="seed, then only the soak (no part 1)")
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="consult-worker-memory-"))
     url = args.database_url or f"sqlite:///{folder}/bench.db"
@@ -315,9 +351,12 @@ def main() -> None:
     if url.startswith("postgresql"):
         env["CONSULT_SEARCH_BACKEND"] = "postgres"
     try:
-        part_one(env, args.comments, args.changes)
+        if args.soak_only:
+            seed(env, args.comments)
+        else:
+            part_one(env, args.comments, args.changes)
         if args.soak_seconds > 0:
-            part_two(env, folder, url, args.soak_seconds, args.threads)
+            part_two(env, folder, url, args.soak_seconds, args.threads, args.inline)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
