@@ -73,7 +73,10 @@ def configure_extensions(app: Flask) -> None:
     from consult.i18n import compile_catalogues, data_text, html_lang
 
     compile_catalogues()  # the English catalogue, compiled when its .mo is missing or older than its .po
-    babel.init_app(app, locale_selector=lambda: "zh", timezone_selector=lambda: app.config["TIMEZONE"])
+    from consult.web.preferences import language
+
+    # The visitor's choice (cookie consult_lang), else Accept-Language; zh outside a request.
+    babel.init_app(app, locale_selector=language, timezone_selector=lambda: app.config["TIMEZONE"])
     app.jinja_env.globals["html_lang"] = html_lang
     app.jinja_env.filters["zh"] = data_text  # draft and people's text, marked lang="zh-CN"
     limiter.init_app(app)
@@ -95,7 +98,6 @@ def register_blueprints(app: Flask) -> None:
     from consult.web.admin_feedback import bp as admin_feedback_bp
     from consult.web.admin_review import bp as admin_review_bp
     from consult.web.admin_stats import bp as admin_stats_bp
-    from consult.web.admin_themes import bp as admin_themes_bp
     from consult.web.auth import bp as auth_bp
     from consult.web.charts import bp as charts_bp
     from consult.web.feedback import bp as feedback_bp
@@ -125,7 +127,6 @@ def register_blueprints(app: Flask) -> None:
         admin_accounts_bp,
         admin_feedback_bp,
         admin_exports_bp,
-        admin_themes_bp,
     )
     for staff_bp in staff_bps:
         app.register_blueprint(staff_bp)

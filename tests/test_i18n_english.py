@@ -12,6 +12,7 @@ import os
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_file
 from babel.messages.pofile import read_po
 
@@ -151,3 +152,37 @@ def test_the_catalogue_compiles_when_missing_or_older(tmp_path):
     later = datetime.now(UTC).timestamp() + 10
     os.utime(po, (later, later))
     assert compile_catalogues(tmp_path) == [folder / "messages.mo"]
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        (None, "zh"),
+        ("en-US,en;q=0.9", "en"),
+        ("zh-CN,zh;q=0.9,en;q=0.8", "zh"),
+        ("fr-FR,en;q=0.5", "en"),
+        ("de", "zh"),
+    ],
+)
+def test_accept_language_chooses_without_a_cookie(app, header, expected):
+    from flask_babel import get_locale
+
+    headers = {"Accept-Language": header} if header else {}
+    with app.app_context(), app.test_request_context("/", headers=headers):
+        assert str(get_locale()) == expected
+
+
+def test_the_cookie_wins_over_accept_language(app):
+    from flask_babel import get_locale
+
+    # A fresh app context each: Flask-Babel keeps the locale on `g` (the app fixture's context is shared).
+    with (
+        app.app_context(),
+        app.test_request_context("/", headers={"Accept-Language": "en", "Cookie": "consult_lang=zh"}),
+    ):
+        assert str(get_locale()) == "zh"
+    with (
+        app.app_context(),
+        app.test_request_context("/", headers={"Accept-Language": "zh", "Cookie": "consult_lang=en"}),
+    ):
+        assert str(get_locale()) == "en"

@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable
 from typing import Any
 
+from flask_babel import get_locale
+
 from consult.changes import generation
 from consult.extensions import db
 from consult.generation_cache import cache_for
@@ -27,4 +29,6 @@ def kept(key: tuple[Hashable, ...], make: Callable[[], Any]) -> Any:
     cache = cache_for(ANSWERS)
     if cache.max_entries < ANSWERS_MAX:
         cache.max_entries = ANSWERS_MAX
-    return cache.get_or_make((number, *key), make)
+    # One answer per language (a message or label in it is in the asker's); the API cannot import the
+    # web's variant() (doors do not import each other), and care mode changes no JSON.
+    return cache.get_or_make((number, str(get_locale()), *key), make)
