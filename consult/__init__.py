@@ -98,6 +98,7 @@ def register_blueprints(app: Flask) -> None:
     from consult.web.admin_feedback import bp as admin_feedback_bp
     from consult.web.admin_review import bp as admin_review_bp
     from consult.web.admin_stats import bp as admin_stats_bp
+    from consult.web.admin_themes import bp as admin_themes_bp
     from consult.web.auth import bp as auth_bp
     from consult.web.charts import bp as charts_bp
     from consult.web.feedback import bp as feedback_bp
@@ -127,6 +128,7 @@ def register_blueprints(app: Flask) -> None:
         admin_accounts_bp,
         admin_feedback_bp,
         admin_exports_bp,
+        admin_themes_bp,
     )
     for staff_bp in staff_bps:
         app.register_blueprint(staff_bp)

@@ -130,6 +130,7 @@ def site(app, factory, login_as):
         "stage": "close-now",
         "token": upload,
         "group_id": 1,  # refused before it is looked up
+        "theme_id": 1,  # likewise
     }
     end_read()
     yield app, clients, ids

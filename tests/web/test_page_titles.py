@@ -19,7 +19,7 @@ from consult.db import end_read, write_transaction
 from consult.extensions import db
 from consult.feedback.publishing import publish_feedback
 from consult.intake.importing import BatchRequest, import_batch
-from consult.models import ContactPoint, Draft, ExportJob, User
+from consult.models import ContactPoint, Draft, ExportJob, Theme, User
 from tests.auth.test_authorization import EXEMPT_ENDPOINTS, clients  # noqa: F401 (a fixture)
 
 # The client each access level is asked with: the least privileged role that may open the page.
@@ -74,6 +74,10 @@ def every_page(clients):  # noqa: F811 (the fixture imported above)
         session.add(job)
         session.flush()
         job_id = job.id
+        theme = Theme(draft_id=job.draft_id, article_key=0, keywords=["示例"], size=0)  # a theme's page
+        session.add(theme)
+        session.flush()
+        theme_id = theme.id
     upload_token = re.search(rb'action="/intake/upload/([^/"]+)/cancel"', resp.data).group(1).decode()
     values = {
         **ids,
@@ -82,6 +86,7 @@ def every_page(clients):  # noqa: F811 (the fixture imported above)
         "token_id": token.id,
         "batch_id": batch.batch_id,
         "job_id": job_id,
+        "theme_id": theme_id,
         "token": upload_token,
         "stage": "close-now",
         "fmt": "csv",
