@@ -60,6 +60,8 @@ ACTIONS = {
     "group.split": _l("移出同类意见组"),
     "group.merge": _l("合并同类意见组"),
     "group.confirm": _l("确认同类意见组"),
+    "group.publish": _l("全部公开同类意见组"),
+    "group.reject": _l("同类意见组全部不予公开"),
     "theme.rebuild": _l("重新计算意见主题"),
     "theme.rename": _l("重命名意见主题"),
     "theme.merge": _l("合并意见主题"),

@@ -11,6 +11,8 @@ from consult.api.schemas.groups import (
     GroupDecisionAnswerSchema,
     GroupDecisionInputSchema,
     GroupListSchema,
+    GroupModerationAnswerSchema,
+    GroupModerationInputSchema,
     GroupsQuerySchema,
     MergeInputSchema,
     SplitInputSchema,
@@ -21,6 +23,7 @@ from consult.context import RequestContext
 from consult.drafts.queries import by_slug
 from consult.errors import STAFF_JSON_BODY_MAX, body_limit
 from consult.groups.decisions import decide_group
+from consult.groups.moderation import moderate_group
 from consult.groups.operations import confirm_group, merge_groups, split_member
 from consult.groups.queries import group_view, groups_of_draft
 
@@ -38,6 +41,25 @@ def admin_draft_groups(slug: str):
     draft = by_slug(slug)
     views = groups_of_draft(draft.id, args.get("article_id"), args["min_size"])
     return jsonify(GroupListSchema().dump({"groups": views}))
+
+
+@bp.post("/admin/groups/<int:group_id>/moderate")
+@body_limit(STAFF_JSON_BODY_MAX)
+@access("staff")
+def admin_moderate_group(group_id: int):
+    """Publish or reject every pending member of a group at once."""
+    data = load(GroupModerationInputSchema(), json_body())
+    done = moderate_group(
+        current_actor(),
+        RequestContext.from_request(),
+        group_id,
+        data.get("action") or "",
+        data.get("reason"),
+        data.get("confirm_personal_data") is True,
+        data.get("expected_count"),
+    )
+    answer = {"group": group_view(done.group_id), "moderated": done.count}
+    return jsonify(GroupModerationAnswerSchema().dump(answer))
 
 
 @bp.post("/admin/groups/<int:group_id>/split")

@@ -56,6 +56,8 @@ SCHEMAS = [
     groups.GroupAnswerSchema,
     groups.SplitInputSchema,
     groups.MergeInputSchema,
+    groups.GroupModerationInputSchema,
+    groups.GroupModerationAnswerSchema,
     groups.GroupDecisionInputSchema,
     groups.GroupDecisionAnswerSchema,
     exports.ExportJobAnswerSchema,

@@ -84,6 +84,25 @@ def _reason(raw: str | None) -> str | None:
     return reason
 
 
+def checked(action: str, reason: str | None) -> tuple[str, str | None]:
+    """The status an action gives and its cleaned reason, or the refusal (不予公开 needs a reason), before
+    anything is read: the rule every moderation of more than one comment follows."""
+    new_status = _action(action)
+    reason = _reason(reason)
+    if new_status == "rejected" and not reason:
+        raise ValidationError(_("不予公开时必须填写理由"), {"reason": _("请选择或填写理由")})
+    return new_status, reason
+
+
+def apply_status(comments: Iterable[Comment], new_status: str, reason: str | None, actor: User) -> None:
+    """Give each comment the new status, as a moderation by ``actor`` now (the caller flushes)."""
+    now = utcnow()
+    for comment in comments:
+        comment.status = new_status
+        comment.moderation_reason = reason if new_status != "published" else None
+        comment.moderated_at, comment.moderated_by_id = now, actor.id
+
+
 def _before(comment: Comment) -> dict:
     """What undoing must put back (the version is added once the change is flushed)."""
     moderated_at = comment.moderated_at
@@ -178,10 +197,7 @@ def moderate_many(
     ids = sorted(set(comment_ids))
     if not ids:
         raise ValidationError(_("请先勾选要处理的意见"), {"ids": _("未勾选任何意见")})
-    new_status = _action(action)
-    reason = _reason(reason)
-    if new_status == "rejected" and not reason:
-        raise ValidationError(_("不予公开时必须填写理由"), {"reason": _("请选择或填写理由")})
+    new_status, reason = checked(action, reason)
     with write_transaction() as session:
         comments = session.scalars(select(Comment).where(Comment.id.in_(ids))).all()
         if len(comments) != len(ids):
@@ -194,13 +210,8 @@ def moderate_many(
                     ids="、".join(f"#{n}" for n in changed),
                 )
             )
-        now = utcnow()
-        restore = {}
-        for comment in comments:
-            restore[str(comment.id)] = _before(comment)
-            comment.status = new_status
-            comment.moderation_reason = reason if new_status != "published" else None
-            comment.moderated_at, comment.moderated_by_id = now, actor.id
+        restore = {str(comment.id): _before(comment) for comment in comments}
+        apply_status(comments, new_status, reason, actor)
         session.flush()
         for comment in comments:
             restore[str(comment.id)]["version"] = comment.version

@@ -283,6 +283,7 @@ GROUP_SPLIT = "POST /api/v1/admin/groups/{group_id}/split"
 GROUP_MERGE = "POST /api/v1/admin/groups/merge"
 GROUP_CONFIRM = "POST /api/v1/admin/groups/{group_id}/confirm"
 GROUP_DECISION = "POST /api/v1/admin/groups/{group_id}/decision"
+GROUP_MODERATE = "POST /api/v1/admin/groups/{group_id}/moderate"
 THEMES = "GET /api/v1/admin/drafts/{slug}/themes"
 SUMMARY = "GET /api/v1/admin/drafts/{slug}/summary"
 CAMPAIGNS = (
@@ -302,6 +303,7 @@ STAFF_SUCCESS = {
     GROUP_MERGE: 200,
     GROUP_CONFIRM: 200,
     GROUP_DECISION: 200,
+    GROUP_MODERATE: 200,
 }
 UNPUBLISHED_SLUG, CONCLUDED_SLUG = "unpublished-draft", "concluded-draft"
 FEEDBACK_SLUG = "feedback-draft"  # closed, its feedback published by the cases
@@ -674,6 +676,40 @@ def staff_cases(ids: dict[str, int]) -> list[tuple[str, dict, str, int, str | No
         (GROUPS, {"path_parameters": {"slug": OPEN_SLUG}}, "contact point", 403, "forbidden"),
         (GROUP_CONFIRM, {"path_parameters": {"group_id": ids["groups"][0]}}, "token", 200, None),
         (GROUP_CONFIRM, {"path_parameters": {"group_id": ids["groups"][0]}}, "nobody", 401, "unauthorized"),
+        (
+            GROUP_MODERATE,
+            {"path_parameters": {"group_id": ids["groups"][0]}, "body": {"action": "reject"}},
+            "cookie and csrf",
+            400,
+            bad,
+        ),
+        (
+            GROUP_MODERATE,
+            {
+                "path_parameters": {"group_id": ids["groups"][0]},
+                "body": {"action": "publish", "expected_count": 9},
+            },
+            "token",
+            409,
+            "conflict",
+        ),
+        (
+            GROUP_MODERATE,
+            {
+                "path_parameters": {"group_id": ids["groups"][0]},
+                "body": {"action": "publish", "expected_count": 3},
+            },
+            "token",
+            200,
+            None,
+        ),
+        (
+            GROUP_MODERATE,
+            {"path_parameters": {"group_id": 999_999}, "body": {"action": "publish"}},
+            "token",
+            404,
+            "not_found",
+        ),
         (
             GROUP_SPLIT,
             {"path_parameters": {"group_id": ids["groups"][0]}, "body": {"comment_id": ids["grouped"][2]}},

@@ -45,6 +45,34 @@ def paths() -> dict[str, Any]:
                 write=False,
             ),
         },
+        "/api/v1/admin/groups/{group_id}/moderate": {
+            "parameters": [group_id],
+            "post": staff(
+                {
+                    "operationId": "adminModerateGroup",
+                    "summary": "Publish or reject every pending member of a group at once",
+                    "description": (
+                        "In one transaction, by the rules of one comment's moderation (`reject` needs a "
+                        "reason). Publishing is refused (400, `fields.confirm_personal_data`) while a "
+                        "pending member seems to carry personal data, unless `confirm_personal_data` is "
+                        "true."
+                    ),
+                    "requestBody": body(
+                        "GroupModerationInput",
+                        {"action": "publish", "confirm_personal_data": False, "expected_count": 12},
+                    ),
+                    "responses": {
+                        "200": ok("The group, and how many members were moderated.", "GroupModerationAnswer"),
+                        "400": response_ref("ValidationError"),
+                        "404": no_group,
+                        "409": error_response(
+                            "`conflict`: no member is pending, or `expected_count` is no longer the number "
+                            "of pending members."
+                        ),
+                    },
+                }
+            ),
+        },
         "/api/v1/admin/groups/{group_id}/split": {
             "parameters": [group_id],
             "post": staff(

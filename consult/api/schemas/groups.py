@@ -2,9 +2,23 @@
 
 from __future__ import annotations
 
-from consult.api.schemas.base import Computed, InSchema, Int, OutSchema, an_id, between, fields, length
+from consult.api.schemas.base import (
+    Bool,
+    Computed,
+    InSchema,
+    Int,
+    OutSchema,
+    Str,
+    an_id,
+    between,
+    fields,
+    length,
+    one_of,
+)
 from consult.api.schemas.queries import QueryInt, QuerySchema
 from consult.api.schemas.staff import DecisionInputSchema, StaffDecisionSchema
+from consult.comments.moderation import REASON_MAX
+from consult.groups.moderation import GROUP_ACTIONS
 from consult.groups.operations import MERGE_MAX
 from consult.groups.queries import MIN_SIZE_DEFAULT
 from consult.models.types import ID_MAX
@@ -73,6 +87,43 @@ class GroupAnswerSchema(OutSchema):
         GroupSchema,
         allow_none=True,
         metadata={"description": "Null: no group is left (fewer than two members)."},
+    )
+
+
+class GroupModerationInputSchema(InSchema):
+    """Publish or reject every pending member of the group at once."""
+
+    action = Str(
+        required=True, validate=one_of(GROUP_ACTIONS), metadata={"description": "publish or reject."}
+    )
+    reason = Str(
+        allow_none=True,
+        validate=length(maximum=REASON_MAX),
+        metadata={
+            "description": f"Required to `reject`; at most {REASON_MAX} characters. Dropped to publish."
+        },
+    )
+    confirm_personal_data = Bool(
+        metadata={
+            "description": "To `publish` a group of which a pending member seems to carry personal data (a "
+            "phone number, ID number or e-mail address): true says staff saw those members. Without it such "
+            "a publication is refused with 400 (`fields.confirm_personal_data` names them)."
+        },
+    )
+    expected_count = Int(
+        allow_none=True,
+        validate=between(1, ID_MAX),
+        metadata={
+            "description": "How many pending members you were shown; when it changed meanwhile, 409 and "
+            "nothing is moderated."
+        },
+    )
+
+
+class GroupModerationAnswerSchema(OutSchema):
+    group = fields.Nested(GroupSchema, allow_none=True, metadata={"description": "The group as it is now."})
+    moderated = fields.Integer(
+        validate=between(0), metadata={"description": "How many pending members were published or rejected."}
     )
 
 
