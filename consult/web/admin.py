@@ -22,12 +22,8 @@ from consult.comments.moderation import (
     moderate_many,
     undo_moderation,
 )
-from consult.comments.staff_queries import (
-    CommentFilter,
-    article_labels,
-    encode_cursor,
-    staff_comments,
-)
+from consult.comments.queue_queries import collapses, groups_of_items, queue_page
+from consult.comments.staff_queries import CommentFilter, article_labels, encode_cursor
 from consult.context import RequestContext
 from consult.drafts.queries import current_articles
 from consult.errors import DomainError, ValidationError
@@ -138,7 +134,9 @@ def _render_chrome() -> tuple[tuple[bytes, ...], tuple[bytes, ...]]:
 def _render_queue() -> str:
     f, errors = _filter_from_args()
     page = page_number(request.args.get("page"))
-    result = staff_comments(f, page, QUEUE_PER_PAGE, after=decode_cursor(request.args.get("after")))
+    # Pending members of one group of similar comments are one item (consult/comments/queue_queries.py).
+    result = queue_page(f, page, QUEUE_PER_PAGE, after=decode_cursor(request.args.get("after")))
+    groups = groups_of_items([c.id for c in result.items]) if collapses(f) else {}
     labels = article_labels(result.items)
     contact_points = db.session.scalars(select(ContactPoint).order_by(ContactPoint.name)).all()
     points = {p.id: p.name for p in contact_points}  # staff read a point's name, never its slug
@@ -155,6 +153,7 @@ def _render_queue() -> str:
             labels=labels,
             points=points,
             flags=flags,
+            groups=groups,
             suggestions=suggestions,
             drafts=drafts,
             articles=current_articles(chosen) if chosen else [],
@@ -290,3 +289,7 @@ def undo(entry_id: int):
     else:
         _tell(_undone_text(undone))
     return redirect(_back(), code=303)
+
+
+# The group pages (members, confirmation, 全部发布) share this blueprint: imported last, once bp exists.
+from consult.web import queue_groups  # noqa: E402, F401

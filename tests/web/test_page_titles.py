@@ -18,8 +18,9 @@ from consult.context import CLI
 from consult.db import end_read, write_transaction
 from consult.extensions import db
 from consult.feedback.publishing import publish_feedback
+from consult.groups.drain import drain as drain_groups
 from consult.intake.importing import BatchRequest, import_batch
-from consult.models import ContactPoint, Draft, ExportJob, Theme, User
+from consult.models import ContactPoint, Draft, ExportJob, GroupMember, Theme, User
 from tests.auth.test_authorization import EXEMPT_ENDPOINTS, clients  # noqa: F401 (a fixture)
 
 # The client each access level is asked with: the least privileged role that may open the page.
@@ -36,7 +37,7 @@ CSV = "条款,意见内容\n第一条,建议写明示例管理的主管部门。
 
 
 @pytest.fixture
-def every_page(clients):  # noqa: F811 (the fixture imported above)
+def every_page(clients, factory):  # noqa: F811 (the fixture imported above)
     """The role clients and a value for every path argument of every GET route."""
     app, by_role, ids = clients
     end_read()
@@ -79,6 +80,15 @@ def every_page(clients):  # noqa: F811 (the fixture imported above)
         session.flush()
         theme_id = theme.id
     upload_token = re.search(rb'action="/intake/upload/([^/"]+)/cancel"', resp.data).group(1).decode()
+    # A group of similar comments (its members page and the confirmation of 全部发布).
+    draft = db.session.scalar(db.select(Draft).where(Draft.slug == ids["slug"]))
+    end_read()
+    twins = [
+        factory.comment(draft, f"建议城市书房开放时间延长到晚上十点，{e}居民都很需要。").id for e in "甲乙"
+    ]
+    drain_groups()
+    group_id = db.session.scalar(db.select(GroupMember.group_id).where(GroupMember.comment_id == twins[0]))
+    end_read()
     values = {
         **ids,
         "user_id": staff_id,
@@ -86,6 +96,7 @@ def every_page(clients):  # noqa: F811 (the fixture imported above)
         "token_id": token.id,
         "batch_id": batch.batch_id,
         "job_id": job_id,
+        "group_id": group_id,
         "theme_id": theme_id,
         "token": upload_token,
         "stage": "close-now",
