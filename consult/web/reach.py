@@ -30,7 +30,7 @@ from consult.web.cache import cached_page
 
 bp = Blueprint("reach", __name__)
 
-QR_CACHE = "qr-svgs"  # by the address encoded: a QR code never changes for one address
+QR_CACHE = "qr-svgs"  # by the address encoded (and the title's language): never stale
 QR_MAX_AGE = 3600
 FEED_MAX_AGE = 300
 SHORT_MAX_AGE = 300
@@ -65,7 +65,8 @@ def _validated(response: Response, max_age: int) -> Response:
 
 
 def _qr_response(address: str) -> Response:
-    svg = cache_for(QR_CACHE).get_or_make(address, lambda: qr_svg(address, str(_("网址二维码"))))
+    title = str(_("网址二维码"))  # the SVG's <title>, in the reader's language: part of the key
+    svg = cache_for(QR_CACHE).get_or_make((address, title), lambda: qr_svg(address, title))
     return _validated(Response(svg, mimetype="image/svg+xml"), QR_MAX_AGE)
 
 
