@@ -1,4 +1,5 @@
-"""Demo data: six drafts at every stage, a few hundred comments, two contact points, demo accounts.
+"""Demo data: six drafts at every stage, a few hundred comments, two contact points, demo accounts, and
+campaigns grouped as similar comments (campaigns.py), one of them decided as a group.
 
 Idempotent: a draft, contact point or account that exists already is left alone. Strings here are
 demo *data* (like the texts in data/), not interface text, so they do not go through gettext.
@@ -21,6 +22,7 @@ from consult.auth.operations import create_contact_point, create_user
 from consult.clock import utcnow
 from consult.context import CLI
 from consult.db import end_read, write_transaction
+from consult.demo.campaigns import group_and_decide, load_campaign
 from consult.demo.timeline import Timeline, clock_at
 from consult.drafts.operations import DraftInput, add_version, create_draft
 from consult.errors import Conflict
@@ -272,10 +274,13 @@ def _create_demo_draft(
         draft = create_draft(None, CLI, data)
     rng = random.Random(slug)
     report.comments += _load_comments(draft.id, comments.get(slug, []), points, rng, when)
+    with write_transaction() as session:
+        report.comments += load_campaign(draft.id, slug, next(iter(points.values())), when, session)
     revisions = meta["files"][1:]
     for i, name in enumerate(revisions, start=1):
         with clock_at(when.revised(i, len(revisions))):
             add_version(None, CLI, slug, _read(name), labels[i] if i < len(labels) else None)
+    group_and_decide(slug, when)  # before the report freezes the decisions
     if when.feedback is not None:
         with clock_at(when.feedback):  # queues the notification mails of that day too
             publish_feedback(None, CLI, slug)
