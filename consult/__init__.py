@@ -96,6 +96,7 @@ def register_blueprints(app: Flask) -> None:
     from consult.web.admin_drafts import bp as admin_drafts_bp
     from consult.web.admin_exports import bp as admin_exports_bp
     from consult.web.admin_feedback import bp as admin_feedback_bp
+    from consult.web.admin_groups import bp as admin_groups_bp
     from consult.web.admin_review import bp as admin_review_bp
     from consult.web.admin_stats import bp as admin_stats_bp
     from consult.web.admin_themes import bp as admin_themes_bp
@@ -123,6 +124,7 @@ def register_blueprints(app: Flask) -> None:
     staff_bps = (
         admin_drafts_bp,
         admin_review_bp,
+        admin_groups_bp,
         admin_stats_bp,
         admin_audit_bp,
         admin_accounts_bp,
