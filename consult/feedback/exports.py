@@ -128,6 +128,11 @@ def outcome_text(row: SummaryRow) -> str:
     return outcome_label(row.outcome) if row.outcome else _("尚未处理")
 
 
+def group_text(row: SummaryRow) -> str:
+    """共N条相同或相似意见 for a row that stands for a group; empty for a comment of its own."""
+    return _("共%(n)d条相同或相似意见", n=row.group_size) if row.group_size else ""
+
+
 def name_public_text(row: SummaryRow) -> str:
     """Whether the public sees the author's name (是/否); empty when there is no name."""
     if not row.author_name:
@@ -150,6 +155,7 @@ def table_columns() -> list[tuple[str, int, Callable[[int, SummaryRow], str]]]:
         (_("条款"), 14, lambda n, r: once((r.place.position, r.label_then), lambda: place_label(r))),
         (_("条款内容"), 40, lambda n, r: r.place.text),
         (_("意见内容"), 60, lambda n, r: r.body),
+        (_("相同或相似意见"), 16, lambda n, r: group_text(r)),
         (_("公开文本（遮盖后）"), 30, lambda n, r: r.masked_body or ""),
         (_("渠道"), 14, lambda n, r: once(("channel", r.channel), lambda: channel_label(r.channel))),
         (_("联系点"), 22, lambda n, r: r.contact_point or ""),

@@ -34,7 +34,15 @@ from consult.models.enums import OUTCOMES
 from consult.spreadsheets import xml_text
 from consult.vocabulary import channel_label, outcome_label, status_label
 
-from .exports import exported_at_text, figure_rows, local_time, outcome_text, period_text, scope_text
+from .exports import (
+    exported_at_text,
+    figure_rows,
+    group_text,
+    local_time,
+    outcome_text,
+    period_text,
+    scope_text,
+)
 from .summary import UNDECIDED, Place, Summary, SummaryRow
 
 BODY_FONT = "仿宋"  # i18n: data (font names as Office knows them)
@@ -218,6 +226,8 @@ def _row_xml(row: SummaryRow, first_of_place: bool, include_all: bool, about: st
     else:
         article = _cell(w[0], "", "continue")
     body = row.body if not row.label_then else _("（针对%(l)s）", l=row.label_then) + row.body
+    if row.group_size:
+        body += "\n" + group_text(row)
     outcome = outcome_text(row)
     if include_all and row.status != "published":
         outcome += "\n" + _("（%(s)s）", s=status_label(row.status))
@@ -277,10 +287,10 @@ def write_docx(summary: Summary, out: IO[bytes]) -> int:
             for index, run in enumerate(runs):
                 for place in run:
                     about = _place_summary(summary, place)
-                    quoted = 0
+                    quoted = 0  # comments quoted: a row standing for a group quotes all of it
                     for row in summary.rows(place, QUOTES_PER_ARTICLE):
                         xml.write(_row_xml(row, quoted == 0, include_all, about).encode("utf-8"))
-                        quoted += 1
+                        quoted += row.group_size or 1
                     total = summary.figures.by_article.get(place.article_id, 0)
                     if quoted and total > quoted:
                         xml.write(_more_xml(total - quoted).encode("utf-8"))

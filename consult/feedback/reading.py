@@ -11,13 +11,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import select, tuple_
-from sqlalchemy.orm import load_only
+from sqlalchemy import and_, false, func, not_, select, tuple_
+from sqlalchemy.orm import aliased, load_only
 
 from consult.changes import generation
 from consult.db import write_transaction
 from consult.drafts.labels import as_commented, version_name
 from consult.extensions import db
+from consult.feedback.grouped import collapsed, stand_ins
 from consult.feedback.queries import latest_publication, publications
 from consult.feedback.report import ReportItem
 from consult.feedback.stored import KINDS, compute, members, store
@@ -29,6 +30,8 @@ from consult.models import (
     Draft,
     DraftVersion,
     FeedbackPublication,
+    GroupMember,
+    PublishedUndecided,
     ReportPlace,
 )
 from consult.models.counts import GENERAL
@@ -232,10 +235,23 @@ def items_page(
     by (version id, article id), when the caller read them already (``_labels``)."""
     query, decided = members(select(Comment).options(load_only(*ITEM_COLUMNS)), draft.id, publication_id)
     query = query.add_columns(decided.outcome, decided.reason)
-    if place.article_id is None:
-        query = query.where(Comment.article_id.is_(None))
+    column = Comment.article_id
+    here = column.is_(None) if place.article_id is None else column == place.article_id
+    query = query.where(here)
+    # A group's members with the same decision are one entry (grouped.py): as the publication kept it
+    # (nothing counted), or, for the preview, found in the place's scope.
+    if publication_id is not None:
+        undecided = aliased(PublishedUndecided)
+        kept = and_(undecided.publication_id == publication_id, undecided.comment_id == Comment.id)
+        query = (
+            query.outerjoin(undecided, kept)
+            .where(not_(func.coalesce(decided.folded, undecided.folded, false())))
+            .add_columns(func.coalesce(decided.group_size, undecided.group_size))
+        )
     else:
-        query = query.where(Comment.article_id == place.article_id)
+        listed, _decided = members(select(), draft.id, publication_id)
+        scope = (GroupMember.draft_id == draft.id, GroupMember.article_key == (place.article_id or GENERAL))
+        query = collapsed(query, decided, stand_ins(listed.where(here), decided, *scope))
     position = tuple_(Comment.submitted_at, Comment.id)
     if after is not None:
         query = query.where(position > tuple_(*after))
@@ -243,7 +259,7 @@ def items_page(
     rows, more = rows[:per_page], len(rows) > per_page
     following = encode_cursor(rows[-1][0].submitted_at, rows[-1][0].id) if more else None
     if labels is None and place.article_id is not None and rows:
-        labels = _labels(draft.id, place.article_id, {comment.version_id for comment, _o, _r in rows})
+        labels = _labels(draft.id, place.article_id, {row[0].version_id for row in rows})
     return ItemsPage(_items(draft, place, rows, labels or {}), per_page, following)
 
 
@@ -266,7 +282,7 @@ def _items(draft: Draft, place: Place, rows, labels: dict[tuple[int, int], str])
     names = {v.id: version_name(v.label, v.number) for v in draft.versions}
     label_now = None if place.removed else place.label
     items = []
-    for comment, outcome, reason in rows:
+    for comment, outcome, reason, group_size in rows:
         then = labels.get((comment.version_id, place.article_id)) if place.article_id is not None else None
         renumbered = then is not None and place.label is not None and then != place.label
         moved = then is not None and then != label_now
@@ -280,6 +296,7 @@ def _items(draft: Draft, place: Place, rows, labels: dict[tuple[int, int], str])
                 reason=reason or "",
                 commented_label=then if renumbered else None,
                 commented_as=as_commented(then, names.get(comment.version_id), label_now) if moved else None,
+                group_size=group_size,
             )
         )
     return items

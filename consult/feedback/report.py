@@ -55,6 +55,8 @@ class ReportItem:
     commented_label: str | None = None  # the label it was made on, when renumbered since
     # The article as its commenter knows it, when renumbered or removed since (drafts.labels.as_commented).
     commented_as: str | None = None
+    # It stands for this many similar comments with the same decision (共N条, feedback/grouped.py).
+    group_size: int | None = None
 
 
 @dataclass

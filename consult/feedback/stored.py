@@ -11,7 +11,8 @@ comments with their decisions as they stand. It agrees with consult/feedback/rep
 The preview reads its places' counts from the counters kept as comments and decisions are written
 (consult/comments/counts.py) and scans only for the channels, contact points and participants.
 
-``store`` keeps a publication's summary (ReportPlace rows and the publication's columns) in the
+``store`` keeps a publication's summary (ReportPlace rows and the publication's columns, and its groups
+counted once: grouped.fold) in the
 transaction that publishes it. A comment that leaves the report (taken down) or comes back moves it
 again: ``_after_flush`` recomputes the latest publication's summary in that flush's transaction, so
 reading the report never counts comments. A publication made before summaries were kept is summarised
@@ -41,6 +42,7 @@ from sqlalchemy.orm import Session, attributes
 
 from consult.db import write_transaction
 from consult.extensions import db
+from consult.feedback.grouped import fold
 from consult.feedback.participants import participant_key
 from consult.models import (
     ArticleText,
@@ -197,6 +199,7 @@ def _place_removed(connection, draft_id, publication_id, removed, versions, text
 def store(connection: Connection, draft_id: int, publication_id: int) -> Computed:
     """Compute a publication's summary and keep it (replacing what was kept), in the caller's transaction."""
     computed = compute(connection, draft_id, publication_id)
+    fold(connection, draft_id, publication_id, *members(select(), draft_id, publication_id))
     connection.execute(delete(ReportPlace).where(ReportPlace.publication_id == publication_id))
     connection.execute(
         insert(ReportPlace),

@@ -2,6 +2,7 @@
 
 Rows come grouped by article in the current version's order, then the articles a revision removed
 (under the label they last had), then the general opinions (总体意见); inside a place, oldest first.
+A group's members with the same decision are one row, its size beside it (共N条相同或相似意见).
 They are streamed (yield_per), so a draft with 50,000 comments is never held in memory at once.
 Decisions are the live ones: staff export while they review.
 """
@@ -16,9 +17,10 @@ from datetime import datetime
 from sqlalchemy import case, func, select
 
 from consult.extensions import db
+from consult.feedback.grouped import collapsed, stand_ins
 from consult.feedback.participants import participant_key
 from consult.i18n import _
-from consult.models import ArticleText, Comment, ContactPoint, Decision, Draft, DraftVersion
+from consult.models import ArticleText, Comment, ContactPoint, Decision, Draft, DraftVersion, GroupMember
 from consult.models.enums import CHANNELS, COMMENT_STATUSES, OUTCOMES
 
 INCLUDE_CHOICES = ("published", "all")
@@ -63,6 +65,8 @@ class SummaryRow:
     status: str
     outcome: str | None
     reason: str
+    # It stands for this many similar comments with the same decision (共N条, feedback/grouped.py).
+    group_size: int | None = None
 
     @property
     def dated(self) -> datetime:
@@ -136,6 +140,13 @@ class Summary:
             .outerjoin(Decision, Decision.comment_id == Comment.id)
             .outerjoin(ContactPoint, ContactPoint.id == Comment.contact_point_id)
             .where(*where)
+        )
+        # A group's members with the same decision are one row (grouped.py): one grouped statement over
+        # the exported members of the draft (or of the place), in the database.
+        listed = select().select_from(Comment).outerjoin(Decision, Decision.comment_id == Comment.id)
+        standing = stand_ins(listed.where(*where), Decision, GroupMember.draft_id == self.draft.id)
+        query = (
+            collapsed(query, Decision, standing)
             .order_by(order, Comment.submitted_at, Comment.id)
             .limit(limit)
             .execution_options(yield_per=FETCH_CHUNK)
@@ -161,6 +172,7 @@ class Summary:
                 status=r.status,
                 outcome=r.outcome,
                 reason=r.reason or "",
+                group_size=r.group_size,
             )
 
 

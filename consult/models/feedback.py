@@ -14,6 +14,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -86,6 +87,10 @@ class PublishedUndecided(db.Model):
     comment_id: Mapped[int] = mapped_column(
         ForeignKey("comment.id", ondelete="CASCADE"), primary_key=True, index=True
     )
+    # Groups counted once (consult/feedback/grouped.py fold): the entry standing for a group's members
+    # with the same decision carries their number; the others are folded into it (not listed).
+    group_size: Mapped[int | None] = mapped_column(Integer)
+    folded: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class PublishedDecision(db.Model):
@@ -103,6 +108,10 @@ class PublishedDecision(db.Model):
     outcome: Mapped[str] = mapped_column(enum_column_type(OUTCOMES))
     reason: Mapped[str] = mapped_column(Text, default="")
     decided_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Groups counted once (consult/feedback/grouped.py fold): the entry standing for a group's members
+    # with the same decision carries their number; the others are folded into it (not listed).
+    group_size: Mapped[int | None] = mapped_column(Integer)
+    folded: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class Satisfaction(db.Model):

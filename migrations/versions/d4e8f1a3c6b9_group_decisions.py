@@ -1,4 +1,4 @@
-"""group decisions: a group's outcome and reason, and a decision's source (its group)
+"""group decisions: a group's outcome and reason, a decision's source (its group), groups folded in a publication
 
 Revision ID: d4e8f1a3c6b9
 Revises: b2c6d8e0f4a7
@@ -39,8 +39,18 @@ def upgrade():
             batch_op.f('fk_decision_group_id_comment_group'), 'comment_group', ['group_id'], ['id'], ondelete='SET NULL'
         )
 
+    # A publication's entries standing for a group (group_size) and those folded into them.
+    for table in ('published_decision', 'published_undecided'):
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            batch_op.add_column(sa.Column('group_size', sa.Integer(), nullable=True))
+            batch_op.add_column(sa.Column('folded', sa.Boolean(), server_default=sa.false(), nullable=False))
+
 
 def downgrade():
+    for table in ('published_undecided', 'published_decision'):
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            batch_op.drop_column('folded')
+            batch_op.drop_column('group_size')
     with op.batch_alter_table('decision', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('fk_decision_group_id_comment_group'), type_='foreignkey')
         batch_op.drop_index(batch_op.f('ix_decision_group_id'))

@@ -99,11 +99,11 @@ def test_xlsx_table_reads_back_with_every_cell_text(app, staff, summary_draft):
     sheet = wb.worksheets[0]
     assert sheet.title == "意见汇总表" and sheet.freeze_panes == "A3"
     assert rows[0][0].value == "《本市示例管理条例（草案）》意见汇总表"
-    assert "A1:O1" in {str(r) for r in sheet.merged_cells.ranges}
+    assert "A1:P1" in {str(r) for r in sheet.merged_cells.ranges}
     header = [c.value for c in rows[1]]
     assert header[:4] == ["序号", "条款", "条款内容", "意见内容"] and "理由" in header
     assert rows[1][0].font.b and rows[1][0].fill.fgColor.rgb.endswith("8B1A1A")
-    assert sheet.auto_filter.ref == "A2:O13"
+    assert sheet.auto_filter.ref == "A2:P13"
     assert sheet.column_dimensions["D"].width == 60
     data_rows = rows[2:]
     assert len(data_rows) == 11
@@ -410,7 +410,7 @@ def test_xlsx_goes_on_in_further_sheets_past_the_row_limit(app, staff, summary_d
         assert len(rows) <= 5
         assert rows[0][0].startswith("《本市示例管理条例（草案）》意见汇总表")
         assert rows[1][:4] == ["序号", "条款", "条款内容", "意见内容"]
-        assert sheet.freeze_panes == "A3" and sheet.auto_filter.ref == f"A2:O{len(rows)}"
+        assert sheet.freeze_panes == "A3" and sheet.auto_filter.ref == f"A2:P{len(rows)}"
         assert (n > 1) == ("续" in rows[0][0])
         numbers += [int(r[0]) for r in rows[2:]]
     assert numbers == list(range(1, 12))  # every comment once, in order, across the sheets

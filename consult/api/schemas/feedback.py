@@ -61,6 +61,14 @@ class FeedbackItemSchema(OutSchema):
             f"{COMMENTED_AS_EXAMPLE}."
         },
     )
+    group_size = fields.Integer(
+        allow_none=True,
+        validate=between(2),
+        metadata={
+            "description": "The item stands for a group of this many similar comments with the same "
+            "decision, shown once with the earliest one's text; null: a comment of its own."
+        },
+    )
 
 
 class FeedbackPlaceSchema(OutSchema):
