@@ -113,6 +113,7 @@ def public_pages(site) -> list[tuple[str, int]]:
         (f"/drafts/{d}/compare", 200),
         (f"/drafts/{d}/compare?from=9&to=1", 400),
         (f"/drafts/{d}/feedback", 404),
+        (f"/drafts/{d}/poster", 200),
         ("/search", 200),
         ("/search?q=主管部门", 200),
         ("/search?q=没有这种词语", 200),
@@ -248,3 +249,13 @@ def test_english_dates_read_well(app, site):
         assert localtime(moment) == f"{day} 10:00"
     with app.app_context(), app.test_request_context("/"):
         assert re.fullmatch(r"\d{4}年\d{1,2}月\d{1,2}日", localdate(moment))
+
+
+def test_the_charts_speak_the_pages_language(app, client, site):
+    """The SVG charts are images of their own address: the same language as the page that shows them."""
+    url = f"/drafts/{site['draft'].slug}/charts/channels.svg"
+    chinese = client.get(url).get_data(as_text=True)
+    english(client)
+    svg = client.get(url).get_data(as_text=True)
+    assert "网站" in chinese and "Website" not in chinese
+    assert "Website" in svg and "Letter" in svg and "网站" not in svg
