@@ -73,3 +73,16 @@ def test_the_concluded_campaign_was_decided_as_a_group_and_the_report_shows_it_o
     report = client.get(f"/api/v1/drafts/{draft.slug}/feedback").get_json()
     shown = [i for place in report["articles"] for i in place["items"] if i["reason"] == reason]
     assert [(i["group_size"], i["outcome"]) for i in shown] == [(len(members), outcome)]  # once, for all ten
+
+
+def test_grouping_runs_without_the_instance_path_setting(app):
+    """Under `make run` INSTANCE_PATH is not among the settings (only app.instance_path): seed-demo's
+    grouping took its lock file from the setting and stopped make run with a KeyError."""
+    from consult.groups.drain import writer_lock
+
+    kept = app.config.pop("INSTANCE_PATH")
+    try:
+        with writer_lock(wait=True) as taken:
+            assert taken
+    finally:
+        app.config["INSTANCE_PATH"] = kept

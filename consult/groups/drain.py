@@ -42,9 +42,10 @@ _local = threading.local()
 
 def writer_lock(wait: bool = True) -> contextlib.AbstractContextManager[bool]:
     """Hold the grouping's single-writer lock while the block runs; yields whether it was taken."""
-    cfg = current_app.config
     postgres = db.engine.dialect.name == "postgresql"
-    return single_process(postgres, ADVISORY_KEY, os.path.join(cfg["INSTANCE_PATH"], "groups.lock"), wait)
+    # app.instance_path: the INSTANCE_PATH setting exists only when given (tests, CONSULT_INSTANCE_PATH)
+    lock_file = os.path.join(current_app.instance_path, "groups.lock")
+    return single_process(postgres, ADVISORY_KEY, lock_file, wait)
 
 
 def pending() -> list[OutboxEvent]:
@@ -133,7 +134,7 @@ def drain_after_commit() -> None:
             # Rows queued by commands (seed-demo, an import from the command line) or more than the
             # budget: a background thread drains them, so the request returns.
             app = current_app._get_current_object()
-            start_in_background(app, "groups:" + app.config["INSTANCE_PATH"], lambda: drain(wait=True))
+            start_in_background(app, "groups:" + app.instance_path, lambda: drain(wait=True))
 
 
 def _left_over() -> bool:
