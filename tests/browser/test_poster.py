@@ -15,6 +15,7 @@ from tests.qr_images import decode, png_pixels
 pytestmark = [pytest.mark.once, pytest.mark.browser]
 
 OPEN = "chengshi-shufang-tiaoli"
+LONGEST_TITLE = "dayunhe-wenhua-yichan-baohu-tiaoli"  # 本市大运河文化遗产保护条例（草案）: two lines in print
 A4_POINTS = (595, 842)  # 210 × 297 mm at 72 points per inch, as PDF media boxes are written
 
 
@@ -65,14 +66,15 @@ def test_the_poster_s_qr_code_as_chromium_draws_it_reads_back_the_draft_address(
     context.close()
 
 
-def test_the_poster_prints_to_one_a4_page_without_the_site_s_chrome(browser, server):
+@pytest.mark.parametrize("slug", [OPEN, LONGEST_TITLE])
+def test_the_poster_prints_to_one_a4_page_without_the_site_s_chrome(browser, server, slug):
     context = browser.new_context(locale="zh-CN", **DESKTOP)
     page = context.new_page()
-    page.goto(f"{server.url}/drafts/{OPEN}/poster")
+    page.goto(f"{server.url}/drafts/{slug}/poster")
     page.wait_for_function("document.querySelector('img.poster-qr').complete")
     pdf = page.pdf(prefer_css_page_size=True)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    (SCREENSHOTS / "poster.pdf").write_bytes(pdf)
+    (SCREENSHOTS / f"poster-{slug}.pdf").write_bytes(pdf)
     sizes = pdf_pages(pdf)
     assert len(sizes) == 1, sizes
     assert all(abs(a - b) < 2 for a, b in zip(sizes[0], A4_POINTS, strict=True)), sizes
@@ -85,13 +87,13 @@ def test_the_poster_prints_to_one_a4_page_without_the_site_s_chrome(browser, ser
     assert page.locator("article.poster h1").is_visible()
     bottom = page.evaluate("document.querySelector('article.poster').getBoundingClientRect().bottom")
     assert bottom <= 1009, bottom  # the poster fits on its one page
-    page.screenshot(path=_shot("poster-print"))
+    page.screenshot(path=_shot(f"poster-print-{slug}"))
     # The PDF itself, as Chromium's viewer shows it (to be looked at).
     viewer = context.new_page()
     viewer.set_viewport_size({"width": 800, "height": 1100})
-    viewer.goto((SCREENSHOTS / "poster.pdf").as_uri())
-    viewer.wait_for_timeout(1500)
-    viewer.screenshot(path=_shot("poster-pdf"))
+    viewer.goto((SCREENSHOTS / f"poster-{slug}.pdf").as_uri())
+    viewer.wait_for_timeout(4000)  # the viewer draws the page after load, with nothing to wait for
+    viewer.screenshot(path=_shot(f"poster-pdf-{slug}"))
     viewer.close()
     context.close()
 
