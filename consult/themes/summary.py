@@ -172,18 +172,16 @@ def _quotes(tally: _Tally, keywords: list[str]) -> list[Quote]:
 def drafted_text(section: Section) -> str:
     """The section's text as the platform drafts it, for staff to edit."""
     channels = _("、").join(_("%(c)s%(n)d条", c=name, n=n) for _c, name, n in section.channel_counts)
-    text = _(
-        "共收到意见%(n)d条（相同或相似意见合并计算后为%(m)d条），其中%(channels)s。",
-        n=section.comments,
-        m=section.opinions,
-        channels=channels,
-    )
+    text = _("共收到意见%(n)d条", n=section.comments)
+    if section.opinions != section.comments:
+        text += _("（相同或相似意见合并计算后为%(m)d条）", m=section.opinions)
+    text += _("，其中%(channels)s。", channels=channels)
     if section.themes:
         parts = _("；").join(
             _("%(label)s（%(n)d条）", label=t.label, n=t.opinions) for t in section.themes if t.opinions
         )
         text += _("主要意见集中在：%(parts)s。", parts=parts)
-    if section.other_comments:
+    if section.themes and section.other_comments:
         text += _("另有其他意见%(n)d条。", n=section.other_opinions)
     return text
 
