@@ -1,7 +1,8 @@
 """Benchmark: the memory of the search commands and of gunicorn's workers (issue 15, point 6).
 
     .venv/bin/python bench/worker_memory.py [--comments 100000] [--changes 500] [--database-url URL]
-                                            [--soak-seconds 600] [--threads 4]
+                                            [--soak-seconds 600] [--threads 4] [--bare-seconds S]
+                                            [--inline] [--soak-only]
 
 Part 1, the search commands at N/10 and at N comments (the ratio shows whether their memory follows
 the corpus): seeds N/10 comments (``seed-demo``; an empty temporary SQLite file unless
@@ -15,7 +16,10 @@ Part 2, the soak: the app under gunicorn (gunicorn.conf.py, 2 workers) with mixe
 the home page, draft and article pages, the public API's draft list and comment pages, searches (HTML
 and API) and comment posts (API, the rate limit lifted). Each worker's RSS is sampled every
 ``SAMPLE_SECONDS``; start, peak and end are printed beside the workers of bench/bare_app.py under the
-same clients for the same time (GET / only: it has one page). Target: every app worker under 300 MB.
+same clients (for ``--bare-seconds``, by default as long; GET / only: it has one page). As deployed
+(deploy/consult.env), the web workers leave the search and grouping outboxes to ``search worker`` and
+``groups worker``, which run beside them and are sampled too; ``--inline`` drains in the web workers, as
+`make run` does. ``--soak-only`` seeds and soaks without part 1. Target: every app worker under 300 MB.
 """
 
 from __future__ import annotations
@@ -262,7 +266,9 @@ def report(name: str, samples: dict[int, list[float]], load: Load) -> float:
     return peak
 
 
-def part_two(env: dict, instance: Path, database_url: str, seconds: int, threads: int, inline: bool) -> None:
+def part_two(
+    env: dict, instance: Path, database_url: str, seconds: int, threads: int, inline: bool, bare_seconds: int
+) -> None:
     # As deployed (deploy/consult.env): the web workers leave the search and grouping outboxes to their
     # workers, which run beside them here and are sampled too. --inline measures the laptop set-up instead.
     drains = (
@@ -314,11 +320,14 @@ def part_two(env: dict, instance: Path, database_url: str, seconds: int, threads
             except OSError:
                 time.sleep(0.2)
         bare_load = Load(base, ["/"], None, threads)
-        bare_samples = soak(bare.pid, bare_load, seconds)
+        bare_samples = soak(bare.pid, bare_load, bare_seconds)
     finally:
         os.killpg(bare.pid, signal.SIGTERM)
         bare.wait(15)
-    print(f"\ngunicorn soak: 2 workers, {threads} clients, {seconds} s each, RSS every {SAMPLE_SECONDS} s")
+    print(
+        f"\ngunicorn soak: 2 workers, {threads} clients, {seconds} s (the bare app {bare_seconds} s),"
+        f" RSS every {SAMPLE_SECONDS} s"
+    )
     names = {w.pid: f"{w.args[3]} worker" for w in workers}
     app_peak = report(
         "consult (mixed traffic)", {p: v for p, v in app_samples.items() if p not in names}, app_load
@@ -341,6 +350,7 @@ def main() -> None:
     parser.add_argument("--database-url")
     parser.add_argument("--soak-seconds", type=int, default=600)
     parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--bare-seconds", type=int, help="the bare app's soak (default: --soak-seconds)")
     parser.add_argument("--inline", action="store_true", help="drain search and groups in the web workers")
     parser.add_argument("--soak-only", action="store_true", help="seed, then only the soak (no part 1)")
     args = parser.parse_args()
@@ -356,7 +366,15 @@ def main() -> None:
         else:
             part_one(env, args.comments, args.changes)
         if args.soak_seconds > 0:
-            part_two(env, folder, url, args.soak_seconds, args.threads, args.inline)
+            part_two(
+                env,
+                folder,
+                url,
+                args.soak_seconds,
+                args.threads,
+                args.inline,
+                args.bare_seconds or args.soak_seconds,
+            )
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
