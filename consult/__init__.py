@@ -70,13 +70,14 @@ def configure_extensions(app: Flask) -> None:
     init_groups(app)
     migrate.init_app(app, db, directory=os.path.join(ROOT, "migrations"), render_as_batch=True)
     csrf.init_app(app)
-    from consult.i18n import compile_catalogues, data_text, html_lang
+    from consult.i18n import compile_catalogues, data_text, html_lang, install_fast_gettext
 
     compile_catalogues()  # the English catalogue, compiled when its .mo is missing or older than its .po
     from consult.web.preferences import language
 
     # The visitor's choice (cookie consult_lang), else Accept-Language; zh outside a request.
     babel.init_app(app, locale_selector=language, timezone_selector=lambda: app.config["TIMEZONE"])
+    install_fast_gettext(app)
     app.jinja_env.globals["html_lang"] = html_lang
     app.jinja_env.filters["zh"] = data_text  # draft and people's text, marked lang="zh-CN"
     limiter.init_app(app)

@@ -12,11 +12,10 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable
 from typing import Any
 
-from flask_babel import get_locale
-
 from consult.changes import generation
 from consult.extensions import db
 from consult.generation_cache import cache_for
+from consult.i18n import locale_name
 
 ANSWERS = "public-api-answers"
 # Pages of the busiest listings, several per draft while readers page through them.
@@ -31,4 +30,4 @@ def kept(key: tuple[Hashable, ...], make: Callable[[], Any]) -> Any:
         cache.max_entries = ANSWERS_MAX
     # One answer per language (a message or label in it is in the asker's); the API cannot import the
     # web's variant() (doors do not import each other), and care mode changes no JSON.
-    return cache.get_or_make((number, str(get_locale()), *key), make)
+    return cache.get_or_make((number, locale_name(), *key), make)

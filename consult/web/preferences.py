@@ -16,9 +16,9 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, current_app, has_request_context, request, url_for
-from flask_babel import get_locale
 
 from consult.auth.access import public
+from consult.i18n import locale_name
 
 bp = Blueprint("preferences", __name__)
 
@@ -60,7 +60,14 @@ def variant() -> tuple[str, str]:
     care-mode or English visitor is never served what was rendered for another. The language is the
     locale the selector chose (the cookie, else Accept-Language), i.e. the one the page is rendered in.
     """
-    return ("care" if care_mode() else "std", str(get_locale()) if has_request_context() else "zh")
+    if not has_request_context():
+        return ("std", "zh")
+    held = request._get_current_object()  # asked by every fragment of a page: read once a request
+    try:
+        return held.consult_variant
+    except AttributeError:
+        found = held.consult_variant = ("care" if care_mode() else "std", locale_name())
+        return found
 
 
 def safe_next(value: str | None) -> str:

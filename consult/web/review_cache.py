@@ -17,13 +17,13 @@ import secrets
 from collections.abc import Callable
 
 from flask import current_app, render_template, request, session
-from flask_babel import get_locale
 from flask_login import current_user
 from markupsafe import Markup
 
 from consult.changes import ACCOUNTS, COMMENTS, generation
 from consult.extensions import db
 from consult.generation_cache import GenerationCache, cache_for
+from consult.i18n import locale_name
 from consult.web.cache import join_csrf, placeholder_csrf, split_csrf
 from consult.web.preferences import variant
 
@@ -50,7 +50,7 @@ def kept_place(render: Callable[[], tuple[str, str, str]]) -> tuple[str, str, tu
     key = (
         generation(db.session, COMMENTS),
         generation(db.session, ACCOUNTS),
-        str(get_locale()),
+        locale_name(),
         request.script_root,
         request.full_path,
     )
@@ -71,7 +71,7 @@ def review_page(label: str, title: str, pieces: tuple[bytes, ...]):
     user = current_user
     person = (user.id, user.role, user.username, user.display_name)
     # The header's care-mode link comes back to this address; care mode changes the page (preferences.py).
-    key = (person, label, title, str(get_locale()), request.script_root, request.full_path, *variant())
+    key = (person, label, title, locale_name(), request.script_root, request.full_path, *variant())
     head, tail = cache_for(CHROME).get_or_make(key, lambda: _chrome(label, title))
     return current_app.response_class(join_csrf(head, pieces, tail), mimetype="text/html")
 
