@@ -50,6 +50,7 @@ _GEN = re.compile(r"gen-(\d+)")
 # flat, and merges take no longer. Every writer gets it unless it asks for more (a rebuild).
 WRITE_POOL_MB = 8
 
+
 class WhooshStorage:
     """The generations of one index folder; see the module docstring for layout, swapping and locking."""
 
