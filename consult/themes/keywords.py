@@ -6,6 +6,8 @@ draft's comments (``DocumentFrequency``), so a word every comment uses (the draf
 little and the words that set a comment apart weigh most.
 """
 
+# i18n: data-module — a stop list and a pattern compared with what people wrote, never shown.
+
 from __future__ import annotations
 
 import math
@@ -21,7 +23,6 @@ WORD_MAX = 12  # longer "words" are runs rjieba could not cut (numbers, links): 
 
 # Words that say nothing about what a comment raises: legal boilerplate, the forms of a letter, and
 # function words rjieba keeps whole. Single characters are left out anyway.
-# i18n: data — a stop list compared with what people wrote, never shown.
 STOP_WORDS = frozenset(
     """
     本条例 条例 本条 此条 该条 本款 本法 法规 草案 规定 应当 应该 可以 不得 必须 需要 有关 有关部门 部门
