@@ -70,10 +70,11 @@ def configure_extensions(app: Flask) -> None:
     init_groups(app)
     migrate.init_app(app, db, directory=os.path.join(ROOT, "migrations"), render_as_batch=True)
     csrf.init_app(app)
+    # the translations' helpers and the locale selector, imported as this step runs (see above)
     from consult.i18n import compile_catalogues, data_text, html_lang, install_fast_gettext
 
     compile_catalogues()  # the English catalogue, compiled when its .mo is missing or older than its .po
-    from consult.web.preferences import language
+    from consult.web.preferences import language  # the visitor's language (a door's module: composition root)
 
     # The visitor's choice (cookie consult_lang), else Accept-Language; zh outside a request.
     babel.init_app(app, locale_selector=language, timezone_selector=lambda: app.config["TIMEZONE"])

@@ -14,7 +14,7 @@ from consult.drafts.queries import by_slug
 from consult.themes.operations import export_summary_docx
 from consult.themes.queries import themes_of_draft
 from consult.themes.summary import opinion_summary
-from consult.themes.summary_docx import DOCX_MIMETYPE
+from consult.themes.summary_words import DOCX_MIMETYPE
 
 
 @bp.get("/admin/drafts/<slug>/themes")

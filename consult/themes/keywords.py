@@ -16,8 +16,6 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterable
 
-import rjieba
-
 KEYWORDS_PER_COMMENT = 4
 WORD_MAX = 12  # longer "words" are runs rjieba could not cut (numbers, links): never keywords
 
@@ -45,6 +43,9 @@ def _normal(text: str) -> str:
 
 def words(text: str) -> list[str]:
     """The words of a text that can be keywords, in order (repeats kept)."""
+    # rjieba's dictionary (about 33 MB) is loaded by the process that computes themes, when it does
+    import rjieba
+
     found = []
     for word in rjieba.cut(_normal(text)):
         word = word.strip()

@@ -14,7 +14,7 @@ from docx.enum.section import WD_ORIENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Cm
 
-from consult.feedback.exports import local_time, period_text
+from consult.feedback.exports import period_text
 
 # The export's own helpers, so both documents look alike (fonts with w:eastAsia, page numbers, tables).
 from consult.feedback.exports_docx import (
@@ -27,32 +27,11 @@ from consult.feedback.exports_docx import (
     _table,
 )
 from consult.i18n import _
-from consult.themes.summary import OpinionSummaryView, Quote, Section
+from consult.themes.summary import OpinionSummaryView, Section
+from consult.themes.summary_words import DOCX_MIMETYPE, quote_text, state_text, title_of
 
-DOCX_MIMETYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+__all__ = ["DOCX_MIMETYPE", "quote_text", "state_text", "summary_docx", "title_of"]
 WIDTHS = (3000, 1400, 8600)  # 主题, 意见数, 代表性意见 in twentieths of a point (A4 landscape)
-
-
-def title_of(view: OpinionSummaryView) -> str:
-    """《…》意见汇总, marked 草稿 until signed off."""
-    title = _("《%(title)s》意见汇总", title=view.draft.title)
-    return title if view.signed_off else title + _("（草稿）")
-
-
-def state_text(view: OpinionSummaryView) -> str:
-    """Who signed it off and when, or that it is a draft."""
-    if view.signed_off:
-        when = local_time(view.signed_off_at)
-        return _("已签发：%(who)s，%(when)s", who=view.signed_off_by or "", when=when)
-    return _("草稿：尚未签发，内容以签发后的版本为准。")
-
-
-def quote_text(quote: Quote) -> str:
-    """A quotation with its comment's id, and "共N条" for a group of near-duplicates."""
-    ref = _("意见编号%(id)d", id=quote.comment_id)
-    if quote.group_size:
-        ref += _("，相同或相似意见共%(n)d条", n=quote.group_size)
-    return _("“%(quote)s”（%(ref)s）", quote=quote.text, ref=ref)
 
 
 def _cell_text(cell, text: str, width: int) -> None:

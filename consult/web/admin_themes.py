@@ -24,7 +24,7 @@ from consult.themes.operations import (
 )
 from consult.themes.queries import MEMBERS_PAGE, shown_label, theme_in_draft, theme_members, themes_of_draft
 from consult.themes.summary import opinion_summary
-from consult.themes.summary_docx import DOCX_MIMETYPE, state_text
+from consult.themes.summary_words import DOCX_MIMETYPE, state_text
 from consult.web.forms import form_page
 
 bp = Blueprint("admin_themes", __name__, url_prefix="/admin")

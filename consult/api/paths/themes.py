@@ -8,7 +8,7 @@ from typing import Any
 
 from consult.api.paths.common import error_response, json_content, ok, param_ref, ref, response_ref, staff
 from consult.api.schemas.themes import SummaryQuerySchema, ThemesQuerySchema
-from consult.themes.summary_docx import DOCX_MIMETYPE
+from consult.themes.summary_words import DOCX_MIMETYPE
 
 
 def paths() -> dict[str, Any]:
