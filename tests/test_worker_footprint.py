@@ -2,8 +2,9 @@
 
 The app as gunicorn loads it (create_app, then the warm-up before the fork) once held about 240 MB: the
 grouping's datasketch (which imports scipy), openpyxl with numpy and lxml, pypinyin's and rjieba's
-dictionaries. Each is loaded by the code that uses it when it is first used: a worker that never makes a
-slug, reads an upload or groups comments (GROUPS_DRAIN_INLINE=false, as deployed) never holds them.
+dictionaries, python-docx and pygal. Each is loaded by the code that uses it when it is first used: a
+worker that never makes a slug, reads an upload, draws a chart, writes a document or groups comments
+(GROUPS_DRAIN_INLINE=false, as deployed) never holds them.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 # Loaded on first use only; each is tens of megabytes in every worker otherwise.
-HEAVY = ("datasketch", "scipy", "numpy", "openpyxl", "pypinyin", "rjieba", "docx")
+HEAVY = ("datasketch", "scipy", "numpy", "openpyxl", "pypinyin", "rjieba", "docx", "pygal", "lxml")
 
 PROBE = """
 import json, sys
@@ -33,7 +34,12 @@ def test_the_app_as_a_worker_loads_it_holds_none_of_the_heavy_libraries(tmp_path
     env = {k: v for k, v in os.environ.items() if not k.startswith("CONSULT_")}
     env["CONSULT_INSTANCE_PATH"] = str(tmp_path)
     probe = subprocess.run(
-        [sys.executable, "-c", PROBE % (HEAVY,)], cwd=ROOT, env=env, capture_output=True, text=True, check=True
+        [sys.executable, "-c", PROBE % (HEAVY,)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     assert json.loads(probe.stdout.strip().splitlines()[-1]) == []
 

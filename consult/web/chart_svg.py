@@ -17,11 +17,10 @@ script, no request, no form.
 
 from __future__ import annotations
 
+from functools import cache
 from xml.etree import ElementTree
 
-import pygal
 from flask import Response
-from pygal.style import Style
 
 SVG_POLICY = "; ".join(
     (
@@ -43,7 +42,7 @@ FONTS = (
 )
 # Dark enough for white numbers on them and for print (the site's blue first); the table tells them apart too.
 COLOURS = ("#1f5fa8", "#c0392b", "#2e7d32", "#8e44ad", "#b26a00", "#00838f")
-STYLE = Style(
+STYLE = dict(  # pygal's Style, made when the first chart is drawn (_pygal)
     font_family=FONTS,
     background="#ffffff",
     plot_background="#ffffff",
@@ -73,14 +72,24 @@ CJK_EXTRA_EM = 0.45
 def _cjk_margin(labels: list[str]) -> int:
     """Room pygal does not leave for the widest label's Chinese characters."""
     widest = max((sum(1 for ch in label if ord(ch) > 0x2E80) for label in labels), default=0)
-    return round(widest * CJK_EXTRA_EM * STYLE.label_font_size)
+    return round(widest * CJK_EXTRA_EM * STYLE["label_font_size"])
+
+
+@cache
+def _pygal():
+    """pygal and the charts' style, imported when the first chart is drawn."""
+    # pygal with lxml is about 13 MB that a worker which never draws a chart need not hold
+    import pygal
+    from pygal.style import Style
+
+    return pygal, Style(**STYLE)
 
 
 def _config(**kw) -> dict:
     return {
         # The figure's caption and the image's alt name the chart: no title drawn inside it.
         "title": None,
-        "style": STYLE,
+        "style": _pygal()[1],
         "js": [],
         "disable_xml_declaration": True,
         "width": kw.pop("width", WIDTH),
@@ -107,7 +116,7 @@ def _clean(svg: str, title: str) -> bytes:
 
 def horizontal_bars(title: str, labels: list[str], values: list[int], no_data_text: str) -> bytes:
     """One bar per label, longest first in reading order, each with its number printed."""
-    chart = pygal.HorizontalBar(
+    chart = _pygal()[0].HorizontalBar(
         **_config(
             no_data_text=no_data_text,
             show_legend=False,
@@ -126,7 +135,7 @@ def horizontal_bars(title: str, labels: list[str], values: list[int], no_data_te
 def stacked_bars(title: str, periods: list[str], series: dict[str, list[int]], no_data_text: str) -> bytes:
     """Stacked bars per period, one colour per series (named in the legend)."""
     every = max(1, len(periods) // 12)
-    chart = pygal.StackedBar(
+    chart = _pygal()[0].StackedBar(
         **_config(
             no_data_text=no_data_text,
             height=380,

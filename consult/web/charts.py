@@ -144,6 +144,7 @@ def statistics_page(slug: str):
 
 # --- the images ---------------------------------------------------------------------------------------
 
+
 def _draw(name: str, figures: PublicFigures) -> bytes:
     bars = figures.articles if name == "articles" else figures.channels
     title = str(_("各条款公开意见数") if name == "articles" else _("各渠道公开意见数"))
