@@ -19,6 +19,8 @@ from consult.models.intake import (
     POINT_NAME_MAX,
     POINT_SLUG_MAX,
 )
+from consult.models.themes import LABEL_MAX as THEME_LABEL_MAX
+from consult.models.themes import SECTION_TEXT_MAX
 from consult.models.users import DISPLAY_NAME_MAX, TOKEN_NAME_MAX, USERNAME_MAX
 from consult.search.queries import QUERY_MAX
 
@@ -44,5 +46,7 @@ LIMITS = MappingProxyType(
         "point_email_max": POINT_EMAIL_MAX,
         "meeting_place_max": MEETING_PLACE_MAX,
         "collector_max": COLLECTOR_MAX,
+        "theme_label_max": THEME_LABEL_MAX,
+        "summary_section_max": SECTION_TEXT_MAX,
     }
 )
