@@ -30,7 +30,6 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from sqlalchemy import Connection, event, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -39,6 +38,7 @@ from sqlalchemy.orm import Session, UOWTransaction, attributes
 
 from consult.changes import bump
 from consult.comments import day_counts  # its own counter, registered with this one
+from consult.comments.count_checks import Difference, compare
 from consult.db import write_transaction
 from consult.extensions import db
 from consult.models import Comment, CommentCount, Decision
@@ -293,23 +293,9 @@ def stored(connection: Connection) -> dict[Key, int]:
     return {(d, a, s, o): n for d, a, s, o, n in rows if n}
 
 
-@dataclass(frozen=True)
-class Difference:
-    """A counter that does not say what the comments do."""
-
-    key: Key
-    stored: int
-    counted: int
-
-
 def differences(connection: Connection) -> list[Difference]:
     """Counters that differ from a fresh count, in key order."""
-    have, want = stored(connection), fresh(connection)
-    return [
-        Difference(k, have.get(k, 0), want.get(k, 0))
-        for k in sorted(have.keys() | want.keys())
-        if have.get(k, 0) != want.get(k, 0)
-    ]
+    return compare(stored(connection), fresh(connection), Difference)
 
 
 def check(repair: bool = False) -> list[Difference | day_counts.DayDifference]:

@@ -25,7 +25,6 @@ repairs both counters.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from sqlalchemy import Connection, Date, event, func, select
@@ -34,6 +33,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, UOWTransaction, attributes
 
 from consult.clock import local_zone, utcnow
+from consult.comments.count_checks import Difference, compare
 from consult.extensions import db
 from consult.models import Comment
 from consult.models.counts import CommentDayCount
@@ -224,23 +224,13 @@ def stored(connection: Connection) -> dict[Key, int]:
     return {(d, day, c, s): n for d, day, c, s, n in rows if n}
 
 
-@dataclass(frozen=True)
-class DayDifference:
+class DayDifference(Difference):
     """A counter per day and channel that does not say what the comments do."""
-
-    key: Key
-    stored: int
-    counted: int
 
 
 def differences(connection: Connection) -> list[DayDifference]:
     """Counters that differ from a fresh count, in key order."""
-    have, want = stored(connection), grouped(connection)
-    return [
-        DayDifference(k, have.get(k, 0), want.get(k, 0))
-        for k in sorted(have.keys() | want.keys())
-        if have.get(k, 0) != want.get(k, 0)
-    ]
+    return compare(stored(connection), grouped(connection), DayDifference)
 
 
 def repair(connection: Connection, found: list[DayDifference]) -> None:
