@@ -34,7 +34,7 @@ from consult.vocabulary import outcome_label
 from consult.web.admin_stats import staff_statistics
 from consult.web.dates import local_day_start
 from consult.web.forms import form_page
-from consult.web.review_cache import counters, kept_overview, kept_place, review_page
+from consult.web.review_cache import attached, counters, kept_draft, kept_overview, kept_place, review_page
 from consult.web.review_words import channel_names, outcome_choices, review_words
 
 bp = Blueprint("admin_review", __name__, url_prefix="/admin")
@@ -59,10 +59,10 @@ def review():
 def review_draft(slug: str):
     """One draft: per article of the current version, published and undecided comments, and general ones."""
     numbers = counters()  # before the draft and everything the page shows
-    draft = by_slug(slug)
+    draft = kept_draft(numbers, slug)
 
     def render(exports_html) -> str:
-        overview = draft_review(draft)
+        overview = draft_review(attached(draft))
         return render_template(
             "admin/review/draft.html",
             review=overview,

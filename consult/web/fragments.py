@@ -167,7 +167,8 @@ def kept_page(key: tuple, render: Callable[[], tuple[str, int]]):
             page, status = render()
         return cut_page(page) if status == 200 else None
 
-    parts = _cache(PAGES).get_or_make((g.fragments_generation, *key, here(), *scope()), make)
+    # The comment form's notice hint names the channels that can be told (comment_form's key, too).
+    parts = _cache(PAGES).get_or_make((g.fragments_generation, *key, sms_enabled(), here(), *scope()), make)
     if parts is None:
         return render()
     if g.get("rendering_cacheable"):  # the page cache keeps it, placeholders and all

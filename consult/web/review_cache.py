@@ -22,7 +22,9 @@ from markupsafe import Markup
 
 from consult.changes import ACCOUNTS, COMMENTS, generation
 from consult.clock import utcnow
+from consult.drafts.queries import by_slug
 from consult.extensions import db
+from consult.feedback.export_jobs import rows_expected
 from consult.generation_cache import GenerationCache, cache_for
 from consult.i18n import locale_name
 from consult.web.cache import join_csrf, placeholder_csrf, split_csrf
@@ -37,6 +39,7 @@ CHROME_CUT = f"__consult_review_list_{secrets.token_hex(16)}__"
 # A page of 50 comments is about 180 KB: at most this many per worker (about 12 MB).
 MAX_ENTRIES = 64
 OVERVIEWS = "review-overviews"
+DRAFT_ROWS = "review-draft-rows"
 EXPORTS_TEMPLATE = "admin/review/_exports.html"
 EXPORTS_CUT = f"__consult_review_exports_{secrets.token_hex(16)}__"
 # A draft's overview is about 30 KB with 30 articles: per staff member and draft, a few hundred per worker.
@@ -96,13 +99,31 @@ def counters() -> tuple[int, int]:
     return generation(db.session, COMMENTS), generation(db.session, ACCOUNTS)
 
 
+def kept_draft(numbers: tuple[int, int], slug: str):
+    """The draft of a staff page, read once per change counter and kept detached (read only): enough to
+    key a kept page; ``attached`` brings it into the request's session to render. NotFound is never kept."""
+
+    def read():
+        draft = by_slug(slug)
+        db.session.expunge(draft)
+        return draft
+
+    return cache_for(DRAFT_ROWS).get_or_make((*numbers, slug), read)
+
+
+def attached(draft):
+    """A kept draft row merged into this request's session without a query."""
+    return draft if draft in db.session else db.session.merge(draft, load=False)
+
+
 def kept_overview(numbers: tuple[int, int], draft, render: Callable[..., str]):
     """A draft's review overview (counts per article, heat strip, arrivals, groups) for this staff member.
 
     Kept under the change counters (``numbers``, read by the view before the draft), the person, the
     address, the variant and the stage badge's clock, cut at its CSRF placeholders; the exports section
-    is rendered per request into its place, since export jobs move without the counters. ``render``
-    takes ``exports_html`` (None: the section is rendered inline). With a message waiting, the page is
+    is rendered per request into its place, since export jobs move without the counters (whether the
+    draft's exports are jobs is worked out with the kept page: it follows the counts). ``render`` takes
+    ``exports_html`` (None: the section is rendered inline). With a message waiting, the page is
     rendered afresh.
     """
     if session.get("_flashes"):
@@ -113,16 +134,18 @@ def kept_overview(numbers: tuple[int, int], draft, render: Callable[..., str]):
     clock = stage_badge_key(draft.status_at(now), draft, now)
     place = (request.script_root, request.full_path, locale_name(), *variant())
     key = (*numbers, person, draft.id, *clock, *place)
+    limit = current_app.config["EXPORT_INLINE_MAX_ROWS"]
 
-    def make() -> tuple[tuple[bytes, ...], tuple[bytes, ...]]:
+    def make() -> tuple[tuple[bytes, ...], tuple[bytes, ...], bool, bool]:
         with placeholder_csrf():
             page = render(exports_html=Markup(EXPORTS_CUT))
         head, tail = page.split(EXPORTS_CUT)
-        return split_csrf(head), split_csrf(tail)
+        jobs = rows_expected(draft.id, "published") > limit, rows_expected(draft.id, "all") > limit
+        return split_csrf(head), split_csrf(tail), *jobs
 
     cache = cache_for(OVERVIEWS)
     cache.max_entries = OVERVIEWS_MAX
-    head, tail = cache.get_or_make(key, make)
+    head, tail, as_job, as_job_all = cache.get_or_make(key, make)
     with placeholder_csrf():
-        exports = render_template(EXPORTS_TEMPLATE, draft=draft)
+        exports = render_template(EXPORTS_TEMPLATE, draft=draft, as_job=as_job, as_job_all=as_job_all)
     return current_app.response_class(join_csrf(head, split_csrf(exports), tail), mimetype="text/html")
