@@ -1,0 +1,75 @@
+"""Removing subscriber addresses that are no longer needed (run by `contacts purge`).
+
+Unsubscribed addresses go at the next run; unconfirmed ones once SUBSCRIPTION_UNCONFIRMED_DAYS have
+passed since the request (their confirmation link has expired by then). The rows are deleted, their
+notices with them; their queued messages carry no address and are set aside when their turn comes.
+One transaction, one audit row with the counts (never the addresses).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import ColumnElement, and_, delete, func, or_, select
+
+from consult import audit
+from consult.clock import utcnow
+from consult.context import RequestContext
+from consult.db import end_read, write_transaction
+from consult.extensions import db
+from consult.models import Subscription, User
+
+AUDIT_ACTION = "subscriptions.purge"
+
+
+@dataclass
+class SubscriptionPurge:
+    """How many addresses the purge removed (or, in a dry run, would remove)."""
+
+    unsubscribed: int = 0
+    unconfirmed: int = 0
+    dry_run: bool = False
+    unconfirmed_days: int = 0
+
+
+def _unconfirmed(days: int) -> ColumnElement[bool]:
+    return and_(
+        Subscription.confirmed_at.is_(None),
+        Subscription.unsubscribed_at.is_(None),
+        Subscription.created_at < utcnow() - timedelta(days=days),
+    )
+
+
+def _count(where: ColumnElement[bool]) -> int:
+    return db.session.scalar(select(func.count(Subscription.id)).where(where)) or 0
+
+
+def purge_subscriptions(actor: User | None, ctx: RequestContext, dry_run: bool = False) -> SubscriptionPurge:
+    """Delete unsubscribed addresses and those left unconfirmed too long."""
+    days = current_app.config["SUBSCRIPTION_UNCONFIRMED_DAYS"]
+    result = SubscriptionPurge(dry_run=dry_run, unconfirmed_days=days)
+    unsubscribed = Subscription.unsubscribed_at.is_not(None)
+    if dry_run:
+        try:
+            result.unsubscribed, result.unconfirmed = _count(unsubscribed), _count(_unconfirmed(days))
+        finally:
+            end_read()
+        return result
+    with write_transaction() as session:
+        result.unsubscribed, result.unconfirmed = _count(unsubscribed), _count(_unconfirmed(days))
+        if result.unsubscribed or result.unconfirmed:
+            session.execute(
+                delete(Subscription).where(or_(unsubscribed, _unconfirmed(days))),
+                execution_options={"synchronize_session": False},
+            )
+            audit.record(
+                session,
+                actor,
+                ctx,
+                AUDIT_ACTION,
+                None,
+                {"unsubscribed": result.unsubscribed, "unconfirmed": result.unconfirmed, "days": days},
+            )
+    return result
