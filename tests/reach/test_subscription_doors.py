@@ -162,3 +162,14 @@ def test_purge_removes_unsubscribed_and_long_unconfirmed_addresses(client, smtp,
     # Nothing left to purge: a second run removes nothing.
     again = runner.invoke(args=["contacts", "purge"])
     assert "已退订0个" in again.output and "未确认0个" in again.output
+
+
+def test_notify_send_sends_the_subscription_messages_after_the_feedback_ones(client, smtp, runner):
+    client.post("/api/v1/subscriptions", json={"email": "cli@example.cn"})
+    result = runner.invoke(args=["notify", "send"])
+    assert result.exit_code == 0, result.output
+    assert "订阅通知：" in result.output
+    assert result.output.split("订阅通知：")[1].count("已发送1封") == 1
+    assert [m["To"] for m in smtp.handler.messages] == ["cli@example.cn"]
+    again = runner.invoke(args=["notify", "send"])
+    assert again.exit_code == 0 and len(smtp.handler.messages) == 1
