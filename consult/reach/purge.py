@@ -1,7 +1,7 @@
 """Removing subscriber addresses that are no longer needed (run by `contacts purge`).
 
 Unsubscribed addresses go at the next run; unconfirmed ones once SUBSCRIPTION_UNCONFIRMED_DAYS have
-passed since the request (their confirmation link has expired by then). The rows are deleted, their
+passed since the latest request (its confirmation link has expired by then). The rows are deleted, their
 notices with them; their queued messages carry no address and are set aside when their turn comes.
 One transaction, one audit row with the counts (never the addresses).
 """
@@ -38,7 +38,9 @@ def _unconfirmed(days: int) -> ColumnElement[bool]:
     return and_(
         Subscription.confirmed_at.is_(None),
         Subscription.unsubscribed_at.is_(None),
-        Subscription.created_at < utcnow() - timedelta(days=days),
+        # Since the latest request: its confirmation link is valid that long (subscriptions.confirm).
+        func.coalesce(Subscription.confirmation_sent_at, Subscription.created_at)
+        < utcnow() - timedelta(days=days),
     )
 
 

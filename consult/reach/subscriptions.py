@@ -193,11 +193,12 @@ def confirm(ctx: RequestContext, token: str) -> Shown:
         if sub.unsubscribed_at is not None:
             raise NotFound(_("该订阅已退订。如需重新订阅，请再次填写订阅表单。"))
         sent = as_utc(sub.confirmation_sent_at) if sub.confirmation_sent_at else None
-        if sent is None or now - sent > timedelta(days=days):
+        expired = sent is None or now - sent > timedelta(days=days)
+        if expired and sub.confirmed_at is None:
             raise NotFound(_("确认链接已过期（有效期%(days)d天），请重新订阅。", days=days))
-        if sub.confirmed_at is None:
-            sub.confirmed_at = now
-        sub.drafts, sub.feedback = sub.asked_drafts, sub.asked_feedback
+        if not expired:  # an old link opened again by a subscriber: the page, but no change of topics
+            sub.confirmed_at = sub.confirmed_at or now
+            sub.drafts, sub.feedback = sub.asked_drafts, sub.asked_feedback
         return _shown(sub, tokens.make(tokens.UNSUBSCRIBE, sub))
 
 

@@ -130,6 +130,7 @@ def test_footer_links_the_subscription_page(client, factory):
 
 
 def test_purge_removes_unsubscribed_and_long_unconfirmed_addresses(client, smtp, runner, clock, app):
+    app.config["SUBSCRIBE_RATE_LIMIT"] = "100 per minute"  # the limiter counts real time, not the clock
     for address in ("old@example.cn", "gone@example.cn", "kept@example.cn"):
         client.post("/api/v1/subscriptions", json={"email": address})
     send_due()
@@ -159,6 +160,17 @@ def test_purge_removes_unsubscribed_and_long_unconfirmed_addresses(client, smtp,
         "days": app.config["SUBSCRIPTION_UNCONFIRMED_DAYS"],
     }
     assert "@" not in str(audit.details)
+    # Counted from the latest request: an address asked for again lately stays, its new link valid.
+    assert client.post("/api/v1/subscriptions", json={"email": "again@example.cn"}).status_code == 202
+    clock.advance(days=app.config["SUBSCRIPTION_UNCONFIRMED_DAYS"] - 1)
+    clock.advance(minutes=app.config["SUBSCRIPTION_CONFIRM_INTERVAL_MINUTES"] + 1)
+    assert client.post("/api/v1/subscriptions", json={"email": "again@example.cn"}).status_code == 202
+    clock.advance(days=2)
+    runner.invoke(args=["contacts", "purge"])
+    try:
+        assert "again@example.cn" in set(db.session.scalars(select(Subscription.address)))
+    finally:
+        end_read()
     # Nothing left to purge: a second run removes nothing.
     again = runner.invoke(args=["contacts", "purge"])
     assert "已退订0个" in again.output and "未确认0个" in again.output

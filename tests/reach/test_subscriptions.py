@@ -210,3 +210,15 @@ def test_mail_to_a_subscriber_gone_is_set_aside(client, smtp):
         session.delete(session.scalar(select(Subscription)))
     result = send_due()
     assert result.sent == 0 and result.skipped == 1 and not smtp.handler.messages
+
+
+def test_an_old_confirmation_link_opened_again_shows_the_subscription(client, smtp, clock, app):
+    ask(client)
+    send_due()
+    path = link(smtp.handler.messages[0].get_content(), "confirm")
+    assert client.get(path).status_code == 200
+    confirmed_at = subscription().confirmed_at
+    clock.advance(days=app.config["SUBSCRIPTION_UNCONFIRMED_DAYS"] + 1)
+    again = client.get(path)
+    assert again.status_code == 200 and "订阅已确认" in again.text
+    assert subscription().confirmed_at == confirmed_at
