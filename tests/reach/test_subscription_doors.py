@@ -10,6 +10,7 @@ from consult.db import end_read
 from consult.extensions import db
 from consult.models import AuditLog, OutboxEvent, Subscription
 from consult.models.subscriptions import ADDRESS_MAX
+from consult.reach import tokens
 from consult.reach.sending import send_due
 from tests.conftest import csrf_token_from
 from tests.reach.conftest import link
@@ -185,3 +186,35 @@ def test_notify_send_sends_the_subscription_messages_after_the_feedback_ones(cli
     assert [m["To"] for m in smtp.handler.messages] == ["cli@example.cn"]
     again = runner.invoke(args=["notify", "send"])
     assert again.exit_code == 0 and len(smtp.handler.messages) == 1
+
+
+def test_purge_leaves_no_address_in_the_outbox(client, smtp, runner):
+    client.post("/api/v1/subscriptions", json={"email": "refused@example.cn"})
+    client.post("/api/v1/subscriptions", json={"email": "waiting@example.cn"})
+    smtp.handler.refuse["refused@example.cn"] = "550 5.1.1 <refused@example.cn>: mailbox unknown"
+    smtp.handler.refuse["waiting@example.cn"] = "450 4.2.1 <waiting@example.cn>: try later"
+    send_due()
+    for address in ("refused@example.cn", "waiting@example.cn"):
+        client.post("/api/v1/subscriptions", json={"email": address})  # still unconfirmed
+    try:
+        rows = list(db.session.scalars(select(OutboxEvent).order_by(OutboxEvent.id)))
+    finally:
+        end_read()
+    assert any("refused@example.cn" in (r.last_error or "") for r in rows)
+    assert any(r.processed_at is None for r in rows)  # the temporary refusal waits for a retry
+    # Both unsubscribe (the link in the mail that never arrived works the same).
+    with client.application.test_request_context():
+        try:
+            subs = list(db.session.scalars(select(Subscription)))
+        finally:
+            end_read()
+        paths = [f"/subscriptions/unsubscribe/{tokens.make(tokens.UNSUBSCRIBE, s)}" for s in subs]
+    for path in paths:
+        assert client.post(path).status_code == 200
+    assert runner.invoke(args=["contacts", "purge"]).exit_code == 0
+    try:
+        rows = list(db.session.scalars(select(OutboxEvent)))
+    finally:
+        end_read()
+    assert rows and all(r.processed_at is not None for r in rows)
+    assert not any("@" in (r.last_error or "") or "@" in str(r.payload) for r in rows)
