@@ -32,6 +32,7 @@ def confirm_from_inbox(client, smtp, address=ADDRESS):
     (mail,) = [m for m in smtp.handler.to(address) if "确认" in m["Subject"]][-1:]
     resp = client.get(link(mail.get_content(), "confirm"))
     assert resp.status_code == 200, resp.text
+    assert resp.headers["Cache-Control"] == "no-store"  # it names the (masked) address
     return mail
 
 
@@ -113,9 +114,10 @@ def test_one_click_unsubscribe_stops_every_later_mail(client, smtp, factory, clo
     send_due()
     confirm_from_inbox(client, smtp)
     path = link(smtp.handler.messages[0].get_content(), "unsubscribe")
-    # The page shows a button and changes nothing by itself (mail scanners open links).
+    # The page shows a button and changes nothing by itself (mail scanners open links); never stored.
     page = client.get(path)
     assert page.status_code == 200 and "确认退订" in page.text
+    assert page.headers["Cache-Control"] == "no-store"
     assert subscription().unsubscribed_at is None
     # What a mail program sends for List-Unsubscribe-Post: no cookie, no CSRF token.
     fresh = client.application.test_client()
