@@ -51,6 +51,7 @@ def test_nothing_but_the_confirmation_is_sent_before_the_link_is_opened(client, 
     assert mail["To"] == ADDRESS and "请确认订阅" in mail["Subject"]
     body = mail.get_content()
     assert "/subscriptions/confirm/" in body and "确认之前，我们不会给您发送任何通知" in body
+    assert "以下通知：\n- 新的征求意见\n- 意见采纳情况反馈\n\n请打开" in body  # one topic a line
     assert (
         mail["List-Unsubscribe"].strip().startswith("<https://yijian.example.cn/subscriptions/unsubscribe/")
     )
