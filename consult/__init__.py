@@ -111,6 +111,7 @@ def register_blueprints(app: Flask) -> None:
     from consult.web.public import bp as public_bp
     from consult.web.reach import bp as reach_bp
     from consult.web.search import bp as search_bp
+    from consult.web.subscriptions import bp as subscriptions_bp
     from consult.web.versions import bp as versions_bp
 
     app.register_blueprint(public_bp)
@@ -121,6 +122,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(charts_bp)
     app.register_blueprint(versions_bp)
     app.register_blueprint(reach_bp)
+    app.register_blueprint(subscriptions_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp)
     staff_bps = (

@@ -56,6 +56,7 @@ ACTIONS = {
     "export.queue": _l("排队导出意见汇总表"),
     "export.download": _l("下载导出的意见汇总表"),
     "contacts.purge": _l("删除联系方式"),
+    "subscriptions.purge": _l("删除过期订阅地址"),
     "intake.import": _l("导入意见表格"),
     "group.split": _l("移出同类意见组"),
     "group.merge": _l("合并同类意见组"),

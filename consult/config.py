@@ -40,6 +40,12 @@ SETTINGS: dict[str, tuple[Any, Any]] = {
     # Unknown receipt codes looked up per address (page, API, rating and stop forms): codes are 13
     # random digits, so this makes guessing someone's code hopeless; found codes are never counted.
     "RECEIPT_LOOKUP_LIMIT": (str, "10 per minute;100 per day"),
+    # Subscription requests (/subscribe and the API) per address: each may queue a confirmation mail.
+    "SUBSCRIBE_RATE_LIMIT": (str, "5 per minute;30 per day"),
+    # At most one confirmation message per subscriber address in this many minutes (no mail-bombing).
+    "SUBSCRIPTION_CONFIRM_INTERVAL_MINUTES": (int, 60),
+    # Unconfirmed subscriptions are purged after this many days; the confirmation link expires with them.
+    "SUBSCRIPTION_UNCONFIRMED_DAYS": (int, 7),
     "PRODUCTION": (bool, False),
     "MAIL_SERVER": (str, "localhost"),
     "MAIL_PORT": (int, 25),
@@ -194,16 +200,29 @@ def _validate(app: Flask) -> None:
         raise ConfigError("CONSULT_MAIL_PORT must be between 1 and 65535")
     if cfg["DATABASE_CONNECT_TIMEOUT"] < 1:
         raise ConfigError("CONSULT_DATABASE_CONNECT_TIMEOUT must be at least 1 second")
-    for key in ("CONTACT_RETENTION_DAYS", "TRUSTED_PROXIES", "MAX_CONTENT_LENGTH", "EXPORT_INLINE_MAX_ROWS"):
+    for key in (
+        "CONTACT_RETENTION_DAYS",
+        "TRUSTED_PROXIES",
+        "MAX_CONTENT_LENGTH",
+        "EXPORT_INLINE_MAX_ROWS",
+        "SUBSCRIPTION_CONFIRM_INTERVAL_MINUTES",
+    ):
         if cfg[key] < 0:
             raise ConfigError(f"CONSULT_{key} must not be negative")
+    if cfg["SUBSCRIPTION_UNCONFIRMED_DAYS"] < 1:
+        raise ConfigError("CONSULT_SUBSCRIPTION_UNCONFIRMED_DAYS must be at least 1 day")
     if cfg["EXPORT_RETENTION_HOURS"] < 1:
         raise ConfigError("CONSULT_EXPORT_RETENTION_HOURS must be at least 1 hour")
     try:
         ZoneInfo(cfg["TIMEZONE"])
     except Exception:
         raise ConfigError(f"CONSULT_TIMEZONE is not a known time zone: {cfg['TIMEZONE']!r}") from None
-    for key in ("COMMENT_RATE_LIMIT", "COMMENT_REFUSAL_LIMIT", "RECEIPT_LOOKUP_LIMIT"):
+    for key in (
+        "COMMENT_RATE_LIMIT",
+        "COMMENT_REFUSAL_LIMIT",
+        "RECEIPT_LOOKUP_LIMIT",
+        "SUBSCRIBE_RATE_LIMIT",
+    ):
         try:
             parse_many(cfg[key])
         except ValueError:

@@ -149,6 +149,8 @@ REFUSALS = Quota("comment-refused", "COMMENT_REFUSAL_LIMIT")
 # Receipt codes looked up that do not exist (the receipt page, the API, the rating and
 # stop-notifications forms): guessing codes is the only way to find someone else's comment.
 RECEIPT_MISSES = Quota("receipt-miss", "RECEIPT_LOOKUP_LIMIT")
+# Subscription requests (the /subscribe form and the API), refused or not: each may cost a mail.
+SUBSCRIBES = Quota("subscribe", "SUBSCRIBE_RATE_LIMIT")
 
 
 @contextmanager

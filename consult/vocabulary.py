@@ -52,7 +52,11 @@ OUTBOX_KINDS = {
     "mail.feedback": _l("采纳情况通知邮件"),
     "sms.feedback": _l("采纳情况通知短信"),
     "groups.update": _l("归并相似意见"),
+    "mail.reach": _l("订阅邮件"),
+    "sms.reach": _l("订阅短信"),
 }
+SUBSCRIPTION_TOPICS = {"drafts": _l("新的征求意见"), "feedback": _l("意见采纳情况反馈")}
+SUBSCRIPTION_CHANNELS = {"email": _l("电子邮件"), "sms": _l("短信")}
 EXPORT_FORMATS = {"xlsx": _l("Excel 表格（XLSX）"), "csv": _l("CSV 表格"), "docx": _l("Word 文档（DOCX）")}
 EXPORT_INCLUDES = {"published": _l("已公开的意见"), "all": _l("全部意见（含未公开的意见）")}
 EXPORT_JOB_STATES = {
@@ -77,11 +81,18 @@ BY_ENUM: dict[str, Mapping[str, object]] = {
     "EXPORT_FORMATS": EXPORT_FORMATS,
     "EXPORT_INCLUDES": EXPORT_INCLUDES,
     "EXPORT_JOB_STATES": EXPORT_JOB_STATES,
+    "SUBSCRIPTION_TOPICS": SUBSCRIPTION_TOPICS,
+    "SUBSCRIPTION_CHANNELS": SUBSCRIPTION_CHANNELS,
 }
 
 
 def _label(labels: Mapping[str, object], value: str | None) -> str:
     return str(labels.get(value, value)) if value is not None else ""
+
+
+def topic_label(topic: str) -> str:
+    """The Chinese name of a subscription topic."""
+    return _label(SUBSCRIPTION_TOPICS, topic)
 
 
 def channel_label(channel: str) -> str:

@@ -52,6 +52,8 @@ PUBLIC_MODULES = (
     "consult/api/schemas/public.py",
     "consult/api/schemas/queries.py",
     "consult/api/schemas/search.py",
+    "consult/api/schemas/subscriptions.py",
+    "consult/api/subscriptions.py",
     "consult/api/schemas/versions.py",
     "consult/comments/operations.py",
     "consult/comments/queries.py",
@@ -67,6 +69,7 @@ PUBLIC_MODULES = (
     "consult/feedback/report.py",
     "consult/feedback/satisfaction.py",
     "consult/feedback/sms.py",
+    "consult/reach/subscriptions.py",
     "consult/search/queries.py",
     "consult/search/service.py",
     "consult/search/snippets.py",
@@ -83,6 +86,7 @@ PUBLIC_MODULES = (
     "consult/web/reach.py",
     "consult/web/atom.py",
     "consult/web/search.py",
+    "consult/web/subscriptions.py",
     "consult/web/versions.py",
 )
 

@@ -21,6 +21,7 @@ from consult.api.schemas import (
     public,
     search,
     staff,
+    subscriptions,
     themes,
     versions,
 )
@@ -49,6 +50,8 @@ SCHEMAS = [
     feedback.SatisfactionResultSchema,
     feedback.FeedbackStateSchema,
     feedback.FeedbackPublishInputSchema,
+    subscriptions.SubscriptionInputSchema,
+    subscriptions.SubscriptionRequestedSchema,
     versions.ComparisonSchema,
     search.SearchResultsSchema,
     intake.IntakeUploadSchema,

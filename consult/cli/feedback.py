@@ -20,8 +20,10 @@ from consult.feedback.purge import purge_contacts
 from consult.feedback.stored import rebuild_reports
 from consult.i18n import _, _l, localtime
 from consult.personal_data import mask_contact
+from consult.reach.purge import purge_subscriptions
+from consult.reach.sending import send_due as send_subscriptions_due
 
-notify_cli = AppGroup("notify", help=_l("通知邮件：发送采纳情况公布通知。"))
+notify_cli = AppGroup("notify", help=_l("通知邮件：发送采纳情况公布通知和订阅通知。"))
 contacts_cli = AppGroup("contacts", help=_l("联系方式：到期删除意见提出人的联系方式。"))
 feedback_cli = AppGroup("feedback", help=_l("采纳情况反馈：发布、修订、导出意见汇总表。"))
 
@@ -83,8 +85,13 @@ def notify_send(once: bool, limit: int | None, interval: int) -> None:
     while True:
         result = send_due(limit)
         _report(result)
+        subscribed = send_subscriptions_due(limit)
+        if not subscribed.locked_out:
+            click.echo(_("订阅通知："))
+            _report(subscribed)
         if once:
-            sys.exit(1 if result.stopped or (result.sms is not None and result.sms.stopped) else 0)
+            stopped = [r.stopped or (r.sms is not None and r.sms.stopped) for r in (result, subscribed)]
+            sys.exit(1 if any(stopped) else 0)
         time.sleep(interval)
 
 
@@ -93,6 +100,16 @@ def notify_send(once: bool, limit: int | None, interval: int) -> None:
 def contacts_purge(dry_run: bool) -> None:
     """Remove the contact details of consultations concluded more than CONTACT_RETENTION_DAYS ago."""
 
+    subscriptions = purge_subscriptions(None, CLI, dry_run=dry_run)
+    click.echo(
+        _(
+            "订阅地址：已退订%(unsubscribed)d个，超过%(days)d天未确认%(unconfirmed)d个%(done)s。",
+            unsubscribed=subscriptions.unsubscribed,
+            unconfirmed=subscriptions.unconfirmed,
+            days=subscriptions.unconfirmed_days,
+            done=_("，将被删除") if dry_run else _("，已删除"),
+        )
+    )
     result = purge_contacts(None, CLI, dry_run=dry_run)
     if not result.drafts:
         click.echo(_("没有需要删除联系方式的草案（保存期限%(days)d天）。", days=result.retention_days))

@@ -87,7 +87,8 @@ def subject(draft_title: str, number: int) -> str:
     return _("《%(title)s》意见采纳情况已公布", title=draft_title)
 
 
-def _message(row_id: int, to: str, subject_: str, body: str) -> EmailMessage:
+def new_message(row_id: int, to: str, subject_: str, body: str) -> EmailMessage:
+    """A plain-text mail from the site, with the row's stable Message-ID (subscription mails use it too)."""
     cfg = current_app.config
     msg = EmailMessage()
     msg["Subject"] = subject_
@@ -102,7 +103,7 @@ def _message(row_id: int, to: str, subject_: str, body: str) -> EmailMessage:
     return msg
 
 
-def _render(template: str, **context) -> str:
+def render_body(template: str, **context) -> str:
     """A mail body from templates/mail/, ending in exactly one line break."""
     text = current_app.jinja_env.get_template(f"mail/{template}").render(
         site_name=str(current_app.config["SITE_NAME"]), **context
@@ -116,7 +117,7 @@ def comment_message(row_id: int, n: CommentNotice) -> EmailMessage:
     with public_links():
         receipt_url = url_for("public.receipt_page", code=code, _external=True)
         unsubscribe_url = url_for("public.receipt_page", code=code, _anchor="notifications", _external=True)
-        body = _render(
+        body = render_body(
             "comment.txt",
             n=n,
             code=code,
@@ -129,7 +130,7 @@ def comment_message(row_id: int, n: CommentNotice) -> EmailMessage:
             unsubscribe_url=unsubscribe_url,
             retention_days=current_app.config["CONTACT_RETENTION_DAYS"],
         )
-    message = _message(row_id, n.to, subject(n.draft_title, n.publication_number), body)
+    message = new_message(row_id, n.to, subject(n.draft_title, n.publication_number), body)
     message["List-Unsubscribe"] = f"<{unsubscribe_url}>"
     return message
 
@@ -182,7 +183,7 @@ def point_message(row_id: int, n: PointNotice) -> EmailMessage:
             }
             for line in n.batches
         ]
-        body = _render(
+        body = render_body(
             "point.txt",
             n=n,
             published=localdate(n.published_at),
@@ -191,4 +192,4 @@ def point_message(row_id: int, n: PointNotice) -> EmailMessage:
             adopted=totals.get("adopted", 0) + totals.get("partially_adopted", 0),
             feedback_url=url_for("feedback.feedback_page", slug=n.draft_slug, _external=True),
         )
-    return _message(row_id, n.to, subject(n.draft_title, n.publication_number), body)
+    return new_message(row_id, n.to, subject(n.draft_title, n.publication_number), body)

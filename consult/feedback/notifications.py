@@ -20,6 +20,7 @@ import contextlib
 import os
 import smtplib
 import ssl
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -246,8 +247,18 @@ def send_due(limit: int | None = None) -> SendResult:
 
 
 def _send_locked(limit: int | None, result: SendResult) -> None:
+    send_mail_rows(KIND, compose, limit, result)
+
+
+def send_mail_rows(
+    kind: str, composer: Callable[[list[int]], list[Outgoing]], limit: int | None, result: SendResult
+) -> None:
+    """Send the due mail rows of one kind, built by ``composer``; the caller holds sender_lock().
+
+    The subscription mails (consult/reach/sending.py) ride on the same rules: retries, give-ups, once.
+    """
     try:
-        ids = _due_ids(utcnow(), limit)
+        ids = _due_ids(utcnow(), limit, kind)
     finally:
         end_read()
     if not ids:
@@ -260,7 +271,7 @@ def _send_locked(limit: int | None, result: SendResult) -> None:
     try:
         for start in range(0, len(ids), CHUNK):
             try:
-                outgoing = compose(ids[start : start + CHUNK])
+                outgoing = composer(ids[start : start + CHUNK])
             finally:
                 end_read()
             for item in outgoing:
@@ -326,14 +337,23 @@ def _finish(row_id: int, attempts: int, error: str | None) -> None:
 
 
 def _send_sms_locked(limit: int | None, result: SendResult) -> None:
-    """Send the due SMS rows through the gateway; a gateway that is down stops the run, nothing counted."""
+    send_sms_rows(SMS_KIND, sms.compose, limit, result)
+
+
+def send_sms_rows(
+    kind: str, composer: Callable[[list[int]], list[sms.SmsOutgoing]], limit: int | None, result: SendResult
+) -> None:
+    """Send the due SMS rows of one kind through the gateway; the caller holds sender_lock().
+
+    A gateway that is down stops the run, nothing counted.
+    """
     try:
-        ids = _due_ids(utcnow(), limit, SMS_KIND)
+        ids = _due_ids(utcnow(), limit, kind)
     finally:
         end_read()
     for start in range(0, len(ids), CHUNK):
         try:
-            outgoing = sms.compose(ids[start : start + CHUNK])
+            outgoing = composer(ids[start : start + CHUNK])
         finally:
             end_read()
         for item in outgoing:

@@ -16,6 +16,7 @@ from consult.models.feedback import (
 from consult.models.groups import CommentBand, CommentGroup, GroupMember
 from consult.models.intake import ContactPoint, IntakeBatch
 from consult.models.review import Assignment, ReviewNote
+from consult.models.subscriptions import Subscription, SubscriptionNotice
 from consult.models.themes import OpinionSummary, SummarySection, Theme, ThemeAnchor, ThemeMember
 from consult.models.users import ApiToken, LoginAttempt, User
 
@@ -47,6 +48,8 @@ __all__ = [
     "ReviewNote",
     "Satisfaction",
     "SubmissionKey",
+    "Subscription",
+    "SubscriptionNotice",
     "SummarySection",
     "Theme",
     "ThemeAnchor",

@@ -6,7 +6,17 @@ OUTCOMES = ("adopted", "partially_adopted", "not_adopted", "already_provided", "
 ROLES = ("admin", "staff", "contact_point")
 DRAFT_STATUSES = ("draft", "upcoming", "open", "closed", "concluded")
 MEETING_METHODS = ("forum", "visit", "questionnaire", "letter", "other")
-OUTBOX_KINDS = ("search.index", "search.remove", "mail.feedback", "sms.feedback", "groups.update")
+OUTBOX_KINDS = (
+    "search.index",
+    "search.remove",
+    "mail.feedback",
+    "sms.feedback",
+    "groups.update",
+    "mail.reach",
+    "sms.reach",
+)
+SUBSCRIPTION_TOPICS = ("drafts", "feedback")
+SUBSCRIPTION_CHANNELS = ("email", "sms")
 EXPORT_FORMATS = ("xlsx", "csv", "docx")
 EXPORT_INCLUDES = ("published", "all")
 EXPORT_JOB_STATES = ("queued", "running", "done", "failed")

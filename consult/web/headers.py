@@ -14,8 +14,8 @@ visitor came from; with `same-origin` a link out of the site sends no Referer at
 site's own pages still get the full one.
 
 `Cache-Control: no-store` on everything personal: any answer to a signed-in user or to an API
-token, every staff and intake address, every receipt address, any answer to a write (a refused form
-comes back with the name and contact typed into it), and any answer that sets a cookie
+token, every staff and intake address, every receipt address and subscription link, any answer to a
+write (a refused form comes back with the name and contact typed into it), and any answer that sets a cookie
 (the session cookie of a form error, or a visitor's first CSRF token: a shared cache must never
 hand one visitor's cookie to another). Other public pages keep their behaviour (the page cache of
 consult/web/cache.py lives in the process, not in the browser or a proxy).
@@ -68,6 +68,7 @@ PERSONAL_PREFIXES = (
     "/intake",
     "/receipts",
     "/r/",
+    "/subscriptions/",  # a subscription's links: the token is as good as the address behind it
     "/api/v1/admin",
     "/api/v1/intake",
     "/api/v1/receipts",

@@ -19,6 +19,7 @@ from consult.models.intake import (
     POINT_NAME_MAX,
     POINT_SLUG_MAX,
 )
+from consult.models.subscriptions import ADDRESS_MAX as SUBSCRIPTION_ADDRESS_MAX
 from consult.models.themes import LABEL_MAX as THEME_LABEL_MAX
 from consult.models.themes import SECTION_TEXT_MAX
 from consult.models.users import DISPLAY_NAME_MAX, TOKEN_NAME_MAX, USERNAME_MAX
@@ -48,5 +49,6 @@ LIMITS = MappingProxyType(
         "collector_max": COLLECTOR_MAX,
         "theme_label_max": THEME_LABEL_MAX,
         "summary_section_max": SECTION_TEXT_MAX,
+        "subscription_address_max": SUBSCRIPTION_ADDRESS_MAX,
     }
 )

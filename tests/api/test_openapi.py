@@ -179,7 +179,11 @@ FUZZ_SETTINGS = settings(
 @pytest.fixture
 def described_app(make_app):
     """The app with a rate limit out of reach and a small request limit (a 413 without sending 16 MiB)."""
-    return make_app(COMMENT_RATE_LIMIT="100000 per minute", MAX_CONTENT_LENGTH=64 * 1024)
+    return make_app(
+        COMMENT_RATE_LIMIT="100000 per minute",
+        SUBSCRIBE_RATE_LIMIT="100000 per minute",
+        MAX_CONTENT_LENGTH=64 * 1024,
+    )
 
 
 def served_operations(app: Flask) -> dict:
@@ -304,6 +308,7 @@ STAFF_SUCCESS = {
     GROUP_CONFIRM: 200,
     GROUP_DECISION: 200,
     GROUP_MODERATE: 200,
+    "POST /api/v1/subscriptions": 202,  # accepted: a confirmation mail is queued (CONTRACT.md, "Reach")
 }
 UNPUBLISHED_SLUG, CONCLUDED_SLUG = "unpublished-draft", "concluded-draft"
 FEEDBACK_SLUG = "feedback-draft"  # closed, its feedback published by the cases
@@ -970,6 +975,9 @@ def send_known_requests(operations: dict, receipt_codes: list[str], statuses: di
     ):
         page = check(operations[label].Case(path_parameters=path, query=query), statuses)
         assert page.status_code == 200, page.text
+    subscribe = operations["POST /api/v1/subscriptions"]
+    body = {"email": "reader@example.org", "topics": ["drafts", "feedback"]}
+    assert check(subscribe.Case(body=body, media_type="application/json"), statuses).status_code == 202
     for score, status in ((4, 201), (5, 200)):
         body = {"receipt_code": receipt_codes[-1], "score": score, "comment": "理由清楚。"}
         case = operations[RATE].Case(path_parameters=concluded, body=body, media_type="application/json")

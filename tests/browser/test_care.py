@@ -185,6 +185,7 @@ def test_care_pages_on_a_phone(open_page, server, screenshot, default_px):
         "search": "/search?q=开放时间",
         "feedback": f"/drafts/{CONCLUDED}/feedback",
         "compare": f"/drafts/{CONCLUDED}/compare",
+        "subscribe": "/subscribe",
     }
     page = open_page(server)
     if default_px != 16:

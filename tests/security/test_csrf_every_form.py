@@ -136,14 +136,35 @@ def site(app, factory, login_as):
     yield app, clients, ids
 
 
+# Posts without a CSRF token by design, each with why (and checked below: a wrong link changes nothing).
+CSRF_EXEMPT = {
+    # RFC 8058 one-click unsubscribe: the mail program posts "List-Unsubscribe=One-Click" with no page and
+    # no cookie; the token in the path is the proof, and a forged request could only do what the link does.
+    "subscriptions.unsubscribe_now",
+}
+
+
 def _post_routes(app):
     return [
         rule
         for rule in app.url_map.iter_rules()
         if "POST" in rule.methods
         and rule.endpoint not in SKIP_ENDPOINTS
+        and rule.endpoint not in CSRF_EXEMPT
         and not rule.rule.startswith("/api/")
     ]
+
+
+def test_the_posts_exempt_by_design_change_nothing_without_their_link(site):
+    app, clients, ids = site
+    exempt = [r for r in app.url_map.iter_rules() if r.endpoint in CSRF_EXEMPT]
+    assert len(exempt) == len(CSRF_EXEMPT)
+    for rule in exempt:
+        url = rule.build({a: ids[a] for a in rule.arguments})[1]
+        before = snapshot()
+        resp = clients["anonymous"].post(url, data=FORM)
+        assert resp.status_code == 404, (url, resp.status_code)
+        assert snapshot() == before, url
 
 
 def test_every_form_post_without_its_token_is_400_and_changes_nothing(site):

@@ -20,7 +20,8 @@ from consult.extensions import db
 from consult.feedback.publishing import publish_feedback
 from consult.groups.drain import drain as drain_groups
 from consult.intake.importing import BatchRequest, import_batch
-from consult.models import ContactPoint, Draft, ExportJob, GroupMember, Theme, User
+from consult.models import ContactPoint, Draft, ExportJob, GroupMember, Subscription, Theme, User
+from consult.reach import tokens
 from tests.auth.test_authorization import EXEMPT_ENDPOINTS, clients  # noqa: F401 (a fixture)
 
 # The client each access level is asked with: the least privileged role that may open the page.
@@ -133,7 +134,12 @@ PENDING = {
 
 
 # Pages that refuse by design for the sample values: the download of an export job still waiting (409).
-REFUSED_BY_DESIGN = {"admin_exports.export_job_download": 409}
+REFUSED_BY_DESIGN = {
+    "admin_exports.export_job_download": 409,
+    # A subscription message's links: the sample token names no subscription (real ones are looked at below).
+    "subscriptions.confirm_subscription": 404,
+    "subscriptions.unsubscribe_page": 404,
+}
 
 
 def test_no_page_title_is_empty_or_carries_markup(every_page, factory):
@@ -171,5 +177,16 @@ def test_no_page_title_is_empty_or_carries_markup(every_page, factory):
         assert resp.status_code == 200, path
         if problem := _title_problem(resp):
             problems.append(f"/drafts/{concluded.slug}/feedback{path}: {problem}")
+    # A subscription's confirmation and unsubscribe pages, with the links its messages carry.
+    resp = by_role["anonymous"].post("/api/v1/subscriptions", json={"email": "title@example.cn"})
+    assert resp.status_code == 202
+    subscription = db.session.scalar(db.select(Subscription))
+    end_read()
+    for purpose, path in ((tokens.CONFIRM, "confirm"), (tokens.UNSUBSCRIBE, "unsubscribe")):
+        url = f"/subscriptions/{path}/{tokens.make(purpose, subscription)}"
+        resp = by_role["anonymous"].get(url)
+        assert resp.status_code == 200, url
+        if problem := _title_problem(resp):
+            problems.append(f"{url}: {problem}")
     assert problems == []
     assert pages >= 35  # every HTML page of the site was looked at

@@ -1,0 +1,1 @@
+"""Reaching people who asked: subscriptions to new consultations and published feedback."""
