@@ -7,4 +7,15 @@ from flask import Blueprint
 bp = Blueprint("api", __name__)
 
 # Imported for their routes on bp.
-from consult.api import admin, exports, feedback, groups, intake, public, search, themes, versions  # noqa: E402, F401
+from consult.api import (  # noqa: E402, F401
+    admin,
+    exports,
+    feedback,
+    groups,
+    intake,
+    invitations,
+    public,
+    search,
+    themes,
+    versions,
+)

@@ -15,7 +15,18 @@ from typing import Any
 
 from apispec import APISpec
 
-from consult.api.paths import common, exports, feedback, groups, intake, public, staff, themes, versions
+from consult.api.paths import (
+    common,
+    exports,
+    feedback,
+    groups,
+    intake,
+    invitations,
+    public,
+    staff,
+    themes,
+    versions,
+)
 from consult.api.paths.common import DEMO_SLUG
 from consult.api.spec import SCHEMAS, Plugin, schema_name
 
@@ -84,7 +95,7 @@ def openapi_document() -> dict[str, Any]:
         spec.components.parameter(name, parameter["in"], parameter)
     for name, scheme in SECURITY_SCHEMES.items():
         spec.components.security_scheme(name, scheme)
-    for area in (public, staff, groups, themes, feedback, versions, exports, intake):
+    for area in (public, staff, groups, themes, feedback, versions, exports, intake, invitations):
         for path, item in area.paths().items():
             parameters = item.pop("parameters", None)
             for operation in item.values():

@@ -31,7 +31,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from consult.clock import utcnow
 from consult.db import end_read, write_transaction
 from consult.extensions import db
-from consult.feedback import sms
+from consult.feedback import invite_mail, sms
 from consult.feedback.compose import Outgoing, compose
 from consult.locks import single_process
 from consult.models import (
@@ -239,15 +239,22 @@ def send_due(limit: int | None = None) -> SendResult:
             _send_locked(limit, result)
             if result.sms is not None:
                 _send_sms_locked(limit, result.sms)
-    result.waiting = waiting_count()
+    result.waiting = waiting_count() + waiting_count(invite_mail.KIND)
     if result.sms is not None:
         result.sms.waiting = waiting_count(SMS_KIND)
     return result
 
 
 def _send_locked(limit: int | None, result: SendResult) -> None:
+    # The feedback notices, then the invitations of deputies and experts: one run, one sender.
+    _send_kind(limit, result, KIND, compose)
+    if result.stopped is None:
+        _send_kind(limit, result, invite_mail.KIND, invite_mail.compose)
+
+
+def _send_kind(limit: int | None, result: SendResult, kind: str, composer) -> None:
     try:
-        ids = _due_ids(utcnow(), limit)
+        ids = _due_ids(utcnow(), limit, kind)
     finally:
         end_read()
     if not ids:
@@ -260,7 +267,7 @@ def _send_locked(limit: int | None, result: SendResult) -> None:
     try:
         for start in range(0, len(ids), CHUNK):
             try:
-                outgoing = compose(ids[start : start + CHUNK])
+                outgoing = composer(ids[start : start + CHUNK])
             finally:
                 end_read()
             for item in outgoing:

@@ -61,6 +61,7 @@ def init_template_helpers(app: Flask) -> None:
             ("intake.dashboard", _("意见导入")),
             ("admin_audit.audit_log", _("操作日志")),
             ("admin_accounts.users", _("账号")),
+            ("invitee.my_invitations_page", _("我的邀请")),
         ]
 
         def allowed(endpoint: str) -> bool:

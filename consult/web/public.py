@@ -9,7 +9,7 @@ from flask import Blueprint, redirect, render_template, request, url_for
 from markupsafe import Markup
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from consult.auth.access import public
+from consult.auth.access import commenting_account, public
 from consult.clock import utcnow
 from consult.comments.operations import CommentInput, submission_key, submit_comment
 from consult.comments.queries import (
@@ -79,6 +79,9 @@ def render_draft(
     stage = draft.status_at(now)
     counts = fragments.by_generation(("counts", draft.id), lambda: published_counts(draft.id))
     listing = _listing_args()
+    commenter = commenting_account()
+    if commenter is not None and form is None:  # their own form, with their name: never a shared fragment
+        form = CommentForm()
     return form_page(
         "public/draft.html",
         status,
@@ -93,6 +96,7 @@ def render_draft(
             ("draft-general", draft.id, tuple(sorted(listing.items()))),
             lambda: _general_comments(draft, counts, listing),
         ),
+        commenter=commenter,
         form=form,  # None: the kept form_html stands for it (no CommentForm to build)
         form_html=None
         if form is not None
@@ -161,6 +165,9 @@ def render_article(
     )
     listing = _listing_args()
     stage = draft.status_at(utcnow())
+    commenter = commenting_account()
+    if commenter is not None and form is None:  # their own form, with their name: never a shared fragment
+        form = CommentForm(article_id=str(article_id))
     form_html = (
         None
         if form is not None
@@ -191,6 +198,7 @@ def render_article(
         ),
         form=form,  # None: the kept form_html stands for it
         form_html=form_html,
+        commenter=commenter,
         errors=errors,
         message=message,
         now=utcnow(),
@@ -317,7 +325,7 @@ def submit_comment_form(slug: str):
             honeypot=form.website.data,
         )
         key = submission_key("form", form.submission_id.data or None)
-        result = submit_comment(RequestContext.from_request(), slug, data, key)
+        result = submit_comment(RequestContext.from_request(), slug, data, key, author=commenting_account())
     except NotFound:
         raise
     except DomainError as err:
