@@ -122,12 +122,19 @@ def invitation_view(invitation_id: int) -> InvitationView:
     return _views([invitation])[0]
 
 
-def invitable_accounts() -> list[User]:
-    """The accounts staff may invite: active deputies and experts with an e-mail address."""
+def invitable_accounts(draft_id: int) -> list[User]:
+    """The accounts staff may invite to a draft: active deputies and experts with an e-mail address, not
+    invited to it yet."""
+    invited = select(Invitation.user_id).where(Invitation.draft_id == draft_id)
     return list(
         db.session.scalars(
             select(User)
-            .where(User.role.in_(COMMENTING_ROLES), User.active.is_(True), User.email.is_not(None))
+            .where(
+                User.role.in_(COMMENTING_ROLES),
+                User.active.is_(True),
+                User.email.is_not(None),
+                User.id.not_in(invited),
+            )
             .order_by(User.role, User.display_name, User.username)
         )
     )

@@ -26,7 +26,7 @@ def _render(slug: str, values=None, errors=None, message=None, status: int = 200
         draft=draft,
         rows=rows,
         answered=sum(1 for r in rows if r.answered),
-        accounts=invitable_accounts(),
+        accounts=invitable_accounts(draft.id),
         articles=current_articles(draft),
         values=values or {"username": "", "article_ids": [], "due": ""},
         errors=errors,

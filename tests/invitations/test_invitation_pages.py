@@ -139,3 +139,16 @@ def test_signing_in_a_deputy_lands_on_their_invitations(app, factory):
     assert resp.status_code == 303 and resp.headers["Location"].endswith("/my/invitations")
     nav = _soup(c.get("/my/invitations")).select_one("nav.site-nav").get_text()
     assert "我的邀请" in nav and "审核" not in nav
+
+
+def test_someone_already_invited_is_not_offered_again(login_as, factory, deputy, expert):
+    staff = login_as("staff")
+    draft = factory.draft()
+    _invite(draft, deputy)
+    soup = _soup(staff.get(f"/admin/drafts/{draft.slug}/invitations"))
+    options = [o["value"] for o in soup.select("select[name=username] option") if o["value"]]
+    assert options == [expert.username]
+    _invite(draft, expert)
+    soup = _soup(staff.get(f"/admin/drafts/{draft.slug}/invitations"))
+    assert soup.select_one("select[name=username]") is None
+    assert "都已邀请过" in soup.get_text()
