@@ -82,9 +82,10 @@ def submission_key(door: str, raw: str | None) -> SubmissionKeyInput | None:
 
 
 def submission_fingerprint(slug: str, data: CommentInput, author_id: int | None = None) -> str:
-    """What makes two submissions "the same": the draft, every field the person sent, and who is signed in."""
+    """What makes two submissions "the same": the draft, every field the person sent, and the deputy's or
+    expert's account (named only when there is one, so keys kept from before stay answered as they were)."""
     fields = {
-        "author": author_id,
+        **({"author": author_id} if author_id is not None else {}),
         "draft": slug,
         "body": data.body,
         "article_id": data.article_id,

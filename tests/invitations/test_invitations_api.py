@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from datetime import timedelta
 
 from sqlalchemy import func, select
 
 from consult.clock import utcnow
+from consult.comments.operations import CommentInput, submission_fingerprint
 from consult.db import end_read
 from consult.extensions import db
 from consult.models import AuditLog, Comment, Invitation, OutboxEvent
@@ -208,3 +211,20 @@ def test_a_staff_token_comment_stays_a_web_comment(client, factory, staff_auth):
     end_read()
     comment = db.session.scalar(select(Comment))
     assert (comment.channel, comment.author_id) == ("web", None)
+
+
+def test_an_anonymous_fingerprint_is_unchanged_and_an_account_makes_its_own():
+    data = CommentInput(body="同一条意见。")
+    # The hash of the fields as stored before accounts could comment: keys kept for 24 hours still match.
+    fields = {
+        "draft": "d",
+        "body": "同一条意见。",
+        "article_id": None,
+        "author_name": None,
+        "contact": None,
+        "notify": False,
+        "honeypot": None,
+    }
+    expected = hashlib.sha256(json.dumps(fields, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+    assert submission_fingerprint("d", data) == expected
+    assert submission_fingerprint("d", data, 7) != expected
