@@ -269,7 +269,7 @@ def profile_pages(instance: Path, database_url: str | None, paths: list[str], re
     app = create_app(config)
     sql: list[tuple[float, str]] = []
     render: list[float] = []
-    started: dict[str, float] = {}
+    started: list[float] = []  # a stack: fragments render inside the page's template
 
     def before_sql(conn, cursor, statement, parameters, context, executemany):
         conn.info.setdefault("consult_bench_t0", []).append(time.perf_counter())
@@ -278,10 +278,12 @@ def profile_pages(instance: Path, database_url: str | None, paths: list[str], re
         sql.append((time.perf_counter() - conn.info["consult_bench_t0"].pop(), statement))
 
     def before_render(sender, template, context, **extra):
-        started["render"] = time.perf_counter()
+        started.append(time.perf_counter())
 
     def after_render(sender, template, context, **extra):
-        render.append(time.perf_counter() - started.pop("render"))
+        begun = started.pop()
+        if not started:  # only the outermost template: the fragments' time is inside it
+            render.append(time.perf_counter() - begun)
 
     with app.app_context():
         engine = db.engine

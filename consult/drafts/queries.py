@@ -26,10 +26,7 @@ class DraftListing:
 
     def days_left(self, now: datetime) -> int | None:
         """Whole days until the consultation closes (open drafts only)."""
-        if self.status != "open" or self.draft.closes_at is None:
-            return None
-        seconds = (self.draft.closes_at - now).total_seconds()
-        return max(0, int(-(-seconds // 86400)))
+        return self.draft.days_left(now) if self.status == "open" else None
 
 
 def public_draft_rows() -> list[tuple[Draft, int]]:

@@ -64,6 +64,12 @@ class Draft(db.Model):
             return "closed"
         return "open"
 
+    def days_left(self, now: datetime) -> int | None:
+        """Whole days until the consultation closes, a part of a day counting as one (open drafts only)."""
+        if self.status_at(now) != "open" or self.closes_at is None:
+            return None
+        return max(0, int(-(-(self.closes_at - now).total_seconds() // 86400)))
+
     @property
     def status(self) -> str:
         """The status now."""

@@ -34,7 +34,7 @@ from consult.vocabulary import outcome_label
 from consult.web.admin_stats import staff_statistics
 from consult.web.dates import local_day_start
 from consult.web.forms import form_page
-from consult.web.review_cache import kept_place, review_page
+from consult.web.review_cache import counters, kept_overview, kept_place, review_page
 from consult.web.review_words import channel_names, outcome_choices, review_words
 
 bp = Blueprint("admin_review", __name__, url_prefix="/admin")
@@ -58,14 +58,21 @@ def review():
 @access("staff")
 def review_draft(slug: str):
     """One draft: per article of the current version, published and undecided comments, and general ones."""
-    overview = draft_review(by_slug(slug))
-    return render_template(
-        "admin/review/draft.html",
-        review=overview,
-        draft=overview.draft,
-        groups=chapters(overview.articles),
-        stats=staff_statistics(overview.draft, overview.articles),
-    )
+    numbers = counters()  # before the draft and everything the page shows
+    draft = by_slug(slug)
+
+    def render(exports_html) -> str:
+        overview = draft_review(draft)
+        return render_template(
+            "admin/review/draft.html",
+            review=overview,
+            draft=overview.draft,
+            groups=chapters(overview.articles),
+            stats=staff_statistics(overview.draft, overview.articles),
+            exports_html=exports_html,
+        )
+
+    return kept_overview(numbers, draft, render)
 
 
 @dataclass

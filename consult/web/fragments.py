@@ -15,6 +15,12 @@ no longer renders every article and comment again. Two layers, both per process 
   date, channel and published decision). One new comment on article 3 renders article 3's block again,
   and the others come from the cache.
 
+- **The page itself.** For an anonymous visitor with no message waiting, the whole draft, article or
+  home page is a fragment too, put together from the ones above and kept under the change counter, the
+  page's address and what the clock shows on it (the stage, the days left): a Russian doll. Its CSRF
+  token and submission id are placeholders, filled per visitor as it is served (``kept_page``). After a
+  change, the page is put together again from the inner fragments, which mostly still hold.
+
 Nothing personal goes into a fragment: no CSRF token, submission id, signed-in name or message. A
 fragment that asks for a CSRF token or a submission id while it renders is refused (``cache.py``), so
 a token can never be shared with another visitor. Forms, errors and the visitor's chrome are rendered
@@ -27,7 +33,8 @@ from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from typing import TypeVar
 
-from flask import g, render_template, request
+from flask import g, render_template, request, session
+from flask_login import current_user
 from markupsafe import Markup
 
 from consult.changes import generation
@@ -36,22 +43,30 @@ from consult.extensions import db
 from consult.feedback.sms import enabled as sms_enabled
 from consult.generation_cache import GenerationCache, cache_for
 from consult.i18n import _
-from consult.web.cache import fill_csrf, placeholder_csrf
-from consult.web.preferences import care_mode, variant
+from consult.web.cache import cut_page, fill_csrf, placeholder_csrf, serve_page
+from consult.web.preferences import care_mode, here, variant
 
 # The caches' names (consult.generation_cache.cache_for: one per app).
 BY_GENERATION = "public-fragments"
 ARTICLE_BLOCKS = "public-article-blocks"
+PAGES = "public-pages"
+# Every public page in each variant, with its listing pages: a made-up address only pushes out pages.
+PAGES_MAX = 512
 # Articles of every public draft, several versions of each while the counter moves: room for them all.
 ARTICLE_BLOCKS_MAX = 8192
 
 T = TypeVar("T")
 
 
+NAMES = (BY_GENERATION, ARTICLE_BLOCKS, PAGES)
+
+
 def _cache(name: str) -> GenerationCache:
     cache = cache_for(name)
     if name == ARTICLE_BLOCKS and cache.max_entries < ARTICLE_BLOCKS_MAX:
         cache.max_entries = ARTICLE_BLOCKS_MAX
+    if name == PAGES:
+        cache.max_entries = PAGES_MAX
     return cache
 
 
@@ -94,12 +109,13 @@ def by_generation(key: tuple, make: Callable[[], T]) -> T:
     return _cache(BY_GENERATION).get_or_make((number, *key, *scope()), make)
 
 
-def public_draft_read(slug: str):
-    """The published draft a page shows, read once per change counter and copied into this request.
+def public_draft_kept(slug: str):
+    """The published draft a page shows, read once per change counter and kept detached (read only).
 
-    The row is kept detached (by_generation: a change to any draft moves the counter) and merged into
-    the request's session without a query, so its relationships still load there as usual. Unknown and
-    unpublished slugs are NotFound every time (nothing is kept for them).
+    Enough to key a kept page by (its id, its stage and days left) without touching the request's
+    session; ``attached`` brings it into the session when the page must be rendered. A change to any
+    draft moves the counter. Unknown and unpublished slugs are NotFound every time (nothing is kept).
+    Without the counter read first, it is the session's own row.
     """
     if g.get("fragments_generation") is None:
         return public_draft(slug)
@@ -109,15 +125,60 @@ def public_draft_read(slug: str):
         db.session.expunge(draft)
         return draft
 
-    return db.session.merge(by_generation(("draft-row", slug), read), load=False)
+    return by_generation(("draft-row", slug), read)
 
 
-def home_list(now) -> Markup:
-    """The home page's drafts by stage, read and rendered once per change counter and per stage and day.
+def attached(draft):
+    """A kept draft row (public_draft_kept) merged into this request's session without a query, so its
+    relationships load there as usual."""
+    return draft if draft in db.session else db.session.merge(draft, load=False)
 
-    The drafts and their counts are kept detached (read only); what depends on the clock (each draft's
-    stage and days left) is worked out per request and is part of the rendered list's key.
+
+def public_draft_read(slug: str):
+    """The published draft a page shows, read once per change counter and copied into this request."""
+    return attached(public_draft_kept(slug))
+
+
+def _page_keepable() -> bool:
+    """Whether this request may be served a kept page: a plain GET by an anonymous visitor with no
+    message waiting, in a view that read the change counter first."""
+    return (
+        request.method == "GET"
+        and g.get("fragments_generation") is not None
+        and not current_user.is_authenticated
+        and not session.get("_flashes")
+    )
+
+
+def kept_page(key: tuple, render: Callable[[], tuple[str, int]]):
+    """The whole page ``render()`` answers, kept under the change counter, ``key`` and its address.
+
+    ``key`` holds what the page shows that neither the counter nor the address decides (what the clock
+    moves: consult/web/labels.stage_badge_key). The page is kept cut where its CSRF token and submission
+    id stand, and filled for each visitor (consult/web/cache.serve_page). Pages for a signed-in visitor,
+    with a message, or refused (not 200) are rendered every time. Their own cache (``PAGES``): a flood
+    of made-up addresses pushes out only other pages, never the fragments they are made of.
     """
+    if not _page_keepable():
+        return render()
+
+    def make():
+        with placeholder_csrf():
+            page, status = render()
+        return cut_page(page) if status == 200 else None
+
+    parts = _cache(PAGES).get_or_make((g.fragments_generation, *key, here(), *scope()), make)
+    if parts is None:
+        return render()
+    if g.get("rendering_cacheable"):  # the page cache keeps it, placeholders and all
+        return "".join(p.decode() if isinstance(p, bytes) else p for p in parts)
+    return serve_page(parts)
+
+
+def _home_groups(now) -> tuple[dict, tuple]:
+    """The public drafts by stage, and what of them the clock moves (each one's stage and days left).
+
+    The drafts and their counts are read once per change counter and kept detached (read only)."""
 
     def read() -> list:
         rows = public_draft_rows()
@@ -126,7 +187,17 @@ def home_list(now) -> Markup:
         return rows
 
     groups = public_drafts_by_stage(now, by_generation(("public-draft-rows",), read))
-    key = tuple((i.draft.id, i.status, i.days_left(now)) for items in groups.values() for i in items)
+    return groups, tuple((i.draft.id, i.status, i.days_left(now)) for items in groups.values() for i in items)
+
+
+def home_clock_key(now) -> tuple:
+    """What the home page shows that the clock moves (kept_page's key)."""
+    return _home_groups(now)[1]
+
+
+def home_list(now) -> Markup:
+    """The home page's drafts by stage, read and rendered once per change counter and per stage and day."""
+    groups, key = _home_groups(now)
     return by_generation(
         ("home-list", key), lambda: render_shared("public/_home_list.html", groups=groups, now=now)
     )
@@ -199,20 +270,23 @@ def article_block(
 
 def stats() -> dict[str, tuple[int, int]]:
     """(hits, misses) of each fragment cache (tests and the benchmark)."""
-    return {name: (_cache(name).hits, _cache(name).misses) for name in (BY_GENERATION, ARTICLE_BLOCKS)}
+    return {name: (_cache(name).hits, _cache(name).misses) for name in NAMES}
 
 
 def entries() -> list:
     """Every fragment kept now (tests: none may hold anything per visitor)."""
     found = []
-    for name in (BY_GENERATION, ARTICLE_BLOCKS):
+    for name in NAMES:
         cache = _cache(name)
         with cache._lock:  # the cache has no public listing: a snapshot under its lock
-            found += list(cache._values.values())
+            values = list(cache._values.values())
+        if name == PAGES:  # kept cut (cache.cut_page): the page as one text, placeholders in place
+            values = ["".join(p.decode() if isinstance(p, bytes) else p for p in v) for v in values if v]
+        found += values
     return found
 
 
 def clear() -> None:
     """Forget every fragment (tests)."""
-    for name in (BY_GENERATION, ARTICLE_BLOCKS):
+    for name in NAMES:
         _cache(name).clear()

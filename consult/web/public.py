@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from urllib.parse import urlsplit
 
 from flask import Blueprint, redirect, render_template, request, url_for
@@ -37,6 +38,7 @@ from consult.receipts import display, normalise
 from consult.web import fragments
 from consult.web.cache import cached_page
 from consult.web.forms import CommentForm, check_form_token, csrf_checked_in_view, form_page
+from consult.web.labels import stage_badge_key
 
 bp = Blueprint("public", __name__)
 
@@ -60,7 +62,11 @@ def _listing_args() -> dict:
 def home():
     """Open consultations first, then upcoming, closed and concluded ones."""
     fragments.fix_generation()  # before the drafts are read
-    return render_template("public/home.html", list_html=fragments.home_list(utcnow()))
+    now = utcnow()
+    return fragments.kept_page(
+        ("home", fragments.home_clock_key(now)),
+        lambda: (render_template("public/home.html", list_html=fragments.home_list(now)), 200),
+    )
 
 
 def render_draft(
@@ -69,13 +75,14 @@ def render_draft(
     errors: dict | None = None,
     message: str | None = None,
     status: int = 200,
+    now: datetime | None = None,
 ):
     """The draft page: note, contents by chapter, articles with counts and latest comments, general form.
 
     Everything but the form and the visitor's chrome comes from fragments shared by every visitor
     (consult/web/fragments.py), rendered again only when what they show changed.
     """
-    now = utcnow()
+    now = now or utcnow()
     stage = draft.status_at(now)
     counts = fragments.by_generation(("counts", draft.id), lambda: published_counts(draft.id))
     listing = _listing_args()
@@ -158,13 +165,15 @@ def render_article(
     errors: dict | None = None,
     message: str | None = None,
     status: int = 200,
+    now: datetime | None = None,
 ):
     """One article with its published comments and its comment form: the link people share."""
     text, previous, following = fragments.by_generation(
         ("article-place", draft.id, article_id), lambda: _article_place(draft, article_id)
     )
     listing = _listing_args()
-    stage = draft.status_at(utcnow())
+    now = now or utcnow()
+    stage = draft.status_at(now)
     commenter = commenting_account()
     if commenter is not None and form is None:  # their own form, with their name: never a shared fragment
         form = CommentForm(article_id=str(article_id))
@@ -201,7 +210,7 @@ def render_article(
         commenter=commenter,
         errors=errors,
         message=message,
-        now=utcnow(),
+        now=now,
     )
 
 
@@ -253,7 +262,11 @@ def _article_comments(draft: Draft, text, listing: dict) -> Markup:
 def draft_page(slug: str):
     """The draft page."""
     fragments.fix_generation()  # before the draft is read
-    return render_draft(fragments.public_draft_read(slug))
+    draft, now = fragments.public_draft_kept(slug), utcnow()
+    return fragments.kept_page(
+        ("draft", draft.id, *stage_badge_key(draft.status_at(now), draft, now)),
+        lambda: render_draft(fragments.attached(draft), now=now),
+    )
 
 
 @bp.get("/drafts/<slug>/articles/<int:article_id>")
@@ -262,7 +275,11 @@ def draft_page(slug: str):
 def article_page(slug: str, article_id: int):
     """The article page."""
     fragments.fix_generation()  # before the draft is read
-    return render_article(fragments.public_draft_read(slug), article_id)
+    draft, now = fragments.public_draft_kept(slug), utcnow()
+    return fragments.kept_page(
+        ("article", draft.id, article_id, *stage_badge_key(draft.status_at(now), draft, now)),
+        lambda: render_article(fragments.attached(draft), article_id, now=now),
+    )
 
 
 def _article_id(form: CommentForm) -> int | None:

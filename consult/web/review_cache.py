@@ -21,10 +21,12 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from consult.changes import ACCOUNTS, COMMENTS, generation
+from consult.clock import utcnow
 from consult.extensions import db
 from consult.generation_cache import GenerationCache, cache_for
 from consult.i18n import locale_name
 from consult.web.cache import join_csrf, placeholder_csrf, split_csrf
+from consult.web.labels import stage_badge_key
 from consult.web.preferences import variant
 
 TEMPLATE = "admin/review/comments.html"
@@ -34,6 +36,11 @@ CHROME = "review-chrome"
 CHROME_CUT = f"__consult_review_list_{secrets.token_hex(16)}__"
 # A page of 50 comments is about 180 KB: at most this many per worker (about 12 MB).
 MAX_ENTRIES = 64
+OVERVIEWS = "review-overviews"
+EXPORTS_TEMPLATE = "admin/review/_exports.html"
+EXPORTS_CUT = f"__consult_review_exports_{secrets.token_hex(16)}__"
+# A draft's overview is about 30 KB with 30 articles: per staff member and draft, a few hundred per worker.
+OVERVIEWS_MAX = 256
 
 
 def _cache() -> GenerationCache:
@@ -82,3 +89,40 @@ def _chrome(label: str, title: str) -> tuple[tuple[bytes, ...], tuple[bytes, ...
         page = render_template(TEMPLATE, place_label=label, draft_title=title, body=Markup(CHROME_CUT))
     head, tail = page.split(CHROME_CUT)
     return split_csrf(head), split_csrf(tail)
+
+
+def counters() -> tuple[int, int]:
+    """The ``comments`` and ``accounts`` change counters, read before the data a kept page shows."""
+    return generation(db.session, COMMENTS), generation(db.session, ACCOUNTS)
+
+
+def kept_overview(numbers: tuple[int, int], draft, render: Callable[..., str]):
+    """A draft's review overview (counts per article, heat strip, arrivals, groups) for this staff member.
+
+    Kept under the change counters (``numbers``, read by the view before the draft), the person, the
+    address, the variant and the stage badge's clock, cut at its CSRF placeholders; the exports section
+    is rendered per request into its place, since export jobs move without the counters. ``render``
+    takes ``exports_html`` (None: the section is rendered inline). With a message waiting, the page is
+    rendered afresh.
+    """
+    if session.get("_flashes"):
+        return render(exports_html=None)
+    user = current_user
+    person = (user.id, user.role, user.username, user.display_name)
+    now = utcnow()
+    clock = stage_badge_key(draft.status_at(now), draft, now)
+    place = (request.script_root, request.full_path, locale_name(), *variant())
+    key = (*numbers, person, draft.id, *clock, *place)
+
+    def make() -> tuple[tuple[bytes, ...], tuple[bytes, ...]]:
+        with placeholder_csrf():
+            page = render(exports_html=Markup(EXPORTS_CUT))
+        head, tail = page.split(EXPORTS_CUT)
+        return split_csrf(head), split_csrf(tail)
+
+    cache = cache_for(OVERVIEWS)
+    cache.max_entries = OVERVIEWS_MAX
+    head, tail = cache.get_or_make(key, make)
+    with placeholder_csrf():
+        exports = render_template(EXPORTS_TEMPLATE, draft=draft)
+    return current_app.response_class(join_csrf(head, split_csrf(exports), tail), mimetype="text/html")

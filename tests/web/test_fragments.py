@@ -119,7 +119,8 @@ def test_hiding_comments_takes_them_out_of_every_block(site, factory):
     assert "不在网站上公开显示" in page.select_one("#general").get_text()
 
 
-def test_no_visitor_gets_another_ones_token(site, factory, login_as):
+def test_no_visitor_gets_another_ones_token(app, factory, login_as):
+    site = app  # one app: login_as signs in on it, and its fragments are the ones looked at
     draft = factory.draft()
     first, second = site.test_client(), site.test_client()
     pages = [first.get(f"/drafts/{draft.slug}").data, second.get(f"/drafts/{draft.slug}").data]
@@ -137,18 +138,21 @@ def test_no_visitor_gets_another_ones_token(site, factory, login_as):
     page = staff.get(f"/drafts/{draft.slug}").data
     assert csrf_token_from(page) not in tokens
     assert "工作台" in page.decode() and "工作台" not in pages[0].decode()
-    # Nothing kept for sharing holds a token or a submission id: the kept comment form has placeholders.
+    # Nothing kept for sharing holds a token or a submission id: the kept comment form has placeholders,
+    # and so has the kept anonymous page (fragments.kept_page); the staff member's page is not kept.
     kept = [str(value) for value in fragments.entries()]
     assert kept
     for text in kept:
         assert not any(t in text for t in (*tokens, csrf_token_from(page), *submission_ids))
-        if "<form" in text:
-            form = BeautifulSoup(text, "html.parser").select_one("form.comment-form")
+        assert "工作台" not in text
+        for form in BeautifulSoup(text, "html.parser").select("form.comment-form"):
             assert form.select_one("input[name=csrf_token]")["value"] == cache.PLACEHOLDER
             assert form.select_one("input[name=submission_id]")["value"] == cache.SUBMISSION_PLACEHOLDER
-        else:
+        if "<form" not in text:
             assert cache.PLACEHOLDER not in text and "csrf" not in text
-    assert sum("<form" in text for text in kept) == 1
+    pages = [text for text in kept if text.startswith("<!doctype html>")]
+    assert len(pages) == 1 and cache.PLACEHOLDER in pages[0]
+    assert sum("<form" in text for text in kept if text not in pages) == 1
 
 
 def test_a_fragment_may_not_ask_for_a_token(site):

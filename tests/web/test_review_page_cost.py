@@ -136,3 +136,72 @@ def test_the_list_is_rendered_once_per_change_and_each_visitor_gets_their_own_to
         options = [o.get_text() for o in page(alice).select(f"#c{target} select[name=assignee] option")]
         assert "鲍勃（bob）" in options
         assert lists() == 5
+
+
+def test_the_draft_overview_is_kept_per_change_and_its_export_jobs_are_always_current(
+    make_app, factory, clock
+):
+    """The review overview (counts, heat strip, arrivals, groups) is rendered once per change counter
+    and person (review_cache.kept_overview); the export jobs, which move without the counters, the
+    stage badge's days left, a message and each person's own header are current on every request."""
+    from flask import template_rendered
+
+    from consult.context import CLI
+    from consult.feedback.export_jobs import request_export
+    from tests.conftest import csrf_token_from
+
+    site = make_app(EXPORT_INLINE_MAX_ROWS=1)  # two published comments: exports are jobs
+    with site.app_context():
+        draft = factory.draft()
+        factory.comment(draft, body="第一条的意见", status="published", article_index=0)
+        factory.comment(draft, body="第二条的意见", status="published", article_index=1)
+        clients = {}
+        for name in ("alice", "bob"):
+            user, password = factory.user("staff", username=name)
+            client = site.test_client()
+            token = csrf_token_from(client.get("/login").data)
+            client.post("/login", data={"csrf_token": token, "username": name, "password": password})
+            clients[name] = (client, user)
+    url = f"/admin/review/{draft.slug}"
+    rendered: list[str] = []
+
+    def record(sender, template, context, **extra):
+        rendered.append(template.name)
+
+    def page(name: str) -> BeautifulSoup:
+        resp = clients[name][0].get(url)
+        assert resp.status_code == 200
+        assert "__consult_" not in resp.get_data(as_text=True)
+        html = BeautifulSoup(resp.data, "html.parser")
+        token = html.select_one("meta[name=csrf-token]")["content"]
+        assert {i["value"] for i in html.select("input[name=csrf_token]")} == {token}
+        return html
+
+    with template_rendered.connected_to(record, site):
+        first = page("alice")
+        assert page("alice").select_one(".who").get_text() == "alice"
+        assert rendered.count("admin/review/draft.html") == 1  # the second one was kept
+        assert rendered.count("admin/review/_exports.html") == 2  # ... around a current exports section
+        assert first.select_one(".export-jobs") is None
+        assert page("bob").select_one(".who").get_text() == "bob"  # each person's own page
+        assert rendered.count("admin/review/draft.html") == 2
+
+        with site.app_context():
+            request_export(clients["alice"][1], CLI, draft.slug, "xlsx")
+        jobs = page("alice").select_one(".export-jobs")
+        assert jobs is not None and "xlsx" in jobs.get_text().lower()
+        assert rendered.count("admin/review/draft.html") == 2  # a new job does not move the counters
+
+        factory.comment(draft, body="第二条的又一条意见", status="published", article_index=1)
+        row = page("alice").select_one("tr[data-article] .num.published")
+        assert row is not None and rendered.count("admin/review/draft.html") == 3
+        assert "已公开意见3条" in page("alice").select_one(".meta").get_text()
+
+        assert "剩余27天" in page("alice").select_one(".badge").get_text()
+        clock.advance(days=1)
+        assert "剩余26天" in page("alice").select_one(".badge").get_text()
+
+        with clients["alice"][0].session_transaction() as session:
+            session["_flashes"] = [("message", "已导出。")]
+        assert "已导出。" in page("alice").select_one(".flash").get_text()
+        assert page("alice").select_one(".flash") is None
