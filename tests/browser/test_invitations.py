@@ -77,6 +77,7 @@ def test_staff_invite_and_the_deputy_answers(browser, invite_server, screenshot)
     mine.wait_for_url("**/articles/**")
     form = mine.locator("form.comment-form")
     assert "张建华" in form.inner_text() and form.locator("input[name=contact]").count() == 0
+    screenshot(mine, "invitations-deputy-form-phone")
     check_axe(mine)
     form.locator("textarea").fill("建议第二条明确城市书房夜间开放的最低时长。")
     form.get_by_role("button").last.click()
