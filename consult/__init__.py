@@ -99,6 +99,7 @@ def register_blueprints(app: Flask) -> None:
     from consult.web.admin_exports import bp as admin_exports_bp
     from consult.web.admin_feedback import bp as admin_feedback_bp
     from consult.web.admin_groups import bp as admin_groups_bp
+    from consult.web.admin_invitations import bp as admin_invitations_bp
     from consult.web.admin_review import bp as admin_review_bp
     from consult.web.admin_stats import bp as admin_stats_bp
     from consult.web.admin_themes import bp as admin_themes_bp
@@ -107,6 +108,7 @@ def register_blueprints(app: Flask) -> None:
     from consult.web.feedback import bp as feedback_bp
     from consult.web.health import bp as health_bp
     from consult.web.intake import bp as intake_bp
+    from consult.web.invitations import bp as invitee_bp
     from consult.web.preferences import bp as preferences_bp
     from consult.web.public import bp as public_bp
     from consult.web.reach import bp as reach_bp
@@ -124,6 +126,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(reach_bp)
     app.register_blueprint(subscriptions_bp)
     app.register_blueprint(auth_bp)
+    app.register_blueprint(invitee_bp)
     app.register_blueprint(admin_bp)
     staff_bps = (
         admin_drafts_bp,
@@ -135,6 +138,7 @@ def register_blueprints(app: Flask) -> None:
         admin_feedback_bp,
         admin_exports_bp,
         admin_themes_bp,
+        admin_invitations_bp,
     )
     for staff_bp in staff_bps:
         app.register_blueprint(staff_bp)

@@ -35,6 +35,8 @@ ACTIONS = {
     "token.revoke": _l("撤销 API 令牌"),
     "contact_point.create": _l("创建联系点"),
     "contact_point.update": _l("修改联系点"),
+    "invitation.create": _l("邀请提出意见"),
+    "invitation.remind": _l("提醒受邀人提出意见"),
     "draft.create": _l("创建草案"),
     "draft.update": _l("修改草案"),
     "draft.version": _l("发布修改稿"),
@@ -85,6 +87,7 @@ TARGET_TYPES = {
     "assignment": _l("任务分配"),
     "comment_group": _l("同类意见组"),
     "theme": _l("意见主题"),
+    "invitation": _l("征求意见邀请"),
 }
 
 

@@ -31,7 +31,18 @@ COMMENT_STATUSES = {
     "rejected": _l("不予公开"),
     "spam": _l("垃圾信息"),
 }
-ROLES = {"admin": _l("管理员"), "staff": _l("工作人员"), "contact_point": _l("联系点操作员")}
+ROLES = {
+    "admin": _l("管理员"),
+    "staff": _l("工作人员"),
+    "contact_point": _l("联系点操作员"),
+    "deputy": _l("人大代表"),
+    "expert": _l("立法专家顾问"),
+}
+CONTACT_POINT_KINDS = {
+    "legislative": _l("基层立法联系点"),
+    "deputy_home": _l("代表之家"),
+    "deputy_station": _l("代表联络站"),
+}
 DRAFT_STATUSES = {
     "draft": _l("未发布"),
     "upcoming": _l("即将征求意见"),
@@ -54,6 +65,7 @@ OUTBOX_KINDS = {
     "groups.update": _l("归并相似意见"),
     "mail.reach": _l("订阅邮件"),
     "sms.reach": _l("订阅短信"),
+    "mail.invite": _l("征求意见邀请邮件"),
 }
 SUBSCRIPTION_TOPICS = {"drafts": _l("新的征求意见"), "feedback": _l("意见采纳情况反馈")}
 SUBSCRIPTION_CHANNELS = {"email": _l("电子邮件"), "sms": _l("短信")}
@@ -75,6 +87,7 @@ BY_ENUM: dict[str, Mapping[str, object]] = {
     "OUTCOMES": OUTCOMES,
     "COMMENT_STATUSES": COMMENT_STATUSES,
     "ROLES": ROLES,
+    "CONTACT_POINT_KINDS": CONTACT_POINT_KINDS,
     "DRAFT_STATUSES": DRAFT_STATUSES,
     "MEETING_METHODS": MEETING_METHODS,
     "OUTBOX_KINDS": OUTBOX_KINDS,
@@ -113,6 +126,11 @@ def status_label(status: str) -> str:
 def role_label(role: str) -> str:
     """The Chinese name of an account role."""
     return _label(ROLES, role)
+
+
+def point_kind_label(kind: str) -> str:
+    """The Chinese name of a kind of contact point."""
+    return _label(CONTACT_POINT_KINDS, kind)
 
 
 def draft_status_label(status: str) -> str:

@@ -51,12 +51,19 @@ class Factory:
         username: str | None = None,
         point: str | None = None,
         password: str = "correct-horse-battery",
+        display_name: str | None = None,
+        email: str | None = None,
     ):
-        """A user of the role (a contact point is made for operators); returns (user, password)."""
+        """A user of the role (a contact point is made for operators; a deputy or an expert gets a name
+        and an e-mail address); returns (user, password)."""
         if role == "contact_point" and point is None:
             point = self.contact_point().slug
+        username = username or f"{role}-{next(_seq)}"
+        if role in ("deputy", "expert"):
+            display_name = display_name or {"deputy": "张代表", "expert": "李专家"}[role]
+            email = email or f"{username}@example.gov.cn"
         end_read()
-        user = create_user(None, CLI, username or f"{role}-{next(_seq)}", password, role, point)
+        user = create_user(None, CLI, username, password, role, point, display_name, email)
         return user, password
 
     def draft(self, status: str = "open", text: str = SAMPLE_TEXT, slug: str | None = None, **kw) -> Draft:

@@ -210,3 +210,100 @@ def test_publications_made_before_the_kept_summaries_keep_their_undecided_commen
             assert conn.execute(text("SELECT count(*) FROM feedback_publication")).scalar() == 2
         upgrade()
         db.engine.dispose()
+
+
+def test_new_roles_keep_every_token_and_every_reference_to_an_account(make_app, empty_database):
+    """The role CHECK changes by copying the user table (batch mode on SQLite): with foreign keys on, the
+    old table's DROP would delete every API token (CASCADE) and forget every comment's moderator."""
+    app = make_app(SQLALCHEMY_DATABASE_URI=empty_database)
+    with app.app_context():
+        upgrade(revision="a3c5e7f9b1d2")
+        now = datetime(2026, 11, 20, 4, tzinfo=UTC)
+        with db.engine.begin() as conn:
+            meta = MetaData()
+            user, token, point, draft, version, comment = (
+                Table(name, meta, autoload_with=conn)
+                for name in ("user", "api_token", "contact_point", "draft", "draft_version", "comment")
+            )
+            conn.execute(insert(point).values(id=1, slug="p1", name="某联系点", created_at=now))
+            conn.execute(
+                insert(user).values(
+                    id=1,
+                    username="s",
+                    display_name="s",
+                    password_hash="x",
+                    role="staff",
+                    active=True,
+                    session_nonce="n",
+                    created_at=now,
+                )
+            )
+            conn.execute(
+                insert(user).values(
+                    id=2,
+                    username="op",
+                    display_name="op",
+                    password_hash="x",
+                    role="contact_point",
+                    contact_point_id=1,
+                    active=True,
+                    session_nonce="n",
+                    created_at=now,
+                )
+            )
+            conn.execute(insert(token).values(id=1, user_id=1, token_hash="h", name="t", created_at=now))
+            conn.execute(
+                insert(draft).values(
+                    id=1,
+                    slug="d",
+                    title="t",
+                    summary="",
+                    show_comments=True,
+                    created_at=now,
+                    updated_at=now,
+                    version=1,
+                    short_code="abc234",
+                )
+            )
+            conn.execute(
+                insert(version).values(id=1, draft_id=1, number=1, label="", source_text="", created_at=now)
+            )
+            conn.execute(
+                insert(comment).values(
+                    id=1,
+                    draft_id=1,
+                    version_id=1,
+                    body="一条意见",
+                    channel="contact_point",
+                    status="published",
+                    receipt_code="c1",
+                    notify=False,
+                    submitted_at=now,
+                    version=1,
+                    name_public=False,
+                    moderated_by_id=1,
+                    contact_point_id=1,
+                )
+            )
+        upgrade()
+        with db.engine.connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM api_token")).scalar() == 1
+            assert conn.execute(text("SELECT moderated_by_id, contact_point_id FROM comment")).one() == (1, 1)
+            assert conn.execute(text('SELECT contact_point_id FROM "user" WHERE id = 2')).scalar() == 1
+            assert conn.execute(text("SELECT kind FROM contact_point")).scalar() == "legislative"
+        with db.engine.begin() as conn:  # the new roles are allowed now
+            conn.execute(
+                text(
+                    'INSERT INTO "user" (id, username, display_name, password_hash, role, active,'
+                    " session_nonce, created_at, email)"
+                    " VALUES (3, 'd', '张代表', 'x', 'deputy', :t, 'n', :now, 'd@example.com')"
+                ),
+                {"now": now, "t": True},
+            )
+        downgrade(revision="a3c5e7f9b1d2")
+        with db.engine.connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM api_token")).scalar() == 1
+            assert conn.execute(text("SELECT moderated_by_id FROM comment")).scalar() == 1
+            assert conn.execute(text('SELECT count(*) FROM "user"')).scalar() == 2
+        upgrade()
+        db.engine.dispose()

@@ -63,13 +63,13 @@ def test_seed_demo_loads_every_stage_and_is_idempotent(app, runner):
     channels = set(db.session.scalars(select(Comment.channel).distinct()))
     assert channels == {"web", "contact_point", "deputy", "expert", "letter"}
     assert _count(Decision) > 50
-    assert _count(ContactPoint) == 2
-    assert _count(User) == 4
+    assert _count(ContactPoint) == 3  # two grassroots points and a deputies' home
+    assert _count(User) == 6  # with a deputy and an expert
 
     accounts = os.path.join(app.instance_path, "demo-accounts.txt")
     with open(accounts, encoding="utf-8") as fh:
         lines = [line for line in fh if not line.startswith("#")]
-    assert len(lines) == 4
+    assert len(lines) == 6
     for username, _role, password in (line.split() for line in lines):
         assert password in result.output and username in result.output
 
@@ -78,7 +78,7 @@ def test_seed_demo_loads_every_stage_and_is_idempotent(app, runner):
     db.session.remove()
     assert _count(Draft) == 6
     assert _count(Comment) == comments
-    assert _count(User) == 4
+    assert _count(User) == 6
 
 
 def test_revised_river_draft_keeps_article_identity(app, runner):

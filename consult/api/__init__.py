@@ -13,6 +13,7 @@ from consult.api import (  # noqa: E402, F401
     feedback,
     groups,
     intake,
+    invitations,
     public,
     search,
     subscriptions,

@@ -21,6 +21,7 @@ from consult.api.paths import (
     feedback,
     groups,
     intake,
+    invitations,
     public,
     staff,
     subscriptions,
@@ -96,7 +97,18 @@ def openapi_document() -> dict[str, Any]:
         spec.components.parameter(name, parameter["in"], parameter)
     for name, scheme in SECURITY_SCHEMES.items():
         spec.components.security_scheme(name, scheme)
-    for area in (public, staff, groups, themes, feedback, versions, exports, intake, subscriptions):
+    for area in (
+        public,
+        staff,
+        groups,
+        themes,
+        feedback,
+        versions,
+        exports,
+        intake,
+        subscriptions,
+        invitations,
+    ):
         for path, item in area.paths().items():
             parameters = item.pop("parameters", None)
             for operation in item.values():

@@ -17,7 +17,7 @@ from consult.api.schemas.public import (
 )
 from consult.api.schemas.queries import CommentsQuerySchema
 from consult.api.serialize import json_body
-from consult.auth.access import public
+from consult.auth.access import commenting_account, public
 from consult.clock import utcnow
 from consult.comments.operations import CommentInput, submission_key, submit_comment
 from consult.comments.queries import look_up_receipt, published_comments, published_counts, published_total
@@ -86,7 +86,8 @@ def _comment_page(slug: str, page: int, per_page: int, article_id: int | None, b
 @bp.post("/drafts/<slug>/comments")
 @public
 def post_comment(slug: str):
-    """Submit a comment (JSON only) → 201 with its receipt code."""
+    """Submit a comment (JSON only) → 201 with its receipt code; with a deputy's or expert's token (or
+    their session and X-CSRFToken) it is theirs: channel deputy or expert, signed with their name."""
     ctx = RequestContext.from_request()
     with refusals_counted(ctx.address):
         key = submission_key("api", request.headers.get("Idempotency-Key"))
@@ -98,7 +99,7 @@ def post_comment(slug: str):
         contact=data.get("contact"),
         notify=bool(data.get("notify")),
     )
-    result = submit_comment(ctx, slug, payload, key)
+    result = submit_comment(ctx, slug, payload, key, author=commenting_account())
     return jsonify(CommentReceiptSchema().dump(result)), 200 if result.repeated else 201
 
 

@@ -18,6 +18,7 @@ from consult.api.schemas import (
     feedback,
     groups,
     intake,
+    invitations,
     public,
     search,
     staff,
@@ -66,6 +67,9 @@ SCHEMAS = [
     exports.ExportJobAnswerSchema,
     themes.ThemeListSchema,
     themes.SummarySchema,
+    invitations.InvitationInputSchema,
+    invitations.InvitationSchema,
+    invitations.InvitationListSchema,
 ]
 
 

@@ -1,7 +1,8 @@
 """Authorization in one place: every route declares who may use it with @access(LEVEL).
 
 Levels: "public" (anyone), "signed_in", "intake" (contact-point operators, staff, admins), "staff"
-(staff and admins), "admin". A request is authenticated by the session cookie from /login or by
+(staff and admins), "admin", "commenter" (deputies and experts: their invitations). A request is
+authenticated by the session cookie from /login or by
 `Authorization: Bearer <token>`; a token alone authenticates (no CSRF), while a write that rides on
 the session cookie must carry X-CSRFToken. Answers: API paths → 401 without credentials, 403 for the
 wrong role; HTML pages → /login for anonymous visitors, 403 page for the wrong role.
@@ -28,13 +29,16 @@ from consult.extensions import db
 from consult.generation_cache import cache_for
 from consult.i18n import _
 from consult.models import ApiToken, User
+from consult.models.enums import ROLES
+from consult.models.users import COMMENTING_ROLES
 
 LEVELS: dict[str, frozenset[str] | None] = {
     "public": None,
-    "signed_in": frozenset({"admin", "staff", "contact_point"}),
+    "signed_in": frozenset(ROLES),
     "intake": frozenset({"admin", "staff", "contact_point"}),
     "staff": frozenset({"admin", "staff"}),
     "admin": frozenset({"admin"}),
+    "commenter": frozenset(COMMENTING_ROLES),
 }
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 TOKEN_TOUCH_INTERVAL = timedelta(minutes=1)
@@ -105,6 +109,28 @@ def current_actor() -> User | None:
     return actor
 
 
+def commenting_account() -> User | None:
+    """The deputy or expert a comment sent with this request comes from (None: it comes from anyone).
+
+    A token names them; so does the session, but then a JSON write must carry X-CSRFToken like any
+    other session write (the HTML form checks its own token). An invalid token is refused (401) rather
+    than taken as anonymous: a deputy whose token was revoked should hear so, not comment unnamed.
+    """
+    actor = current_actor() if ("Authorization" in request.headers or current_user.is_authenticated) else None
+    if actor is None or actor.comment_channel is None:
+        return None
+    if _is_api() and not g.get("via_token"):
+        _check_csrf_header()
+    return actor
+
+
+def _check_csrf_header() -> None:
+    try:
+        validate_csrf(request.headers.get("X-CSRFToken") or request.headers.get("X-CSRF-Token"))
+    except CSRFValidationError:
+        raise CSRFFailed(_("缺少或无效的 X-CSRFToken 请求头")) from None
+
+
 def _is_api() -> bool:
     return request.path.startswith("/api/")
 
@@ -128,10 +154,7 @@ def access(level: str) -> Callable:
             if actor.role not in roles:
                 raise Forbidden(_("您的账号无权进行此操作"))
             if _is_api() and request.method in WRITE_METHODS and not g.get("via_token"):
-                try:
-                    validate_csrf(request.headers.get("X-CSRFToken") or request.headers.get("X-CSRF-Token"))
-                except CSRFValidationError:
-                    raise CSRFFailed(_("缺少或无效的 X-CSRFToken 请求头")) from None
+                _check_csrf_header()
             return view(*args, **kwargs)
 
         wrapper.access_level = level  # read by the authorization test

@@ -1,4 +1,4 @@
-"""Account operations: users, contact points, sign-in, sessions and API tokens (CLI and admin pages)."""
+"""Account operations: users, sessions and API tokens (CLI and admin pages); contact points beside them."""
 
 from __future__ import annotations
 
@@ -10,6 +10,14 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from consult import audit
+
+# The contact points' operations live beside these; imported here too, where the doors have found them.
+from consult.auth.contact_points import (  # noqa: F401
+    EMAIL_MAX,
+    create_contact_point,
+    normalise_email,
+    update_contact_point,
+)
 from consult.auth.passwords import hash_password
 from consult.clock import utcnow
 from consult.context import RequestContext
@@ -18,70 +26,39 @@ from consult.errors import Conflict, Forbidden, NotFound, ValidationError
 from consult.i18n import _
 from consult.models import ApiToken, ContactPoint, User
 from consult.models.enums import ROLES
-from consult.models.users import new_session_nonce
+from consult.models.users import COMMENTING_ROLES, new_session_nonce
 from consult.personal_data import EMAIL
 from consult.sanitize import plain_text, raw_length_over
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_.\-]{2,80}$")
 
 
-SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9\-]{1,78}[a-z0-9]$")
 PASSWORD_MIN = 10
 
 
-NAME_MAX, DISTRICT_MAX, DISPLAY_NAME_MAX, TOKEN_NAME_MAX = 120, 80, 80, 80
+DISPLAY_NAME_MAX, TOKEN_NAME_MAX = 80, 80
+_KEEP = object()  # update_user: leave the email address as it is
 
 
-EMAIL_MAX = 200
-_KEEP = object()  # update_contact_point: leave the email address as it is
+def _account_email(email: str | None) -> tuple[str | None, dict[str, str]]:
+    """A deputy's or expert's address as stored (trimmed, lower-cased domain) and what is wrong with it."""
+    value = normalise_email(email)
+    if value is not None and (len(value) > EMAIL_MAX or not EMAIL.match(value)):
+        message = _("电子邮箱格式不正确，请填写有效的电子邮箱地址，例如 zhangsan@example.gov.cn")
+        return value, {"email": message}
+    return value, {}
 
 
-def _point_email(email: str | None) -> str | None:
-    """The notification address as stored: trimmed, lower-cased domain, None when empty."""
-    value = (email or "").strip()
-    if not value:
-        return None
-    name, _at, domain = value.rpartition("@")
-    return f"{name}@{domain.lower()}" if name else value
-
-
-def _point_field_errors(name: str, district: str | None, email: str | None = None) -> dict[str, str]:
-
+def _commenter_errors(role: str, display_name: str | None, email: str | None) -> dict[str, str]:
+    """A deputy or expert comments under their real name and is invited by mail: both are required."""
+    if role not in COMMENTING_ROLES:
+        return {}
     errors = {}
-    if not name or len(name) > NAME_MAX:
-        errors["name"] = _("请填写联系点名称（不超过120个字符）")
-    if len((district or "").strip()) > DISTRICT_MAX:
-        errors["district"] = _("所在区县不能超过%(n)d个字符", n=DISTRICT_MAX)
-    if email is not None and (len(email) > EMAIL_MAX or not EMAIL.match(email)):
-        errors["email"] = _("通知邮箱格式不正确，请填写有效的电子邮箱地址，例如 lianxidian@example.gov.cn")
+    if not (display_name or "").strip():
+        errors["display_name"] = _("人大代表和立法专家顾问的账号须填写姓名（显示名称），其意见以此署名公开")
+    if not email:
+        errors["email"] = _("人大代表和立法专家顾问的账号须填写电子邮箱，用于发送征求意见邀请")
     return errors
-
-
-def create_contact_point(
-    actor: User | None,
-    ctx: RequestContext,
-    slug: str,
-    name: str,
-    district: str | None = None,
-    email: str | None = None,
-) -> ContactPoint:
-    """Register a grassroots legislative contact point (email: where feedback notifications go)."""
-    slug, name, email = (slug or "").strip(), (name or "").strip(), _point_email(email)
-    errors = {}
-    if not SLUG_RE.match(slug):
-        errors["slug"] = _("标识只能使用小写字母、数字和连字符，长度3至80个字符")
-    errors.update(_point_field_errors(name, district, email))
-    if errors:
-        raise ValidationError(next(iter(errors.values())), errors)
-    with write_transaction() as session:
-        if session.scalar(select(ContactPoint.id).where(ContactPoint.slug == slug)):
-            raise Conflict(_("标识为 %(slug)s 的联系点已存在", slug=slug), {"slug": _("该标识已被使用")})
-        point = ContactPoint(slug=slug, name=name, district=(district or "").strip() or None, email=email)
-        session.add(point)
-        session.flush()
-        details = {"slug": slug, "name": name, **({"email": email} if email else {})}
-        audit.record(session, actor, ctx, "contact_point.create", point, details)
-    return point
 
 
 def _user_field_errors(
@@ -101,7 +78,7 @@ def _user_field_errors(
 def _role_errors(role: str, contact_point_slug: str | None) -> dict[str, str]:
     errors: dict[str, str] = {}
     if role not in ROLES:
-        errors["role"] = _("角色必须是 admin、staff 或 contact_point 之一")
+        errors["role"] = _("角色必须是 admin、staff、contact_point、deputy 或 expert 之一")
     if role == "contact_point" and not contact_point_slug:
         errors["contact_point"] = _("联系点操作员账号必须指定所属联系点")
     if role != "contact_point" and contact_point_slug:
@@ -117,10 +94,15 @@ def create_user(
     role: str,
     contact_point_slug: str | None = None,
     display_name: str | None = None,
+    email: str | None = None,
 ) -> User:
-    """Create an account; a contact-point operator is bound to one contact point."""
+    """Create an account; a contact-point operator is bound to one contact point; a deputy or an expert
+    needs their name (their comments are signed with it) and an e-mail address (for invitations)."""
     username = (username or "").strip()
-    errors = _user_field_errors(username, password, role, contact_point_slug)
+    display_name, name_errors = _display_name(display_name)
+    email, email_errors = _account_email(email)
+    errors = _user_field_errors(username, password, role, contact_point_slug) | name_errors | email_errors
+    errors = _commenter_errors(role, display_name, email) | errors
     if errors:
         raise ValidationError(next(iter(errors.values())), errors)
     password_hash = hash_password(password)
@@ -140,6 +122,7 @@ def create_user(
             password_hash=password_hash,
             role=role,
             contact_point_id=point_id,
+            email=email,
         )
         session.add(user)
         session.flush()
@@ -226,6 +209,7 @@ class NewAccount:
     password: str = ""
     password_repeat: str | None = None
     generate_password: bool = False
+    email: str = ""
 
 
 def add_user(actor: User | None, ctx: RequestContext, data: NewAccount) -> tuple[User, str | None]:
@@ -235,11 +219,13 @@ def add_user(actor: User | None, ctx: RequestContext, data: NewAccount) -> tuple
     slug = (data.contact_point_slug or "").strip() or None if data.role == "contact_point" else None
     password = generate_password() if data.generate_password else data.password
     display_name, errors = _display_name(data.display_name)
+    email, email_errors = _account_email(data.email)
     errors = _user_field_errors((data.username or "").strip(), password, data.role, slug) | errors
+    errors = _commenter_errors(data.role, display_name, email) | errors | email_errors
     if not data.generate_password:
         errors = _password_errors(password, data.password_repeat) | errors
     _raise_if(errors)
-    user = create_user(actor, ctx, data.username, password, data.role, slug, display_name or None)
+    user = create_user(actor, ctx, data.username, password, data.role, slug, display_name or None, email)
     return user, password if data.generate_password else None
 
 
@@ -250,11 +236,15 @@ def update_user(
     display_name: str | None,
     role: str,
     contact_point_slug: str | None = None,
+    email: str | object | None = _KEEP,
 ) -> User:
-    """Change an account's display name, role and contact point; an admin cannot change their own role."""
+    """Change an account's display name, role, contact point and e-mail address (``email`` left out keeps
+    it); an admin cannot change their own role."""
     slug = (contact_point_slug or "").strip() or None if role == "contact_point" else None
     display_name, errors = _display_name(display_name)
-    _raise_if(_role_errors(role, slug) | errors)
+    keep_email = email is _KEEP
+    email, email_errors = (None, {}) if keep_email else _account_email(email)  # type: ignore[arg-type]
+    _raise_if(_role_errors(role, slug) | errors | email_errors)
     with write_transaction() as session:
         user = _user(session, user_id)
         if _is_self(actor, user) and role != user.role:
@@ -272,11 +262,18 @@ def update_user(
             "display_name": user.display_name,
             "role": user.role,
             "contact_point": user.contact_point.slug if user.contact_point else None,
+            "email": user.email,
         }
-        after = {"display_name": display_name or user.username, "role": role, "contact_point": slug}
+        after = {
+            "display_name": display_name or user.username,
+            "role": role,
+            "contact_point": slug,
+            "email": user.email if keep_email else email,
+        }
+        _raise_if(_commenter_errors(role, display_name, after["email"]))
         changes = {key: [before[key], after[key]] for key in after if before[key] != after[key]}
         if changes:
-            user.display_name, user.role = after["display_name"], role
+            user.display_name, user.role, user.email = after["display_name"], role, after["email"]
             user.contact_point_id = point.id if point else None
             audit.record(session, actor, ctx, "user.update", user, {"username": user.username, **changes})
     return user
@@ -369,31 +366,3 @@ def revoke_token(actor: User | None, ctx: RequestContext, token_id: int) -> ApiT
             session, actor, ctx, "token.revoke", record, {"user": record.user.username, "name": record.name}
         )
     return record
-
-
-def update_contact_point(
-    actor: User | None,
-    ctx: RequestContext,
-    point_id: int,
-    name: str,
-    district: str | None = None,
-    email: str | object | None = _KEEP,
-) -> ContactPoint:
-    """Rename a contact point, change its district or notification email (its slug stays: scripts and
-    files use it); ``email`` left out keeps the address, an empty one removes it."""
-    name, district = (name or "").strip(), (district or "").strip() or None
-    keep_email = email is _KEEP
-    email = None if keep_email else _point_email(email)  # type: ignore[arg-type]
-    _raise_if(_point_field_errors(name, district, email))
-    with write_transaction() as session:
-        point = session.get(ContactPoint, point_id)
-        if point is None:
-            raise NotFound(_("联系点不存在"))
-        after = {"name": name, "district": district, "email": point.email if keep_email else email}
-        changes = {
-            key: [getattr(point, key), value] for key, value in after.items() if getattr(point, key) != value
-        }
-        if changes:
-            point.name, point.district, point.email = name, district, after["email"]
-            audit.record(session, actor, ctx, "contact_point.update", point, {"slug": point.slug, **changes})
-    return point

@@ -27,9 +27,11 @@ from consult.errors import DomainError
 from consult.i18n import _, _l
 from consult.intake.importing import BatchRequest, import_batch, preview_batch
 from consult.intake.report import print_outcome
+from consult.models.enums import CONTACT_POINT_KINDS, ROLES
 from consult.search.drain import drain, rewrite_step
 from consult.search.maintenance import check, reindex
-from consult.vocabulary import method_names
+from consult.vocabulary import CONTACT_POINT_KINDS as POINT_KIND_LABELS
+from consult.vocabulary import codes_and_labels, method_names
 
 
 def fail(err: DomainError) -> None:
@@ -87,18 +89,26 @@ def drafts_parse(file, as_json: bool) -> None:
 
 @users_cli.command("create")
 @click.argument("name")
-@click.option("--role", type=click.Choice(["admin", "staff", "contact_point"]), required=True)
+@click.option("--role", type=click.Choice(list(ROLES)), required=True)
 @click.option("--contact-point", "contact_point", default=None, help=_l("联系点标识（联系点操作员必填）"))
-@click.option("--display-name", default=None)
+@click.option(
+    "--display-name", default=None, help=_l("显示名称（人大代表、立法专家顾问必填：其意见以此署名）")
+)
+@click.option("--email", default=None, help=_l("电子邮箱（人大代表、立法专家顾问必填：接收征求意见邀请）"))
 @click.option("--password-stdin", is_flag=True, required=True, help=_l("从标准输入读取一行作为密码"))
 def users_create(
-    name: str, role: str, contact_point: str | None, display_name: str | None, password_stdin: bool
+    name: str,
+    role: str,
+    contact_point: str | None,
+    display_name: str | None,
+    email: str | None,
+    password_stdin: bool,
 ) -> None:
     """Create an account, reading its password as one line from standard input."""
 
     password = sys.stdin.readline().rstrip("\r\n")
     try:
-        user = create_user(None, CLI, name, password, role, contact_point, display_name)
+        user = create_user(None, CLI, name, password, role, contact_point, display_name, email)
     except DomainError as err:
         fail(err)
     click.echo(_("已创建账号 %(name)s（%(role)s）", name=user.username, role=user.role))
@@ -123,11 +133,17 @@ def users_token(name: str, label: str) -> None:
 @click.option("--name", required=True)
 @click.option("--district", default=None)
 @click.option("--email", default=None, help=_l("接收采纳情况通知的电子邮箱"))
-def points_create(slug: str, name: str, district: str | None, email: str | None) -> None:
-    """Register a grassroots legislative contact point."""
+@click.option(
+    "--kind",
+    type=click.Choice(list(CONTACT_POINT_KINDS)),
+    default="legislative",
+    help=LazyString(lambda: _("联系点类型：%(kinds)s", kinds=codes_and_labels(POINT_KIND_LABELS))),
+)
+def points_create(slug: str, name: str, district: str | None, email: str | None, kind: str) -> None:
+    """Register a grassroots legislative contact point, or a deputies' home or station (--kind)."""
 
     try:
-        point = create_contact_point(None, CLI, slug, name, district, email)
+        point = create_contact_point(None, CLI, slug, name, district, email, kind)
     except DomainError as err:
         fail(err)
     click.echo(_("已创建联系点 %(slug)s（%(name)s）", slug=point.slug, name=point.name))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -18,7 +18,7 @@ from consult.drafts.queries import by_slug
 from consult.errors import ConsultationClosed, NotFound, RateLimited, ValidationError
 from consult.feedback.sms import enabled as sms_enabled
 from consult.i18n import _, localdate
-from consult.models import ArticleText, Comment, Draft
+from consult.models import ArticleText, Comment, Draft, User
 from consult.models.comments import AUTHOR_NAME_MAX, BODY_MAX, CONTACT_MAX, IDEMPOTENCY_KEY_MAX
 from consult.personal_data import normalise_contact, notify_channel
 from consult.ratelimits import COMMENTS, TOO_OFTEN, receipt_lookup, refusals_counted
@@ -81,9 +81,11 @@ def submission_key(door: str, raw: str | None) -> SubmissionKeyInput | None:
     raise ValidationError(message, {"idempotency_key": message})
 
 
-def submission_fingerprint(slug: str, data: CommentInput) -> str:
-    """What makes two submissions "the same": the draft and every field the person sent."""
+def submission_fingerprint(slug: str, data: CommentInput, author_id: int | None = None) -> str:
+    """What makes two submissions "the same": the draft, every field the person sent, and the deputy's or
+    expert's account (named only when there is one, so keys kept from before stay answered as they were)."""
     fields = {
+        **({"author": author_id} if author_id is not None else {}),
         "draft": slug,
         "body": data.body,
         "article_id": data.article_id,
@@ -190,17 +192,36 @@ def _check_open(draft: Draft) -> None:
         )
 
 
+def as_account(data: CommentInput, author: User) -> CommentInput:
+    """A deputy's or expert's comment: signed with their verified name; no contact is asked of them (staff
+    know how to reach the account), so none is kept and no notice is promised."""
+    return replace(data, author_name=author.display_name, contact=None, notify=False)
+
+
 def submit_comment(
-    ctx: RequestContext, slug: str, data: CommentInput, key: SubmissionKeyInput | None = None
+    ctx: RequestContext,
+    slug: str,
+    data: CommentInput,
+    key: SubmissionKeyInput | None = None,
+    author: User | None = None,
 ) -> Submission:
     """Accept a comment from the public: validate, store as pending (spam if the honeypot was filled).
+
+    ``author``: the deputy or expert signed in or named by a token (access.commenting_account). Their
+    comment carries their channel (deputy, expert), their display name, shown publicly, and their
+    account (which answers their invitations, consult/invitations); its text is moderated as any other.
 
     With a submission key (the API's Idempotency-Key, the form's one-time id) a repeat of the same
     submission answers with the first receipt and stores nothing (`Submission.repeated`); the same key
     with something else is refused (IdempotencyKeyReused). The key's unique row, written in the
     comment's transaction, settles two requests racing with one key.
     """
-    fingerprint = submission_fingerprint(slug, data) if key else ""
+    channel = author.comment_channel if author is not None else None
+    if channel is not None:
+        data = as_account(data, author)
+    else:
+        author = None
+    fingerprint = submission_fingerprint(slug, data, author.id if author else None) if key else ""
     if key:
         earlier = submission_keys.answered(key.stored, fingerprint)
         if earlier is not None:
@@ -212,7 +233,7 @@ def submit_comment(
     if not COMMENTS.take(ctx.address):
         raise RateLimited(TOO_OFTEN)
     try:
-        result = _store_comment(ctx, slug, data, fields, key, fingerprint)
+        result = _store_comment(ctx, slug, data, fields, key, fingerprint, author)
     except BaseException:
         COMMENTS.give_back(ctx.address)
         raise
@@ -228,6 +249,7 @@ def _store_comment(
     fields: dict,
     key: SubmissionKeyInput | None,
     fingerprint: str,
+    author: User | None = None,
 ) -> Submission:
     try:
         with write_transaction() as session:
@@ -240,7 +262,9 @@ def _store_comment(
                 draft_id=draft.id,
                 version_id=version.id,
                 article_id=data.article_id,
-                channel="web",
+                channel=author.role if author is not None else "web",
+                author_id=author.id if author is not None else None,
+                name_public=True,
                 status="spam" if (data.honeypot or "").strip() else "pending",
                 receipt_code=code,
                 address_hash=ctx.address_hash,

@@ -1,4 +1,4 @@
-"""Demo data: six drafts at every stage, a few hundred comments, two contact points, demo accounts, and
+"""Demo data: six drafts at every stage, a few hundred comments, three contact points, demo accounts, and
 campaigns grouped as similar comments (campaigns.py), one of them decided as a group.
 
 Idempotent: a draft, contact point or account that exists already is left alone. Strings here are
@@ -52,15 +52,20 @@ STAGES: dict[str, tuple[int, int, int | None]] = {
 }
 
 CONTACT_POINTS = [
-    ("dongguan-jiedao", "东关街道基层立法联系点", "主城区"),
-    ("yunhe-shequ", "运河社区基层立法联系点", "运河新区"),
+    ("dongguan-jiedao", "东关街道基层立法联系点", "主城区", "legislative"),
+    ("yunhe-shequ", "运河社区基层立法联系点", "运河新区", "legislative"),
+    ("xicheng-daibiao-zhijia", "西城街道人大代表之家", "主城区", "deputy_home"),
 ]
 
+# (username, role, contact point, display name, e-mail): deputies and experts are invited by mail, at
+# addresses of a reserved example domain (RFC 2606).
 ACCOUNTS = [
-    ("admin", "admin", None, "平台管理员"),
-    ("staff", "staff", None, "法工委工作人员"),
-    ("dongguan", "contact_point", "dongguan-jiedao", "东关街道联系点操作员"),
-    ("yunhe", "contact_point", "yunhe-shequ", "运河社区联系点操作员"),
+    ("admin", "admin", None, "平台管理员", None),
+    ("staff", "staff", None, "法工委工作人员", None),
+    ("dongguan", "contact_point", "dongguan-jiedao", "东关街道联系点操作员", None),
+    ("yunhe", "contact_point", "yunhe-shequ", "运河社区联系点操作员", None),
+    ("daibiao", "deputy", None, "陈立新", "daibiao@example.org"),
+    ("zhuanjia", "expert", None, "周文远", "zhuanjia@example.org"),
 ]
 
 # Advertising and off-topic comments in the demo set, recognised by their wording.
@@ -107,10 +112,10 @@ def _read(name: str) -> str:
 
 def _ensure_points() -> dict[str, int]:
     ids = {}
-    for slug, name, district in CONTACT_POINTS:
+    for slug, name, district, kind in CONTACT_POINTS:
         existing = db.session.scalar(select(ContactPoint.id).where(ContactPoint.slug == slug))
         end_read()
-        ids[slug] = existing or create_contact_point(None, CLI, slug, name, district).id
+        ids[slug] = existing or create_contact_point(None, CLI, slug, name, district, kind=kind).id
     return ids
 
 
@@ -118,13 +123,13 @@ def _ensure_accounts(report: SeedReport, now: datetime) -> None:
     path = os.path.join(current_app.instance_path, ACCOUNTS_FILE)
     report.accounts_file = path
     created = []
-    for username, role, point, display in ACCOUNTS:
+    for username, role, point, display, email in ACCOUNTS:
         exists = db.session.scalar(select(User.id).where(User.username == username)) is not None
         end_read()
         password = None
         if not exists:
             password = secrets.token_urlsafe(12)
-            create_user(None, CLI, username, password, role, point, display)
+            create_user(None, CLI, username, password, role, point, display, email)
             created.append((username, role, password))
         report.accounts.append((username, role, password))
     if created:

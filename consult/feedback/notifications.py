@@ -32,7 +32,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from consult.clock import utcnow
 from consult.db import end_read, write_transaction
 from consult.extensions import db
-from consult.feedback import sms
+from consult.feedback import invite_mail, sms
 from consult.feedback.compose import Outgoing, compose
 from consult.locks import single_process
 from consult.models import (
@@ -240,14 +240,17 @@ def send_due(limit: int | None = None) -> SendResult:
             _send_locked(limit, result)
             if result.sms is not None:
                 _send_sms_locked(limit, result.sms)
-    result.waiting = waiting_count()
+    result.waiting = waiting_count() + waiting_count(invite_mail.KIND)
     if result.sms is not None:
         result.sms.waiting = waiting_count(SMS_KIND)
     return result
 
 
 def _send_locked(limit: int | None, result: SendResult) -> None:
+    # The feedback notices, then the invitations of deputies and experts: one run, one sender.
     send_mail_rows(KIND, compose, limit, result)
+    if result.stopped is None:
+        send_mail_rows(invite_mail.KIND, invite_mail.compose, limit, result)
 
 
 def send_mail_rows(
@@ -255,7 +258,8 @@ def send_mail_rows(
 ) -> None:
     """Send the due mail rows of one kind, built by ``composer``; the caller holds sender_lock().
 
-    The subscription mails (consult/reach/sending.py) ride on the same rules: retries, give-ups, once.
+    The subscription mails (consult/reach/sending.py) and the invitations (invite_mail.py) ride on the
+    same rules: retries, give-ups, once.
     """
     try:
         ids = _due_ids(utcnow(), limit, kind)

@@ -35,6 +35,7 @@ from consult.models import (
     ReportPlace,
 )
 from consult.models.counts import GENERAL
+from consult.models.enums import CONTACT_POINT_KINDS
 from consult.paging import encode_cursor
 
 FIRST_ITEMS = 20  # a place's comments in the report itself (the JSON's `items`); the rest by page
@@ -215,6 +216,21 @@ def point_names(summary: Summary) -> list[str]:
         return []
     query = select(ContactPoint.name).where(ContactPoint.id.in_(summary.contact_point_ids))
     return list(db.session.scalars(query.order_by(ContactPoint.id)))
+
+
+def points_by_kind(summary: Summary) -> list[tuple[str, int]]:
+    """How many contact points of each kind (基层立法联系点, 代表之家, 代表联络站) have opinions in the
+    report, in the kinds' order; a report without any counts its grassroots points as 0."""
+    counts: dict[str, int] = {}
+    if summary.contact_point_ids:
+        query = (
+            select(ContactPoint.kind, func.count(ContactPoint.id))
+            .where(ContactPoint.id.in_(summary.contact_point_ids))
+            .group_by(ContactPoint.kind)
+        )
+        counts = dict(db.session.execute(query).all())
+    found = [(kind, counts[kind]) for kind in CONTACT_POINT_KINDS if counts.get(kind)]
+    return found or [(CONTACT_POINT_KINDS[0], 0)]
 
 
 def find_place(summary: Summary, article_id: int | None) -> Place | None:

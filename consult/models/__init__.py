@@ -15,6 +15,7 @@ from consult.models.feedback import (
 )
 from consult.models.groups import CommentBand, CommentGroup, GroupMember
 from consult.models.intake import ContactPoint, IntakeBatch
+from consult.models.invitations import Invitation
 from consult.models.review import Assignment, ReviewNote
 from consult.models.subscriptions import Subscription, SubscriptionNotice
 from consult.models.themes import OpinionSummary, SummarySection, Theme, ThemeAnchor, ThemeMember
@@ -39,6 +40,7 @@ __all__ = [
     "FeedbackPublication",
     "GroupMember",
     "IntakeBatch",
+    "Invitation",
     "LoginAttempt",
     "OpinionSummary",
     "OutboxEvent",

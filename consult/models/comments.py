@@ -78,6 +78,8 @@ class Comment(db.Model):
     moderated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     moderated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     contact_point_id: Mapped[int | None] = mapped_column(ForeignKey("contact_point.id"), index=True)
+    # The deputy's or expert's account that wrote it (channel deputy or expert, signed in or by token).
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"), index=True)
     batch_id: Mapped[int | None] = mapped_column(ForeignKey("intake_batch.id"), index=True)
     # Never import the same opinion twice: hash of contact point, draft, article and body.
     intake_key: Mapped[str | None] = mapped_column(String(64), unique=True)

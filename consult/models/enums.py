@@ -3,7 +3,9 @@
 COMMENT_STATUSES = ("pending", "published", "rejected", "spam")
 CHANNELS = ("web", "contact_point", "deputy", "expert", "letter")
 OUTCOMES = ("adopted", "partially_adopted", "not_adopted", "already_provided", "out_of_scope")
-ROLES = ("admin", "staff", "contact_point")
+ROLES = ("admin", "staff", "contact_point", "deputy", "expert")
+# 基层立法联系点, and the deputies' homes and stations (代表之家、代表联络站): contact points of other kinds.
+CONTACT_POINT_KINDS = ("legislative", "deputy_home", "deputy_station")
 DRAFT_STATUSES = ("draft", "upcoming", "open", "closed", "concluded")
 MEETING_METHODS = ("forum", "visit", "questionnaire", "letter", "other")
 OUTBOX_KINDS = (
@@ -14,6 +16,7 @@ OUTBOX_KINDS = (
     "groups.update",
     "mail.reach",
     "sms.reach",
+    "mail.invite",
 )
 SUBSCRIPTION_TOPICS = ("drafts", "feedback")
 SUBSCRIPTION_CHANNELS = ("email", "sms")

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from consult.clock import utcnow
 from consult.extensions import db
-from consult.models.enums import MEETING_METHODS
+from consult.models.enums import CONTACT_POINT_KINDS, MEETING_METHODS
 from consult.models.types import UTCDateTime, enum_check, enum_column_type
 
 POINT_SLUG_MAX = 80
@@ -24,6 +24,7 @@ class ContactPoint(db.Model):
     """One 基层立法联系点: has operators, uploads batches of collected opinions."""
 
     __tablename__ = "contact_point"
+    __table_args__ = (enum_check("kind", CONTACT_POINT_KINDS),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(POINT_SLUG_MAX), unique=True)
@@ -31,6 +32,10 @@ class ContactPoint(db.Model):
     district: Mapped[str | None] = mapped_column(String(DISTRICT_MAX))
     # Where the point is told that the feedback on its batches is published (optional).
     email: Mapped[str | None] = mapped_column(String(POINT_EMAIL_MAX))
+    # 基层立法联系点 or a deputies' home or station (代表之家、代表联络站); the report counts points by kind.
+    kind: Mapped[str] = mapped_column(
+        enum_column_type(CONTACT_POINT_KINDS), default="legislative", server_default="legislative"
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

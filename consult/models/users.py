@@ -23,10 +23,13 @@ def new_session_nonce() -> str:
 USERNAME_MAX = 80
 DISPLAY_NAME_MAX = 80
 TOKEN_NAME_MAX = 80
+EMAIL_MAX = 200
+# The roles whose holders comment as themselves (人大代表, 立法专家顾问): the role is their comments' channel.
+COMMENTING_ROLES = ("deputy", "expert")
 
 
 class User(UserMixin, db.Model):
-    """A staff member, administrator or contact-point operator."""
+    """A staff member, administrator, contact-point operator, deputy or expert."""
 
     __tablename__ = "user"
     __table_args__ = (
@@ -40,6 +43,8 @@ class User(UserMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(USERNAME_MAX), unique=True)
     display_name: Mapped[str] = mapped_column(String(DISPLAY_NAME_MAX), default="")
+    # Where invitations to comment are sent (deputies and experts); never shown publicly.
+    email: Mapped[str | None] = mapped_column(String(EMAIL_MAX))
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(enum_column_type(ROLES))
     contact_point_id: Mapped[int | None] = mapped_column(ForeignKey("contact_point.id"), index=True)
@@ -62,6 +67,11 @@ class User(UserMixin, db.Model):
     def is_staff(self) -> bool:
         """Staff or admin."""
         return self.role in ("staff", "admin")
+
+    @property
+    def comment_channel(self) -> str | None:
+        """The channel of this account's own comments (deputy, expert), or None: it comments as anyone."""
+        return self.role if self.role in COMMENTING_ROLES else None
 
 
 class ApiToken(db.Model):

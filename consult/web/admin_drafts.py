@@ -28,6 +28,7 @@ from consult.errors import Conflict, DomainError, NotFound, ValidationError, bod
 from consult.extensions import db
 from consult.feedback.purge import purge_due_at
 from consult.i18n import _
+from consult.invitations.queries import draft_invitations
 from consult.models import ArticleText, Draft
 from consult.sanitize import STAFF_TAGS
 from consult.web.forms import check_form_token, csrf_checked_in_view, form_page
@@ -201,6 +202,7 @@ def _render_edit(draft: Draft, values=None, errors=None, message=None, conflict=
         counts=counts,
         stages=available_stages(draft, now),
         staff_tags="、".join(sorted(STAFF_TAGS)),
+        invitations=draft_invitations(draft.id),
         now=now,
     )
 

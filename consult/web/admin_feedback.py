@@ -17,7 +17,7 @@ from consult.feedback.publishing import (
     publishable_problem,
 )
 from consult.feedback.purge import purge_due_at
-from consult.feedback.reading import find_place, items_page, point_names, preview_summary
+from consult.feedback.reading import find_place, items_page, point_names, points_by_kind, preview_summary
 from consult.feedback.satisfaction import recent_remarks, summary
 from consult.i18n import _
 from consult.paging import decode_cursor
@@ -39,6 +39,7 @@ def _render(slug: str, errors: dict | None = None, message: str | None = None, n
         report=report,
         totals=report.totals,
         points=point_names(report),
+        point_kinds=points_by_kind(report),
         problem=publishable_problem(draft),
         frozen=decisions_frozen(draft),
         rated=summary(draft.id),

@@ -37,9 +37,12 @@ def _safe_next(target: str | None) -> str | None:
 
 
 def _landing(user) -> str:
-    """Staff land on their workspace, contact-point operators on their uploads."""
+    """Staff land on their workspace, contact-point operators on their uploads, deputies and experts on
+    their invitations."""
     if user.is_staff:
         return url_for("admin.overview")
+    if user.comment_channel is not None:
+        return url_for("invitee.my_invitations_page")
     return url_for("intake.dashboard") if user.role == "contact_point" else url_for("public.home")
 
 

@@ -11,7 +11,7 @@ from consult.comments.queries import look_up_receipt, receipt
 from consult.context import RequestContext
 from consult.drafts.queries import public_draft
 from consult.errors import DomainError, NotFound
-from consult.feedback.reading import find_place, items_page, point_names, published_summary
+from consult.feedback.reading import find_place, items_page, point_names, points_by_kind, published_summary
 from consult.feedback.satisfaction import rate, summary
 from consult.i18n import _
 from consult.paging import decode_cursor
@@ -41,6 +41,7 @@ def feedback_page(slug: str):
         report=report,
         totals=report.totals,
         points=point_names(report),
+        point_kinds=points_by_kind(report),
         rated=summary(draft.id),
         now=utcnow(),
         place_endpoints=PLACE_ENDPOINTS,

@@ -16,6 +16,7 @@ from consult.vocabulary import (
     method_label,
     outcome_label,
     personal_data_label,
+    point_kind_label,
     role_label,
     status_label,
 )
@@ -41,6 +42,7 @@ def init_template_helpers(app: Flask) -> None:
         stage_badge=stage_badge,
         status_label=status_label,
         role_label=role_label,
+        point_kind_label=point_kind_label,
         draft_status_label=draft_status_label,
         method_label=method_label,
         personal_data_label=personal_data_label,
@@ -61,6 +63,7 @@ def init_template_helpers(app: Flask) -> None:
             ("intake.dashboard", _("意见导入")),
             ("admin_audit.audit_log", _("操作日志")),
             ("admin_accounts.users", _("账号")),
+            ("invitee.my_invitations_page", _("我的邀请")),
         ]
 
         def allowed(endpoint: str) -> bool:

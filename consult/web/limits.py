@@ -23,6 +23,7 @@ from consult.models.subscriptions import ADDRESS_MAX as SUBSCRIPTION_ADDRESS_MAX
 from consult.models.themes import LABEL_MAX as THEME_LABEL_MAX
 from consult.models.themes import SECTION_TEXT_MAX
 from consult.models.users import DISPLAY_NAME_MAX, TOKEN_NAME_MAX, USERNAME_MAX
+from consult.models.users import EMAIL_MAX as ACCOUNT_EMAIL_MAX
 from consult.search.queries import QUERY_MAX
 
 # What the browser lets someone type into the comment box: more than BODY_MAX, so a text pasted a little
@@ -40,6 +41,7 @@ LIMITS = MappingProxyType(
         "satisfaction_comment_max": SATISFACTION_COMMENT_MAX,
         "username_max": USERNAME_MAX,
         "display_name_max": DISPLAY_NAME_MAX,
+        "account_email_max": ACCOUNT_EMAIL_MAX,
         "token_name_max": TOKEN_NAME_MAX,
         "point_slug_max": POINT_SLUG_MAX,
         "point_name_max": POINT_NAME_MAX,

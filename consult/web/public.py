@@ -10,7 +10,7 @@ from flask import Blueprint, redirect, render_template, request, url_for
 from markupsafe import Markup
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from consult.auth.access import public
+from consult.auth.access import commenting_account, public
 from consult.clock import utcnow
 from consult.comments.operations import CommentInput, submission_key, submit_comment
 from consult.comments.queries import (
@@ -86,6 +86,9 @@ def render_draft(
     stage = draft.status_at(now)
     counts = fragments.by_generation(("counts", draft.id), lambda: published_counts(draft.id))
     listing = _listing_args()
+    commenter = commenting_account()
+    if commenter is not None and form is None:  # their own form, with their name: never a shared fragment
+        form = CommentForm()
     return form_page(
         "public/draft.html",
         status,
@@ -100,6 +103,7 @@ def render_draft(
             ("draft-general", draft.id, tuple(sorted(listing.items()))),
             lambda: _general_comments(draft, counts, listing),
         ),
+        commenter=commenter,
         form=form,  # None: the kept form_html stands for it (no CommentForm to build)
         form_html=None
         if form is not None
@@ -170,6 +174,9 @@ def render_article(
     listing = _listing_args()
     now = now or utcnow()
     stage = draft.status_at(now)
+    commenter = commenting_account()
+    if commenter is not None and form is None:  # their own form, with their name: never a shared fragment
+        form = CommentForm(article_id=str(article_id))
     form_html = (
         None
         if form is not None
@@ -200,6 +207,7 @@ def render_article(
         ),
         form=form,  # None: the kept form_html stands for it
         form_html=form_html,
+        commenter=commenter,
         errors=errors,
         message=message,
         now=now,
@@ -334,7 +342,7 @@ def submit_comment_form(slug: str):
             honeypot=form.website.data,
         )
         key = submission_key("form", form.submission_id.data or None)
-        result = submit_comment(RequestContext.from_request(), slug, data, key)
+        result = submit_comment(RequestContext.from_request(), slug, data, key, author=commenting_account())
     except NotFound:
         raise
     except DomainError as err:

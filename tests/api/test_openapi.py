@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import re
 from collections import defaultdict
+from datetime import timedelta
 
 import pytest
 import schemathesis
@@ -38,6 +39,7 @@ from consult.drafts.operations import SLUG_RE
 from consult.extensions import db
 from consult.feedback.export_jobs import request_export, run_jobs
 from consult.groups.drain import drain as drain_groups
+from consult.invitations.operations import InvitationInput, invite
 from consult.models import Comment, Decision, Draft, GroupMember
 from tests.conftest import csrf_token_from
 from tests.factories import SAMPLE_TEXT, Factory
@@ -290,6 +292,9 @@ GROUP_DECISION = "POST /api/v1/admin/groups/{group_id}/decision"
 GROUP_MODERATE = "POST /api/v1/admin/groups/{group_id}/moderate"
 THEMES = "GET /api/v1/admin/drafts/{slug}/themes"
 SUMMARY = "GET /api/v1/admin/drafts/{slug}/summary"
+INVITATIONS = "GET /api/v1/admin/drafts/{slug}/invitations"
+INVITE = "POST /api/v1/admin/drafts/{slug}/invitations"
+REMIND = "POST /api/v1/admin/invitations/{invitation_id}/remind"
 CAMPAIGNS = (
     "建议城市书房开放时间延长到晚上十点，方便上班族下班后去看书，{}居民都很需要。",
     "城市书房的座位太少了，{}附近的书房周末经常找不到位子，建议增加座位和自习桌。",
@@ -309,6 +314,7 @@ STAFF_SUCCESS = {
     GROUP_DECISION: 200,
     GROUP_MODERATE: 200,
     "POST /api/v1/subscriptions": 202,  # accepted: a confirmation mail is queued (CONTRACT.md, "Reach")
+    REMIND: 200,
 }
 UNPUBLISHED_SLUG, CONCLUDED_SLUG = "unpublished-draft", "concluded-draft"
 FEEDBACK_SLUG = "feedback-draft"  # closed, its feedback published by the cases
@@ -373,6 +379,12 @@ def staff_data(app: Flask) -> dict[str, int]:
         end_read()
         ids["export_done"], ids["export_queued"] = export_jobs(app)
         ids["groups"], ids["grouped"] = comment_groups(factory, open_draft)
+        factory.user("expert", username="api-expert")
+        invited, _password = factory.user("deputy", username="api-deputy")
+        end_read()
+        due = (utcnow() + timedelta(days=7)).isoformat()
+        ids["invitation"] = invite(None, CLI, OPEN_SLUG, InvitationInput(invited.username, None, due)).id
+        ids["due"] = (utcnow() + timedelta(days=5)).date().isoformat()
     return ids
 
 
@@ -460,6 +472,30 @@ def staff_cases(ids: dict[str, int]) -> list[tuple[str, dict, str, int, str | No
         (ADMIN_COMMENTS, {"query": {"article_id": 2**31}}, "token", 400, bad),
         (ADMIN_COMMENTS, {"query": {"page": 100_001}}, "token", 400, bad),
         (ADMIN_COMMENTS, {"query": {"per_page": 101}}, "token", 400, bad),
+        # Invitations, while the draft is open.
+        (
+            INVITE,
+            draft_case(
+                OPEN_SLUG, {"username": "api-expert", "article_ids": [ids["article"]], "due": ids["due"]}
+            ),
+            "token",
+            201,
+            None,
+        ),
+        (
+            INVITE,
+            draft_case(OPEN_SLUG, {"username": "api-expert", "due": ids["due"]}),
+            "token",
+            409,
+            "conflict",
+        ),
+        (INVITE, draft_case(OPEN_SLUG, {"username": "api-staff", "due": ids["due"]}), "token", 400, bad),
+        (INVITE, draft_case(OPEN_SLUG, {"username": "api-expert", "article_ids": [0]}), "token", 400, bad),
+        (INVITE, draft_case(OPEN_SLUG, {"username": "api-expert"}), "contact point", 403, "forbidden"),
+        (INVITATIONS, {"path_parameters": {"slug": OPEN_SLUG}}, "cookie", 200, None),
+        (REMIND, {"path_parameters": {"invitation_id": ids["invitation"]}}, "cookie and csrf", 200, None),
+        (REMIND, {"path_parameters": {"invitation_id": ids["invitation"]}}, "token", 409, "conflict"),
+        (REMIND, {"path_parameters": {"invitation_id": 999_999}}, "token", 404, "not_found"),
         # Moderation.
         (
             MODERATE,

@@ -1,7 +1,9 @@
 """Authorization in one place: every route declares who may use it, and each role gets what it should.
 
-Walks app.url_map and asks every route, as anonymous, contact point A, contact point B, staff and
-admin. A route without a declaration fails the test.
+Walks app.url_map and asks every route, as anonymous, contact point A, contact point B, staff, admin, a
+deputy and an expert. A route without a declaration fails the test. Deputies and experts may use the
+public routes and their own invitations page, nothing else; what they can do as themselves (comment under
+their name) is checked below the matrix.
 """
 
 from __future__ import annotations
@@ -9,16 +11,19 @@ from __future__ import annotations
 import pytest
 from werkzeug.routing import IntegerConverter
 
+from consult.context import CLI
 from consult.extensions import limiter
+from consult.invitations.operations import InvitationInput, invite
 
 EXEMPT_ENDPOINTS = {"static"}  # Flask's own static files
-ROLES = ("anonymous", "contact_point_a", "contact_point_b", "staff", "admin")
+ROLES = ("anonymous", "contact_point_a", "contact_point_b", "staff", "admin", "deputy", "expert")
 ALLOWED = {
     "public": set(ROLES),
-    "signed_in": {"contact_point_a", "contact_point_b", "staff", "admin"},
+    "signed_in": {"contact_point_a", "contact_point_b", "staff", "admin", "deputy", "expert"},
     "intake": {"contact_point_a", "contact_point_b", "staff", "admin"},
     "staff": {"staff", "admin"},
     "admin": {"admin"},
+    "commenter": {"deputy", "expert"},
 }
 
 
@@ -57,6 +62,8 @@ def clients(make_app, factory):
             ("contact_point_b", "contact_point", point_b.slug),
             ("staff", "staff", None),
             ("admin", "admin", None),
+            ("deputy", "deputy", None),
+            ("expert", "expert", None),
         ]:
             user, password = factory.user(role, point=point)
             c = app.test_client()
@@ -71,6 +78,9 @@ def clients(make_app, factory):
             result[name] = c
         draft = factory.draft()
         comment = factory.comment(draft)
+        invited, _ = factory.user("deputy", username="invited-deputy")
+        due = draft.closes_at.isoformat()
+        invitation = invite(None, CLI, draft.slug, InvitationInput(invited.username, None, due))
         yield (
             app,
             result,
@@ -80,6 +90,7 @@ def clients(make_app, factory):
                 "code": comment.receipt_code,
                 "short_code": draft.short_code,
                 "article_id": draft.current_version.texts[0].article_id,
+                "invitation_id": invitation.id,
             },
         )
 
@@ -183,3 +194,44 @@ def test_an_id_past_the_integer_columns_is_404_on_every_route(clients):
         assert admin.get(url).status_code == 404, url
         checked += 1
     assert checked >= 5
+
+
+@pytest.mark.parametrize("role", ["deputy", "expert"])
+def test_deputies_and_experts_comment_as_themselves_and_nothing_more(login_as, factory, role):
+    """Signed in: the form takes no name or contact and files the comment under their channel and name;
+    the JSON API with their session needs X-CSRFToken; with their token, staff and intake answer 403."""
+    from sqlalchemy import select
+
+    from consult.db import end_read
+    from consult.extensions import db
+    from consult.models import Comment
+    from tests.conftest import csrf_token_from
+
+    c = login_as(role)
+    draft = factory.draft()
+    page = c.get(f"/drafts/{draft.slug}").get_data(as_text=True)
+    assert 'name="author_name"' not in page and 'name="contact"' not in page
+    assert c.user.display_name in page
+    token = csrf_token_from(page)
+    resp = c.post(
+        f"/drafts/{draft.slug}/comments", data={"csrf_token": token, "body": "以本人身份提出的意见。"}
+    )
+    assert resp.status_code == 303, resp.get_data(as_text=True)[:300]
+    refused = c.post(f"/api/v1/drafts/{draft.slug}/comments", json={"body": "没有带 CSRF 请求头。"})
+    assert refused.status_code == 400 and refused.get_json()["error"]["code"] == "csrf_failed"
+    ok = c.post(
+        f"/api/v1/drafts/{draft.slug}/comments",
+        json={"body": "带了 CSRF 请求头。"},
+        headers={"X-CSRFToken": token},
+    )
+    assert ok.status_code == 201
+    end_read()
+    stored = db.session.execute(select(Comment.channel, Comment.author_name, Comment.author_id)).all()
+    assert stored == [(role, c.user.display_name, c.user.id)] * 2
+
+    result = c.application.test_cli_runner().invoke(args=["users", "token", c.user.username])
+    auth = {"Authorization": f"Bearer {result.output.strip().splitlines()[-1]}"}
+    assert c.get("/api/v1/admin/comments", headers=auth).status_code == 403
+    assert c.post("/api/v1/intake/batches", headers=auth).status_code == 403
+    assert c.get(f"/api/v1/admin/drafts/{draft.slug}/invitations", headers=auth).status_code == 403
+    assert c.get("/admin/").status_code == 403 and c.get("/intake/").status_code == 403

@@ -131,6 +131,7 @@ def site(app, factory, login_as):
         "token": upload,
         "group_id": 1,  # refused before it is looked up
         "theme_id": 1,  # likewise
+        "invitation_id": 1,  # likewise
     }
     end_read()
     yield app, clients, ids

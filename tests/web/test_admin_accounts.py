@@ -454,8 +454,8 @@ def test_the_contact_points_page_lists_operators_and_comments(app, admin, factor
         text_of(tr.th): [text_of(td) for td in tr.select("td")] for tr in page.select("table.points tbody tr")
     }
     assert rows == {
-        "东门街道基层立法联系点": ["east-gate", "", "1", "3"],
-        "西门街道基层立法联系点": ["west-gate", "", "0", "0"],
+        "东门街道基层立法联系点": ["east-gate", "", "基层立法联系点", "1", "3"],
+        "西门街道基层立法联系点": ["west-gate", "", "基层立法联系点", "0", "0"],
     }
     link = page.select_one("table.points tbody tr th a")["href"]
     assert link == f"/admin/contact-points/{east_id}"

@@ -31,6 +31,7 @@ ROLE_FOR_LEVEL = {
     "intake": "contact_point_a",
     "staff": "staff",
     "admin": "admin",
+    "commenter": "deputy",
 }
 # <title> is raw text in HTML (RCDATA): a parser would hide markup inside it, so read the source.
 TITLE = re.compile(r"<title>(.*?)</title>", re.S)

@@ -68,7 +68,13 @@ def paths() -> dict[str, Any]:
                 "operationId": "submitComment",
                 "tags": ["comments"],
                 "summary": "Submit a comment on a draft or one of its articles",
-                "description": "JSON only. The comment waits for moderation; keep the receipt code.",
+                "description": (
+                    "JSON only. The comment waits for moderation; keep the receipt code. Sent with a "
+                    "deputy's or expert's token (`Authorization: Bearer …`, or their session cookie with "
+                    "X-CSRFToken) it is theirs: `channel` `deputy` or `expert`, signed with their display "
+                    "name (`author_name`, `contact` and `notify` are then ignored). An unknown or revoked "
+                    "token is a 401, never an anonymous comment."
+                ),
                 "requestBody": {
                     "required": True,
                     "content": {
@@ -102,6 +108,7 @@ def paths() -> dict[str, Any]:
                     ),
                     "201": ok("The comment was received.", "CommentReceipt"),
                     "400": response_ref("ValidationError"),
+                    "401": response_ref("Unauthorized"),
                     "404": not_found,
                     "409": response_ref("ConsultationClosed"),
                     "413": response_ref("PayloadTooLarge"),

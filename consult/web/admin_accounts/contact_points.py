@@ -12,6 +12,7 @@ from consult.errors import DomainError, NotFound
 from consult.extensions import db
 from consult.i18n import _
 from consult.models import ContactPoint, User
+from consult.models.enums import CONTACT_POINT_KINDS
 from consult.web.admin_accounts.common import bp, request_context
 from consult.web.forms import form_page
 
@@ -21,6 +22,7 @@ def _render_points(values: dict[str, str], errors: dict[str, str], message: str 
         "admin/accounts/contact_points.html",
         status,
         rows=queries.contact_point_rows(),
+        kinds=CONTACT_POINT_KINDS,
         values=values,
         errors=errors,
         message=message,
@@ -47,9 +49,10 @@ def create_contact_point():
             form.get("name", ""),
             form.get("district"),
             form.get("email"),
+            form.get("kind") or "legislative",
         )
     except DomainError as err:
-        kept = {k: form.get(k, "") for k in ("slug", "name", "district", "email")}
+        kept = {k: form.get(k, "") for k in ("slug", "name", "district", "email", "kind")}
         return _render_points(kept, err.fields, err.message, err.status)
     flash(_("已登记联系点“%(name)s”。", name=point.name))
     return redirect(url_for("admin_accounts.contact_points"), code=303)
@@ -64,10 +67,16 @@ def _render_point(point_id: int, values=None, errors=None, message=None, status=
             select(User).where(User.contact_point_id == point_id).order_by(User.active.desc(), User.username)
         )
     )
-    values = values or {"name": point.name, "district": point.district or "", "email": point.email or ""}
+    values = values or {
+        "name": point.name,
+        "district": point.district or "",
+        "email": point.email or "",
+        "kind": point.kind,
+    }
     return form_page(
         "admin/accounts/contact_point.html",
         status,
+        kinds=CONTACT_POINT_KINDS,
         point=point,
         operators=operators,
         values=values,
@@ -96,9 +105,10 @@ def update_contact_point(point_id: int):
             form.get("name", ""),
             form.get("district"),
             form.get("email", ""),
+            form.get("kind") or None,
         )
     except DomainError as err:
-        kept = {k: form.get(k, "") for k in ("name", "district", "email")}
+        kept = {k: form.get(k, "") for k in ("name", "district", "email", "kind")}
         return _render_point(point_id, kept, err.fields, err.message, err.status)
     flash(_("已保存联系点信息。"))
     return redirect(url_for("admin_accounts.contact_point", point_id=point_id), code=303)

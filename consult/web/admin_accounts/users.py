@@ -68,6 +68,7 @@ def create_user():
         role=form.get("role", ""),
         display_name=form.get("display_name", ""),
         contact_point_slug=form.get("contact_point") or None,
+        email=form.get("email", ""),
         password=password,
         password_repeat=repeat,
         generate_password=generate,
@@ -77,7 +78,8 @@ def create_user():
         user, generated = ops.add_user(actor, request_context(), data)
     except DomainError as err:
         kept = {
-            k: form.get(k, "") for k in ("username", "display_name", "role", "contact_point", "password_mode")
+            k: form.get(k, "")
+            for k in ("username", "display_name", "role", "contact_point", "password_mode", "email")
         }
         return _render_new_user(kept, err.fields, err.message, err.status)
     return password_set(
@@ -107,6 +109,7 @@ def render_user(user_id: int, failed="", values=None, errors=None, message=None,
         "display_name": user.display_name,
         "role": user.role,
         "contact_point": user.contact_point.slug if user.contact_point else "",
+        "email": user.email or "",
     }
     return form_page(
         "admin/accounts/user.html",
@@ -147,9 +150,10 @@ def update_user(user_id: int):
             form.get("display_name"),
             form.get("role", ""),
             form.get("contact_point"),
+            form.get("email", ""),
         )
     except DomainError as err:
-        kept = {k: form.get(k, "") for k in ("display_name", "role", "contact_point")}
+        kept = {k: form.get(k, "") for k in ("display_name", "role", "contact_point", "email")}
         return render_user(user_id, "edit", kept, err.fields, err.message, status=err.status)
     flash(_("已保存账号信息。"))
     return redirect(url_for("admin_accounts.user", user_id=user_id), code=303)
