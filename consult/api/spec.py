@@ -42,6 +42,7 @@ SCHEMAS = [
     staff.NewDraftSchema,
     staff.DraftChangesSchema,
     staff.NewVersionSchema,
+    staff.ExplanationInputSchema,
     staff.AdminDraftSchema,
     feedback.FeedbackReportSchema,
     feedback.FeedbackItemsPageSchema,

@@ -23,7 +23,7 @@ from consult.drafts.operations import (
     update_draft,
 )
 from consult.drafts.previews import first_line, preview_draft, preview_version
-from consult.drafts.queries import by_slug
+from consult.drafts.queries import by_slug, current_articles
 from consult.errors import Conflict, DomainError, NotFound, ValidationError, body_limit
 from consult.extensions import db
 from consult.feedback.purge import purge_due_at
@@ -199,6 +199,8 @@ def _render_edit(draft: Draft, values=None, errors=None, message=None, conflict=
         message=message,
         conflict=conflict,
         counts=counts,
+        articles=current_articles(draft),
+        first_line=first_line,
         stages=available_stages(draft, now),
         staff_tags="、".join(sorted(STAFF_TAGS)),
         now=now,
