@@ -17,8 +17,9 @@ from consult.context import RequestContext
 from consult.db import write_transaction
 from consult.drafts.queries import by_slug
 from consult.errors import Conflict, NotFound, ValidationError
+from consult.extensions import db
 from consult.i18n import _
-from consult.models import ArticleText, DraftVersion, User
+from consult.models import ArticleText, Draft, DraftVersion, User
 from consult.models.drafts import EXPLANATION_MAX
 from consult.sanitize import plain_text, raw_length_over
 
@@ -115,3 +116,23 @@ def carried(session, version: DraftVersion | None) -> dict[int, str]:
         )
     )
     return {article_id: explanation for article_id, explanation in rows}
+
+
+def revised_since_explained(draft: Draft) -> set[int]:
+    """Articles of the current version that carry an explanation over from the previous version although
+    their text changed in this one: staff should check that the explanation still fits."""
+    versions = draft.versions
+    if len(versions) < 2:
+        return set()
+    current, previous = versions[-1], versions[-2]
+    before = dict(
+        db.session.execute(
+            select(ArticleText.article_id, ArticleText.text).where(ArticleText.version_id == previous.id)
+        ).all()
+    )
+    rows = db.session.execute(
+        select(ArticleText.article_id, ArticleText.text, ArticleText.explanation).where(
+            ArticleText.version_id == current.id, ArticleText.explanation.is_not(None)
+        )
+    )
+    return {a for a, text, _explanation in rows if a in before and before[a] != text}

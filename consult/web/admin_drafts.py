@@ -12,6 +12,7 @@ from sqlalchemy.orm import selectinload
 from consult.auth.access import access, current_actor
 from consult.clock import as_utc, local_zone, utcnow
 from consult.context import RequestContext
+from consult.drafts.explanations import revised_since_explained
 from consult.drafts.operations import (
     STAGES,
     TEXT_BODY_MAX,
@@ -200,6 +201,7 @@ def _render_edit(draft: Draft, values=None, errors=None, message=None, conflict=
         conflict=conflict,
         counts=counts,
         articles=current_articles(draft),
+        revised=revised_since_explained(draft),
         first_line=first_line,
         stages=available_stages(draft, now),
         staff_tags="、".join(sorted(STAFF_TAGS)),

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from consult.context import CLI
 from consult.db import end_read
 from consult.drafts.explanations import explain_article
+from consult.drafts.operations import add_version
 from consult.extensions import db
 from consult.models import ArticleText, AuditLog
 from consult.models.drafts import EXPLANATION_MAX
@@ -237,8 +238,6 @@ def test_an_edit_shows_at_once_and_renders_only_that_articles_block_again(make_a
 
 
 def test_the_revised_versions_pages_show_the_carried_explanation(client, draft):
-    from consult.drafts.operations import add_version
-
     slug, ids = draft
     explain_article(None, CLI, slug, ids[3], "施行日期的说明。")
     end_read()
@@ -250,3 +249,18 @@ def test_the_revised_versions_pages_show_the_carried_explanation(client, draft):
     assert "第五条" in page.select_one(f"#article-{ids[3]} .article-label").get_text()
     compare = client.get(f"/drafts/{slug}/compare?from=1&to=2")
     assert compare.status_code == 200 and "施行日期的说明" not in compare.get_data(as_text=True)
+
+
+def test_staff_are_asked_to_check_an_explanation_whose_article_changed_in_the_revision(staff, draft):
+    slug, ids = draft
+    explain_article(None, CLI, slug, ids[0], "第一条的释义。")
+    explain_article(None, CLI, slug, ids[2], "第三条的释义。")
+    end_read()
+    rows = soup(staff.get(f"/admin/drafts/{slug}")).select("#explanations tbody tr")
+    assert [r.select_one(".badge-modified") for r in rows] == [None] * 4  # one version: nothing to check
+    revised = SAMPLE_TEXT.replace("主管部门应当每年公布工作情况。", "主管部门应当每半年公布工作情况。")
+    add_version(None, CLI, slug, revised)
+    rows = {r["id"]: r for r in soup(staff.get(f"/admin/drafts/{slug}")).select("#explanations tbody tr")}
+    flagged = [key for key, row in rows.items() if row.select_one(".badge-modified")]
+    assert flagged == [f"explain-{ids[2]}"]  # changed and explained; 第一条 is unchanged
+    assert "条文在本版有修改" in rows[f"explain-{ids[2]}"].get_text()
