@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import PHONE, check_axe
+from tests.browser.conftest import PHONE, SCREENSHOTS, check_axe
 from tests.browser.test_care import check_axe_aaa
 from tests.live import LiveServer
 
@@ -64,6 +64,10 @@ def test_staff_write_an_explanation_and_citizens_open_it_under_the_article(serve
     staff.wait_for_url(f"**/admin/drafts/{SLUG}#explain-{article_id}")
     assert staff.locator(".flash").inner_text() == f"已保存{label}的释义。"
     assert "这一条说的是城市书房什么时候开门" in staff.locator(f"#explain-{article_id}").inner_text()
+    # The list's top (a 32-article draft's list is ten screens long), with the row just explained.
+    top = staff.locator("#explanations").evaluate("e => e.getBoundingClientRect().top + window.scrollY")
+    clip = {"x": 0, "y": top, "width": PHONE["viewport"]["width"], "height": 1200}
+    staff.screenshot(path=str(SCREENSHOTS / "explanation-staff-list-phone.png"), clip=clip, full_page=True)
 
     # A citizen on a phone without JavaScript: folded under the article, opened by a tap.
     page = contexts(java_script_enabled=False).new_page()
