@@ -910,6 +910,18 @@ STAFF_EDGES = [
         400,
         id="moderate-reason-lone-surrogate",
     ),
+    pytest.param(
+        EXPLAIN,
+        article_case(OPEN_SLUG, 1, {"explanation": "释义\ud800"}),
+        400,
+        id="explain-article-lone-surrogate",
+    ),
+    pytest.param(
+        EXPLAIN,
+        article_case(OPEN_SLUG, 2**63, {"explanation": "释义"}),
+        404,
+        id="explain-article-id-2**63",
+    ),
 ]
 
 

@@ -104,6 +104,11 @@ def test_staff_write_an_explanation_and_are_brought_back_to_the_article_row(staf
     # Shown again in the form for the next edit, exactly as stored.
     again = soup(staff.get(form_url(slug, ids[2]))).select_one("textarea[name=explanation]").get_text()
     assert again.removeprefix("\n") == EXPLAINED
+    # Saved again as it is: nothing changes, and the page says so.
+    assert save(staff, slug, ids[2], EXPLAINED).status_code == 303
+    assert (
+        "第三条的释义没有改动。" in soup(staff.get(f"/admin/drafts/{slug}")).select_one(".flash").get_text()
+    )
     # Emptied: removed.
     assert save(staff, slug, ids[2], "  ").status_code == 303
     assert stored(ids[2]) is None
