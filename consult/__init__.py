@@ -96,6 +96,7 @@ def register_blueprints(app: Flask) -> None:
     from consult.web.admin_accounts import bp as admin_accounts_bp
     from consult.web.admin_audit import bp as admin_audit_bp
     from consult.web.admin_drafts import bp as admin_drafts_bp
+    from consult.web.admin_explanations import bp as admin_explanations_bp
     from consult.web.admin_exports import bp as admin_exports_bp
     from consult.web.admin_feedback import bp as admin_feedback_bp
     from consult.web.admin_groups import bp as admin_groups_bp
@@ -130,6 +131,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_bp)
     staff_bps = (
         admin_drafts_bp,
+        admin_explanations_bp,
         admin_review_bp,
         admin_groups_bp,
         admin_stats_bp,

@@ -40,6 +40,7 @@ ACTIONS = {
     "draft.create": _l("创建草案"),
     "draft.update": _l("修改草案"),
     "draft.version": _l("发布修改稿"),
+    "article.explain": _l("修改条文释义"),
     "comment.publish": _l("公开意见"),
     "comment.reject": _l("不予公开"),
     "comment.spam": _l("标为垃圾信息"),

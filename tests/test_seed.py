@@ -56,6 +56,13 @@ def test_seed_demo_loads_every_stage_and_is_idempotent(app, runner):
         assert 12 <= len(texts) <= 40
         assert len({t.chapter for t in texts}) >= 3
     assert len(drafts["hedao-guanli-tiaoli"].versions) == 2
+    # Three articles of the city study rooms draft are explained (条文释义), shown under the article.
+    explained = [t for t in drafts["chengshi-shufang-tiaoli"].current_version.texts if t.explanation]
+    assert [t.label for t in explained] == ["第九条", "第十三条", "第十四条"]
+    assert all(len(t.explanation) > 60 for t in explained)
+    page = BeautifulSoup(app.test_client().get("/drafts/chengshi-shufang-tiaoli").data, "html.parser")
+    assert len(page.select("details.explanation")) == 3
+    db.session.remove()
     comments = _count(Comment)
     assert 250 <= comments <= 400
     statuses = dict(db.session.execute(select(Comment.status, func.count()).group_by(Comment.status)).all())

@@ -6,11 +6,13 @@ from flask import current_app, jsonify, request
 
 from consult.api import bp
 from consult.api.schemas.base import Context, load, load_query
+from consult.api.schemas.public import ArticleSchema
 from consult.api.schemas.queries import StaffCommentsQuerySchema
 from consult.api.schemas.staff import (
     AdminDraftSchema,
     DecisionInputSchema,
     DraftChangesSchema,
+    ExplanationInputSchema,
     ModerationSchema,
     NewDraftSchema,
     NewVersionSchema,
@@ -31,6 +33,7 @@ from consult.comments.staff_queries import (
     staff_comments,
 )
 from consult.context import RequestContext
+from consult.drafts.explanations import explain_article
 from consult.drafts.operations import TEXT_BODY_MAX, DraftInput, add_version, create_draft, update_draft
 from consult.errors import STAFF_JSON_BODY_MAX, ValidationError, body_limit
 from consult.extensions import db
@@ -201,3 +204,17 @@ def admin_add_version(slug: str):
         current_actor(), RequestContext.from_request(), slug, data.get("text") or "", data.get("label")
     )
     return jsonify(admin_draft_json(version.draft_id)), 201
+
+
+@bp.patch("/admin/drafts/<slug>/articles/<int:article_id>")
+@body_limit(STAFF_JSON_BODY_MAX)
+@access("staff")
+def admin_explain_article(slug: str, article_id: int):
+    """Set or remove an article's plain-language explanation (条文释义) in the current version."""
+    data = load(ExplanationInputSchema(), json_body())
+    if "explanation" not in data:
+        raise ValidationError(_("请填写条文释义（null 表示删除）"), {"explanation": _("必须填写")})
+    done = explain_article(
+        current_actor(), RequestContext.from_request(), slug, article_id, data["explanation"]
+    )
+    return jsonify(ArticleSchema().dump(done.text))

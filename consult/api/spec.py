@@ -44,6 +44,7 @@ SCHEMAS = [
     staff.NewDraftSchema,
     staff.DraftChangesSchema,
     staff.NewVersionSchema,
+    staff.ExplanationInputSchema,
     staff.AdminDraftSchema,
     feedback.FeedbackReportSchema,
     feedback.FeedbackItemsPageSchema,

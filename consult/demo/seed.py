@@ -24,6 +24,7 @@ from consult.context import CLI
 from consult.db import end_read, write_transaction
 from consult.demo.campaigns import group_and_decide, load_campaign
 from consult.demo.timeline import Timeline, clock_at
+from consult.drafts.explanations import explain_article
 from consult.drafts.operations import DraftInput, add_version, create_draft
 from consult.errors import Conflict
 from consult.extensions import db
@@ -275,8 +276,9 @@ def _create_demo_draft(
         publish=True,
         version_label=labels[0],
     )
-    with clock_at(when.opens):  # published as its consultation opens
+    with clock_at(when.opens):  # published as its consultation opens, its articles explained
         draft = create_draft(None, CLI, data)
+        _explain(slug, meta.get("explanations") or {})
     rng = random.Random(slug)
     report.comments += _load_comments(draft.id, comments.get(slug, []), points, rng, when)
     with write_transaction() as session:
@@ -290,6 +292,15 @@ def _create_demo_draft(
         with clock_at(when.feedback):  # queues the notification mails of that day too
             publish_feedback(None, CLI, slug)
     report.drafts_created.append(slug)
+
+
+def _explain(slug: str, explanations: dict[str, str]) -> None:
+    """The demo's article explanations (条文释义), given by the article's label in the first version."""
+    draft = db.session.scalar(select(Draft).where(Draft.slug == slug))
+    ids = {t.label: t.article_id for t in draft.current_version.texts}
+    end_read()
+    for label, text in explanations.items():
+        explain_article(None, CLI, slug, ids[label], text)
 
 
 class DemoInProduction(Conflict):

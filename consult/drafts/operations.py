@@ -13,6 +13,7 @@ from consult.clock import utcnow
 from consult.context import RequestContext
 from consult.db import end_read, write_transaction
 from consult.drafts import short_codes
+from consult.drafts.explanations import carried
 from consult.drafts.matching import match_articles, match_problems
 from consult.drafts.parser import ParsedDraft, parse_draft
 from consult.drafts.queries import by_slug
@@ -140,7 +141,10 @@ def _add_version(
     number: int,
     source: str,
     matches: list[int | None],
+    explanations: dict[int, str] | None = None,
 ) -> DraftVersion:
+    """The new version's texts; an article continuing an old one keeps its explanation (条文释义)."""
+    explanations = explanations or {}
     now = utcnow()
     version = DraftVersion(
         draft=draft,
@@ -166,6 +170,7 @@ def _add_version(
                 number=art.number,
                 order=art.order,
                 text=art.text,
+                explanation=explanations.get(article_id),
             )
         )
     return version
@@ -240,7 +245,9 @@ def add_version(
             if problems:
                 raise ValidationError(next(iter(problems.values())), problems)
         number = (current.number + 1) if current else 1
-        version = _add_version(session, draft, parsed, label, number, text, list(matches))
+        version = _add_version(
+            session, draft, parsed, label, number, text, list(matches), carried(session, current)
+        )
         draft.updated_at = utcnow()
         audit.record(
             session,

@@ -40,7 +40,16 @@ SPOOL_MAX_BYTES = 8 * 1024 * 1024
 
 DRAFT_FIELDS = ["slug", "title", "status", "opens_at", "closes_at", "published_at", "feedback_published_at"]
 VERSION_FIELDS = ["number", "label", "published_at", "article_count"]
-ARTICLE_FIELDS = ["version_number", "article_id", "order", "label", "chapter", "section", "text"]
+ARTICLE_FIELDS = [
+    "version_number",
+    "article_id",
+    "order",
+    "label",
+    "chapter",
+    "section",
+    "text",
+    "explanation",
+]
 COMMENT_FIELDS = [
     "id",
     "article_id",
@@ -121,6 +130,7 @@ def _versions_json(session: Session, draft: Draft) -> list[dict[str, Any]]:
                     "chapter": t.chapter,
                     "section": t.section,
                     "text": t.text,
+                    "explanation": t.explanation,
                 }
                 for t in texts[v.id]
             ],
@@ -287,6 +297,7 @@ def _field_docs() -> list[tuple[str, list[tuple[str, str]]]]:
                 ("label", _("条文序号，如 第三条")),
                 ("chapter / section", _("所在章、节（没有时为空）")),
                 ("text", _("条文内容，各款之间以换行分隔")),
+                ("explanation", _("条文释义：工作人员对该条在该版本中的通俗说明（没有时为空）")),
             ],
         ),
         (

@@ -14,6 +14,8 @@ from consult.models.types import UTCDateTime
 
 # The short address /d/<code> (consult/drafts/short_codes.py draws the code; room to lengthen it later).
 SHORT_CODE_MAX = 12
+# An article's plain-language explanation (条文释义): a few paragraphs, not a second draft.
+EXPLANATION_MAX = 3000
 
 
 class Draft(db.Model):
@@ -170,6 +172,10 @@ class ArticleText(db.Model):
     number: Mapped[int] = mapped_column(Integer)
     order: Mapped[int] = mapped_column(Integer)
     text: Mapped[str] = mapped_column(Text)
+    # 条文释义: staff's plain-language explanation of this article in this version (plain text, at most
+    # EXPLANATION_MAX characters; None when there is none). A new version carries it over from the text
+    # of the same article it continues (consult/drafts/operations.py), so each version keeps its own.
+    explanation: Mapped[str | None] = mapped_column(Text)
 
     article: Mapped[Article] = relationship(back_populates="texts")
     version: Mapped[DraftVersion] = relationship(back_populates="texts")

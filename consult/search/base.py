@@ -23,7 +23,7 @@ class Doc:
     kind: Kind
     id: int  # the ArticleText's article_id for an article, the Comment id for a comment
     draft_id: int
-    text: str  # what is searched and snippeted: article label + text, or the comment's public body
+    text: str  # what is searched and snippeted: article label, text, explanation; or a comment's public body
     public: bool  # article of a public draft; comment published (on a public draft)
     article_id: int | None = None
     status: str | None = None  # comments: pending, published, rejected, spam

@@ -31,6 +31,12 @@ def _current_versions(draft_ids: Iterable[int] | None = None) -> dict[int, tuple
     return {d: (versions[d], *drafts[d]) for d in drafts if d in versions}
 
 
+def article_text(label: str, text: str, explanation: str | None) -> str:
+    """What is searched of an article: its label and text, then its explanation (条文释义) on a line of its
+    own, so a word found only in the explanation finds the article and the snippet shows it there."""
+    return f"{label} {text}\n{explanation}" if explanation else f"{label} {text}"
+
+
 def article_docs(
     draft_ids: Iterable[int] | None = None, *, after: int = 0, limit: int | None = None
 ) -> Iterator[Doc]:
@@ -41,19 +47,23 @@ def article_docs(
     by_version = {version: (draft_id, public) for draft_id, (version, public, _shown) in current.items()}
     if not by_version:
         return
-    query = select(ArticleText.version_id, ArticleText.article_id, ArticleText.label, ArticleText.text).where(
-        ArticleText.version_id.in_(list(by_version))
-    )
+    query = select(
+        ArticleText.version_id,
+        ArticleText.article_id,
+        ArticleText.label,
+        ArticleText.text,
+        ArticleText.explanation,
+    ).where(ArticleText.version_id.in_(list(by_version)))
     if limit is not None:
         query = query.where(ArticleText.article_id > after).order_by(ArticleText.article_id).limit(limit)
     rows = db.session.execute(query)
-    for version_id, article_id, label, text in rows:
+    for version_id, article_id, label, text, explanation in rows:
         draft_id, public = by_version[version_id]
         yield Doc(
             kind="article",
             id=article_id,
             draft_id=draft_id,
-            text=f"{label} {text}",
+            text=article_text(label, text, explanation),
             public=public,
             article_id=article_id,
         )

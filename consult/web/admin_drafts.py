@@ -12,6 +12,7 @@ from sqlalchemy.orm import selectinload
 from consult.auth.access import access, current_actor
 from consult.clock import as_utc, local_zone, utcnow
 from consult.context import RequestContext
+from consult.drafts.explanations import revised_since_explained
 from consult.drafts.operations import (
     STAGES,
     TEXT_BODY_MAX,
@@ -23,7 +24,7 @@ from consult.drafts.operations import (
     update_draft,
 )
 from consult.drafts.previews import first_line, preview_draft, preview_version
-from consult.drafts.queries import by_slug
+from consult.drafts.queries import by_slug, current_articles
 from consult.errors import Conflict, DomainError, NotFound, ValidationError, body_limit
 from consult.extensions import db
 from consult.feedback.purge import purge_due_at
@@ -200,6 +201,9 @@ def _render_edit(draft: Draft, values=None, errors=None, message=None, conflict=
         message=message,
         conflict=conflict,
         counts=counts,
+        articles=current_articles(draft),
+        revised=revised_since_explained(draft),
+        first_line=first_line,
         stages=available_stages(draft, now),
         staff_tags="、".join(sorted(STAFF_TAGS)),
         invitations=draft_invitations(draft.id),

@@ -228,6 +228,7 @@ def labels() -> dict[str, str]:
         "count": _("%(n)d条意见"),
         "all_comments": _("查看本条全部%(n)d条意见"),
         "anonymous": _("匿名"),
+        "explain": _("这一条是什么意思"),
     }
 
 
@@ -250,6 +251,7 @@ def article_block(
         text.article_id,
         text.label,
         text.text,
+        text.explanation,
         count,
         tuple(comment_key(c, decisions.get(c.id)) for c in comments),
         *scope(),

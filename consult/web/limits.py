@@ -10,6 +10,7 @@ from types import MappingProxyType
 
 from consult.comments.operations import BODY_MIN
 from consult.models.comments import AUTHOR_NAME_MAX, BODY_MAX, CONTACT_MAX
+from consult.models.drafts import EXPLANATION_MAX
 from consult.models.feedback import SATISFACTION_COMMENT_MAX
 from consult.models.intake import (
     COLLECTOR_MAX,
@@ -29,6 +30,8 @@ from consult.search.queries import QUERY_MAX
 # What the browser lets someone type into the comment box: more than BODY_MAX, so a text pasted a little
 # too long is refused with the count ("现有5012个字") instead of being cut silently.
 BODY_TYPING_MAX = BODY_MAX + 1000
+# The same for an article's explanation (条文释义) on the staff form.
+EXPLANATION_TYPING_MAX = EXPLANATION_MAX + 1000
 
 LIMITS = MappingProxyType(
     {
@@ -52,5 +55,7 @@ LIMITS = MappingProxyType(
         "theme_label_max": THEME_LABEL_MAX,
         "summary_section_max": SECTION_TEXT_MAX,
         "subscription_address_max": SUBSCRIPTION_ADDRESS_MAX,
+        "explanation_max": EXPLANATION_MAX,
+        "explanation_typing_max": EXPLANATION_TYPING_MAX,
     }
 )

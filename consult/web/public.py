@@ -223,10 +223,11 @@ class ArticleView:
     chapter: str | None
     section: str | None
     text: str
+    explanation: str | None = None
 
     @classmethod
     def of(cls, row) -> ArticleView:
-        return cls(row.article_id, row.label, row.chapter, row.section, row.text)
+        return cls(row.article_id, row.label, row.chapter, row.section, row.text, row.explanation)
 
 
 def _article_place(draft: Draft, article_id: int) -> tuple[ArticleView, ArticleView | None, ...]:

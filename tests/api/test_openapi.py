@@ -41,6 +41,7 @@ from consult.feedback.export_jobs import request_export, run_jobs
 from consult.groups.drain import drain as drain_groups
 from consult.invitations.operations import InvitationInput, invite
 from consult.models import Comment, Decision, Draft, GroupMember
+from consult.models.drafts import EXPLANATION_MAX
 from tests.conftest import csrf_token_from
 from tests.factories import SAMPLE_TEXT, Factory
 
@@ -273,6 +274,7 @@ CREATE_DRAFT = "POST /api/v1/admin/drafts"
 UPDATE_DRAFT = "PATCH /api/v1/admin/drafts/{slug}"
 ENTER_COMMENT = "POST /api/v1/admin/drafts/{slug}/comments"
 ADD_VERSION = "POST /api/v1/admin/drafts/{slug}/versions"
+EXPLAIN = "PATCH /api/v1/admin/drafts/{slug}/articles/{article_id}"
 INTAKE = "POST /api/v1/intake/batches"
 FEEDBACK = "GET /api/v1/drafts/{slug}/feedback"
 FEEDBACK_ARTICLE = "GET /api/v1/drafts/{slug}/feedback/articles/{article_id}"
@@ -431,12 +433,17 @@ def draft_case(slug: str, body) -> dict:
     return {"path_parameters": {"slug": slug}, "body": body}
 
 
+def article_case(slug: str, article_id: int, body) -> dict:
+    return {"path_parameters": {"slug": slug, "article_id": article_id}, "body": body}
+
+
 def staff_cases(ids: dict[str, int]) -> list[tuple[str, dict, str, int, str | None]]:
     """(operation, case arguments, credentials, status, error code), in order: later cases see earlier
     changes (the first moderation makes the comment's version 2, the draft is published, …)."""
     pending, other, article = ids["pending"], ids["other"], ids["article"]
     bad = "validation_error"
     letter = {"body": "来信建议增加夜间开放时间。", "channel": "letter"}
+    too_long = "x" * (EXPLANATION_MAX + 1)
     return [
         # Who may call.
         (ADMIN_COMMENTS, {}, "nobody", 401, "unauthorized"),
@@ -653,6 +660,14 @@ def staff_cases(ids: dict[str, int]) -> list[tuple[str, dict, str, int, str | No
             None,
         ),
         (UPDATE_DRAFT, draft_case("no-such-draft", {"title": "标题"}), "token", 404, "not_found"),
+        # An article's explanation (条文释义), carried by the revised version below.
+        (EXPLAIN, article_case(OPEN_SLUG, article, {"explanation": "这一条是说……"}), "token", 200, None),
+        (EXPLAIN, article_case(OPEN_SLUG, article, {"explanation": too_long}), "token", 400, bad),
+        (EXPLAIN, article_case(OPEN_SLUG, article, {"explanation": "x", "label": "y"}), "token", 400, bad),
+        (EXPLAIN, article_case(OPEN_SLUG, 999_999, {"explanation": "x"}), "token", 404, "not_found"),
+        (EXPLAIN, article_case("no-such-draft", article, {"explanation": "x"}), "token", 404, "not_found"),
+        (EXPLAIN, article_case(OPEN_SLUG, article, {"explanation": "x"}), "contact point", 403, "forbidden"),
+        (EXPLAIN, article_case(OPEN_SLUG, article, {"explanation": "x"}), "cookie", 400, "csrf_failed"),
         (
             ADD_VERSION,
             draft_case(OPEN_SLUG, {"text": REVISED_TEXT, "label": "（修改稿）"}),
@@ -866,6 +881,8 @@ def test_staff_operations_answer_as_the_contract_says(described_app, subtests):
     assert answers[UPDATE_DRAFT][1]["status"] == "closed" and not answers[UPDATE_DRAFT][1]["show_comments"]
     revised = answers[ADD_VERSION][0]
     assert revised["version"]["number"] == 2 and len(revised["articles"]) == 5
+    assert answers[EXPLAIN][0]["explanation"] == "这一条是说……"
+    assert revised["articles"][0]["explanation"] == "这一条是说……"  # carried to the revised version
 
 
 # (operation, case arguments, the answer the contract asks for): edge inputs that once answered 500 —
@@ -933,6 +950,18 @@ STAFF_EDGES = [
         comment_case(1, {"action": "reject", "reason": "\ud800"}),
         400,
         id="moderate-reason-lone-surrogate",
+    ),
+    pytest.param(
+        EXPLAIN,
+        article_case(OPEN_SLUG, 1, {"explanation": "释义\ud800"}),
+        400,
+        id="explain-article-lone-surrogate",
+    ),
+    pytest.param(
+        EXPLAIN,
+        article_case(OPEN_SLUG, 2**63, {"explanation": "释义"}),
+        404,
+        id="explain-article-id-2**63",
     ),
 ]
 

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from consult.clock import utcnow
 from consult.context import CLI
 from consult.db import end_read, write_transaction
+from consult.drafts.explanations import explain_article
 from consult.drafts.operations import add_version
 from consult.models import Comment, Decision, Draft, FeedbackPublication, PublishedDecision
 
@@ -255,6 +256,25 @@ def test_labels_follow_the_newest_version_and_a_removed_article_keeps_its_last_o
     assert labels == {on_removed.id: "第二条", on_renumbered.id: "第二条"}
     assert [v["number"] for v in body["versions"]] == [1, 2]
     assert [a["label"] for a in body["versions"][1]["articles"]] == ["第一条", "第二条", "第三条"]
+
+
+def test_each_version_keeps_its_own_article_explanations(client, factory):
+    draft = factory.draft(status="closed")
+    first = draft.current_version.texts[0].article_id
+    end_read()
+    explain_article(None, CLI, draft.slug, first, "=第一稿的释义，以等号开头。")
+    add_version(None, CLI, draft.slug, REVISED, "修改稿")
+    explain_article(None, CLI, draft.slug, first, "修改稿的释义。")
+    publish(draft)
+    body = client.get(f"/api/v1/drafts/{draft.slug}/open-data").json
+    one, two = ([a["explanation"] for a in v["articles"]] for v in body["versions"])
+    assert one == ["=第一稿的释义，以等号开头。", None, None, None]
+    assert two == ["修改稿的释义。", None, None]
+    archive = open_zip(client, draft.slug)
+    rows = [(r["version_number"], r["label"], r["explanation"]) for r in read_csv(archive, "articles.csv")]
+    assert rows[0] == ("1", "第一条", "'=第一稿的释义，以等号开头。")  # a spreadsheet shows it as text
+    assert rows[1] == ("1", "第二条", "") and rows[4] == ("2", "第一条", "修改稿的释义。")
+    assert "explanation" in archive.read("README.txt").decode("utf-8-sig")
 
 
 def test_a_draft_that_hides_comments_publishes_no_bodies(client, factory):

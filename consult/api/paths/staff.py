@@ -8,6 +8,15 @@ from typing import Any
 
 from consult.api.paths.common import body, error_response, ok, param_ref, response_ref, staff
 from consult.api.schemas.queries import StaffCommentsQuerySchema
+from consult.models.types import ID_MAX
+
+ARTICLE_ID = {
+    "name": "article_id",
+    "in": "path",
+    "required": True,
+    "description": "The article's id (its identity across versions), in the draft's current version.",
+    "schema": {"type": "integer", "minimum": 1, "maximum": ID_MAX},
+}
 
 
 def paths() -> dict[str, Any]:
@@ -123,6 +132,27 @@ def paths() -> dict[str, Any]:
                         "OfflineComment", {"body": "建议增加夜间开放时间。", "channel": "letter"}
                     ),
                     "responses": {"201": ok("The new comment.", "StaffComment"), "404": no_draft},
+                }
+            ),
+        },
+        "/api/v1/admin/drafts/{slug}/articles/{article_id}": {
+            "parameters": [param_ref("Slug"), ARTICLE_ID],
+            "patch": staff(
+                {
+                    "operationId": "adminExplainArticle",
+                    "summary": "Set or remove an article's plain-language explanation (条文释义)",
+                    "description": "The explanation of the article in the draft's current version; the "
+                    "public draft and article pages show it folded under the article, and search finds "
+                    "the article by its words.",
+                    "requestBody": body(
+                        "ExplanationInput", {"explanation": "这一条是说：城市书房每天至少开放十小时。"}
+                    ),
+                    "responses": {
+                        "200": ok("The article as it is now.", "Article"),
+                        "404": error_response(
+                            "`not_found`: no draft with this slug, or no such article in its current version."
+                        ),
+                    },
                 }
             ),
         },

@@ -91,6 +91,7 @@ def _open_data_schemas() -> dict[str, Any]:
             "chapter": NULLABLE_STRING,
             "section": NULLABLE_STRING,
             "text": STRING,
+            "explanation": {**NULLABLE_STRING, "description": "Staff's plain-language explanation, or null."},
         }
     )
     decision = _object(

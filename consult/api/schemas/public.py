@@ -103,6 +103,13 @@ class ArticleSchema(OutSchema):
     chapter = fields.String(allow_none=True, metadata={"description": "The printed chapter heading, if any."})
     section = fields.String(allow_none=True, metadata={"description": "The printed section heading, if any."})
     text = fields.String()
+    explanation = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "Staff's plain-language explanation of the article, plain text; "
+            "null when there is none."
+        },
+    )
     comment_count = LookedInt(table="counts", key="article_id", absent=0, validate=between(0))
 
 

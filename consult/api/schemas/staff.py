@@ -33,6 +33,7 @@ from consult.api.schemas.public import (
 from consult.comments.moderation import ACTIONS, OFFLINE_CHANNELS, REASON_MAX
 from consult.drafts.operations import SLUG_RE, TEXT_MAX, TITLE_MAX
 from consult.models.comments import BODY_MAX
+from consult.models.drafts import EXPLANATION_MAX
 from consult.models.enums import COMMENT_STATUSES, DRAFT_STATUSES, OUTCOMES
 from consult.models.types import ID_MAX
 from consult.paging import PAGE_MAX, PER_PAGE_MAX
@@ -323,6 +324,24 @@ class NewVersionSchema(InSchema):
         metadata={
             "description": f"The version's label (cut to {VERSION_LABEL_MAX} characters); absent: the one "
             "the text gives."
+        },
+    )
+
+
+class ExplanationInputSchema(InSchema):
+    """An article's explanation (条文释义) in the current version; any other property is a 400."""
+
+    class Meta:
+        unknown = "raise"
+
+    explanation = Str(
+        required=True,
+        allow_none=True,
+        metadata={
+            "maxLength": EXPLANATION_MAX,
+            "description": f"Plain text (markup is removed), at most {EXPLANATION_MAX} characters once "
+            "cleaned. Null or an empty string removes the explanation. A revised version carries it over "
+            "to the article's text in that version.",
         },
     )
 
