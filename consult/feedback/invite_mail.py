@@ -50,7 +50,7 @@ def invitation_message(row_id: int, invitation: Invitation, to: str, reminder: b
     """The mail: who invites whom to what, by when, and the links to the draft and to their invitations."""
     draft, user = invitation.draft, invitation.user
     with public_links():
-        body = mail._render(
+        body = mail.render_body(
             "invitation.txt",
             name=user.display_name,
             role=role_label(user.role),
@@ -61,7 +61,7 @@ def invitation_message(row_id: int, invitation: Invitation, to: str, reminder: b
             draft_url=url_for("public.draft_page", slug=draft.slug, _external=True),
             mine_url=url_for("invitee.my_invitations_page", _external=True),
         )
-    return mail._message(row_id, to, subject(draft.title, reminder), body)
+    return mail.new_message(row_id, to, subject(draft.title, reminder), body)
 
 
 def compose(ids: list[int]) -> list[Outgoing]:
