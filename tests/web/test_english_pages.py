@@ -12,12 +12,18 @@ import re
 
 import pytest
 from bs4 import BeautifulSoup
+from sqlalchemy import select
 
 from consult.clock import utcnow
 from consult.comments.decisions import decide
 from consult.context import CLI
 from consult.db import end_read
+from consult.drafts.explanations import explain_article
 from consult.drafts.operations import add_version
+from consult.extensions import db
+from consult.models.subscriptions import Subscription
+from consult.reach import tokens
+from consult.reach.subscriptions import subscribe
 from consult.feedback.publishing import publish_feedback
 from consult.i18n import CJK
 from consult.web import cache
@@ -92,7 +98,15 @@ def site(app, factory: Factory):
     end_read()
     article = draft.current_version.texts[0].article_id
     done_article = done.current_version.texts[0].article_id
+    # An article with its explanation (issue 17 point 6), and a subscriber's confirm and unsubscribe pages.
+    explain_article(staff, CLI, draft.slug, article, "这一条说明本条例为什么制定。")
+    end_read()
+    subscribe(CLI, "reader@example.com", ["drafts"])
+    end_read()
+    subscriber = db.session.scalars(select(Subscription)).one()
     return {
+        "confirm": tokens.make(tokens.CONFIRM, subscriber),
+        "unsubscribe": tokens.make(tokens.UNSUBSCRIBE, subscriber),
         "draft": draft,
         "article": article,
         "done": done,
@@ -119,6 +133,10 @@ def public_pages(site) -> list[tuple[str, int]]:
         ("/search?q=没有这种词语", 200),
         (f"/search?q=示例&draft={d}", 200),
         ("/receipts", 200),
+        ("/subscribe", 200),
+        (f"/subscriptions/unsubscribe/{site['unsubscribe']}", 200),
+        (f"/subscriptions/confirm/{site['confirm']}", 200),
+        ("/subscriptions/confirm/nonsense", 404),
         ("/receipts/1234", 404),
         ("/receipts?code=1234", 303),
         (f"/receipts/{site['pending'].receipt_code}", 200),
@@ -144,6 +162,10 @@ def test_every_public_page_is_english_outside_the_drafts_text(app, client, site)
         assert page.html["lang"] == "en", path
         problems += [f"{path}: {p}" for p in chinese_outside_data(resp.get_data(as_text=True))]
     assert problems == [], "\n".join(problems)
+    # The pages the crawl stands for show what they are for: the explanation, the subscription's state.
+    article = BeautifulSoup(client.get(f"/drafts/open-draft/articles/{site['article']}").data, "html.parser")
+    assert article.select_one("details.explanation summary").get_text(strip=True) == "What does this article mean?"
+    assert "这一条说明本条例为什么制定。" in article.select_one("details.explanation").get_text()
 
 
 def test_the_checker_finds_chinese_outside_the_data():
