@@ -21,11 +21,11 @@ from consult.db import end_read
 from consult.drafts.explanations import explain_article
 from consult.drafts.operations import add_version
 from consult.extensions import db
+from consult.feedback.publishing import publish_feedback
+from consult.i18n import CJK
 from consult.models.subscriptions import Subscription
 from consult.reach import tokens
 from consult.reach.subscriptions import subscribe
-from consult.feedback.publishing import publish_feedback
-from consult.i18n import CJK
 from consult.web import cache
 from tests.conftest import csrf_token_from
 from tests.factories import SAMPLE_TEXT, Factory
@@ -164,7 +164,8 @@ def test_every_public_page_is_english_outside_the_drafts_text(app, client, site)
     assert problems == [], "\n".join(problems)
     # The pages the crawl stands for show what they are for: the explanation, the subscription's state.
     article = BeautifulSoup(client.get(f"/drafts/open-draft/articles/{site['article']}").data, "html.parser")
-    assert article.select_one("details.explanation summary").get_text(strip=True) == "What does this article mean?"
+    summary = article.select_one("details.explanation summary").get_text(strip=True)
+    assert summary == "What does this article mean?"
     assert "这一条说明本条例为什么制定。" in article.select_one("details.explanation").get_text()
 
 
