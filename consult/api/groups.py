@@ -21,11 +21,13 @@ from consult.api.serialize import json_body
 from consult.auth.access import access, current_actor
 from consult.context import RequestContext
 from consult.drafts.queries import by_slug
-from consult.errors import STAFF_JSON_BODY_MAX, body_limit
+from consult.errors import STAFF_JSON_BODY_MAX, NotFound, ValidationError, body_limit
 from consult.groups.decisions import decide_group
 from consult.groups.moderation import moderate_group
 from consult.groups.operations import confirm_group, merge_groups, split_member
 from consult.groups.queries import group_view, groups_of_draft
+from consult.i18n import _
+from consult.paging import decode_key
 
 
 def _answer(group_id: int | None):
@@ -36,11 +38,25 @@ def _answer(group_id: int | None):
 @bp.get("/admin/drafts/<slug>/groups")
 @access("staff")
 def admin_draft_groups(slug: str):
-    """A draft's groups of similar comments, largest first."""
+    """A page of a draft's groups of similar comments, largest first (``after``: the previous page's
+    ``next_after``), each with its first members' ids."""
     args = load_query(GroupsQuerySchema())
+    after = decode_key(args.get("after"))
+    if args.get("after") and after is None:
+        raise ValidationError(_("参数 after 无效"), {"after": _("应为上一页答复中的 next_after")})
     draft = by_slug(slug)
-    views = groups_of_draft(draft.id, args.get("article_id"), args["min_size"])
-    return jsonify(GroupListSchema().dump({"groups": views}))
+    page = groups_of_draft(draft.id, args.get("article_id"), args["min_size"], after, args["per_page"])
+    return jsonify(GroupListSchema().dump({"groups": page.groups, "next_after": page.next_after}))
+
+
+@bp.get("/admin/groups/<int:group_id>")
+@access("staff")
+def admin_group(group_id: int):
+    """One group with every member's id."""
+    view = group_view(group_id)
+    if view is None:
+        raise NotFound(_("意见组不存在"))
+    return jsonify(GroupAnswerSchema().dump({"group": view}))
 
 
 @bp.post("/admin/groups/<int:group_id>/moderate")
