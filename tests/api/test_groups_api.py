@@ -214,3 +214,39 @@ def test_a_page_of_groups_costs_the_same_statements_whatever_it_holds(grouped):
         assert response.status_code == 200 and len(response.json["groups"]) == per_page
         counts[per_page] = len(seen)
     assert counts[1] == counts[3] == 4, counts  # the draft, its groups, their first members, the bodies
+
+
+def test_the_group_list_is_kept_until_a_group_changes(grouped):
+    """An unchanged list is answered from the cache (no statement reads a group), and a change to a group
+    (a split: the counter is bumped in its transaction) is in the next answer."""
+    from sqlalchemy import event
+
+    app, ids = grouped
+    credentials = staff_credentials(app)
+    client = app.test_client()
+    url = f"/api/v1/admin/drafts/{SLUG}/groups"
+    first = client.get(url, **credentials["token"]).json["groups"]
+    with app.app_context():
+        engine = db.engine
+    seen: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args):
+        seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        again = client.get(url, **credentials["token"]).json["groups"]
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert again == first
+    assert not [s for s in seen if "comment_group" in s], seen
+
+    campaign = next(g for g in first if g["representative"]["id"] == ids["campaign"][0])
+    split = client.post(
+        f"/api/v1/admin/groups/{campaign['id']}/split",
+        json={"comment_id": ids["campaign"][3]},
+        **credentials["token"],
+    )
+    assert split.status_code == 200
+    after = client.get(url, **credentials["token"]).json["groups"]
+    assert next(g for g in after if g["id"] == campaign["id"])["size"] == 3
