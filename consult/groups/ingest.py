@@ -96,6 +96,25 @@ def _store_bands(session: Session, scope: Scope, keyed: Iterable[tuple[int, list
         session.execute(CommentBand.__table__.insert(), rows[start : start + CHUNK * 10])
 
 
+BAND_COLUMNS = ("comment_id", "band", "key", "draft_id", "article_key")
+
+
+def _store_many_bands(session: Session, scope: Scope, keyed: Iterable[tuple[int, list[int]]]) -> None:
+    """_store_bands for a whole scope (a rebuild: about 37 rows a comment, millions for a big draft): on
+    PostgreSQL one COPY in the transaction's connection, several times faster than inserting them."""
+    if session.get_bind().dialect.name != "postgresql":
+        _store_bands(session, scope, keyed)
+        return
+    cursor = session.connection().connection.cursor()  # the DBAPI (psycopg) connection of this transaction
+    try:
+        with cursor.copy(f"COPY {CommentBand.__tablename__} ({', '.join(BAND_COLUMNS)}) FROM STDIN") as copy:
+            for cid, keys in keyed:
+                for band, key in enumerate(keys):
+                    copy.write_row((cid, band, key, scope[0], scope[1]))
+    finally:
+        cursor.close()
+
+
 def ingest(session: Session, comment: Comment, scope: Scope) -> None:
     """Store the comment's band keys and join it to its near-duplicates' group (see the module)."""
     text = Text.of(comment.body)
@@ -314,7 +333,7 @@ def recompute(session: Session, scope: Scope, bands: bool = False) -> None:
         ids = sorted(texts)
         for start in range(0, len(ids), CHUNK):
             session.execute(delete(CommentBand).where(CommentBand.comment_id.in_(ids[start : start + CHUNK])))
-        _store_bands(session, scope, keyed.items())
+        _store_many_bands(session, scope, keyed.items())
     members = session.execute(
         select(GroupMember.comment_id, GroupMember.group_id, GroupMember.state).where(
             GroupMember.draft_id == draft_id, GroupMember.article_key == article_key
