@@ -46,11 +46,25 @@ def update_comment(session: Session, comment_id: int, was: Scope | None = None) 
 
 def _update_comment(session: Session, comment_id: int, was: Scope | None) -> int | None:
     """The comment's grouping brought up to date; its draft's id (None: the comment is gone)."""
-    comment = session.get(Comment, comment_id)
-    stored = session.scalar(
-        select(CommentBand).where(CommentBand.comment_id == comment_id, CommentBand.band == 0)
-    )
-    old_scopes = {(stored.draft_id, stored.article_key)} if stored is not None else set()
+    # The comment and where its band keys were stored (if they were): one statement while it exists.
+    first_band = and_(CommentBand.comment_id == Comment.id, CommentBand.band == 0)
+    found = session.execute(
+        select(Comment, CommentBand.draft_id, CommentBand.article_key)
+        .outerjoin(CommentBand, first_band)
+        .where(Comment.id == comment_id)
+    ).one_or_none()
+    if found is not None:
+        comment, stored_draft, stored_article = found
+    else:  # gone: its band keys (if any are left) say where it was
+        comment = None
+        band = session.execute(
+            select(CommentBand.draft_id, CommentBand.article_key).where(
+                CommentBand.comment_id == comment_id, CommentBand.band == 0
+            )
+        ).one_or_none()
+        stored_draft, stored_article = band if band is not None else (None, None)
+    stored = stored_draft is not None
+    old_scopes = {(stored_draft, stored_article)} if stored else set()
     if was is not None:
         old_scopes.add(was)
     if comment is None:
@@ -63,7 +77,7 @@ def _update_comment(session: Session, comment_id: int, was: Scope | None) -> int
         for old in sorted(old_scopes):
             recompute(session, old)
         return comment.draft_id
-    if stored is not None and old_scopes == {scope}:
+    if stored and old_scopes == {scope}:
         return comment.draft_id  # already ingested where it is
     if old_scopes - {scope}:
         _forget(session, comment_id, keep_split=True)
