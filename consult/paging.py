@@ -86,6 +86,21 @@ def encode_cursor(submitted_at: datetime, row_id: int) -> str:
     return f"{(as_utc(submitted_at) - EPOCH) // timedelta(microseconds=1)}-{row_id}"
 
 
+def encode_key(number: int, row_id: int) -> str:
+    """Where the next page of a listing read by (a number, id) starts: after this row (``<number>-<id>``),
+    e.g. the staff's groups, largest first."""
+    return f"{number}-{row_id}"
+
+
+def decode_key(raw: str | None) -> tuple[int, int] | None:
+    """The (number, id) an ``encode_key`` cursor names; None for an empty or malformed one."""
+    match = CURSOR.fullmatch(raw or "")
+    if not match:
+        return None
+    number, row_id = int(match.group(1)), int(match.group(2))
+    return (number, row_id) if row_id <= ID_MAX and number <= ID_MAX else None
+
+
 def decode_cursor(raw: str | None) -> tuple[datetime, int] | None:
     """The position a cursor names; None for an empty or malformed one."""
     match = CURSOR.fullmatch(raw or "")

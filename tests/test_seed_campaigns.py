@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from consult.demo.campaigns import CAMPAIGNS, copies
 from consult.extensions import db
-from consult.groups.queries import groups_of_draft
+from consult.groups.queries import PER_PAGE_MAX, groups_of_draft
 from consult.models import Comment, CommentGroup, Decision, GroupMember
 from tests.test_seed import _seeded
 
@@ -39,7 +39,7 @@ def test_the_open_demo_draft_shows_its_campaign_and_forum_as_groups(app, runner,
     assert next(d["slug"] for d in listed if d["status"] == "open") == OPEN  # the draft the contract checks
     draft = drafts[OPEN]
     campaign = set(copies(OPEN))
-    groups = groups_of_draft(draft.id, min_size=2)
+    groups = groups_of_draft(draft.id, min_size=2, per_page=PER_PAGE_MAX).groups
     by_channel = {}
     for group in groups:
         members = _members(group.id)

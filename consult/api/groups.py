@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import jsonify
+from flask import current_app, jsonify, request
 
 from consult.api import bp
 from consult.api.schemas.base import load, load_query
@@ -19,13 +19,18 @@ from consult.api.schemas.groups import (
 )
 from consult.api.serialize import json_body
 from consult.auth.access import access, current_actor
+from consult.changes import generation
 from consult.context import RequestContext
 from consult.drafts.queries import by_slug
-from consult.errors import STAFF_JSON_BODY_MAX, body_limit
+from consult.errors import STAFF_JSON_BODY_MAX, NotFound, ValidationError, body_limit
+from consult.extensions import db
+from consult.generation_cache import cache_for
 from consult.groups.decisions import decide_group
 from consult.groups.moderation import moderate_group
 from consult.groups.operations import confirm_group, merge_groups, split_member
 from consult.groups.queries import group_view, groups_of_draft
+from consult.i18n import _
+from consult.paging import decode_key
 
 
 def _answer(group_id: int | None):
@@ -36,11 +41,34 @@ def _answer(group_id: int | None):
 @bp.get("/admin/drafts/<slug>/groups")
 @access("staff")
 def admin_draft_groups(slug: str):
-    """A draft's groups of similar comments, largest first."""
+    """A page of a draft's groups of similar comments, largest first (``after``: the previous page's
+    ``next_after``), each with its first members' ids."""
+    # Kept per change of the comments and groups (every grouping write and staff's change to a group
+    # bumps the counter, consult/changes.py) and query string, as the staff comment list is.
+    key = ("api", generation(db.session), request.full_path)
+    body = cache_for("api-groups").get_or_make(key, lambda: _groups_json(slug))
+    return current_app.response_class(body, mimetype="application/json")
+
+
+def _groups_json(slug: str) -> bytes:
     args = load_query(GroupsQuerySchema())
+    after = decode_key(args.get("after"))
+    if args.get("after") and after is None:
+        raise ValidationError(_("参数 after 无效"), {"after": _("应为上一页答复中的 next_after")})
     draft = by_slug(slug)
-    views = groups_of_draft(draft.id, args.get("article_id"), args["min_size"])
-    return jsonify(GroupListSchema().dump({"groups": views}))
+    page = groups_of_draft(draft.id, args.get("article_id"), args["min_size"], after, args["per_page"])
+    payload = GroupListSchema().dump({"groups": page.groups, "next_after": page.next_after})
+    return current_app.json.dumps(payload).encode()
+
+
+@bp.get("/admin/groups/<int:group_id>")
+@access("staff")
+def admin_group(group_id: int):
+    """One group with every member's id."""
+    view = group_view(group_id)
+    if view is None:
+        raise NotFound(_("意见组不存在"))
+    return jsonify(GroupAnswerSchema().dump({"group": view}))
 
 
 @bp.post("/admin/groups/<int:group_id>/moderate")

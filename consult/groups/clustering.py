@@ -134,15 +134,19 @@ def partition(
     return Partition(sorted(result, key=lambda item: item[1][0]))
 
 
-def is_burst(arrivals: Iterable[tuple[datetime, str | None]]) -> bool:
+def is_burst(arrivals: Iterable[tuple[datetime, str | None]], ends_from: datetime | None = None) -> bool:
     """Whether many members arrived within ``BURST_WINDOW`` from few addresses (a possible organised
-    campaign: a fact for staff). Members without an address (letters, contact points) do not count."""
+    campaign: a fact for staff). Members without an address (letters, contact points) do not count.
+    ``ends_from``: only the windows that end at or after it (a group that was no burst and gained
+    members from then on: ``arrivals`` then need only hold those from BURST_WINDOW before it)."""
     known = sorted((at, address) for at, address in arrivals if address)
     start = 0
     for end in range(len(known)):
         while known[end][0] - known[start][0] > BURST_WINDOW:
             start += 1
         window = known[start : end + 1]
+        if ends_from is not None and known[end][0] < ends_from:
+            continue
         if len(window) >= BURST_MIN and len({a for _, a in window}) * BURST_ADDRESSES <= len(window):
             return True
     return False

@@ -6,7 +6,8 @@ the comment moved to another decided group, and drops the copies of comments no 
 group. A decision of a comment's own is never touched. Three or four statements whatever the group's
 size: nothing is loaded per member, and each statement tells comment_count what it moves
 (DECISION_MOVES, consult/comments/counts.py). Runs inside the caller's write transaction: a group's
-decision (decisions.py) and the grouping's writes (ingest.py).
+decision (decisions.py) and the grouping's writes (ingest.py). ``settle_comment`` is the same for the one
+comment the grouping just placed: a read of what is to do first, and then at most one of the three.
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ from sqlalchemy.orm import Session
 from consult.models import Comment, CommentGroup, Decision, Draft, GroupMember
 from consult.models.comments import DECISION_MOVES
 
+INHERITING = Comment.status == "published"  # members that carry their group's decision
+
 
 def settle(
     session: Session,
@@ -47,6 +50,35 @@ def settle(
     _add_copies(session, decided)
     if comments is not None:
         _drop_copies(session, comments)
+
+
+def settle_comment(session: Session, comment_id: int) -> None:
+    """``settle`` for one comment whose grouping just changed: first one read of what, if anything, is to
+    do, then only that statement (for most comments nothing is: no decision to inherit or drop)."""
+    row = session.execute(
+        select(
+            Draft.decisions_frozen,
+            func.coalesce(Decision.inherited, False),
+            Decision.id.is_not(None),
+            and_(CommentGroup.outcome.is_not(None), INHERITING),
+        )
+        .select_from(Comment)
+        .join(Draft, Draft.id == Comment.draft_id)
+        .outerjoin(Decision, Decision.comment_id == Comment.id)
+        .outerjoin(GroupMember, GroupMember.comment_id == Comment.id)
+        .outerjoin(CommentGroup, CommentGroup.id == GroupMember.group_id)
+        .where(Comment.id == comment_id)
+    ).one_or_none()
+    if row is None or row[0]:
+        return  # gone, or the draft's decisions are frozen
+    _frozen, inherited, has_decision, inherits = row
+    members = GroupMember.comment_id == comment_id
+    decided = and_(CommentGroup.id == GroupMember.group_id, CommentGroup.outcome.is_not(None), members)
+    if inherited:
+        _update_copies(session, decided, members)  # the group's decision changed, or its group did
+        _drop_copies(session, Comment.id == comment_id)  # no longer in a decided group
+    elif inherits and not has_decision:
+        _add_copies(session, decided)
 
 
 def _moves(before, after):
@@ -108,7 +140,7 @@ def _update_copies(session: Session, decided, members: ColumnElement[bool]) -> N
 
 def _add_copies(session: Session, decided) -> None:
     missing = ~exists().where(Decision.comment_id == GroupMember.comment_id)
-    published = Comment.status == "published"
+    published = INHERITING
     rows = (
         select(
             GroupMember.comment_id,

@@ -18,6 +18,7 @@ from tests.factories import Factory
 
 SLUG = "grouped-api-draft"
 LIST = "GET /api/v1/admin/drafts/{slug}/groups"
+GROUP = "GET /api/v1/admin/groups/{group_id}"
 SPLIT = "POST /api/v1/admin/groups/{group_id}/split"
 MERGE = "POST /api/v1/admin/groups/merge"
 CONFIRM = "POST /api/v1/admin/groups/{group_id}/confirm"
@@ -139,9 +140,113 @@ def test_only_staff_may_change_groups(grouped, who, status, code):
     ]
     if who != "cookie":  # a read needs no CSRF header
         cases.append((LIST, {"path_parameters": {"slug": SLUG}}))
+        cases.append((GROUP, {"path_parameters": {"group_id": group_id}}))
     for label, arguments in cases:
         media = {"media_type": "application/json"} if "body" in arguments else {}
         response = check(operations[label].Case(**media, **arguments), statuses, **credentials[who])
         assert response.status_code == status, (label, response.text)
         assert response.json()["error"]["code"] == code
     assert listed(app, "token", credentials)[0]["id"] == group_id  # nothing changed
+
+
+def test_the_group_list_is_read_a_page_at_a_time_by_key(grouped, monkeypatch):
+    """Paged by key (``after`` = the previous page's ``next_after``), largest first; a listed group carries
+    only its first members' ids, the group's own endpoint all of them."""
+    monkeypatch.setattr("consult.groups.queries.LISTED_IDS", 2)
+    app, ids = grouped
+    credentials = staff_credentials(app)
+    operations = served_operations(app)
+    statuses: dict[str, list[int]] = defaultdict(list)
+
+    def call(label: str, arguments: dict):
+        return check(operations[label].Case(**arguments), statuses, **credentials["token"])
+
+    pages, after = [], None
+    while True:
+        query = {"per_page": 1, **({"after": after} if after else {})}
+        answer = call(LIST, {"path_parameters": {"slug": SLUG}, "query": query}).json()
+        pages.append(answer["groups"])
+        after = answer["next_after"]
+        if after is None:
+            break
+    assert [len(p) for p in pages] == [1, 1, 1]
+    walked = [g for p in pages for g in p]
+    whole = call(LIST, {"path_parameters": {"slug": SLUG}}).json()
+    assert whole["next_after"] is None and [g["id"] for g in whole["groups"]] == [g["id"] for g in walked]
+    assert [g["size"] for g in walked] == [4, 2, 2]  # largest first; ties by id
+    assert walked[1]["id"] < walked[2]["id"]
+    campaign = walked[0]
+    assert campaign["comment_ids"] == ids["campaign"][:2] and campaign["size"] == 4
+
+    full = call(GROUP, {"path_parameters": {"group_id": campaign["id"]}}).json()["group"]
+    assert full["comment_ids"] == ids["campaign"] and full["size"] == 4
+
+    bad = call(LIST, {"path_parameters": {"slug": SLUG}, "query": {"after": "99999999999-1"}})
+    assert bad.status_code == 400 and bad.json()["error"]["fields"]["after"]
+    assert call(LIST, {"path_parameters": {"slug": SLUG}, "query": {"per_page": 0}}).status_code == 400
+    assert call(GROUP, {"path_parameters": {"group_id": 999_999}}).status_code == 404
+
+
+def test_a_page_of_groups_costs_the_same_statements_whatever_it_holds(grouped):
+    """The members' ids of a page's groups come in one statement, not one per group."""
+    from sqlalchemy import event
+
+    app, _ids = grouped
+    credentials = staff_credentials(app)
+    client = app.test_client()
+    counts = {}
+    with app.app_context():
+        engine = db.engine
+    assert client.get(f"/api/v1/admin/drafts/{SLUG}/groups", **credentials["token"]).status_code == 200
+    for per_page in (1, 3):
+        seen: list[str] = []
+
+        def count(_conn, _cursor, statement, *_args, seen=seen):
+            if "api_token" not in statement and statement != "BEGIN":  # the token's check is kept a while
+                seen.append(statement)
+
+        event.listen(engine, "before_cursor_execute", count)
+        try:
+            url = f"/api/v1/admin/drafts/{SLUG}/groups?per_page={per_page}"
+            response = client.get(url, **credentials["token"])
+        finally:
+            event.remove(engine, "before_cursor_execute", count)
+        assert response.status_code == 200 and len(response.json["groups"]) == per_page
+        counts[per_page] = len(seen)
+    assert counts[1] == counts[3] == 4, counts  # the draft, its groups, their first members, the bodies
+
+
+def test_the_group_list_is_kept_until_a_group_changes(grouped):
+    """An unchanged list is answered from the cache (no statement reads a group), and a change to a group
+    (a split: the counter is bumped in its transaction) is in the next answer."""
+    from sqlalchemy import event
+
+    app, ids = grouped
+    credentials = staff_credentials(app)
+    client = app.test_client()
+    url = f"/api/v1/admin/drafts/{SLUG}/groups"
+    first = client.get(url, **credentials["token"]).json["groups"]
+    with app.app_context():
+        engine = db.engine
+    seen: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args):
+        seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        again = client.get(url, **credentials["token"]).json["groups"]
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert again == first
+    assert not [s for s in seen if "comment_group" in s], seen
+
+    campaign = next(g for g in first if g["representative"]["id"] == ids["campaign"][0])
+    split = client.post(
+        f"/api/v1/admin/groups/{campaign['id']}/split",
+        json={"comment_id": ids["campaign"][3]},
+        **credentials["token"],
+    )
+    assert split.status_code == 200
+    after = client.get(url, **credentials["token"]).json["groups"]
+    assert next(g for g in after if g["id"] == campaign["id"])["size"] == 3

@@ -287,6 +287,7 @@ EXPORT = "GET /api/v1/admin/drafts/{slug}/export"
 EXPORT_JOB = "GET /api/v1/admin/exports/{job_id}"
 EXPORT_JOB_DOWNLOAD = "GET /api/v1/admin/exports/{job_id}/download"
 GROUPS = "GET /api/v1/admin/drafts/{slug}/groups"
+GROUP = "GET /api/v1/admin/groups/{group_id}"
 GROUP_SPLIT = "POST /api/v1/admin/groups/{group_id}/split"
 GROUP_MERGE = "POST /api/v1/admin/groups/merge"
 GROUP_CONFIRM = "POST /api/v1/admin/groups/{group_id}/confirm"
@@ -730,6 +731,12 @@ def staff_cases(ids: dict[str, int]) -> list[tuple[str, dict, str, int, str | No
         (GROUPS, {"path_parameters": {"slug": OPEN_SLUG}}, "cookie", 200, None),
         (GROUPS, {"path_parameters": {"slug": OPEN_SLUG}, "query": {"min_size": 0}}, "token", 400, bad),
         (GROUPS, {"path_parameters": {"slug": OPEN_SLUG}}, "contact point", 403, "forbidden"),
+        (GROUPS, {"path_parameters": {"slug": OPEN_SLUG}, "query": {"after": "1-x"}}, "token", 400, bad),
+        (GROUPS, {"path_parameters": {"slug": OPEN_SLUG}, "query": {"per_page": 101}}, "token", 400, bad),
+        (GROUP, {"path_parameters": {"group_id": ids["groups"][0]}}, "token", 200, None),
+        (GROUP, {"path_parameters": {"group_id": 999_999}}, "token", 404, "not_found"),
+        (GROUP, {"path_parameters": {"group_id": ids["groups"][0]}}, "nobody", 401, "unauthorized"),
+        (GROUP, {"path_parameters": {"group_id": ids["groups"][0]}}, "contact point", 403, "forbidden"),
         (GROUP_CONFIRM, {"path_parameters": {"group_id": ids["groups"][0]}}, "token", 200, None),
         (GROUP_CONFIRM, {"path_parameters": {"group_id": ids["groups"][0]}}, "nobody", 401, "unauthorized"),
         (

@@ -74,3 +74,33 @@ def test_many_addresses_or_a_long_time_is_no_burst():
     slow = [(START + timedelta(hours=3 * n), "addr") for n in range(20)]
     offline = [(START, None)] * 20
     assert not burst(spread) and not burst(slow) and not burst(offline)
+
+
+def test_the_windows_from_a_time_on_tell_what_every_window_tells_of_a_group_that_was_no_burst():
+    """is_burst(..., ends_from=t) on the arrivals from BURST_WINDOW before t agrees with is_burst on all of
+    them, for a group that was no burst before t (ingest's _grow relies on it)."""
+    import random
+
+    from consult.groups.clustering import BURST_WINDOW
+
+    rng = random.Random(5)
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    agreed = bursts = 0
+    for _ in range(400):
+        before = [
+            (start + timedelta(minutes=rng.randrange(0, 600)), f"a{rng.randrange(6)}")
+            for _ in range(rng.randrange(0, 12))
+        ]
+        if burst(before):
+            continue
+        t = start + timedelta(minutes=rng.randrange(0, 700))
+        added = [
+            (t + timedelta(minutes=rng.randrange(0, 90)), f"a{rng.randrange(2)}")
+            for _ in range(rng.randrange(1, 7))
+        ]
+        whole = before + added
+        near = [a for a in whole if a[0] >= t - BURST_WINDOW]
+        assert burst(near, ends_from=t) == burst(whole)
+        agreed += 1
+        bursts += burst(whole)
+    assert agreed > 100 and 10 < bursts < agreed  # both answers were met

@@ -255,3 +255,33 @@ def test_a_row_that_fails_does_not_hold_the_others_back(factory, draft, monkeypa
     monkeypatch.setattr(drain_module, "update_comment", real)
     rebuild_draft("grouped-draft")  # a rebuild sets it right
     assert partition_now() == {frozenset(ids)}
+
+
+def test_a_rebuild_stores_every_comments_band_keys_as_ingest_does(factory, draft):
+    """The rebuild writes a scope's band keys in bulk (COPY on PostgreSQL): the same rows as one
+    comment's ingest writes, so comments arriving later find the same candidates."""
+    from consult.groups.similarity import Text, band_keys
+
+    ids = [factory.comment(draft, CAMPAIGN.format(n=10, estate=e)).id for e in ESTATES[:3]]
+    ids.append(factory.comment(draft, OTHER.format(estate=ESTATES[0]), article_index=None).id)
+    drain()
+    end_read()
+
+    def stored() -> dict[int, list[tuple[int, int]]]:
+        found: dict[int, list[tuple[int, int]]] = {}
+        for cid, band, key in db.session.execute(
+            select(CommentBand.comment_id, CommentBand.band, CommentBand.key).where(
+                CommentBand.comment_id.in_(ids)
+            )
+        ):
+            found.setdefault(cid, []).append((band, key))
+        end_read()
+        return {cid: sorted(rows) for cid, rows in found.items()}
+
+    ingested = stored()
+    assert rebuild_draft(draft.slug) >= 2
+    rebuilt = stored()
+    assert rebuilt == ingested and set(rebuilt) == set(ids)
+    body = db.session.get(Comment, ids[0]).body
+    assert [key for _band, key in rebuilt[ids[0]]] == band_keys(Text.of(body))
+    end_read()

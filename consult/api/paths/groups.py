@@ -29,11 +29,13 @@ def paths() -> dict[str, Any]:
             "get": staff(
                 {
                     "operationId": "adminListGroups",
-                    "summary": "A draft's groups of similar comments, largest first",
+                    "summary": "A draft's groups of similar comments, largest first, a page at a time",
                     "description": (
                         "Near-duplicates (a campaign text with small edits) per article, grouped as comments "
                         "arrive (pending and published alike; spam never). `burst`: many members arrived "
-                        "within a short time from few addresses."
+                        "within a short time from few addresses. Paged by key: `next_after` is the next "
+                        "page's `after`. Each group lists its first members' ids (`size` says how many it "
+                        "holds); `GET /api/v1/admin/groups/{group_id}` lists them all."
                     ),
                     "parameters": [{"in": "query", "schema": GroupsQuerySchema}],
                     "responses": {
@@ -41,6 +43,17 @@ def paths() -> dict[str, Any]:
                         "400": response_ref("ValidationError"),
                         "404": error_response("`not_found`: no draft with this slug."),
                     },
+                },
+                write=False,
+            ),
+        },
+        "/api/v1/admin/groups/{group_id}": {
+            "parameters": [group_id],
+            "get": staff(
+                {
+                    "operationId": "adminGetGroup",
+                    "summary": "One group with every member's id",
+                    "responses": {"200": ok("The group.", "GroupAnswer"), "404": no_group},
                 },
                 write=False,
             ),

@@ -20,8 +20,9 @@ from consult.api.schemas.staff import DecisionInputSchema, StaffDecisionSchema
 from consult.comments.moderation import REASON_MAX
 from consult.groups.moderation import GROUP_ACTIONS
 from consult.groups.operations import MERGE_MAX
-from consult.groups.queries import MIN_SIZE_DEFAULT
+from consult.groups.queries import LISTED_IDS, MIN_SIZE_DEFAULT, PER_PAGE, PER_PAGE_MAX
 from consult.models.types import ID_MAX
+from consult.paging import CURSOR_PATTERN
 
 MIN_SIZE_MAX = 100_000
 
@@ -34,6 +35,20 @@ class GroupsQuerySchema(QuerySchema):
         load_default=MIN_SIZE_DEFAULT,
         validate=between(1, MIN_SIZE_MAX),
         metadata={"description": f"Only groups of at least this many members (default {MIN_SIZE_DEFAULT})."},
+    )
+    after = Str(
+        metadata={
+            "pattern": CURSOR_PATTERN,
+            "description": "Start after this position: the `next_after` of the previous page (keyset "
+            "pagination: a deep page costs what the first does).",
+        }
+    )
+    per_page = QueryInt(
+        load_default=PER_PAGE,
+        validate=between(1, PER_PAGE_MAX),
+        metadata={
+            "description": f"How many groups a page holds (default {PER_PAGE}, at most {PER_PAGE_MAX})."
+        },
     )
 
 
@@ -63,7 +78,10 @@ class GroupSchema(OutSchema):
     )
     size = fields.Integer(validate=between(0), metadata={"description": "How many comments it holds."})
     representative = ComputedNested(RepresentativeSchema, compute=_representative, allow_none=True)
-    comment_ids = fields.List(fields.Integer(validate=between(1, ID_MAX)))
+    comment_ids = fields.List(
+        fields.Integer(validate=between(1, ID_MAX)),
+        metadata={"description": "Every member's id, oldest first."},
+    )
     confirmed = fields.Boolean(
         metadata={"description": "Staff confirmed it: its members stay whatever a recomputation finds."}
     )
@@ -78,8 +96,28 @@ class GroupSchema(OutSchema):
     )
 
 
+class ListedGroupSchema(GroupSchema):
+    """A group in the list: the ids of its first members only (``size`` says how many it holds)."""
+
+    comment_ids = fields.List(
+        fields.Integer(validate=between(1, ID_MAX)),
+        metadata={
+            "maxItems": LISTED_IDS,
+            "description": f"The first {LISTED_IDS} members' ids, oldest first; every one: "
+            "`GET /api/v1/admin/groups/{id}`.",
+        },
+    )
+
+
 class GroupListSchema(OutSchema):
-    groups = fields.List(fields.Nested(GroupSchema))
+    groups = fields.List(fields.Nested(ListedGroupSchema))
+    next_after = fields.String(
+        allow_none=True,
+        metadata={
+            "pattern": CURSOR_PATTERN,
+            "description": "The next page: pass it as `after`; null on the last page.",
+        },
+    )
 
 
 class GroupAnswerSchema(OutSchema):
