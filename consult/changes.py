@@ -12,7 +12,7 @@ entry under an old number is never served again. One query per request reads all
 from __future__ import annotations
 
 from flask import g, has_request_context
-from sqlalchemy import event, insert, select, update
+from sqlalchemy import Connection, event, insert, select, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, UOWTransaction, scoped_session
 
@@ -26,6 +26,7 @@ from consult.models import (
     Decision,
     Draft,
     DraftVersion,
+    ExportJob,
     IntakeBatch,
     ReviewNote,
     User,
@@ -34,6 +35,7 @@ from consult.models.changes import ChangeCounter
 
 COMMENTS = "comments"
 ACCOUNTS = "accounts"
+EXPORTS = "exports"  # export jobs: queued, their progress, done (the staff review overview lists them)
 TRACKED = {
     COMMENTS: (
         Comment,
@@ -48,6 +50,7 @@ TRACKED = {
         Assignment,
     ),
     ACCOUNTS: (User, ApiToken, ContactPoint),
+    EXPORTS: (ExportJob,),
 }
 TRACKED_TABLES = {name: frozenset(m.__table__.name for m in models) for name, models in TRACKED.items()}
 
@@ -60,6 +63,15 @@ def bump(session: Session, name: str = COMMENTS) -> None:
     )
     if result.rowcount == 0:
         session.execute(insert(ChangeCounter).values(name=name, value=1))
+
+
+def bump_on(connection: Connection, name: str) -> None:
+    """bump() for a write made on a connection of its own, outside the ORM (an export's progress)."""
+    result = connection.execute(
+        update(ChangeCounter).where(ChangeCounter.name == name).values(value=ChangeCounter.value + 1)
+    )
+    if result.rowcount == 0:
+        connection.execute(insert(ChangeCounter).values(name=name, value=1))
 
 
 def generation(session: Session, name: str = COMMENTS) -> int:

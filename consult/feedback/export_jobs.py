@@ -33,6 +33,7 @@ from flask import current_app
 from sqlalchemy import func, select, update
 
 from consult import audit
+from consult.changes import EXPORTS, bump_on
 from consult.clock import utcnow
 from consult.context import CLI, RequestContext
 from consult.db import end_read, write_transaction
@@ -259,6 +260,7 @@ def _progress(job_id: int, done: int, total: int | None = None) -> None:
         values["rows_total"] = total
     with db.engine.begin() as conn:
         conn.execute(update(ExportJob.__table__).where(ExportJob.__table__.c.id == job_id).values(**values))
+        bump_on(conn, EXPORTS)  # the review overview kept per change counter shows the progress
 
 
 def delete_expired() -> int:

@@ -61,7 +61,7 @@ def review_draft(slug: str):
     numbers = counters()  # before the draft and everything the page shows
     draft = kept_draft(numbers, slug)
 
-    def render(exports_html) -> str:
+    def render() -> str:
         overview = draft_review(attached(draft))
         return render_template(
             "admin/review/draft.html",
@@ -69,7 +69,6 @@ def review_draft(slug: str):
             draft=overview.draft,
             groups=chapters(overview.articles),
             stats=staff_statistics(overview.draft, overview.articles),
-            exports_html=exports_html,
         )
 
     return kept_overview(numbers, draft, render)

@@ -20,11 +20,10 @@ from flask import current_app, render_template, request, session
 from flask_login import current_user
 from markupsafe import Markup
 
-from consult.changes import ACCOUNTS, COMMENTS, generation
+from consult.changes import ACCOUNTS, COMMENTS, EXPORTS, generation
 from consult.clock import utcnow
 from consult.drafts.queries import by_slug
 from consult.extensions import db
-from consult.feedback.export_jobs import rows_expected
 from consult.generation_cache import GenerationCache, cache_for
 from consult.i18n import locale_name
 from consult.web.cache import join_csrf, placeholder_csrf, split_csrf
@@ -40,8 +39,6 @@ CHROME_CUT = f"__consult_review_list_{secrets.token_hex(16)}__"
 MAX_ENTRIES = 64
 OVERVIEWS = "review-overviews"
 DRAFT_ROWS = "review-draft-rows"
-EXPORTS_TEMPLATE = "admin/review/_exports.html"
-EXPORTS_CUT = f"__consult_review_exports_{secrets.token_hex(16)}__"
 # A draft's overview is about 30 KB with 30 articles: per staff member and draft, a few hundred per worker.
 OVERVIEWS_MAX = 256
 
@@ -94,12 +91,13 @@ def _chrome(label: str, title: str) -> tuple[tuple[bytes, ...], tuple[bytes, ...
     return split_csrf(head), split_csrf(tail)
 
 
-def counters() -> tuple[int, int]:
-    """The ``comments`` and ``accounts`` change counters, read before the data a kept page shows."""
-    return generation(db.session, COMMENTS), generation(db.session, ACCOUNTS)
+def counters() -> tuple[int, int, int]:
+    """The ``comments``, ``accounts`` and ``exports`` change counters, read before the data a kept page
+    shows (one statement for all three)."""
+    return generation(db.session, COMMENTS), generation(db.session, ACCOUNTS), generation(db.session, EXPORTS)
 
 
-def kept_draft(numbers: tuple[int, int], slug: str):
+def kept_draft(numbers: tuple[int, ...], slug: str):
     """The draft of a staff page, read once per change counter and kept detached (read only): enough to
     key a kept page; ``attached`` brings it into the request's session to render. NotFound is never kept."""
 
@@ -116,36 +114,28 @@ def attached(draft):
     return draft if draft in db.session else db.session.merge(draft, load=False)
 
 
-def kept_overview(numbers: tuple[int, int], draft, render: Callable[..., str]):
-    """A draft's review overview (counts per article, heat strip, arrivals, groups) for this staff member.
+def kept_overview(numbers: tuple[int, ...], draft, render: Callable[[], str]):
+    """A draft's review overview (counts per article, heat strip, arrivals, groups, export jobs) for this
+    staff member.
 
-    Kept under the change counters (``numbers``, read by the view before the draft), the person, the
-    address, the variant and the stage badge's clock, cut at its CSRF placeholders; the exports section
-    is rendered per request into its place, since export jobs move without the counters (whether the
-    draft's exports are jobs is worked out with the kept page: it follows the counts). ``render`` takes
-    ``exports_html`` (None: the section is rendered inline). With a message waiting, the page is
+    Kept under the change counters (``numbers``, read by the view before the draft: comments, accounts
+    and export jobs, whose progress moves the ``exports`` counter), the person, the address, the variant
+    and the stage badge's clock, cut at its CSRF placeholders. With a message waiting, the page is
     rendered afresh.
     """
     if session.get("_flashes"):
-        return render(exports_html=None)
+        return render()
     user = current_user
     person = (user.id, user.role, user.username, user.display_name)
     now = utcnow()
     clock = stage_badge_key(draft.status_at(now), draft, now)
     place = (request.script_root, request.full_path, locale_name(), *variant())
     key = (*numbers, person, draft.id, *clock, *place)
-    limit = current_app.config["EXPORT_INLINE_MAX_ROWS"]
 
-    def make() -> tuple[tuple[bytes, ...], tuple[bytes, ...], bool, bool]:
+    def make() -> tuple[bytes, ...]:
         with placeholder_csrf():
-            page = render(exports_html=Markup(EXPORTS_CUT))
-        head, tail = page.split(EXPORTS_CUT)
-        jobs = rows_expected(draft.id, "published") > limit, rows_expected(draft.id, "all") > limit
-        return split_csrf(head), split_csrf(tail), *jobs
+            return split_csrf(render())
 
     cache = cache_for(OVERVIEWS)
     cache.max_entries = OVERVIEWS_MAX
-    head, tail, as_job, as_job_all = cache.get_or_make(key, make)
-    with placeholder_csrf():
-        exports = render_template(EXPORTS_TEMPLATE, draft=draft, as_job=as_job, as_job_all=as_job_all)
-    return current_app.response_class(join_csrf(head, split_csrf(exports), tail), mimetype="text/html")
+    return current_app.response_class(join_csrf(cache.get_or_make(key, make)), mimetype="text/html")

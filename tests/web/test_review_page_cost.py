@@ -141,13 +141,14 @@ def test_the_list_is_rendered_once_per_change_and_each_visitor_gets_their_own_to
 def test_the_draft_overview_is_kept_per_change_and_its_export_jobs_are_always_current(
     make_app, factory, clock
 ):
-    """The review overview (counts, heat strip, arrivals, groups) is rendered once per change counter
-    and person (review_cache.kept_overview); the export jobs, which move without the counters, the
-    stage badge's days left, a message and each person's own header are current on every request."""
+    """The review overview (counts, heat strip, arrivals, groups, export jobs) is rendered once per
+    change counter and person (review_cache.kept_overview): a new export job and its progress move the
+    ``exports`` counter; the stage badge's days left, a message and each person's own header are current
+    on every request."""
     from flask import template_rendered
 
     from consult.context import CLI
-    from consult.feedback.export_jobs import request_export
+    from consult.feedback import export_jobs
     from tests.conftest import csrf_token_from
 
     site = make_app(EXPORT_INLINE_MAX_ROWS=1)  # two published comments: exports are jobs
@@ -177,25 +178,38 @@ def test_the_draft_overview_is_kept_per_change_and_its_export_jobs_are_always_cu
         assert {i["value"] for i in html.select("input[name=csrf_token]")} == {token}
         return html
 
+    def renders() -> int:
+        return rendered.count("admin/review/draft.html")
+
     with template_rendered.connected_to(record, site):
         first = page("alice")
         assert page("alice").select_one(".who").get_text() == "alice"
-        assert rendered.count("admin/review/draft.html") == 1  # the second one was kept
-        assert rendered.count("admin/review/_exports.html") == 2  # ... around a current exports section
+        assert renders() == 1  # the second one was kept
         assert first.select_one(".export-jobs") is None
         assert page("bob").select_one(".who").get_text() == "bob"  # each person's own page
-        assert rendered.count("admin/review/draft.html") == 2
+        assert renders() == 2
 
         with site.app_context():
-            request_export(clients["alice"][1], CLI, draft.slug, "xlsx")
+            job = export_jobs.request_export(clients["alice"][1], CLI, draft.slug, "xlsx").job
         jobs = page("alice").select_one(".export-jobs")
         assert jobs is not None and "xlsx" in jobs.get_text().lower()
-        assert rendered.count("admin/review/draft.html") == 2  # a new job does not move the counters
+        assert renders() == 3  # a new job moved the exports counter
+        with site.app_context():
+            end_read()
+            with write_transaction() as session:
+                session.get(export_jobs.ExportJob, job.id).state = "running"
+        assert "0%" in page("alice").select_one(".export-jobs").get_text()
+        assert renders() == 4
+        with site.app_context():
+            export_jobs._progress(job.id, 1, 2)  # written on a connection of its own, as the worker does
+        assert "50%" in page("alice").select_one(".export-jobs").get_text()
+        assert renders() == 5  # the progress moved the counter too
+        page("alice")
+        assert renders() == 5
 
         factory.comment(draft, body="第二条的又一条意见", status="published", article_index=1)
-        row = page("alice").select_one("tr[data-article] .num.published")
-        assert row is not None and rendered.count("admin/review/draft.html") == 3
         assert "已公开意见3条" in page("alice").select_one(".meta").get_text()
+        assert renders() == 6
 
         assert "剩余27天" in page("alice").select_one(".badge").get_text()
         clock.advance(days=1)
