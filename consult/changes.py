@@ -85,6 +85,10 @@ def generation(session: Session, name: str = COMMENTS) -> int:
 
 def _all(session: Session | scoped_session) -> dict[str, int]:
     if isinstance(session, scoped_session):
+        if not session.registry.has():
+            # No session yet in this request (a kept page may need none at all): read on the pool
+            # without making one just to ask it for its engine.
+            return _read_all(session.session_factory.kw["db"].engine)
         session = session()
     if session.in_transaction():
         # Inside a transaction the counters must come from its own snapshot (on SQLite an older one
@@ -94,7 +98,10 @@ def _all(session: Session | scoped_session) -> dict[str, int]:
     # around it (a tenth of the cost: this runs on every staff request, usually its only query). The
     # data is read afterwards in a transaction that starts later, so it is as new as these numbers or
     # newer: an entry may show more than its number says, never less.
-    bind = session.get_bind(ChangeCounter)
+    return _read_all(session.get_bind(ChangeCounter))
+
+
+def _read_all(bind) -> dict[str, int]:
     dbapi_error = bind.dialect.loaded_dbapi.Error
     try:
         connection = bind.raw_connection()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import Boolean, ColumnElement, ForeignKey, Integer, String, Text, UniqueConstraint, and_, not_
 from sqlalchemy.ext.hybrid import hybrid_property
@@ -71,6 +71,20 @@ class Draft(db.Model):
         if self.status_at(now) != "open" or self.closes_at is None:
             return None
         return max(0, int(-(-(self.closes_at - now).total_seconds() // 86400)))
+
+    def clock_moves_at(self, now: datetime) -> datetime | None:
+        """The first moment after ``now`` at which status_at or days_left answers differently (None:
+        never, by the clock alone). What the clock shows of a draft holds until then, so a page can keep
+        it."""
+        status = self.status_at(now)
+        if status == "upcoming":
+            return self.opens_at  # None: not scheduled, upcoming until staff set a date
+        if status != "open" or self.closes_at is None:
+            return None  # closed and concluded stay so by the clock; open with no end stays open
+        # days_left is d while (d - 1) days < closes_at - now <= d days: it drops as the rest reaches
+        # d - 1 whole days, and on the last day the draft closes at closes_at itself.
+        days = self.days_left(now)
+        return self.closes_at - timedelta(days=days - 1) if days > 1 else self.closes_at
 
     @property
     def status(self) -> str:

@@ -179,16 +179,25 @@ def kept_page(key: tuple, render: Callable[[], tuple[str, int]]):
 def _home_groups(now) -> tuple[dict, tuple]:
     """The public drafts by stage, and what of them the clock moves (each one's stage and days left).
 
-    The drafts and their counts are read once per change counter and kept detached (read only)."""
+    The drafts and their counts are read once per change counter and kept detached (read only); their
+    grouping is kept with them until the clock moves any of them (Draft.clock_moves_at), so a request
+    in between only compares two times."""
 
-    def read() -> list:
+    def read() -> dict:
         rows = public_draft_rows()
         for draft, _count in rows:
             db.session.expunge(draft)
-        return rows
+        return {"rows": rows}
 
-    groups = public_drafts_by_stage(now, by_generation(("public-draft-rows",), read))
-    return groups, tuple((i.draft.id, i.status, i.days_left(now)) for items in groups.values() for i in items)
+    kept = by_generation(("public-draft-rows",), read)
+    held = kept.get("by-clock")
+    if held is None or not (held[0] <= now and (held[1] is None or now < held[1])):
+        rows = kept["rows"]
+        groups = public_drafts_by_stage(now, rows)
+        key = tuple((i.draft.id, i.status, i.days_left(now)) for items in groups.values() for i in items)
+        moves = [m for draft, _count in rows if (m := draft.clock_moves_at(now)) is not None]
+        held = kept["by-clock"] = (now, min(moves, default=None), groups, key)
+    return held[2], held[3]
 
 
 def home_clock_key(now) -> tuple:

@@ -130,10 +130,16 @@ def preference_url(**choice: str) -> str:
     return url_for("preferences.choose", **choice, next=here())
 
 
+# What a page depends on besides its address (vary).
+VARY = ("Cookie", "Accept-Language")
+
+
 @bp.after_app_request
 def vary(response: Response) -> Response:
     """A shared proxy must keep one copy per preference: the page depends on the cookies and the language."""
     if request.endpoint != "static":
-        response.vary.add("Cookie")
-        response.vary.add("Accept-Language")
+        if "Vary" in response.headers:
+            response.vary.update(VARY)
+        else:  # the usual case, without parsing and writing the header twice
+            response.headers["Vary"] = ", ".join(VARY)
     return response

@@ -12,6 +12,7 @@ import pytest
 from bs4 import BeautifulSoup
 from flask import template_rendered
 
+from consult.extensions import db
 from consult.ratelimits import limiter
 from consult.web import cache, fragments
 from tests.conftest import csrf_token_from
@@ -56,15 +57,21 @@ def pages(draft) -> list[str]:
     return [f"/drafts/{draft.slug}", f"/drafts/{draft.slug}/articles/{first}", "/"]
 
 
-def test_a_second_visit_renders_no_template(site, factory, rendered):
+def test_a_second_visit_renders_no_template(site, factory, rendered, monkeypatch):
+    """Nor does it make a database session: the change counter is read on a pooled connection."""
     draft = factory.draft()
     factory.comment(draft, body="第一条的公开意见", status="published", article_index=0)
+    sessions = []
+    make = db.session.registry.createfunc
+    monkeypatch.setattr(db.session.registry, "createfunc", lambda: sessions.append(1) or make())
     for path in pages(draft):
         first = site.test_client().get(path)
         assert first.status_code == 200 and rendered, path
         rendered.clear()
+        sessions.clear()
         again = site.test_client().get(path)
         assert again.status_code == 200 and rendered == [], (path, rendered)
+        assert sessions == [], path
         assert own_parts_out(again.data) == own_parts_out(first.data)  # but for the visitor's own parts
 
 
@@ -128,6 +135,34 @@ def test_the_days_left_and_the_close_follow_the_clock(site, factory, clock, rend
         page = soup(client.get(path))
         assert "已截止" in page.select_one(".badge").get_text()
         assert page.select_one("form.comment-form textarea") is None
+
+
+def test_the_home_page_sorts_its_drafts_again_only_when_the_clock_moves_one(
+    site, factory, clock, monkeypatch
+):
+    """Between two moments the clock moves a draft (Draft.clock_moves_at), the home page's drafts are
+    not sorted into stages again; at such a moment they are, and the page shows it."""
+    factory.draft()  # open, 27 days left
+    upcoming = factory.draft("upcoming", title="即将征求意见的示例条例（草案）")  # opens in 3 days
+    sorted_ = []
+    real = fragments.public_drafts_by_stage
+    monkeypatch.setattr(fragments, "public_drafts_by_stage", lambda *a: sorted_.append(1) or real(*a))
+
+    def home():
+        return soup(site.test_client().get("/"))  # a new visitor each time
+
+    assert "剩余27天" in home().get_text()
+    clock.advance(hours=20)
+    home(), home()
+    assert len(sorted_) == 1  # nothing the clock shows moved
+    clock.advance(hours=4)  # a day gone: 26 days left
+    assert "剩余26天" in home().get_text()
+    assert len(sorted_) == 2
+    assert "即将征求意见的示例条例" in home().select_one("section.stage-upcoming").get_text()
+    clock.advance(days=2)  # the upcoming one opens now, to the second
+    assert clock() == upcoming.opens_at
+    assert "即将征求意见的示例条例" in home().select_one("section.stage-open").get_text()
+    assert len(sorted_) == 3
 
 
 def test_a_signed_in_visitor_and_a_waiting_message_get_their_own_page(site, factory):
