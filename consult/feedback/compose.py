@@ -14,6 +14,7 @@ from sqlalchemy import and_, func, or_, select
 
 from consult.extensions import db
 from consult.feedback import mail
+from consult.feedback.due import due_events
 from consult.i18n import _
 from consult.models import (
     ArticleText,
@@ -22,7 +23,6 @@ from consult.models import (
     Draft,
     FeedbackPublication,
     IntakeBatch,
-    OutboxEvent,
     PublishedDecision,
 )
 
@@ -40,13 +40,7 @@ class Outgoing:
 
 def compose(ids: list[int]) -> list[Outgoing]:
     """Read what the chunk's messages need (a few queries for the whole chunk) and build them."""
-    events = list(
-        db.session.scalars(
-            select(OutboxEvent)
-            .where(OutboxEvent.id.in_(ids), OutboxEvent.processed_at.is_(None))
-            .order_by(OutboxEvent.id)
-        )
-    )
+    events = due_events(ids)
     pub_ids = {int(e.payload.get("publication_id") or 0) for e in events}
     pubs = {
         p.id: p

@@ -16,9 +16,10 @@ from sqlalchemy.orm import joinedload
 from consult.extensions import db
 from consult.feedback import mail
 from consult.feedback.compose import Outgoing
+from consult.feedback.due import due_events
 from consult.feedback.links import public_links
 from consult.i18n import _, localtime
-from consult.models import ArticleText, Invitation, OutboxEvent
+from consult.models import ArticleText, Invitation
 from consult.vocabulary import role_label
 
 KIND = "mail.invite"
@@ -66,13 +67,7 @@ def invitation_message(row_id: int, invitation: Invitation, to: str, reminder: b
 
 def compose(ids: list[int]) -> list[Outgoing]:
     """The messages of one chunk of due ``mail.invite`` rows."""
-    events = list(
-        db.session.scalars(
-            select(OutboxEvent)
-            .where(OutboxEvent.id.in_(ids), OutboxEvent.processed_at.is_(None))
-            .order_by(OutboxEvent.id)
-        )
-    )
+    events = due_events(ids)
     invitations = {
         inv.id: inv
         for inv in db.session.scalars(

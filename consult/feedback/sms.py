@@ -31,9 +31,10 @@ from sqlalchemy import select
 
 from consult.config import ConfigError
 from consult.extensions import db
+from consult.feedback.due import due_events
 from consult.feedback.links import base_url, external_url
 from consult.i18n import _
-from consult.models import Comment, OutboxEvent
+from consult.models import Comment
 from consult.personal_data import contact_kind
 from consult.receipts import display
 
@@ -114,13 +115,7 @@ class SmsOutgoing:
 
 def compose(ids: list[int]) -> list[SmsOutgoing]:
     """The messages of a chunk of SMS outbox rows (two queries for the chunk)."""
-    events = list(
-        db.session.scalars(
-            select(OutboxEvent)
-            .where(OutboxEvent.id.in_(ids), OutboxEvent.processed_at.is_(None))
-            .order_by(OutboxEvent.id)
-        )
-    )
+    events = due_events(ids)
     comments = {
         c.id: c
         for c in db.session.scalars(select(Comment).where(Comment.id.in_([e.target_id for e in events])))

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from consult.extensions import db
 from consult.feedback import mail
 from consult.feedback.compose import Outgoing
+from consult.feedback.due import due_events
 from consult.feedback.links import public_links
 from consult.feedback.sms import SmsOutgoing
 from consult.i18n import _, localdate
@@ -49,13 +50,7 @@ def _with_unsubscribe(message: EmailMessage, unsubscribe_url: str) -> EmailMessa
 
 
 def _rows(ids: list[int]) -> tuple[list[OutboxEvent], dict[int, SubscriptionNotice], dict[int, Subscription]]:
-    events = list(
-        db.session.scalars(
-            select(OutboxEvent)
-            .where(OutboxEvent.id.in_(ids), OutboxEvent.processed_at.is_(None))
-            .order_by(OutboxEvent.id)
-        )
-    )
+    events = due_events(ids)
     notice_ids = [e.target_id for e in events if e.target_type == NOTICE]
     notices = {
         n.id: n

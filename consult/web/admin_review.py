@@ -34,7 +34,8 @@ from consult.vocabulary import outcome_label
 from consult.web.admin_stats import staff_statistics
 from consult.web.dates import local_day_start
 from consult.web.forms import form_page
-from consult.web.review_cache import attached, counters, kept_draft, kept_overview, kept_place, review_page
+from consult.web.fragments import attached
+from consult.web.review_cache import counters, kept_draft, kept_overview, kept_place, review_page
 from consult.web.review_words import channel_names, outcome_choices, review_words
 
 bp = Blueprint("admin_review", __name__, url_prefix="/admin")

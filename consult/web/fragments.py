@@ -109,6 +109,27 @@ def by_generation(key: tuple, make: Callable[[], T]) -> T:
     return _cache(BY_GENERATION).get_or_make((number, *key, *scope()), make)
 
 
+def detached(read: Callable[[], T]) -> Callable[[], T]:
+    """``read``, whose row comes back out of the request's session: to keep across requests, read only.
+
+    ``attached`` brings a kept row into a later request's session to render it. The one way rows are
+    kept: the public pages' drafts here, the staff review pages' (consult/web/review_cache.py).
+    """
+
+    def make() -> T:
+        row = read()
+        db.session.expunge(row)
+        return row
+
+    return make
+
+
+def attached(row: T) -> T:
+    """A kept row (``detached``) merged into this request's session without a query, so its
+    relationships load there as usual."""
+    return row if row in db.session else db.session.merge(row, load=False)
+
+
 def public_draft_kept(slug: str):
     """The published draft a page shows, read once per change counter and kept detached (read only).
 
@@ -119,19 +140,7 @@ def public_draft_kept(slug: str):
     """
     if g.get("fragments_generation") is None:
         return public_draft(slug)
-
-    def read():
-        draft = public_draft(slug)
-        db.session.expunge(draft)
-        return draft
-
-    return by_generation(("draft-row", slug), read)
-
-
-def attached(draft):
-    """A kept draft row (public_draft_kept) merged into this request's session without a query, so its
-    relationships load there as usual."""
-    return draft if draft in db.session else db.session.merge(draft, load=False)
+    return by_generation(("draft-row", slug), detached(lambda: public_draft(slug)))
 
 
 def public_draft_read(slug: str):

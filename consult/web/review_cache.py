@@ -27,6 +27,7 @@ from consult.extensions import db
 from consult.generation_cache import GenerationCache, cache_for
 from consult.i18n import locale_name
 from consult.web.cache import join_csrf, placeholder_csrf, split_csrf
+from consult.web.fragments import detached
 from consult.web.labels import stage_badge_key
 from consult.web.preferences import variant
 
@@ -99,19 +100,9 @@ def counters() -> tuple[int, int, int]:
 
 def kept_draft(numbers: tuple[int, ...], slug: str):
     """The draft of a staff page, read once per change counter and kept detached (read only): enough to
-    key a kept page; ``attached`` brings it into the request's session to render. NotFound is never kept."""
-
-    def read():
-        draft = by_slug(slug)
-        db.session.expunge(draft)
-        return draft
-
-    return cache_for(DRAFT_ROWS).get_or_make((*numbers, slug), read)
-
-
-def attached(draft):
-    """A kept draft row merged into this request's session without a query."""
-    return draft if draft in db.session else db.session.merge(draft, load=False)
+    key a kept page; ``attached`` (consult/web/fragments.py) brings it into the request's session to
+    render. NotFound is never kept."""
+    return cache_for(DRAFT_ROWS).get_or_make((*numbers, slug), detached(lambda: by_slug(slug)))
 
 
 def kept_overview(numbers: tuple[int, ...], draft, render: Callable[[], str]):
