@@ -67,6 +67,7 @@ ACTIONS = {
     "group.publish": _l("全部公开同类意见组"),
     "group.reject": _l("同类意见组全部不予公开"),
     "theme.rebuild": _l("重新计算意见主题"),
+    "theme.queue": _l("排队重新计算意见主题"),
     "theme.rename": _l("重命名意见主题"),
     "theme.merge": _l("合并意见主题"),
     "theme.move": _l("调整意见所属主题"),

@@ -78,6 +78,9 @@ SETTINGS: dict[str, tuple[Any, Any]] = {
     "EXPORT_JOBS_INLINE": (bool, True),  # the requesting process writes jobs in a thread; false: the worker
     "EXPORT_RETENTION_HOURS": (int, 24),  # a finished export's file is deleted this long after it was made
     "EXPORT_DIR": ("str?", None),  # where export files are written (default: exports in the instance folder)
+    # Staff's recomputation of a draft's themes is a job (consult/themes/jobs.py): the requesting process
+    # runs it in a thread; false: `flask --app consult themes worker` does.
+    "THEME_JOBS_INLINE": (bool, True),
 }
 
 SEARCH_BACKENDS = ("whoosh", "postgres")

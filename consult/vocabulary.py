@@ -77,6 +77,12 @@ EXPORT_JOB_STATES = {
     "done": _l("已完成"),
     "failed": _l("导出失败"),
 }
+THEME_JOB_STATES = {
+    "queued": _l("排队中"),
+    "running": _l("正在计算"),
+    "done": _l("已完成"),
+    "failed": _l("计算失败"),
+}
 # The kinds consult.personal_data finds (its KINDS); that module is the home of what they look like.
 PERSONAL_DATA = {"phone": _l("电话号码"), "id_number": _l("身份证号码"), "email": _l("电子邮箱")}
 
@@ -94,6 +100,7 @@ BY_ENUM: dict[str, Mapping[str, object]] = {
     "EXPORT_FORMATS": EXPORT_FORMATS,
     "EXPORT_INCLUDES": EXPORT_INCLUDES,
     "EXPORT_JOB_STATES": EXPORT_JOB_STATES,
+    "THEME_JOB_STATES": THEME_JOB_STATES,
     "SUBSCRIPTION_TOPICS": SUBSCRIPTION_TOPICS,
     "SUBSCRIPTION_CHANNELS": SUBSCRIPTION_CHANNELS,
 }

@@ -1,16 +1,20 @@
-"""`flask themes rebuild SLUG`: compute a draft's themes per article (keeping staff's renames, merges
-and moves)."""
+"""`flask themes rebuild SLUG`: compute a draft's themes per article at once (keeping staff's renames,
+merges and moves); `flask themes worker [--once]`: run the recomputations staff queued (with
+THEME_JOBS_INLINE the web processes run them in a background thread instead)."""
 
 from __future__ import annotations
 
 import sys
+import time
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
 
 from consult.context import CLI
 from consult.errors import DomainError
 from consult.i18n import _, _l
+from consult.themes.jobs import run_jobs
 from consult.themes.operations import rebuild_themes
 
 themes_cli = AppGroup("themes", help=_l("意见主题：按条款重新计算草案的意见主题。"))
@@ -30,3 +34,22 @@ def themes_rebuild(slug: str) -> None:
     )
     if result.changed:
         click.echo(_("主题有变化：意见汇总需要重新签发。"))
+
+
+@themes_cli.command("worker")
+@click.option("--once", is_flag=True, help=_l("处理完当前排队的重新计算任务后退出"))
+@click.option("--interval", type=float, default=2.0, help=_l("没有任务时的等待秒数"))
+def themes_worker(once: bool, interval: float) -> None:
+    """Run the recomputations staff queued, oldest first, one at a time."""
+    while True:
+        try:
+            ran = run_jobs(wait=True)
+        except Exception:  # a job's own failure is recorded on it; this is the database
+            current_app.logger.exception("themes worker round failed; retrying")
+            ran = 0
+        if ran:
+            click.echo(_("已完成%(n)d个意见主题重新计算任务。", n=ran))
+        if once:
+            return
+        if not ran:
+            time.sleep(interval)

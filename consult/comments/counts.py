@@ -12,8 +12,10 @@ not by calls in each operation, so every way a comment is written keeps it, incl
 - ``do_orm_execute``: an ORM bulk INSERT of comments (the synthetic-data loader) is counted from its
   rows; a bulk DELETE of comments is counted before it runs; a bulk write of decisions is counted from
   the SELECT of what it moves that it passes (DECISION_MOVES: a group's decision fanned out); a bulk
-  UPDATE of a comment's draft, article or status, or a bulk write of decisions without DECISION_MOVES,
-  is refused (NotCounted): do it through the ORM.
+  UPDATE that gives every comment it matches one status (a group moderated at once) is counted from a
+  grouped SELECT of those comments before it runs (day_counts.status_moved_to); any other bulk UPDATE of
+  a comment's draft, article or status, or a bulk write of decisions without DECISION_MOVES, is refused
+  (NotCounted): do it through the ORM.
   Dropping a draft drops its rows (ON DELETE CASCADE).
 
 Contention: an upsert (INSERT … ON CONFLICT DO UPDATE SET n = n + d, PostgreSQL and SQLite alike) per
@@ -206,9 +208,12 @@ def _do_orm_execute(state):
     if table.name == Decision.__tablename__:
         return _bulk_decisions(state)
     if state.is_update:
-        if _sets(state) & set(COUNTED):
+        if not _sets(state) & set(COUNTED):
+            return None
+        status = day_counts.status_moved_to(state, COUNTED)
+        if status is None:
             raise NotCounted("a comment's draft, article or status changes through the ORM (comment_count)")
-        return None
+        return _bulk_status(state, status)
     deltas: Counter = Counter()
     if state.is_insert:
         rows = state.parameters
@@ -222,6 +227,20 @@ def _do_orm_execute(state):
         ):
             deltas[key(draft_id, article_id, status, outcome)] -= n
     result = state.invoke_statement()
+    apply(state.session.connection(), deltas)
+    return result
+
+
+def _bulk_status(state, status: str):
+    """A bulk UPDATE giving every comment it matches ``status``: each moves from its key to the same key
+    with the new status, counted before the statement runs."""
+    before = _grouped(state.session.connection(), state.statement.whereclause)
+    result = state.invoke_statement()
+    day_counts.check_moved(result, sum(n for *_key, n in before))
+    deltas: Counter = Counter()
+    for draft_id, article_id, was, outcome, n in before:
+        deltas[key(draft_id, article_id, was, outcome)] -= n
+        deltas[key(draft_id, article_id, status, outcome)] += n
     apply(state.session.connection(), deltas)
     return result
 

@@ -12,7 +12,9 @@ It moves by the same session events and in the same way as ``comment_count``:
   mapped with active_history (consult/models/comments.py), so their old values are known when set.
 - ``do_orm_execute``: a bulk INSERT of comments is counted from its rows (a row without submitted_at is
   given the time now, so the count and the row agree); a bulk DELETE is counted before it runs; a bulk
-  UPDATE of a counted column is refused (NotCounted).
+  UPDATE that sets the status of every row it matches to one value (a group moderated at once) is counted
+  from a grouped SELECT of those rows before it runs (``status_moved_to``); any other bulk UPDATE of a
+  counted column is refused (NotCounted).
 
 The day is the calendar day of submitted_at in the configured zone (TIMEZONE), worked out in Python when
 the comment is written. Contention: every comment write already takes the ``comments`` change counter
@@ -47,6 +49,31 @@ SQLITE_LOCAL_DAY = "consult_local_day"  # a function given to each SQLite connec
 
 class NotCounted(RuntimeError):
     """A bulk statement would change what a comment counter counts without the counter knowing."""
+
+
+def status_moved_to(state, counted: tuple[str, ...]) -> str | None:
+    """The one status a bulk UPDATE of comments gives every row it matches, when the status is all it sets
+    of ``counted`` (a plain value, not per-row executemany parameters); None for any other UPDATE.
+
+    Such an UPDATE is counted from a grouped SELECT of its rows run just before it, in its transaction: its
+    caller takes the ``comments`` change counter first (consult/changes.py), as every comment write does,
+    so on PostgreSQL no other write moves those rows in between. ``check_moved`` refuses the statement if
+    it changed another number of rows than were counted.
+    """
+    statement = state.statement
+    values = {getattr(k, "key", k): v for k, v in (statement._values or {}).items()}
+    if state.parameters or getattr(statement, "_ordered_values", None):
+        return None
+    if set(values) & set(counted) != {"status"}:
+        return None
+    value = getattr(values["status"], "value", None)
+    return value if isinstance(value, str) else None
+
+
+def check_moved(result, counted: int) -> None:
+    """Refuse (NotCounted, so the transaction rolls back) an UPDATE that moved other rows than counted."""
+    if result.rowcount != counted:
+        raise NotCounted(f"a bulk status change updated {result.rowcount} comments, {counted} were counted")
 
 
 def local_day(when: datetime) -> date:
@@ -133,9 +160,20 @@ def _do_orm_execute(state):
     if table is None or table.name != Comment.__tablename__:
         return None
     if state.is_update:
-        if _sets(state) & set(COUNTED):
+        if not _sets(state) & set(COUNTED):
+            return None
+        status = status_moved_to(state, COUNTED)
+        if status is None:
             raise NotCounted("a comment's draft, channel, status or time changes through the ORM")
-        return None
+        before = grouped(state.session.connection(), state.statement.whereclause)
+        result = state.invoke_statement()
+        check_moved(result, sum(before.values()))
+        moved: Counter = Counter()
+        for (draft_id, day, channel, was), n in before.items():
+            moved[(draft_id, day, channel, was)] -= n
+            moved[(draft_id, day, channel, status)] += n
+        apply(state.session.connection(), moved)
+        return result
     deltas: Counter = Counter()
     params = now = None
     if state.is_insert:

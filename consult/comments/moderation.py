@@ -94,13 +94,23 @@ def checked(action: str, reason: str | None) -> tuple[str, str | None]:
     return new_status, reason
 
 
+def status_values(new_status: str, reason: str | None, actor: User) -> dict:
+    """The columns a moderation by ``actor`` now sets: for each comment (``apply_status``) or for a set
+    of them in one UPDATE (consult/groups/moderation.py)."""
+    return {
+        "status": new_status,
+        "moderation_reason": reason if new_status != "published" else None,
+        "moderated_at": utcnow(),
+        "moderated_by_id": actor.id,
+    }
+
+
 def apply_status(comments: Iterable[Comment], new_status: str, reason: str | None, actor: User) -> None:
     """Give each comment the new status, as a moderation by ``actor`` now (the caller flushes)."""
-    now = utcnow()
+    values = status_values(new_status, reason, actor)
     for comment in comments:
-        comment.status = new_status
-        comment.moderation_reason = reason if new_status != "published" else None
-        comment.moderated_at, comment.moderated_by_id = now, actor.id
+        for name, value in values.items():
+            setattr(comment, name, value)
 
 
 def _before(comment: Comment) -> dict:

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from sqlalchemy import (
     Connection,
     Integer,
+    Select,
     and_,
     delete,
     event,
@@ -293,8 +294,18 @@ def _latest_kept(connection: Connection, draft_id: int) -> int | None:
     return row.id if row is not None and row.participants is not None else None
 
 
-def _covers(connection: Connection, publication_id: int, comment_ids: Iterable[int]) -> bool:
-    ids = list(comment_ids)
+def kept_covering(connection: Connection, draft_id: int, comment_ids: Select) -> int | None:
+    """The draft's latest kept publication when it counts one of these comments (a SELECT of their ids):
+    what the session event below does for the ORM's changes, for a bulk status change (a group moderated
+    at once), which asks before its UPDATE and ``store``s the publication again after it."""
+    publication_id = _latest_kept(connection, draft_id)
+    if publication_id is not None and _covers(connection, publication_id, comment_ids):
+        return publication_id
+    return None
+
+
+def _covers(connection: Connection, publication_id: int, comment_ids: Iterable[int] | Select) -> bool:
+    ids = comment_ids if isinstance(comment_ids, Select) else list(comment_ids)
     frozen = select(PublishedDecision.comment_id).where(
         PublishedDecision.publication_id == publication_id, PublishedDecision.comment_id.in_(ids)
     )

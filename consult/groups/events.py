@@ -3,16 +3,19 @@
 A comment added, deleted, or changed in what grouping depends on (draft, article, status) queues one
 ``groups.update`` row for it, with the scope it was in before (``payload``: draft and article key), so
 the drain (drain.py) can take it out of that scope too. An intake batch, written with Core statements
-the session events cannot see, queues one row for the batch (``queue_batch``).
+the session events cannot see, queues one row for the batch (``queue_batch``); a bulk status change (a
+group moderated at once) queues one row per comment it changes (``queue_status_change``).
 """
 
 from __future__ import annotations
 
-from sqlalchemy import event
+from sqlalchemy import JSON, ColumnElement, event, func, insert, literal, select
 from sqlalchemy.orm import Session, attributes
 
+from consult.clock import utcnow
 from consult.models import Comment, OutboxEvent
 from consult.models.counts import GENERAL
+from consult.models.types import UTCDateTime
 
 KIND = "groups.update"
 PENDING = "groups_pending"  # Session.info flag: this transaction queued grouping work
@@ -33,6 +36,29 @@ def queue(session: Session, target_type: str, target_id: int, payload: dict | No
 def queue_batch(session: Session, batch_id: int) -> None:
     """Queue the comments of an intake batch (inserted with Core statements)."""
     queue(session, "batch", batch_id)
+
+
+def queue_status_change(session: Session, where: ColumnElement[bool]) -> None:
+    """One row per comment matching ``where``, run before a bulk UPDATE of their status (one INSERT …
+    SELECT): each with the scope it is in, as the session event gives a comment whose status changed."""
+    builder = func.json_build_object if session.get_bind().dialect.name == "postgresql" else func.json_object
+    scope = builder(
+        "draft_id", Comment.draft_id, "article_key", func.coalesce(Comment.article_id, GENERAL), type_=JSON
+    )
+    session.execute(
+        insert(OutboxEvent).from_select(
+            ["kind", "target_type", "target_id", "payload", "created_at", "attempts"],
+            select(
+                literal(KIND),
+                literal("comment"),
+                Comment.id,
+                scope,
+                literal(utcnow(), UTCDateTime),
+                literal(0),
+            ).where(where),
+        )
+    )
+    session.info[PENDING] = True
 
 
 def _before(obj: Comment, attr: str):

@@ -18,7 +18,7 @@ from consult.models.intake import ContactPoint, IntakeBatch
 from consult.models.invitations import Invitation
 from consult.models.review import Assignment, ReviewNote
 from consult.models.subscriptions import Subscription, SubscriptionNotice
-from consult.models.themes import OpinionSummary, SummarySection, Theme, ThemeAnchor, ThemeMember
+from consult.models.themes import OpinionSummary, SummarySection, Theme, ThemeAnchor, ThemeJob, ThemeMember
 from consult.models.users import ApiToken, LoginAttempt, User
 
 __all__ = [
@@ -55,6 +55,7 @@ __all__ = [
     "SummarySection",
     "Theme",
     "ThemeAnchor",
+    "ThemeJob",
     "ThemeMember",
     "User",
 ]

@@ -1,8 +1,8 @@
 """Themes (意见主题) per draft and article, their members and anchors, and the drafted summary of
 opinions (意见汇总草稿) with its edited sections and sign-off.
 
-Computed by consult/themes/ (``themes rebuild`` and the staff page's recomputation). A theme is found
-by its anchors (the keyword that started it, plus those of themes staff merged into it), so a
+Computed by consult/themes/ (``themes rebuild``, and the staff page's recomputation: a ``theme_job``).
+A theme is found by its anchors (the keyword that started it, plus those of themes staff merged into it), so a
 recomputation gives the same theme the same id; a staff rename is ``label``; a member staff moved is
 ``pinned`` and stays where staff put it (``theme_id`` None: no theme).
 """
@@ -11,12 +11,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from consult.clock import utcnow
 from consult.extensions import db
-from consult.models.types import UTCDateTime
+from consult.models.enums import THEME_JOB_STATES
+from consult.models.types import UTCDateTime, enum_check, enum_column_type
 
 LABEL_MAX = 60
 ANCHOR_MAX = 40
@@ -93,3 +94,53 @@ class SummarySection(db.Model):
     text: Mapped[str] = mapped_column(Text, default="")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+
+
+WAITING = "state IN ('queued', 'running')"
+
+
+class ThemeJob(db.Model):
+    """A recomputation of a draft's themes staff asked for: queued, then run by the themes worker (running,
+    scopes_done of scopes_total articles computed), then done (themes found, whether they changed) or
+    failed with a reason in Chinese. At most one waits or runs per draft (a partial unique index)."""
+
+    __tablename__ = "theme_job"
+    __table_args__ = (
+        enum_check("state", THEME_JOB_STATES),
+        Index("ix_theme_job_state", "state", "id"),
+        Index("ix_theme_job_draft", "draft_id", "id"),
+        Index(
+            "uq_theme_job_waiting",
+            "draft_id",
+            unique=True,
+            sqlite_where=text(WAITING),
+            postgresql_where=text(WAITING),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    draft_id: Mapped[int] = mapped_column(ForeignKey("draft.id", ondelete="CASCADE"))
+    requested_by: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    state: Mapped[str] = mapped_column(enum_column_type(THEME_JOB_STATES), default="queued")
+    scopes_done: Mapped[int] = mapped_column(Integer, default=0)
+    scopes_total: Mapped[int] = mapped_column(Integer, default=0)
+    themes: Mapped[int | None] = mapped_column(Integer)
+    changed: Mapped[bool | None] = mapped_column(Boolean)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    error: Mapped[str | None] = mapped_column(Text)
+
+    @property
+    def waiting(self) -> bool:
+        """Whether it is queued or running."""
+        return self.state in ("queued", "running")
+
+    @property
+    def percent(self) -> int:
+        """How far the job is, 0–100 (100 only once done)."""
+        if self.state == "done":
+            return 100
+        if not self.scopes_total:
+            return 0
+        return min(99, self.scopes_done * 100 // self.scopes_total)

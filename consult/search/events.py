@@ -16,7 +16,7 @@ draft's comments, a bounded batch per drain round (drain.py).
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, event, insert, inspect, literal, select
+from sqlalchemy import JSON, ColumnElement, event, insert, inspect, literal, select
 from sqlalchemy.orm import Session
 
 from consult.clock import utcnow
@@ -40,6 +40,12 @@ def queue(session: Session, target_type: str, target_id: int, payload: dict | No
 def queue_comments_of_batch(session: Session, batch_id: int) -> None:
     """One row per comment of an intake batch (one INSERT … SELECT), so a drain can take them in
     bounded slices instead of indexing a whole 100,000-row batch in one go after the request."""
+    queue_comments(session, Comment.batch_id == batch_id)
+
+
+def queue_comments(session: Session, where: ColumnElement[bool]) -> None:
+    """One row per comment matching ``where`` (one INSERT … SELECT), for a Core or bulk statement that
+    the session events cannot see (an intake batch, a group of comments moderated at once)."""
     session.execute(
         insert(OutboxEvent).from_select(
             ["kind", "target_type", "target_id", "payload", "created_at", "attempts"],
@@ -50,7 +56,7 @@ def queue_comments_of_batch(session: Session, batch_id: int) -> None:
                 literal({}, JSON),
                 literal(utcnow(), UTCDateTime),
                 literal(0),
-            ).where(Comment.batch_id == batch_id),
+            ).where(where),
         )
     )
     session.info[PENDING] = True

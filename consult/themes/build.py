@@ -3,13 +3,14 @@
 Which comments count: pending and published ones (what staff are reviewing and what the public sees);
 spam and rejected ones are in no theme. A draft may hold 100,000 comments, so the texts are streamed
 (``yield_per``) twice: once for the document frequencies over the whole draft, then one article at a
-time for each comment's keywords, which are all that is kept of a comment in memory. Each article is
-then written in its own short write transaction.
+time for each comment's keywords, which are all that is kept of a comment in memory. When every article
+is computed, each is written in its own short write transaction. Staff's button runs this as a
+background job (jobs.py); the command line runs it at once.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from sqlalchemy import delete, exists, func, insert, select, update
@@ -168,15 +169,25 @@ def refresh_sizes(session, theme_ids: set[int]) -> None:
         session.execute(update(Theme).where(Theme.id == tid).values(size=n, updated_at=utcnow()))
 
 
-def build_draft(draft_id: int) -> BuildResult:
-    """Recompute a draft's themes from its counted comments, keeping what staff renamed, merged, moved."""
+def build_draft(draft_id: int, progress: Callable[[int, int], None] | None = None) -> BuildResult:
+    """Recompute a draft's themes from its counted comments, keeping what staff renamed, merged, moved.
+
+    Every article is computed before anything is written, so the themes shown stay the old ones until the
+    new ones replace them, article by article in short write transactions, at the end (and stay the old
+    ones if the computation fails). ``progress(done, total)``: called as each article is computed.
+    """
     end_read()
     df = document_frequency(draft_id)
+    scopes = _scopes(db.session, draft_id)
+    end_read()
+    computed = []
+    for done, key in enumerate(scopes, 1):
+        computed.append((key, scope_clusters(draft_id, key, df)))
+        if progress is not None:
+            progress(done, len(scopes))
     with write_transaction() as session:
         changed = drop_stale_members(session, draft_id) > 0
-        scopes = _scopes(session, draft_id)
-    for key in scopes:
-        clusters = scope_clusters(draft_id, key, df)
+    for key, clusters in computed:
         with write_transaction() as session:
             changed = apply_scope(session, draft_id, key, clusters) or changed
     with write_transaction() as session:

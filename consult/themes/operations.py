@@ -23,6 +23,7 @@ from consult.models.themes import LABEL_MAX, SECTION_TEXT_MAX, SIGNER_NAME_MAX, 
 from consult.models.types import ID_MAX
 from consult.sanitize import plain_text
 from consult.themes.build import COUNTED, BuildResult, build_draft, mark_changed, refresh_sizes
+from consult.themes.jobs import writer_lock
 
 if TYPE_CHECKING:
     from consult.context import RequestContext
@@ -32,10 +33,12 @@ MERGE_MAX = 50  # themes merged at once
 
 
 def rebuild_themes(actor: User | None, ctx: RequestContext, slug: str) -> BuildResult:
-    """Recompute a draft's themes (the command line and the staff page's button)."""
+    """Recompute a draft's themes at once (the command line; staff's button queues a job: jobs.py)."""
     draft = by_slug(slug)
     draft_id = draft.id
-    result = build_draft(draft_id)
+    end_read()
+    with writer_lock(wait=True):  # one recomputation at a time: never interleaved with a queued job's
+        result = build_draft(draft_id)
     with write_transaction() as session:
         audit.record(
             session, actor, ctx, "theme.rebuild", session.get(type(draft), draft_id),

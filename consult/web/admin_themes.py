@@ -13,12 +13,12 @@ from consult.errors import DomainError, NotFound
 from consult.i18n import _
 from consult.models.counts import GENERAL
 from consult.models.types import ID_MAX
+from consult.themes.jobs import latest_job, request_rebuild
 from consult.themes.operations import (
     edit_section,
     export_summary_docx,
     merge_themes,
     move_comment,
-    rebuild_themes,
     rename_theme,
     sign_off_summary,
 )
@@ -36,13 +36,19 @@ def _int(name: str) -> int | None:
     return int(value) if value.isdigit() and 0 < int(value) <= ID_MAX else None
 
 
+REFRESH_SECONDS = 5  # while a recomputation waits or runs, the themes page reads its state this often
+
+
 def _themes_page(slug: str, errors: dict | None = None, message: str | None = None, status: int = 200):
     draft = by_slug(slug)
+    job = latest_job(draft.id)
     return form_page(
         "admin/themes/themes.html",
         status,
         draft=draft,
         view=opinion_summary(draft),
+        job=job,
+        refresh=REFRESH_SECONDS if job is not None and job.waiting else None,
         errors=errors,
         message=message,
     )
@@ -75,9 +81,13 @@ def themes(slug: str):
 @bp.post("/review/<slug>/themes/rebuild")
 @access("staff")
 def rebuild(slug: str):
-    """Recompute the draft's themes (staff's names, merges and moves are kept)."""
-    result = rebuild_themes(current_actor(), RequestContext.from_request(), slug)
-    flash(_("已重新计算意见主题：%(n)d个条款，共%(t)d个主题。", n=result.scopes, t=result.themes))
+    """Queue the recomputation of the draft's themes (staff's names, merges and moves are kept); a second
+    press while it waits or runs queues nothing more."""
+    _job, created = request_rebuild(current_actor(), RequestContext.from_request(), slug)
+    if created:
+        flash(_("已开始在后台重新计算意见主题，完成后本页会显示新的主题。"))
+    else:
+        flash(_("意见主题正在重新计算，无需重复提交；完成后本页会显示新的主题。"))
     return redirect(url_for("admin_themes.themes", slug=slug), 303)
 
 

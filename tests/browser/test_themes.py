@@ -1,6 +1,7 @@
 """A staff member in a real Chromium: from the overview to a draft's themes, renames one, merges two
-(after confirming), moves a comment, then edits, signs off and downloads the drafted summary; on a
-desktop and on a phone, axe clean throughout."""
+(after confirming), moves a comment, then edits, signs off and downloads the drafted summary, and
+recomputes the themes (a background job: its state shown, then its result); on a desktop and on a
+phone, axe clean throughout."""
 
 from __future__ import annotations
 
@@ -110,6 +111,26 @@ def test_themes_and_summary_in_a_browser(browser, themes_server, screenshot):
         page.get_by_role("link", name="下载 Word 文档（DOCX）").click()
     assert download.value.suggested_filename.endswith("意见汇总.docx")
     screenshot(page, "themes-summary-signed")
+    check_axe(page)
+
+    # Recompute: queued in the background, the page shows its state, then the result; the rename stays.
+    page.goto(themes_server.url + f"/admin/review/{SLUG}/themes")
+    page.get_by_role("button", name="重新计算意见主题").click()
+    page.wait_for_load_state()
+    assert page.get_by_text("已开始在后台重新计算意见主题").is_visible()
+    job = page.locator("#theme-job")
+    assert job.get_attribute("data-state") in ("queued", "running", "done")
+    screenshot(page, "themes-recompute-queued")
+    check_axe(page)
+    for _attempt in range(120):
+        if job.get_attribute("data-state") in ("done", "failed"):
+            break
+        page.wait_for_timeout(500)
+        page.goto(themes_server.url + f"/admin/review/{SLUG}/themes")
+    assert job.get_attribute("data-state") == "done", job.inner_text()
+    assert "上次重新计算完成于" in job.inner_text()
+    assert page.locator("table.themes-table tbody th", has_text="开放时间（工作人员命名）").count() == 1
+    screenshot(page, "themes-recompute-done")
     check_axe(page)
     context.close()
 

@@ -189,10 +189,25 @@ def test_bulk_writes_are_counted_or_refused(app, factory):
     assert kept[(draft.id, GENERAL, "published", UNDECIDED)] == 1
     with write_transaction() as session:  # columns that are not counted: a bulk update passes (the purge)
         session.execute(update(Comment).where(Comment.draft_id == draft.id).values(contact=None))
-    with pytest.raises(counts.NotCounted), write_transaction() as session:
-        session.execute(update(Comment).where(Comment.draft_id == draft.id).values(status="published"))
+    with write_transaction() as session:  # one status for every row it matches: counted (a group moderated)
+        session.execute(
+            update(Comment)
+            .where(Comment.draft_id == draft.id, Comment.status == "pending")
+            .values(status="rejected"),
+            execution_options={"synchronize_session": False},
+        )
+    kept = assert_exact()
+    assert kept[(draft.id, article_id, "rejected", UNDECIDED)] == 3
+    assert (draft.id, article_id, "pending", UNDECIDED) not in kept
+    with pytest.raises(counts.NotCounted), write_transaction() as session:  # a comment's article: refused
+        session.execute(update(Comment).where(Comment.draft_id == draft.id).values(article_id=None))
+    with pytest.raises(counts.NotCounted), write_transaction() as session:  # a status per row: refused
+        session.execute(
+            update(Comment).where(Comment.draft_id == draft.id).values(status=Comment.moderation_reason)
+        )
     with pytest.raises(counts.NotCounted), write_transaction() as session:
         session.execute(delete(Decision).where(Decision.comment_id > 0))
+    assert_exact()
     with write_transaction() as session:
         session.execute(delete(Comment).where(Comment.receipt_code == "6" * 13))
     assert (draft.id, GENERAL, "published", UNDECIDED) not in assert_exact()

@@ -179,6 +179,33 @@ def test_a_take_down_moves_the_kept_summary_and_a_new_publication_keeps_its_own(
     assert sorted(kept) == sorted([first.publication.id, second.id])
 
 
+def test_a_group_published_at_once_comes_back_into_the_kept_summary(varied):
+    """Moderating a group is one bulk UPDATE (consult/groups/moderation.py), which the session event that
+    keeps the summary true does not see: it asks the summary to be kept again itself."""
+    from consult.groups.moderation import moderate_group
+    from consult.models import Comment, CommentGroup, GroupMember
+
+    slug = varied["slug"]
+    publish_feedback(None, CLI, slug)
+    first = published_summary(_draft(slug))
+    comment_id = varied["undecided"].id
+    with write_transaction() as session:  # pending again (as an undone publication leaves it)
+        session.get(Comment, comment_id).status = "pending"
+    assert published_summary(_draft(slug)).totals["undecided"] == first.totals["undecided"] - 1
+    with write_transaction() as session:
+        comment = session.get(Comment, comment_id)
+        group = CommentGroup(draft_id=comment.draft_id, article_key=comment.article_id or 0, size=1)
+        session.add(group)
+        session.flush()
+        member = {"comment_id": comment_id, "group_id": group.id, "draft_id": group.draft_id}
+        session.add(GroupMember(**member, article_key=group.article_key))
+        group_id = group.id
+    end_read()
+    assert moderate_group(varied["staff"], CLI, group_id, "publish", confirm_personal_data=True).count == 1
+    draft = _draft(slug)
+    assert _shape(published_summary(draft)) == _shape(first) == _shape(published_report(draft))
+
+
 def test_reading_the_report_counts_no_comments(varied, client, monkeypatch):
     publish_feedback(None, CLI, varied["slug"])
 

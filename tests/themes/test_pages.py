@@ -111,12 +111,17 @@ def test_move_a_comment_from_a_themes_page_and_from_the_other_comments(staff, th
     assert wrong.status_code == 400 and soup(wrong).find(class_="form-error")
 
 
-def test_recompute_from_the_page(staff, themed, factory):
+def test_recompute_from_the_page(app, staff, themed, factory):
+    from consult.search.background import wait_for_background
+
+    app.config["THEME_JOBS_INLINE"] = True  # the job in a thread of this process (more: test_jobs.py)
     draft, _ids = themed
     factory.comment(draft, "借书押金可以降低到五十元。", status="published", article_index=0)
     resp = post(staff, f"{THEMES}/rebuild", THEMES)
     assert resp.status_code == 303
-    assert "已重新计算意见主题" in staff.get(THEMES).text
+    assert "已开始在后台重新计算意见主题" in staff.get(THEMES).text
+    assert wait_for_background(timeout=60)
+    assert "上次重新计算完成于" in staff.get(THEMES).text
     assert sum(t.size for t in themes(draft.id)) == 10
 
 
