@@ -106,12 +106,21 @@ def _read_all(bind) -> dict[str, int]:
     try:
         connection = bind.raw_connection()
         try:
+            driver = connection.driver_connection
+            # On PostgreSQL the driver opens a transaction for a statement: BEGIN, the SELECT and the
+            # pool's ROLLBACK on return, three round trips to the server on every staff request. In
+            # autocommit the SELECT goes alone (SQLAlchemy's pre-ping toggles it the same way).
+            toggle = bind.dialect.name == "postgresql" and not driver.autocommit
+            if toggle:
+                driver.autocommit = True
             cursor = connection.cursor()
             try:
                 cursor.execute(_READ_ALL)
                 return {name: int(value) for name, value in cursor.fetchall()}
             finally:
                 cursor.close()
+                if toggle and not driver.closed:
+                    driver.autocommit = False
         finally:
             connection.close()  # back to the pool (which rolls back whatever the driver began)
     except dbapi_error as err:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import insert, select
+from sqlalchemy import event, insert, select
 
 from consult.changes import generation
 from consult.clock import utcnow
@@ -61,3 +61,31 @@ def test_a_failed_write_leaves_the_counter_alone(factory):
     except RuntimeError:
         pass
     assert now_generation() == before
+
+
+def _in_transaction(dbapi_connection) -> bool:
+    """Whether the driver's connection has a transaction open (psycopg or sqlite3)."""
+    status = getattr(getattr(dbapi_connection, "info", None), "transaction_status", None)
+    if status is not None:  # psycopg
+        from psycopg.pq import TransactionStatus  # only where the driver is psycopg
+
+        return status != TransactionStatus.IDLE
+    return dbapi_connection.in_transaction
+
+
+def test_the_counters_are_read_without_a_transaction_for_the_pool_to_roll_back(app):
+    """Read on every staff request: on PostgreSQL a statement outside autocommit opens a transaction,
+    so BEGIN and the pool's ROLLBACK on return went to the server beside the SELECT (three round trips
+    where one does)."""
+    end_read()
+    left_open = []
+
+    def on_reset(dbapi_connection, _record, _state):  # before the pool rolls back what is open
+        left_open.append(_in_transaction(dbapi_connection))
+
+    event.listen(db.engine.pool, "reset", on_reset)
+    try:
+        assert generation(db.session) >= 0
+    finally:
+        event.remove(db.engine.pool, "reset", on_reset)
+    assert left_open == [False]

@@ -78,16 +78,22 @@ def drain(wait: bool = False, budget_seconds: float | None = None) -> int:
                 end_read()
                 if not rows:
                     break
+                failed = False
                 for row in rows:
-                    _apply(*row)
+                    failed |= not _apply(*row)
                     done += 1
+                if len(rows) < BATCH and not failed:
+                    # That was all there was: no second look for more (a row queued since then, by
+                    # another process, is drained by that process's commit or its background thread).
+                    break
     finally:
         _local.draining = False
         end_read()
     return done
 
 
-def _apply(event_id: int, target_type: str, target_id: int, payload: dict) -> None:
+def _apply(event_id: int, target_type: str, target_id: int, payload: dict) -> bool:
+    """Drain one row; whether it succeeded (a failed one is recorded on the row and tried again)."""
     try:
         if target_type == "batch":
             ids = db.session.scalars(
@@ -107,6 +113,7 @@ def _apply(event_id: int, target_type: str, target_id: int, payload: dict) -> No
                 update(OutboxEvent).where(OutboxEvent.id == event_id).values(processed_at=utcnow())
             )
             bump(session)  # the staff queue's cached answers show each comment's group
+        return True
     except Exception as err:  # recorded on the row, which is tried again; the other rows go on
         current_app.logger.exception("grouping of %s %s failed", target_type, target_id)
         end_read()
@@ -116,6 +123,7 @@ def _apply(event_id: int, target_type: str, target_id: int, payload: dict) -> No
                 .where(OutboxEvent.id == event_id)
                 .values(attempts=OutboxEvent.attempts + 1, last_error=str(err)[:2000])
             )
+        return False
 
 
 def drain_after_commit() -> None:

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Row, and_, delete, or_, select, update
+from sqlalchemy import Integer, Row, and_, delete, literal, or_, select, update
 from sqlalchemy.orm import Session
 
 from consult.clock import utcnow
@@ -133,26 +133,12 @@ def ingest(session: Session, comment: Comment, scope: Scope) -> None:
     """Store the comment's band keys and join it to its near-duplicates' group (see the module)."""
     text = Text.of(comment.body)
     keys = band_keys(text) if text.shingles else []
-    if keys:
-        # A key names its band too (similarity.band_keys): one indexed seek per key, distinct ids.
-        candidates = set(
-            session.scalars(
-                select(CommentBand.comment_id)
-                .where(
-                    CommentBand.draft_id == scope[0],
-                    CommentBand.article_key == scope[1],
-                    CommentBand.key.in_(keys),
-                )
-                .distinct()
-            )
-        )
-        _store_bands(session, scope, [(comment.id, keys)])
-    else:
-        candidates = set()
-    candidates.discard(comment.id)
+    if not keys:
+        return
+    candidates, members = _candidates(session, scope, keys, comment.id)
+    _store_bands(session, scope, [(comment.id, keys)])
     if not candidates:
         return  # a text of its own (most comments): nothing more to read
-    members = _members(session, candidates | {comment.id})
     if members.get(comment.id, (None, None))[1] == "split":
         return
     # Which groups (and lone comments) it is a near-duplicate of: one verified member of a group is
@@ -214,17 +200,36 @@ def ingest(session: Session, comment: Comment, scope: Scope) -> None:
         settle(session, scope[0], GroupMember.group_id == target_id)
 
 
-def _members(session: Session, comment_ids: Iterable[int]) -> dict[int, tuple[int | None, str]]:
-    found: dict[int, tuple[int | None, str]] = {}
-    ids = sorted(comment_ids)
-    for start in range(0, len(ids), CHUNK):
-        rows = session.execute(
-            select(GroupMember.comment_id, GroupMember.group_id, GroupMember.state).where(
-                GroupMember.comment_id.in_(ids[start : start + CHUNK])
-            )
+def _candidates(
+    session: Session, scope: Scope, keys: list[int], comment_id: int
+) -> tuple[set[int], dict[int, tuple[int | None, str]]]:
+    """The comments of the scope sharing a band key with ``keys`` (the comment itself left out), and the
+    group and state of those of them and of the comment that have a member row: one statement. A key
+    names its band too (similarity.band_keys): one indexed seek per key, distinct ids, each id's member
+    row then found by its primary key (whatever the planner's statistics say of the members' table)."""
+    sharing = (
+        select(CommentBand.comment_id.label("comment_id"))
+        .where(
+            CommentBand.draft_id == scope[0],
+            CommentBand.article_key == scope[1],
+            CommentBand.key.in_(keys),
         )
-        found.update({cid: (gid, state) for cid, gid, state in rows})
-    return found
+        .union(select(literal(comment_id, Integer).label("comment_id")))
+        .subquery()
+    )
+    rows = session.execute(
+        select(sharing.c.comment_id, GroupMember.group_id, GroupMember.state).outerjoin(
+            GroupMember, GroupMember.comment_id == sharing.c.comment_id
+        )
+    )
+    candidates: set[int] = set()
+    members: dict[int, tuple[int | None, str]] = {}
+    for cid, group_id, state in rows:
+        if cid != comment_id:
+            candidates.add(cid)
+        if state is not None:
+            members[cid] = (group_id, state)
+    return candidates, members
 
 
 def _bodies(session: Session, comment_ids: Iterable[int]) -> list[Row]:

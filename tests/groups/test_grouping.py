@@ -257,6 +257,18 @@ def test_a_row_that_fails_does_not_hold_the_others_back(factory, draft, monkeypa
     assert partition_now() == {frozenset(ids)}
 
 
+def test_a_drain_goes_on_past_a_full_batch(factory, draft, monkeypatch):
+    """The drain stops looking for rows after a batch that was not full; a full one is followed by the
+    next, so more rows than a batch holds are drained by one call."""
+    from consult.groups import drain as drain_module
+
+    monkeypatch.setattr(drain_module, "BATCH", 2)
+    ids = [factory.comment(draft, CAMPAIGN.format(n=10, estate=e)).id for e in ESTATES[:5]]
+    assert drain() == 5
+    assert partition_now() == {frozenset(ids)}
+    assert drain() == 0
+
+
 def test_a_rebuild_stores_every_comments_band_keys_as_ingest_does(factory, draft):
     """The rebuild writes a scope's band keys in bulk (COPY on PostgreSQL): the same rows as one
     comment's ingest writes, so comments arriving later find the same candidates."""
