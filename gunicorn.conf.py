@@ -1,6 +1,5 @@
 """gunicorn settings for production; every value can be overridden with GUNICORN_* variables."""
 
-import gc
 import multiprocessing
 import os
 
@@ -34,12 +33,3 @@ forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1"
 # costs its first requests; 2,000 replaced a worker every second or two under load. 0 turns it off.
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "50000"))
 max_requests_jitter = max_requests // 10
-
-
-def pre_fork(server, worker):
-    """Move what the master loaded (the app, its templates and translations, warmed in wsgi.py) out of
-    the garbage collector's sight before each worker is forked. A full collection in a worker scanned
-    about 150,000 of those objects, for some 100 ms during which the worker answered nobody (the tail
-    of the p99); frozen, they are never scanned and their pages stay shared with the master (the
-    collector's reference counts no longer write to them). See gc.freeze in Python's documentation."""
-    gc.freeze()

@@ -8,7 +8,6 @@ instance without GUNICORN_CONTROL_SOCKET opens none.
 
 from __future__ import annotations
 
-import gc
 import os
 import signal
 import subprocess
@@ -140,15 +139,3 @@ def test_three_instances_on_one_host_keep_to_their_own_control_sockets(tmp_path_
     finally:
         for instance in instances:
             instance.stop()
-
-
-def test_what_the_master_loaded_is_frozen_before_each_fork(monkeypatch):
-    """gc.freeze in pre_fork: a worker's full collections never scan the app the master loaded."""
-    cfg = settings(monkeypatch)
-    gc.unfreeze()
-    try:
-        assert gc.get_freeze_count() == 0
-        cfg.pre_fork(None, None)
-        assert gc.get_freeze_count() > 0
-    finally:
-        gc.unfreeze()
