@@ -114,17 +114,27 @@ BAND_COLUMNS = ("comment_id", "band", "key", "draft_id", "article_key")
 
 
 def _store_many_bands(session: Session, scope: Scope, keyed: Iterable[tuple[int, list[int]]]) -> None:
-    """_store_bands for a whole scope (a rebuild: about 37 rows a comment, millions for a big draft): on
-    PostgreSQL one COPY in the transaction's connection, several times faster than inserting them."""
-    if session.get_bind().dialect.name != "postgresql":
+    """_store_bands for a whole scope (a rebuild: about 37 rows a comment, millions for a big draft),
+    written through the transaction's DBAPI connection as the rows are made (no list of them all, no
+    parameter dict per row): on PostgreSQL one COPY, on SQLite one executemany of tuples."""
+    rows = ((cid, band, key, scope[0], scope[1]) for cid, keys in keyed for band, key in enumerate(keys))
+    dialect = session.get_bind().dialect.name
+    if dialect not in ("postgresql", "sqlite"):
         _store_bands(session, scope, keyed)
         return
-    cursor = session.connection().connection.cursor()  # the DBAPI (psycopg) connection of this transaction
+    cursor = session.connection().connection.cursor()  # the DBAPI connection of this transaction
     try:
-        with cursor.copy(f"COPY {CommentBand.__tablename__} ({', '.join(BAND_COLUMNS)}) FROM STDIN") as copy:
-            for cid, keys in keyed:
-                for band, key in enumerate(keys):
-                    copy.write_row((cid, band, key, scope[0], scope[1]))
+        if dialect == "postgresql":
+            with cursor.copy(
+                f"COPY {CommentBand.__tablename__} ({', '.join(BAND_COLUMNS)}) FROM STDIN"
+            ) as copy:
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            marks = ", ".join("?" * len(BAND_COLUMNS))
+            cursor.executemany(
+                f"INSERT INTO {CommentBand.__tablename__} ({', '.join(BAND_COLUMNS)}) VALUES ({marks})", rows
+            )
     finally:
         cursor.close()
 

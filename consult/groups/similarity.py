@@ -262,10 +262,24 @@ def candidate_pairs(texts: dict[int, Text]) -> list[tuple[int, int]]:
 
 
 def candidate_buckets(keyed: dict[int, list[int]]) -> list[list[int]]:
-    """Comments sharing a band key, one list per band and key with two or more (``keyed``: comment →
-    its band keys): the same candidates as the LSH's, without listing every pair of a campaign."""
-    buckets: dict[tuple[int, int], list[int]] = {}
-    for comment, keys in keyed.items():
-        for band, key in enumerate(keys):
-            buckets.setdefault((band, key), []).append(comment)
-    return [sorted(members) for members in buckets.values() if len(members) >= 2]
+    """Comments sharing a band key, one sorted list per key with two or more (``keyed``: comment → its
+    band keys): the same candidates as the LSH's, without listing every pair of a campaign. A key names
+    its band (band_keys), as in ingest()'s look-up."""
+    # numpy comes with datasketch (_sketch). Sorting the keys finds the shared ones without a dict of
+    # every key (most are a text's own: 37 one-member lists per comment were made and thrown away).
+    import numpy as np
+
+    if not keyed:
+        return []
+    ids = np.fromiter(keyed, dtype=np.int64, count=len(keyed))
+    counts = np.fromiter((len(keys) for keys in keyed.values()), dtype=np.int64, count=len(keyed))
+    keys = np.fromiter(
+        (key for found in keyed.values() for key in found), dtype=np.int64, count=int(counts.sum())
+    )
+    owners = np.repeat(ids, counts)
+    order = np.lexsort((owners, keys))  # by key, then comment
+    keys, owners = keys[order], owners[order]
+    starts = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1])))
+    ends = np.append(starts[1:], len(keys))
+    shared = ends - starts >= 2
+    return [owners[a:b].tolist() for a, b in zip(starts[shared], ends[shared], strict=True)]
