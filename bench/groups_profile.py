@@ -22,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.groups import SLUG, load  # noqa: E402
+from bench.groups import SLUG, empty_grouping_tables, load  # noqa: E402
 from tests.live import LiveServer  # noqa: E402
 
 
@@ -35,6 +35,7 @@ def main() -> int:
     parser.add_argument("--database-url", default=None)
     parser.add_argument("--top", type=int, default=30)
     parser.add_argument("--sort", default="cumulative")
+    parser.add_argument("--save", help="also write the profile to this file (pstats)")
     args = parser.parse_args()
     server = LiveServer(
         args.instance.resolve(),
@@ -50,24 +51,20 @@ def main() -> int:
                 sys.exit(f"flask {' '.join(step)} failed: {result.stderr[-2000:]}")
         load(args.comments, args.campaigns, args.share)
 
-    from sqlalchemy import delete
-
     from consult import create_app
-    from consult.db import write_transaction
     from consult.groups.operations import rebuild_draft
-    from consult.models import CommentBand, CommentGroup, GroupMember
 
     app = create_app()
     with app.app_context():
-        with write_transaction() as session:
-            for table in (GroupMember, CommentBand, CommentGroup):
-                session.execute(delete(table))
+        empty_grouping_tables()
         profile = cProfile.Profile()
         started = time.perf_counter()
         profile.enable()
         rebuild_draft(SLUG)
         profile.disable()
         print(f"rebuild: {time.perf_counter() - started:.1f} s (under cProfile)")
+    if args.save:
+        profile.dump_stats(args.save)
     pstats.Stats(profile).sort_stats(args.sort).print_stats(args.top)
     return 0
 

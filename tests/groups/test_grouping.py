@@ -285,3 +285,28 @@ def test_a_rebuild_stores_every_comments_band_keys_as_ingest_does(factory, draft
     body = db.session.get(Comment, ids[0]).body
     assert [key for _band, key in rebuilt[ids[0]]] == band_keys(Text.of(body))
     end_read()
+
+
+def test_a_rebuild_moves_the_band_keys_of_a_comment_whose_move_is_still_queued(factory, draft):
+    """A comment moved to another article before its update was drained still has its band keys stored
+    under its old article: the rebuild stores them under the new one (no duplicate key, no stale row),
+    and groups it there."""
+    # from a later article to an earlier one: the scope it moved to is rebuilt first
+    ids = [factory.comment(draft, CAMPAIGN.format(n=10, estate=e), article_index=1).id for e in ESTATES[:3]]
+    there = [factory.comment(draft, CAMPAIGN.format(n=10, estate=e)).id for e in ESTATES[3:5]]
+    drain()
+    end_read()
+    with write_transaction() as session:
+        moved = session.get(Comment, ids[2])
+        moved.article_id = session.get(Comment, there[0]).article_id
+        new_key = moved.article_id
+        session.execute(delete(OutboxEvent))  # its update is not drained before the rebuild
+    rebuild_draft(draft.slug)
+    end_read()
+    places = set(
+        db.session.execute(
+            select(CommentBand.draft_id, CommentBand.article_key).where(CommentBand.comment_id == ids[2])
+        )
+    )
+    assert places == {(draft.id, new_key)}
+    assert partition_now() == {frozenset(ids[:2]), frozenset([*there, ids[2]])}
