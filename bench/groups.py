@@ -186,6 +186,21 @@ def peak_rss_mb(*command: str, env: dict, cwd: Path = ROOT) -> tuple[float, floa
     return seconds, mb, done.stderr.strip()
 
 
+def server_flask(server: LiveServer, checkout: Path, *args: str) -> str:
+    """`flask --app consult ARGS` against the server's database with a checkout's code; its output."""
+    done = subprocess.run(
+        [str(BIN / "flask"), "--app", "consult", *args],
+        cwd=checkout,
+        env=server.env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        sys.exit(f"flask {' '.join(args)} ({checkout}) failed: {done.stderr[-2000:]}")
+    return done.stdout
+
+
 def one_more(repeat: int, campaigns: int) -> tuple[list[float], list[float]]:
     """ms to group one more published comment: a campaign copy, and a text of its own, each --repeat times."""
     from sqlalchemy import select
@@ -285,10 +300,15 @@ def main() -> int:
         )
         # --compare: this checkout's rebuild and another's in turns, each round from scratch
         checkouts = [ROOT] if args.compare is None else [args.compare.resolve(), ROOT]
+        # each checkout on its own schema: the other's migrations head (emptied tables: quick to change)
+        heads = {c: server_flask(server, c, "db", "heads").split()[0] for c in checkouts}
         for n in range(1, args.rebuild_rounds + 1):
             for checkout in checkouts:
                 if n > 1 or checkout != checkouts[0]:
                     empty_grouping_tables()
+                if len(checkouts) > 1:
+                    step = ("db", "upgrade") if checkout == ROOT else ("db", "downgrade", heads[checkout])
+                    server_flask(server, ROOT, *step)
                 seconds, mb, out = peak_rss_mb(
                     flask, "--app", "consult", "groups", "rebuild", SLUG, env=server.env, cwd=checkout
                 )

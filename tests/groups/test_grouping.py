@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 
 from consult.context import CLI
 from consult.db import end_read, write_transaction
@@ -15,7 +15,7 @@ from consult.extensions import db
 from consult.groups.drain import drain
 from consult.groups.operations import confirm_group, merge_groups, rebuild_draft, split_member
 from consult.intake.importing import BatchRequest, import_batch
-from consult.models import AuditLog, Comment, CommentBand, CommentGroup, GroupMember, OutboxEvent
+from consult.models import AuditLog, Comment, CommentBand, CommentGroup, Draft, GroupMember, OutboxEvent
 from tests.factories import Factory
 
 LABELLED = json.loads((Path(__file__).parent / "fixtures" / "labelled.json").read_text(encoding="utf-8"))
@@ -310,3 +310,17 @@ def test_a_rebuild_moves_the_band_keys_of_a_comment_whose_move_is_still_queued(f
     )
     assert places == {(draft.id, new_key)}
     assert partition_now() == {frozenset(ids[:2]), frozenset([*there, ids[2]])}
+
+
+def test_a_drafts_band_keys_go_with_its_comments(factory, draft):
+    """comment_band has no foreign key to draft of its own: deleting a draft still leaves no band row of
+    its comments (they go with the comments, which go with the draft)."""
+    ids = [factory.comment(draft, CAMPAIGN.format(n=10, estate=e)).id for e in ESTATES[:3]]
+    drain()
+    end_read()
+    assert db.session.scalar(select(func.count()).where(CommentBand.comment_id.in_(ids)))
+    end_read()
+    with write_transaction() as session:
+        session.execute(delete(Draft).where(Draft.id == draft.id))
+    assert db.session.scalar(select(func.count()).select_from(CommentBand)) == 0
+    end_read()
