@@ -48,6 +48,24 @@ class _Sets:
         self.parent[rb] = ra
 
 
+def _joined_already(bucket: Sequence[int], nodes: set[int], pinned: Mapping[int, int], loose: _Sets) -> bool:
+    """Whether a bucket can change nothing: none of its comments is pinned and all are one component
+    already. A campaign's copies share most of their bands: after its first bucket joined them, the
+    other 36 need one look-up per copy, not a pass that tries each copy against its component."""
+    root = None
+    for n in bucket:
+        if n not in nodes:
+            continue
+        if n in pinned:
+            return False
+        found = loose.find(n)
+        if root is None:
+            root = found
+        elif found != root:
+            return False
+    return True
+
+
 def partition(
     nodes: Iterable[int],
     buckets: Iterable[Sequence[int]],
@@ -65,6 +83,8 @@ def partition(
     loose = _Sets(n for n in nodes if n not in pinned)
     towards: dict[tuple[int, int], set[tuple[int, int]]] = {}  # (loose node, kept group) → pairs
     for bucket in buckets:
+        if _joined_already(bucket, nodes, pinned, loose):
+            continue
         members = sorted({n for n in bucket if n in nodes})
         kept_here: dict[int, list[int]] = {}
         for n in members:

@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache, cached_property
+from functools import cache, cached_property, lru_cache
 from typing import TYPE_CHECKING
 
 from consult.groups.normalize import normalize, quantities
@@ -88,6 +89,7 @@ class _Sketch:
 
     minhash: type
     lsh: type
+    hashfunc: Callable[[bytes], int]
     permutations: object
     scheme: object
     bands: tuple[tuple[int, int], ...]  # (start, end) of each band's slice of the signature
@@ -98,11 +100,16 @@ def _sketch() -> _Sketch:
     # Imported on first use: datasketch imports numpy and scipy (its LSH tunes the bands by integration),
     # about 80 MB that a web worker which never groups (GROUPS_DRAIN_INLINE=false) should not hold.
     from datasketch import MinHash, MinHashLSH
+    from datasketch.hashfunc import sha1_hash32
 
     # The permutations of the seed, made once (datasketch would draw them again for every signature).
     first = MinHash(num_perm=NUM_PERM, seed=SEED)
     bands = tuple(MinHashLSH(threshold=LSH_THRESHOLD, num_perm=NUM_PERM).hashranges)
-    return _Sketch(MinHash, MinHashLSH, first.permutations, first.scheme, bands)
+    # datasketch's own hash of a shingle, remembered for the shingles met last: a campaign's copies share
+    # most of theirs, so a rebuild hashes each about once instead of once per copy (the same values, so
+    # the same signatures; at most 65,536 shingles, a few MB, in a process that groups).
+    hashfunc = lru_cache(maxsize=1 << 16)(sha1_hash32)
+    return _Sketch(MinHash, MinHashLSH, hashfunc, first.permutations, first.scheme, bands)
 
 
 def _lsh() -> MinHashLSH:
@@ -138,7 +145,11 @@ class Text:
         """The MinHash signature of the shingles."""
         sketch = _sketch()
         m = sketch.minhash(
-            num_perm=NUM_PERM, seed=SEED, permutations=sketch.permutations, scheme=sketch.scheme
+            num_perm=NUM_PERM,
+            seed=SEED,
+            hashfunc=sketch.hashfunc,
+            permutations=sketch.permutations,
+            scheme=sketch.scheme,
         )
         m.update_batch([s.encode() for s in sorted(self.shingles)])
         return m
