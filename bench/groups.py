@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/groups.py [--comments 100000] [--campaigns 200] [--share 0.6]
                                      [--database-url URL] [--repeat 20] [--seconds 8] [--rounds 3]
+                                     [--only rebuild] [--rebuild-rounds 1] [--compare CHECKOUT]
 
 Loads the demo data, then N comments on one open draft (bulk inserts), of which ``--share`` are copies of
 ``--campaigns`` campaign texts forwarded with small edits (another estate's name, half-width commas,
@@ -11,7 +12,9 @@ The texts are drawn from a fixed seed, so two runs group the same comments. Then
 
 1. grouping everything from scratch: `flask --app consult groups rebuild SLUG` in a child process, its
    wall time and peak RSS (targets: <= 60 s, <= 500 MB), beside the RSS of a process that merely loads
-   the app;
+   the app; ``--rebuild-rounds N`` repeats it, each round on emptied grouping tables, and ``--compare``
+   runs another checkout's rebuild (e.g. a worktree of main) and this one's in turns, every round quoted
+   with the load average (the machine may be busy); ``--only rebuild`` stops after part 1;
 2. one more published comment grouped: the grouping drain of its outbox row, in-process, for --repeat
    new campaign copies (each on its campaign's article, so it joins the group) and --repeat texts of
    their own (median and worst; target <= 50 ms);
@@ -140,8 +143,27 @@ def load(comments: int, campaigns: int, share: float) -> tuple[int, int]:
     return copies, comments - copies
 
 
-def peak_rss_mb(*command: str, env: dict) -> tuple[float, float, str]:
-    """(seconds, peak RSS in MB, output) of a command run as the only child of a fresh Python process."""
+def empty_grouping_tables() -> None:
+    """No group, member or band key left (in this process, configured from the environment): the next
+    rebuild groups everything from scratch, on tables as a first one finds them (PostgreSQL: TRUNCATE,
+    so no dead rows of an earlier round
+    slow the next one down)."""
+    from sqlalchemy import delete, text
+
+    from consult import create_app
+    from consult.db import write_transaction
+    from consult.models import CommentBand, CommentGroup, GroupMember
+
+    with create_app().app_context(), write_transaction() as session:
+        if session.get_bind().dialect.name == "postgresql":  # the big two (decisions may name a group)
+            session.execute(text(f"TRUNCATE {GroupMember.__tablename__}, {CommentBand.__tablename__}"))
+        for table in (GroupMember, CommentBand, CommentGroup):
+            session.execute(delete(table))
+
+
+def peak_rss_mb(*command: str, env: dict, cwd: Path = ROOT) -> tuple[float, float, str]:
+    """(seconds, peak RSS in MB, output) of a command run as the only child of a fresh Python process
+    (``cwd``: the checkout whose code `flask --app consult` runs)."""
     probe = (
         "import resource, subprocess, sys, time\n"
         "t = time.perf_counter()\n"
@@ -152,7 +174,7 @@ def peak_rss_mb(*command: str, env: dict) -> tuple[float, float, str]:
     )
     done = subprocess.run(
         [sys.executable, "-c", probe, *command],
-        cwd=ROOT,
+        cwd=cwd,
         env=env,
         capture_output=True,
         text=True,
@@ -162,6 +184,21 @@ def peak_rss_mb(*command: str, env: dict) -> tuple[float, float, str]:
         raise RuntimeError(f"{' '.join(command)} failed: {done.stderr}")
     seconds, mb = (float(x) for x in done.stdout.split())
     return seconds, mb, done.stderr.strip()
+
+
+def server_flask(server: LiveServer, checkout: Path, *args: str) -> str:
+    """`flask --app consult ARGS` against the server's database with a checkout's code; its output."""
+    done = subprocess.run(
+        [str(BIN / "flask"), "--app", "consult", *args],
+        cwd=checkout,
+        env=server.env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        sys.exit(f"flask {' '.join(args)} ({checkout}) failed: {done.stderr[-2000:]}")
+    return done.stdout
 
 
 def one_more(repeat: int, campaigns: int) -> tuple[list[float], list[float]]:
@@ -220,6 +257,15 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--seconds", type=int, default=8)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--only", choices=("rebuild",), help="measure part 1 only")
+    parser.add_argument(
+        "--rebuild-rounds", type=int, default=1, help="part 1 this many times, each from scratch"
+    )
+    parser.add_argument(
+        "--compare",
+        type=Path,
+        help="another checkout (e.g. a worktree of main): part 1 with its code and this one's in turns",
+    )
     args = parser.parse_args()
     met = True
     with tempfile.TemporaryDirectory(prefix="bench-groups-") as tmp:
@@ -252,16 +298,33 @@ def main() -> int:
         _s, idle_mb, _out = peak_rss_mb(
             str(BIN / "python"), "-c", "from consult import create_app; create_app()", env=server.env
         )
-        seconds, mb, out = peak_rss_mb(flask, "--app", "consult", "groups", "rebuild", SLUG, env=server.env)
-        ok = seconds <= TIME_TARGET_S and mb <= MEMORY_TARGET_MB
-        met &= ok
-        print(f"   {out.splitlines()[-1] if out else ''}")
-        print(
-            f"grouping from scratch: {seconds:.1f} s, peak RSS {mb:.0f} MB (the app merely loaded: "
-            f"{idle_mb:.0f} MB) (targets <= {TIME_TARGET_S:.0f} s, <= {MEMORY_TARGET_MB:.0f} MB): "
-            f"{'met' if ok else 'NOT MET'}",
-            flush=True,
-        )
+        # --compare: this checkout's rebuild and another's in turns, each round from scratch
+        checkouts = [ROOT] if args.compare is None else [args.compare.resolve(), ROOT]
+        # each checkout on its own schema: the other's migrations head (emptied tables: quick to change)
+        heads = {c: server_flask(server, c, "db", "heads").split()[0] for c in checkouts}
+        for n in range(1, args.rebuild_rounds + 1):
+            for checkout in checkouts:
+                if n > 1 or checkout != checkouts[0]:
+                    empty_grouping_tables()
+                if len(checkouts) > 1:
+                    step = ("db", "upgrade") if checkout == ROOT else ("db", "downgrade", heads[checkout])
+                    server_flask(server, ROOT, *step)
+                seconds, mb, out = peak_rss_mb(
+                    flask, "--app", "consult", "groups", "rebuild", SLUG, env=server.env, cwd=checkout
+                )
+                ok = seconds <= TIME_TARGET_S and mb <= MEMORY_TARGET_MB
+                met &= ok or checkout != ROOT
+                print(f"   {out.splitlines()[-1] if out else ''}")
+                print(
+                    f"grouping from scratch{f' (round {n}, {checkout.name})' if len(checkouts) > 1 else ''}: "
+                    f"{seconds:.1f} s, peak RSS {mb:.0f} MB (the app merely loaded: {idle_mb:.0f} MB) "
+                    f"(targets <= {TIME_TARGET_S:.0f} s, <= {MEMORY_TARGET_MB:.0f} MB): "
+                    f"{'met' if ok else 'NOT MET'}; load {load_average()}",
+                    flush=True,
+                )
+        if args.only == "rebuild":
+            print(f"load average at the end: {load_average()}")
+            return 0 if met else 1
 
         copy_ms, own_ms = one_more(args.repeat, args.campaigns)
         for label, ms in (("a campaign copy", copy_ms), ("a text of its own", own_ms)):

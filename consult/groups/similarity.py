@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache, cached_property
+from functools import cache, cached_property, lru_cache
 from typing import TYPE_CHECKING
 
 from consult.groups.normalize import normalize, quantities
@@ -88,6 +89,7 @@ class _Sketch:
 
     minhash: type
     lsh: type
+    hashfunc: Callable[[bytes], int]
     permutations: object
     scheme: object
     bands: tuple[tuple[int, int], ...]  # (start, end) of each band's slice of the signature
@@ -98,11 +100,16 @@ def _sketch() -> _Sketch:
     # Imported on first use: datasketch imports numpy and scipy (its LSH tunes the bands by integration),
     # about 80 MB that a web worker which never groups (GROUPS_DRAIN_INLINE=false) should not hold.
     from datasketch import MinHash, MinHashLSH
+    from datasketch.hashfunc import sha1_hash32
 
     # The permutations of the seed, made once (datasketch would draw them again for every signature).
     first = MinHash(num_perm=NUM_PERM, seed=SEED)
     bands = tuple(MinHashLSH(threshold=LSH_THRESHOLD, num_perm=NUM_PERM).hashranges)
-    return _Sketch(MinHash, MinHashLSH, first.permutations, first.scheme, bands)
+    # datasketch's own hash of a shingle, remembered for the shingles met last: a campaign's copies share
+    # most of theirs, so a rebuild hashes each about once instead of once per copy (the same values, so
+    # the same signatures; at most 65,536 shingles, a few MB, in a process that groups).
+    hashfunc = lru_cache(maxsize=1 << 16)(sha1_hash32)
+    return _Sketch(MinHash, MinHashLSH, hashfunc, first.permutations, first.scheme, bands)
 
 
 def _lsh() -> MinHashLSH:
@@ -138,7 +145,11 @@ class Text:
         """The MinHash signature of the shingles."""
         sketch = _sketch()
         m = sketch.minhash(
-            num_perm=NUM_PERM, seed=SEED, permutations=sketch.permutations, scheme=sketch.scheme
+            num_perm=NUM_PERM,
+            seed=SEED,
+            hashfunc=sketch.hashfunc,
+            permutations=sketch.permutations,
+            scheme=sketch.scheme,
         )
         m.update_batch([s.encode() for s in sorted(self.shingles)])
         return m
@@ -262,10 +273,24 @@ def candidate_pairs(texts: dict[int, Text]) -> list[tuple[int, int]]:
 
 
 def candidate_buckets(keyed: dict[int, list[int]]) -> list[list[int]]:
-    """Comments sharing a band key, one list per band and key with two or more (``keyed``: comment →
-    its band keys): the same candidates as the LSH's, without listing every pair of a campaign."""
-    buckets: dict[tuple[int, int], list[int]] = {}
-    for comment, keys in keyed.items():
-        for band, key in enumerate(keys):
-            buckets.setdefault((band, key), []).append(comment)
-    return [sorted(members) for members in buckets.values() if len(members) >= 2]
+    """Comments sharing a band key, one sorted list per key with two or more (``keyed``: comment → its
+    band keys): the same candidates as the LSH's, without listing every pair of a campaign. A key names
+    its band (band_keys), as in ingest()'s look-up."""
+    # numpy comes with datasketch (_sketch). Sorting the keys finds the shared ones without a dict of
+    # every key (most are a text's own: 37 one-member lists per comment were made and thrown away).
+    import numpy as np
+
+    if not keyed:
+        return []
+    ids = np.fromiter(keyed, dtype=np.int64, count=len(keyed))
+    counts = np.fromiter((len(keys) for keys in keyed.values()), dtype=np.int64, count=len(keyed))
+    keys = np.fromiter(
+        (key for found in keyed.values() for key in found), dtype=np.int64, count=int(counts.sum())
+    )
+    owners = np.repeat(ids, counts)
+    order = np.lexsort((owners, keys))  # by key, then comment
+    keys, owners = keys[order], owners[order]
+    starts = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1])))
+    ends = np.append(starts[1:], len(keys))
+    shared = ends - starts >= 2
+    return [owners[a:b].tolist() for a, b in zip(starts[shared], ends[shared], strict=True)]

@@ -104,3 +104,39 @@ def test_the_windows_from_a_time_on_tell_what_every_window_tells_of_a_group_that
         agreed += 1
         bursts += burst(whole)
     assert agreed > 100 and 10 < bursts < agreed  # both answers were met
+
+
+def test_big_buckets_give_the_components_of_their_verified_pairs():
+    """Buckets of many members, several components each (two campaigns sharing a band key, and loose
+    texts): the partition is the connected components of the verified pairs within a bucket, as a plain
+    union of every such pair gives them (the bucket loop keeps one list per component it met)."""
+    import random
+
+    rng = random.Random(6)
+    nodes = list(range(1, 401))
+    campaign = {n: rng.randrange(8) if n % 5 else None for n in nodes}  # None: a text of its own
+    buckets = [rng.sample(nodes, rng.randrange(2, 120)) for _ in range(60)]
+
+    def score(a, b):
+        same = campaign[a] is not None and campaign[a] == campaign[b]
+        return 0.8 if same and (a + b) % 7 else None  # not every pair of a campaign is verified
+
+    parent = {n: n for n in nodes}
+
+    def find(n):
+        while parent[n] != n:
+            n = parent[n]
+        return n
+
+    for bucket in buckets:
+        for i, a in enumerate(bucket):
+            for b in bucket[i + 1 :]:
+                if score(a, b) is not None:
+                    parent[find(a)] = find(b)
+    expected: dict[int, list[int]] = {}
+    for n in nodes:
+        expected.setdefault(find(n), []).append(n)
+    want = sorted(sorted(m) for m in expected.values() if len(m) >= 2)
+    got = partition_by(nodes, buckets, score, {}, {})
+    assert [members for _group, members in got.components] == want
+    assert len(want) >= 8  # several components, some of them met in the same bucket

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 
 from consult.context import CLI
 from consult.db import end_read, write_transaction
@@ -15,7 +15,7 @@ from consult.extensions import db
 from consult.groups.drain import drain
 from consult.groups.operations import confirm_group, merge_groups, rebuild_draft, split_member
 from consult.intake.importing import BatchRequest, import_batch
-from consult.models import AuditLog, Comment, CommentBand, CommentGroup, GroupMember, OutboxEvent
+from consult.models import AuditLog, Comment, CommentBand, CommentGroup, Draft, GroupMember, OutboxEvent
 from tests.factories import Factory
 
 LABELLED = json.loads((Path(__file__).parent / "fixtures" / "labelled.json").read_text(encoding="utf-8"))
@@ -296,4 +296,43 @@ def test_a_rebuild_stores_every_comments_band_keys_as_ingest_does(factory, draft
     assert rebuilt == ingested and set(rebuilt) == set(ids)
     body = db.session.get(Comment, ids[0]).body
     assert [key for _band, key in rebuilt[ids[0]]] == band_keys(Text.of(body))
+    end_read()
+
+
+def test_a_rebuild_moves_the_band_keys_of_a_comment_whose_move_is_still_queued(factory, draft):
+    """A comment moved to another article before its update was drained still has its band keys stored
+    under its old article: the rebuild stores them under the new one (no duplicate key, no stale row),
+    and groups it there."""
+    # from a later article to an earlier one: the scope it moved to is rebuilt first
+    ids = [factory.comment(draft, CAMPAIGN.format(n=10, estate=e), article_index=1).id for e in ESTATES[:3]]
+    there = [factory.comment(draft, CAMPAIGN.format(n=10, estate=e)).id for e in ESTATES[3:5]]
+    drain()
+    end_read()
+    with write_transaction() as session:
+        moved = session.get(Comment, ids[2])
+        moved.article_id = session.get(Comment, there[0]).article_id
+        new_key = moved.article_id
+        session.execute(delete(OutboxEvent))  # its update is not drained before the rebuild
+    rebuild_draft(draft.slug)
+    end_read()
+    places = set(
+        db.session.execute(
+            select(CommentBand.draft_id, CommentBand.article_key).where(CommentBand.comment_id == ids[2])
+        )
+    )
+    assert places == {(draft.id, new_key)}
+    assert partition_now() == {frozenset(ids[:2]), frozenset([*there, ids[2]])}
+
+
+def test_a_drafts_band_keys_go_with_its_comments(factory, draft):
+    """comment_band has no foreign key to draft of its own: deleting a draft still leaves no band row of
+    its comments (they go with the comments, which go with the draft)."""
+    ids = [factory.comment(draft, CAMPAIGN.format(n=10, estate=e)).id for e in ESTATES[:3]]
+    drain()
+    end_read()
+    assert db.session.scalar(select(func.count()).where(CommentBand.comment_id.in_(ids)))
+    end_read()
+    with write_transaction() as session:
+        session.execute(delete(Draft).where(Draft.id == draft.id))
+    assert db.session.scalar(select(func.count()).select_from(CommentBand)) == 0
     end_read()

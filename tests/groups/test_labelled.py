@@ -118,3 +118,15 @@ def test_the_stored_band_keys_give_the_candidates_of_datasketchs_lsh():
     buckets = candidate_buckets({key: band_keys(text) for key, text in texts.items()})
     from_keys = {(a, b) for bucket in buckets for a in bucket for b in bucket if a < b}
     assert from_keys == set(candidate_pairs(texts))
+
+
+def test_signatures_are_datasketchs_own_whatever_the_process_hashed_before():
+    """The signature is datasketch's MinHash of the shingles with its own hash (the process remembers
+    the hashes of recent shingles): stored band keys stay valid across processes and releases."""
+    from datasketch import MinHash
+
+    for row in LABELLED[:40] * 2:  # the second time, every shingle's hash is remembered
+        text = Text.of(row["body"])
+        plain = MinHash(num_perm=similarity.NUM_PERM, seed=similarity.SEED)
+        plain.update_batch([s.encode() for s in sorted(text.shingles)])
+        assert list(text.minhash.hashvalues) == list(plain.hashvalues)
