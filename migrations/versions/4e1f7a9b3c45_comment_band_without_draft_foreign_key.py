@@ -1,7 +1,7 @@
 """comment_band without its own foreign key to draft: the rows go with their comment
 
 Revision ID: 4e1f7a9b3c45
-Revises: 3c9d5e7f1a23
+Revises: 5f2a8b0c4d56
 Create Date: 2026-12-06 17:30:00
 
 """
@@ -10,7 +10,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '4e1f7a9b3c45'
-down_revision = '3c9d5e7f1a23'
+down_revision = '5f2a8b0c4d56'  # after the theme jobs (chained when both landed)
 branch_labels = None
 depends_on = None
 
