@@ -227,7 +227,11 @@ def main() -> int:
     parser.add_argument("--seconds", type=int, default=8)
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--page-cache-seconds", type=int, default=0)
-    parser.add_argument("--only", default="", help="measure only the pages whose label contains this text")
+    parser.add_argument(
+        "--only",
+        default="",
+        help="measure only the pages whose label contains one of these texts (comma-separated)",
+    )
     parser.add_argument(
         "--seeded",
         action="store_true",
@@ -273,7 +277,7 @@ def main() -> int:
                 flush=True,
             )
             for label, url, auth, public in pages(server, cookie):
-                if args.only and args.only not in label:
+                if args.only and not any(part in label for part in args.only.split(",")):
                     continue
                 met &= measure(label, url, auth, public, bare.url, script, args)
         finally:
