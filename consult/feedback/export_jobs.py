@@ -41,6 +41,7 @@ from consult.drafts.queries import by_slug
 from consult.errors import Conflict, NotFound
 from consult.extensions import db
 from consult.i18n import _
+from consult.job_queue import run_queued
 from consult.locks import single_process
 from consult.models import CommentCount, Draft, ExportJob, User
 from consult.search.background import start_in_background
@@ -177,31 +178,15 @@ def writer_lock(wait: bool = False):
 
 def run_jobs(wait: bool = False, limit: int | None = None) -> int:
     """Write the queued jobs (at most `limit`), oldest first, and delete expired files; the jobs run."""
-    end_read()
-    ran = 0
-    with writer_lock(wait) as got:
-        if not got:
-            return 0  # another writer holds the jobs; it takes the new ones before it stops
-        # A job left running by a writer that died: again (looked for first, so an idle worker writes
-        # nothing every round).
-        if db.session.scalar(select(ExportJob.id).where(ExportJob.state == "running").limit(1)):
-            end_read()
-            with write_transaction() as session:
-                session.execute(
-                    update(ExportJob).where(ExportJob.state == "running").values(state="queued", rows_done=0)
-                )
-        end_read()
-        delete_expired()
-        while limit is None or ran < limit:
-            job_id = db.session.scalar(
-                select(ExportJob.id).where(ExportJob.state == "queued").order_by(ExportJob.id).limit(1)
-            )
-            end_read()
-            if job_id is None:
-                break
-            run_job(job_id)
-            ran += 1
-    return ran
+    return run_queued(
+        ExportJob,
+        writer_lock,
+        run_job,
+        restart={"rows_done": 0},
+        wait=wait,
+        limit=limit,
+        before=delete_expired,
+    )
 
 
 def run_job(job_id: int) -> None:

@@ -30,6 +30,7 @@ from consult.drafts.queries import by_slug
 from consult.errors import NotFound
 from consult.extensions import db
 from consult.i18n import _
+from consult.job_queue import run_queued
 from consult.locks import single_process
 from consult.models import Draft, ThemeJob, User
 from consult.search.background import start_in_background
@@ -94,29 +95,7 @@ def writer_lock(wait: bool = False):
 
 def run_jobs(wait: bool = False, limit: int | None = None) -> int:
     """Run the queued jobs (at most ``limit``), oldest first; how many ran."""
-    end_read()
-    ran = 0
-    with writer_lock(wait) as got:
-        if not got:
-            return 0  # another writer holds the jobs; it takes the new ones before it stops
-        # Holding the lock, a job still running is one whose writer died: queued again.
-        if db.session.scalar(select(ThemeJob.id).where(ThemeJob.state == "running").limit(1)):
-            end_read()
-            with write_transaction() as session:
-                session.execute(
-                    update(ThemeJob).where(ThemeJob.state == "running").values(state="queued", scopes_done=0)
-                )
-        end_read()
-        while limit is None or ran < limit:
-            job_id = db.session.scalar(
-                select(ThemeJob.id).where(ThemeJob.state == "queued").order_by(ThemeJob.id).limit(1)
-            )
-            end_read()
-            if job_id is None:
-                break
-            run_job(job_id)
-            ran += 1
-    return ran
+    return run_queued(ThemeJob, writer_lock, run_job, restart={"scopes_done": 0}, wait=wait, limit=limit)
 
 
 def run_job(job_id: int) -> None:
