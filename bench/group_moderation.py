@@ -15,7 +15,6 @@ count.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import tempfile
 import time
@@ -25,8 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.draft_page import load_average  # noqa: E402
-from bench.groups import SLUG  # noqa: E402
-from tests.live import LiveServer  # noqa: E402
+from bench.groups import SLUG, demo_instance  # noqa: E402
 
 BODY = "关于第{n}条：建议把{estate}附近的公共停车场夜间开放，方便居民停车，第{m}号。"
 
@@ -124,17 +122,7 @@ def main() -> int:
     parser.add_argument("--database-url", default=None)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-group-moderation-") as tmp:
-        server = LiveServer(
-            Path(tmp) / "instance",
-            database_url=args.database_url,
-            env={"CONSULT_GROUPS_DRAIN_INLINE": "false", "CONSULT_SEARCH_DRAIN_INLINE": "false"},
-        )
-        server.instance.mkdir(parents=True)
-        for step in (("db", "upgrade"), ("seed-demo",)):
-            result = server.flask(*step)
-            if result.returncode != 0:
-                sys.exit(f"flask {' '.join(step)} failed: {result.stderr[-2000:]}")
-        os.environ.update({k: v for k, v in server.env.items() if k.startswith("CONSULT_")})
+        demo_instance(Path(tmp) / "instance", args.database_url)
 
         from sqlalchemy import event, select
 

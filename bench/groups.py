@@ -58,6 +58,24 @@ ESTATES = ("运河花园", "锦绣家园", "东关新村", "柳岸小区", "文�
 ENDINGS = ("", "望采纳！", "谢谢。", "恳请采纳")
 
 
+# The benchmark runs the grouping and search drains itself: the app must not run them as it writes.
+DRAINS_OFF = {"CONSULT_GROUPS_DRAIN_INLINE": "false", "CONSULT_SEARCH_DRAIN_INLINE": "false"}
+
+
+def demo_instance(instance: Path, database_url: str | None, workers: int = 2, **env: str) -> LiveServer:
+    """An instance folder with the demo data (migrated and seeded), the drains off (DRAINS_OFF) and
+    ``env`` set, and its settings in this process's environment, so the app made here is that one."""
+    server = LiveServer(instance, database_url=database_url, workers=workers, env={**DRAINS_OFF, **env})
+    if not server.instance.exists():
+        server.instance.mkdir(parents=True)
+        for step in (("db", "upgrade"), ("seed-demo",)):
+            result = server.flask(*step)
+            if result.returncode != 0:
+                sys.exit(f"flask {' '.join(step)} failed: {result.stderr[-2000:]}")
+    os.environ.update({k: v for k, v in server.env.items() if k.startswith("CONSULT_")})
+    return server
+
+
 def _own_text(rng: random.Random, length: int = 48) -> str:
     return "".join(rng.choice(POOL) for _ in range(length)) + "。"
 
@@ -269,22 +287,7 @@ def main() -> int:
     args = parser.parse_args()
     met = True
     with tempfile.TemporaryDirectory(prefix="bench-groups-") as tmp:
-        server = LiveServer(
-            Path(tmp) / "instance",
-            database_url=args.database_url,
-            workers=2,
-            env={
-                "CONSULT_PAGE_CACHE_SECONDS": "0",
-                "CONSULT_GROUPS_DRAIN_INLINE": "false",
-                "CONSULT_SEARCH_DRAIN_INLINE": "false",
-            },
-        )
-        server.instance.mkdir(parents=True)
-        for step in (("db", "upgrade"), ("seed-demo",)):
-            result = server.flask(*step)
-            if result.returncode != 0:
-                sys.exit(f"flask {' '.join(step)} failed: {result.stderr[-2000:]}")
-        os.environ.update({k: v for k, v in server.env.items() if k.startswith("CONSULT_")})
+        server = demo_instance(Path(tmp) / "instance", args.database_url, CONSULT_PAGE_CACHE_SECONDS="0")
         started = time.perf_counter()
         copies, own = load(args.comments, args.campaigns, args.share)
         print(

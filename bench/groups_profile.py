@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import cProfile
-import os
 import pstats
 import sys
 import time
@@ -22,8 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.groups import SLUG, empty_grouping_tables, load  # noqa: E402
-from tests.live import LiveServer  # noqa: E402
+from bench.groups import SLUG, demo_instance, empty_grouping_tables, load  # noqa: E402
 
 
 def main() -> int:
@@ -37,18 +35,9 @@ def main() -> int:
     parser.add_argument("--sort", default="cumulative")
     parser.add_argument("--save", help="also write the profile to this file (pstats)")
     args = parser.parse_args()
-    server = LiveServer(
-        args.instance.resolve(),
-        database_url=args.database_url,
-        env={"CONSULT_GROUPS_DRAIN_INLINE": "false", "CONSULT_SEARCH_DRAIN_INLINE": "false"},
-    )
-    os.environ.update({k: v for k, v in server.env.items() if k.startswith("CONSULT_")})
-    if not server.instance.exists():
-        server.instance.mkdir(parents=True)
-        for step in (("db", "upgrade"), ("seed-demo",)):
-            result = server.flask(*step)
-            if result.returncode != 0:
-                sys.exit(f"flask {' '.join(step)} failed: {result.stderr[-2000:]}")
+    fresh = not args.instance.resolve().exists()
+    demo_instance(args.instance.resolve(), args.database_url)
+    if fresh:
         load(args.comments, args.campaigns, args.share)
 
     from consult import create_app

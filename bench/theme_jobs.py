@@ -13,7 +13,6 @@ compared with those the recomputation at once left.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import tempfile
 import time
@@ -23,8 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.draft_page import load_average  # noqa: E402
-from bench.groups import SLUG, load  # noqa: E402
-from tests.live import LiveServer  # noqa: E402
+from bench.groups import SLUG, demo_instance, load  # noqa: E402
 
 
 def main() -> int:
@@ -34,21 +32,7 @@ def main() -> int:
     parser.add_argument("--database-url", default=None)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-theme-jobs-") as tmp:
-        server = LiveServer(
-            Path(tmp) / "instance",
-            database_url=args.database_url,
-            env={
-                "CONSULT_GROUPS_DRAIN_INLINE": "false",
-                "CONSULT_SEARCH_DRAIN_INLINE": "false",
-                "CONSULT_THEME_JOBS_INLINE": "false",
-            },
-        )
-        server.instance.mkdir(parents=True)
-        for step in (("db", "upgrade"), ("seed-demo",)):
-            result = server.flask(*step)
-            if result.returncode != 0:
-                sys.exit(f"flask {' '.join(step)} failed: {result.stderr[-2000:]}")
-        os.environ.update({k: v for k, v in server.env.items() if k.startswith("CONSULT_")})
+        demo_instance(Path(tmp) / "instance", args.database_url, CONSULT_THEME_JOBS_INLINE="false")
         load(args.comments, 200, 0.6)
 
         from sqlalchemy import select

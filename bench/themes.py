@@ -15,7 +15,6 @@ and peak RSS:
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import tempfile
 import time
@@ -25,8 +24,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.draft_page import load_average  # noqa: E402
-from bench.groups import SLUG, load, peak_rss_mb  # noqa: E402
-from tests.live import BIN, LiveServer  # noqa: E402
+from bench.groups import SLUG, demo_instance, load, peak_rss_mb  # noqa: E402
+from tests.live import BIN  # noqa: E402
 
 SUMMARY = (
     "import time\n"
@@ -55,17 +54,7 @@ def main() -> int:
     parser.add_argument("--database-url", default=None)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-themes-") as tmp:
-        server = LiveServer(
-            Path(tmp) / "instance",
-            database_url=args.database_url,
-            env={"CONSULT_GROUPS_DRAIN_INLINE": "false", "CONSULT_SEARCH_DRAIN_INLINE": "false"},
-        )
-        server.instance.mkdir(parents=True)
-        for step in (("db", "upgrade"), ("seed-demo",)):
-            result = server.flask(*step)
-            if result.returncode != 0:
-                sys.exit(f"flask {' '.join(step)} failed: {result.stderr[-2000:]}")
-        os.environ.update({k: v for k, v in server.env.items() if k.startswith("CONSULT_")})
+        server = demo_instance(Path(tmp) / "instance", args.database_url)
         started = time.perf_counter()
         copies, own = load(args.comments, args.campaigns, args.share)
         print(
