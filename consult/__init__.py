@@ -11,10 +11,36 @@ from flask import Flask
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
+class ConsultFlask(Flask):
+    """Flask, asking once per function whether it is a coroutine function (Flask's documented override).
+
+    Flask asks again for every hook and view it calls (``inspect.iscoroutinefunction``, about 13 times a
+    page, some 10 µs); the answer for a function never changes. What is remembered is bounded: the app's
+    hooks and views are a few hundred functions.
+    """
+
+    KEPT_MAX = 4096
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._sync_kept: dict[Any, Any] = {}
+
+    def ensure_sync(self, func):
+        try:
+            return self._sync_kept[func]
+        except KeyError:
+            made = super().ensure_sync(func)
+            if len(self._sync_kept) < self.KEPT_MAX:
+                self._sync_kept[func] = made
+            return made
+        except TypeError:  # an unhashable callable
+            return super().ensure_sync(func)
+
+
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app: a short list of named steps, each small and testable on its own."""
     instance_path = (config or {}).get("INSTANCE_PATH") or os.environ.get("CONSULT_INSTANCE_PATH")
-    app = Flask(
+    app = ConsultFlask(
         __name__,
         instance_path=os.path.abspath(instance_path) if instance_path else os.path.join(ROOT, "instance"),
         instance_relative_config=True,
@@ -74,10 +100,10 @@ def configure_extensions(app: Flask) -> None:
     from consult.i18n import compile_catalogues, data_text, html_lang, install_fast_gettext
 
     compile_catalogues()  # the English catalogue, compiled when its .mo is missing or older than its .po
-    from consult.web.preferences import language  # the visitor's language (a door's module: composition root)
+    from consult.web.preferences import locale  # the visitor's language (a door's module: composition root)
 
     # The visitor's choice (cookie consult_lang), else Accept-Language; zh outside a request.
-    babel.init_app(app, locale_selector=language, timezone_selector=lambda: app.config["TIMEZONE"])
+    babel.init_app(app, locale_selector=locale, timezone_selector=lambda: app.config["TIMEZONE"])
     install_fast_gettext(app)
     app.jinja_env.globals["html_lang"] = html_lang
     app.jinja_env.filters["zh"] = data_text  # draft and people's text, marked lang="zh-CN"

@@ -7,6 +7,7 @@ from flask.sessions import SecureCookieSessionInterface
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from consult.auth.signing import PlainSerializer
 from consult.changes import ACCOUNTS, generation
 from consult.extensions import db, login_manager
 from consult.generation_cache import cache_for
@@ -18,7 +19,8 @@ class SessionCookies(SecureCookieSessionInterface):
     """Flask's signed session cookie, with its signing serializer built once per set of keys.
 
     Flask builds a new serializer (and itsdangerous tries it out on an empty dict) twice per request;
-    the serializer holds nothing per request, so one per secret key and fallbacks serves them all.
+    the serializer holds nothing per request, so one per secret key and fallbacks serves them all. It is
+    consult/auth/signing.PlainSerializer: Flask's format, written without zlib.
     """
 
     def __init__(self) -> None:
@@ -30,7 +32,14 @@ class SessionCookies(SecureCookieSessionInterface):
         keys = (app.secret_key, *(app.config.get("SECRET_KEY_FALLBACKS") or ()))
         serializer = self._serializers.get(keys)
         if serializer is None:
-            serializer = self._serializers[keys] = super().get_signing_serializer(app)
+            # Flask's own arguments (SecureCookieSessionInterface.get_signing_serializer): the current
+            # key last, the fallbacks before it.
+            serializer = self._serializers[keys] = PlainSerializer(
+                [*keys[1:], keys[0]],
+                salt=self.salt,
+                serializer=self.serializer,
+                signer_kwargs={"key_derivation": self.key_derivation, "digest_method": self.digest_method},
+            )
         return serializer
 
 

@@ -22,8 +22,8 @@ from contextlib import contextmanager
 
 from flask import current_app, g, request, session
 from flask_login import current_user
-from flask_wtf.csrf import generate_csrf
 
+from consult.auth.signing import csrf_token as csrf_token_now
 from consult.web.preferences import variant
 
 # The placeholders end in a random part drawn when the process starts, so no one can type them: a
@@ -57,7 +57,7 @@ def csrf_token() -> str:
     _refuse_in_fragment("a CSRF token")
     if g.get("rendering_cacheable"):
         return PLACEHOLDER
-    return generate_csrf()
+    return csrf_token_now()
 
 
 def submission_id() -> str:
@@ -158,7 +158,7 @@ def serve_page(parts: tuple[bytes | str, ...]) -> bytes:
         if isinstance(part, bytes):
             pieces.append(part)
         elif part == PLACEHOLDER:
-            token = token or generate_csrf().encode()
+            token = token or csrf_token_now().encode()
             pieces.append(token)
         else:
             submission = submission or secrets.token_urlsafe(16).encode()
@@ -169,7 +169,7 @@ def serve_page(parts: tuple[bytes | str, ...]) -> bytes:
 def fill_csrf(body: str) -> str:
     """Put this visitor's CSRF token (and a fresh submission id) where a cached rendering has placeholders."""
     if PLACEHOLDER in body:
-        body = body.replace(PLACEHOLDER, generate_csrf())
+        body = body.replace(PLACEHOLDER, csrf_token_now())
     if SUBMISSION_PLACEHOLDER in body:
         body = body.replace(SUBMISSION_PLACEHOLDER, secrets.token_urlsafe(16))
     return body
@@ -185,7 +185,7 @@ def join_csrf(*pieces: tuple[bytes, ...]) -> bytes:
 
     A join per piece instead of a search and replace over the whole page on every request.
     """
-    token = generate_csrf().encode() if any(len(piece) > 1 for piece in pieces) else b""
+    token = csrf_token_now().encode() if any(len(piece) > 1 for piece in pieces) else b""
     return b"".join([token.join(piece) for piece in pieces])
 
 
