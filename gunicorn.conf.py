@@ -33,3 +33,11 @@ forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1"
 # costs its first requests; 2,000 replaced a worker every second or two under load. 0 turns it off.
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "50000"))
 max_requests_jitter = max_requests // 10
+
+
+def post_fork(server, worker):
+    """In each worker: its threads read the change counters on a connection each keeps
+    (consult/changes.keep_reader_connections)."""
+    from consult.changes import keep_reader_connections
+
+    keep_reader_connections()

@@ -24,6 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.balance import balanced, steady_workers  # noqa: E402
 from bench.draft_page import BareServer, load_average  # noqa: E402
 from bench.moderation_queue import LUA, session_cookie, wrk_p95  # noqa: E402
 from bench.volume_pages import sql_value  # noqa: E402
@@ -77,6 +78,7 @@ def main() -> int:
     parser.add_argument("--seconds", type=int, default=8)
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
+    steady_workers()
     with tempfile.TemporaryDirectory() as tmp:
         app = LiveServer(
             Path(tmp) / "instance",
@@ -107,13 +109,18 @@ def main() -> int:
                 print(f"   {label}: {page_size(url, cookie) / 1024:.0f} KiB")
                 ratios, worst_errors = [], 0
                 for n in range(1, args.rounds + 1):
-                    base, _, _ = wrk_p95(bare.url, script, {}, args.seconds)
-                    p95, requests, errors = wrk_p95(url, script, auth, args.seconds)
+                    (base, _, _), bare_share = balanced(
+                        lambda: wrk_p95(bare.url, script, {}, args.seconds), bare.proc.pid, "bare page"
+                    )
+                    (p95, requests, errors), share = balanced(
+                        lambda url=url: wrk_p95(url, script, auth, args.seconds), app.proc.pid, label
+                    )
                     ratios.append(p95 / base)
                     worst_errors = max(worst_errors, errors)
                     print(
                         f"   {label:<44} round {n}: p95 {p95:7.1f} ms vs bare {base:6.1f} ms -> "
-                        f"{p95 / base:5.2f}x ({requests} requests, {errors} errors)"
+                        f"{p95 / base:5.2f}x ({requests} requests, {errors} errors; "
+                        f"busiest worker {share:.0%}, bare {bare_share:.0%})"
                     )
                 median = statistics.median(ratios)
                 ok = median <= TARGET and worst_errors == 0

@@ -33,6 +33,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.balance import balanced, steady_workers  # noqa: E402
 from bench.draft_page import BareServer, load_average  # noqa: E402
 from bench.moderation_queue import session_cookie  # noqa: E402
 from tests.live import BIN, LiveServer  # noqa: E402
@@ -173,7 +174,16 @@ def pages(server: LiveServer, cookie: str) -> list[tuple[str, str, dict[str, str
     ]
 
 
-def measure(label: str, url: str, auth: dict, public: bool, bare_url: str, script: Path, args) -> bool:
+def measure(
+    label: str,
+    url: str,
+    auth: dict,
+    public: bool,
+    bare_url: str,
+    script: Path,
+    args,
+    masters: tuple[int, int],
+) -> bool:
     """Rounds of bare then page; print each and the medians; whether the page met its target."""
     for _ in range(5):  # warm: templates loaded, connections open, nothing failing
         status = fetch_status(url, auth)
@@ -181,8 +191,8 @@ def measure(label: str, url: str, auth: dict, public: bool, bare_url: str, scrip
             raise RuntimeError(f"{label}: {url} answered {status}")
     ratios, p95s, p99s, errors = [], [], [], 0
     for n in range(1, args.rounds + 1):
-        bare = wrk(bare_url, script, {}, args.seconds)
-        page = wrk(url, script, auth, args.seconds)
+        bare, bare_share = balanced(lambda: wrk(bare_url, script, {}, args.seconds), masters[0], "bare page")
+        page, page_share = balanced(lambda: wrk(url, script, auth, args.seconds), masters[1], label)
         ratios.append(page.rps / bare.rps if bare.rps else 0.0)
         p95s.append(page.p95_ms / bare.p95_ms if bare.p95_ms else float("inf"))
         p99s.append(page.p99_ms / bare.p99_ms if bare.p99_ms else float("inf"))
@@ -190,7 +200,7 @@ def measure(label: str, url: str, auth: dict, public: bool, bare_url: str, scrip
         print(
             f"   {label:<36} round {n}: {page.rps:8.1f} req/s vs bare {bare.rps:8.1f} -> {ratios[-1]:.3f}; "
             f"p95 {page.p95_ms:7.1f} ms ({p95s[-1]:.2f}x), p99 {page.p99_ms:7.1f} ms ({p99s[-1]:.2f}x); "
-            f"errors {page.errors}",
+            f"errors {page.errors}; busiest worker {page_share:.0%} (bare {bare_share:.0%})",
             flush=True,
         )
     ratio, p95x, p99x = (statistics.median(v) for v in (ratios, p95s, p99s))
@@ -240,6 +250,7 @@ def main() -> int:
     args = parser.parse_args()
     for name in [n for n in os.environ if n.startswith("CONSULT_")]:
         del os.environ[name]
+    steady_workers()
     with tempfile.TemporaryDirectory(prefix="consult-volume-") as tmp:
         env = {"CONSULT_PAGE_CACHE_SECONDS": str(args.page_cache_seconds)}
         server = LiveServer(Path(tmp) / "instance", database_url=args.database_url, workers=2, env=env)
@@ -273,13 +284,16 @@ def main() -> int:
             print(
                 f"database: {(args.database_url or 'SQLite').split('@')[-1]}; {total} comments "
                 f"({args.comments} published on {SLUG}, {args.pending}+ pending); page cache "
-                f"{args.page_cache_seconds} s; gunicorn 2 workers; load {load_average()}",
+                f"{args.page_cache_seconds} s; gunicorn 2 workers, max_requests "
+                f"{os.environ['GUNICORN_MAX_REQUESTS']}; load {load_average()}",
                 flush=True,
             )
             for label, url, auth, public in pages(server, cookie):
                 if args.only and not any(part in label for part in args.only.split(",")):
                     continue
-                met &= measure(label, url, auth, public, bare.url, script, args)
+                met &= measure(
+                    label, url, auth, public, bare.url, script, args, (bare.proc.pid, server.proc.pid)
+                )
         finally:
             if getattr(bare, "proc", None) is not None:
                 bare.stop()

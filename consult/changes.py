@@ -11,6 +11,10 @@ entry under an old number is never served again. One query per request reads all
 
 from __future__ import annotations
 
+import os
+import threading
+import weakref
+
 from flask import g, has_request_context
 from sqlalchemy import Connection, event, insert, select, update
 from sqlalchemy.exc import DBAPIError
@@ -103,30 +107,87 @@ def _all(session: Session | scoped_session) -> dict[str, int]:
 
 def _read_all(bind) -> dict[str, int]:
     dbapi_error = bind.dialect.loaded_dbapi.Error
+    if _kept.on:
+        return _read_on_kept_connection(bind, dbapi_error)
     try:
         connection = bind.raw_connection()
         try:
-            driver = connection.driver_connection
-            # On PostgreSQL the driver opens a transaction for a statement: BEGIN, the SELECT and the
-            # pool's ROLLBACK on return, three round trips to the server on every staff request. In
-            # autocommit the SELECT goes alone (SQLAlchemy's pre-ping toggles it the same way).
-            toggle = bind.dialect.name == "postgresql" and not driver.autocommit
-            if toggle:
-                driver.autocommit = True
-            cursor = connection.cursor()
-            try:
-                cursor.execute(_READ_ALL)
-                return {name: int(value) for name, value in cursor.fetchall()}
-            finally:
-                cursor.close()
-                if toggle and not driver.closed:
-                    driver.autocommit = False
+            return _select_counters(connection.driver_connection, bind.dialect.name)
         finally:
             connection.close()  # back to the pool (which rolls back whatever the driver began)
     except dbapi_error as err:
-        # A raw connection bypasses SQLAlchemy's wrapping of the driver's errors: wrap them here, so a
-        # refused or lost database is the 503 of consult/errors.py like on any other read, not a 500.
-        raise DBAPIError.instance(_READ_ALL, None, err, dbapi_error, dialect=bind.dialect) from err
+        raise _wrapped(err, bind, dbapi_error) from err
+
+
+def _select_counters(driver, dialect: str, kept: bool = False) -> dict[str, int]:
+    # On PostgreSQL the driver opens a transaction for a statement: BEGIN, the SELECT and the pool's
+    # ROLLBACK on return, three round trips to the server on every staff request. In autocommit the
+    # SELECT goes alone (SQLAlchemy's pre-ping toggles it the same way). A kept connection stays in it.
+    toggle = dialect == "postgresql" and not driver.autocommit
+    if toggle:
+        driver.autocommit = True
+    cursor = driver.cursor()
+    try:
+        cursor.execute(_READ_ALL)
+        return {name: int(value) for name, value in cursor.fetchall()}
+    finally:
+        cursor.close()
+        if toggle and not kept and not driver.closed:
+            driver.autocommit = False
+
+
+def _wrapped(err: Exception, bind, dbapi_error) -> DBAPIError:
+    # A raw connection bypasses SQLAlchemy's wrapping of the driver's errors: wrap them here, so a
+    # refused or lost database is the 503 of consult/errors.py like on any other read, not a 500.
+    return DBAPIError.instance(_READ_ALL, None, err, dbapi_error, dialect=bind.dialect)
+
+
+class _KeptConnections(threading.local):
+    """Per thread: the connection each engine's counters are read on, once ``keep_reader_connections``
+    turned keeping on (a gunicorn worker, whose threads live as long as it does)."""
+
+    on = False  # the class attribute, for every thread: set by keep_reader_connections
+
+    def __init__(self) -> None:
+        self.by_engine: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+_kept = _KeptConnections()
+
+
+def keep_reader_connections(on: bool = True) -> None:
+    """Read the counters on a connection each thread keeps, not one taken from the pool per request.
+
+    Taking one costs the pool's checkout and return and, on PostgreSQL, its pre-ping: a round trip to
+    the server before the SELECT, on every request of every page (the counters are often a kept page's
+    only query). A kept connection is asked directly; if it was lost (a database restart), it is thrown
+    away and the read is made once more on a fresh one from the pool, so a restart is still a 503 only
+    while the database is down. Called in each gunicorn worker after the fork (gunicorn.conf.py):
+    the threads of a development server or of the tests come and go, and would leave connections
+    behind.
+    """
+    _KeptConnections.on = on
+    if not on:
+        _kept.by_engine.clear()
+
+
+def _read_on_kept_connection(bind, dbapi_error) -> dict[str, int]:
+    for attempt in (1, 2):
+        held = _kept.by_engine.get(bind)
+        if held is None or held[0] != os.getpid():
+            try:
+                held = _kept.by_engine[bind] = (os.getpid(), bind.raw_connection())
+            except dbapi_error as err:
+                raise _wrapped(err, bind, dbapi_error) from err
+        connection = held[1]
+        try:
+            return _select_counters(connection.driver_connection, bind.dialect.name, kept=True)
+        except dbapi_error as err:
+            _kept.by_engine.pop(bind, None)
+            connection.invalidate()  # closed, and never handed out again
+            if attempt == 2:
+                raise _wrapped(err, bind, dbapi_error) from err
+    raise AssertionError("unreachable")
 
 
 _READ_ALL = f"SELECT name, value FROM {ChangeCounter.__tablename__}"

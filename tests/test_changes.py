@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import event, insert, select
 
-from consult.changes import generation
+from consult import changes
+from consult.changes import generation, keep_reader_connections
 from consult.clock import utcnow
 from consult.db import end_read, write_transaction
 from consult.extensions import db
@@ -89,3 +91,48 @@ def test_the_counters_are_read_without_a_transaction_for_the_pool_to_roll_back(a
     finally:
         event.remove(db.engine.pool, "reset", on_reset)
     assert left_open == [False]
+
+
+@pytest.fixture
+def kept_readers():
+    """What a gunicorn worker turns on after the fork (gunicorn.conf.py's post_fork)."""
+    keep_reader_connections()
+    try:
+        yield
+    finally:
+        keep_reader_connections(False)
+
+
+def test_a_worker_reads_the_counters_on_a_connection_its_thread_keeps(app, factory, kept_readers):
+    """Before: every read took a connection from the pool (its checkout and return, and on PostgreSQL
+    the pre-ping's round trip)."""
+    end_read()
+    db.session.remove()
+    before = changes._all(db.session).get(changes.COMMENTS, 0)
+    factory.draft()
+    db.session.remove()
+    checkouts = []
+
+    def on_checkout(*_args):
+        checkouts.append(1)
+
+    event.listen(db.engine.pool, "checkout", on_checkout)
+    try:
+        reads = [changes._all(db.session) for _ in range(5)]
+    finally:
+        event.remove(db.engine.pool, "checkout", on_checkout)
+    assert checkouts == []
+    assert all(read[changes.COMMENTS] > before for read in reads)  # the write is seen: no old snapshot
+    factory.draft()
+    db.session.remove()
+    assert changes._all(db.session)[changes.COMMENTS] > reads[-1][changes.COMMENTS]
+
+
+def test_a_lost_kept_connection_is_replaced_and_the_read_made_again(app, factory, kept_readers):
+    end_read()
+    db.session.remove()
+    first = changes._all(db.session)
+    _pid, kept = changes._kept.by_engine[db.engine]
+    kept.driver_connection.close()  # as a database restart leaves it
+    assert changes._all(db.session) == first
+    assert changes._kept.by_engine[db.engine][1] is not kept

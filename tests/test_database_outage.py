@@ -18,6 +18,7 @@ from sqlalchemy import create_engine, event, func, select, text
 from sqlalchemy.pool import NullPool
 
 from consult import create_app
+from consult.changes import keep_reader_connections
 from consult.extensions import db, limiter
 from consult.models import Comment
 from consult.receipts import display
@@ -395,3 +396,20 @@ def test_a_postgres_that_refuses_connections_is_503_and_logged_without_traceback
     assert not any(line.get("status") == 500 for line in lines)
     with app.app_context():
         db.engine.dispose()
+
+
+@pytest.mark.postgres
+def test_a_restart_between_requests_is_unseen_with_the_counters_read_on_kept_connections(pg_site):
+    """A gunicorn worker keeps a connection per thread for the change counters (no pre-ping): when a
+    restart kills it, the read is made again on a fresh connection, and the visitor sees nothing."""
+    draft = pg_factory(pg_site).draft()
+    client = pg_site.test_client()
+    keep_reader_connections()
+    try:
+        assert client.get(f"/drafts/{draft.slug}").status_code == 200
+        db.session.remove()
+        assert pg_site.terminate() >= 1
+        assert client.get(f"/drafts/{draft.slug}").status_code == 200
+        assert client.get("/api/v1/drafts").status_code == 200
+    finally:
+        keep_reader_connections(False)
