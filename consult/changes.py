@@ -11,15 +11,18 @@ entry under an old number is never served again. One query per request reads all
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 import weakref
 
 from flask import g, has_request_context
-from sqlalchemy import Connection, event, insert, select, update
+from sqlalchemy import Connection, event, insert, select, text, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, UOWTransaction, scoped_session
 
+from consult.change_notices import NOTIFY, listener_for, own_change_committed
+from consult.change_notices import stop_all as stop_listeners
 from consult.models import (
     ApiToken,
     Article,
@@ -56,6 +59,8 @@ TRACKED = {
     ACCOUNTS: (User, ApiToken, ContactPoint),
     EXPORTS: (ExportJob,),
 }
+# A session whose transaction bumped a counter (on PostgreSQL): its commit moves this process's epoch.
+_BUMPED = "consult_counters_bumped"
 TRACKED_TABLES = {name: frozenset(m.__table__.name for m in models) for name, models in TRACKED.items()}
 
 
@@ -67,6 +72,9 @@ def bump(session: Session, name: str = COMMENTS) -> None:
     )
     if result.rowcount == 0:
         session.execute(insert(ChangeCounter).values(name=name, value=1))
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text(NOTIFY))  # delivered to the listening workers if and when this commits
+        session.info[_BUMPED] = True
 
 
 def bump_on(connection: Connection, name: str) -> None:
@@ -76,23 +84,31 @@ def bump_on(connection: Connection, name: str) -> None:
     )
     if result.rowcount == 0:
         connection.execute(insert(ChangeCounter).values(name=name, value=1))
+    if connection.dialect.name == "postgresql":
+        connection.execute(text(NOTIFY))
 
 
 def generation(session: Session, name: str = COMMENTS) -> int:
-    """The counter's current value (read before the data it guards); read once per request."""
+    """The counter's current value (read before the data it guards); read once per request.
+
+    In a worker told of changes (consult/change_notices.py) the values may be the ones it read last,
+    unless a notice or a commit of its own came since; never for ``accounts``, which is always read:
+    a signed-out account must fail on its very next request."""
     if has_request_context():
-        if "generations" not in g:
-            g.generations = _all(session)
+        if "generations" not in g or (name == ACCOUNTS and g.generations_reusable):
+            g.generations_reusable = name != ACCOUNTS
+            g.generations = _all(session, reuse=g.generations_reusable)
         return g.generations.get(name, 0)
     return _all(session).get(name, 0)
 
 
-def _all(session: Session | scoped_session) -> dict[str, int]:
+def _all(session: Session | scoped_session, reuse: bool = False) -> dict[str, int]:
+    """Every counter's value (a dict not to be changed: it may be shared by requests)."""
     if isinstance(session, scoped_session):
         if not session.registry.has():
             # No session yet in this request (a kept page may need none at all): read on the pool
             # without making one just to ask it for its engine.
-            return _read_all(session.session_factory.kw["db"].engine)
+            return _read_all(session.session_factory.kw["db"].engine, reuse)
         session = session()
     if session.in_transaction():
         # Inside a transaction the counters must come from its own snapshot (on SQLite an older one
@@ -102,13 +118,23 @@ def _all(session: Session | scoped_session) -> dict[str, int]:
     # around it (a tenth of the cost: this runs on every staff request, usually its only query). The
     # data is read afterwards in a transaction that starts later, so it is as new as these numbers or
     # newer: an entry may show more than its number says, never less.
-    return _read_all(session.get_bind(ChangeCounter))
+    return _read_all(session.get_bind(ChangeCounter), reuse)
 
 
-def _read_all(bind) -> dict[str, int]:
+def _read_all(bind, reuse: bool = False) -> dict[str, int]:
     dbapi_error = bind.dialect.loaded_dbapi.Error
     if _kept.on:
-        return _read_on_kept_connection(bind, dbapi_error)
+        if not (reuse and bind.dialect.name == "postgresql"):
+            return _read_on_kept_connection(bind, dbapi_error)
+        listener = listener_for(bind)
+        stamp = listener.stamp()  # before the read: a notice during it makes the next request read again
+        kept = listener.kept
+        if stamp is not None and kept is not None and kept[0] == stamp:
+            return kept[1]
+        values = _read_on_kept_connection(bind, dbapi_error)
+        if stamp is not None:
+            listener.kept = (stamp, values)
+        return values
     try:
         connection = bind.raw_connection()
         try:
@@ -165,10 +191,14 @@ def keep_reader_connections(on: bool = True) -> None:
     while the database is down. Called in each gunicorn worker after the fork (gunicorn.conf.py):
     the threads of a development server or of the tests come and go, and would leave connections
     behind.
+
+    On PostgreSQL the worker is also told of changes (consult/change_notices.py): a listener thread
+    starts on the first read, and the counters are read again only after a notice.
     """
     _KeptConnections.on = on
     if not on:
         _kept.by_engine.clear()
+        stop_listeners()
 
 
 def _read_on_kept_connection(bind, dbapi_error) -> dict[str, int]:
@@ -176,15 +206,19 @@ def _read_on_kept_connection(bind, dbapi_error) -> dict[str, int]:
         held = _kept.by_engine.get(bind)
         if held is None or held[0] != os.getpid():
             try:
-                held = _kept.by_engine[bind] = (os.getpid(), bind.raw_connection())
+                connection = bind.raw_connection()  # made as the pool makes them (its pre-ping too)
             except dbapi_error as err:
                 raise _wrapped(err, bind, dbapi_error) from err
-        connection = held[1]
+            driver = connection.driver_connection
+            connection.detach()  # the thread's own from now on: it takes no place in the pool
+            held = _kept.by_engine[bind] = (os.getpid(), connection, driver)
+        _pid, connection, driver = held
         try:
-            return _select_counters(connection.driver_connection, bind.dialect.name, kept=True)
+            return _select_counters(driver, bind.dialect.name, kept=True)
         except dbapi_error as err:
             _kept.by_engine.pop(bind, None)
-            connection.invalidate()  # closed, and never handed out again
+            with contextlib.suppress(dbapi_error):
+                connection.close()  # detached: closes the driver's connection
             if attempt == 2:
                 raise _wrapped(err, bind, dbapi_error) from err
     raise AssertionError("unreachable")
@@ -211,8 +245,19 @@ def _do_orm_execute(state) -> None:
             bump(state.session, name)
 
 
+def _after_commit(session: Session) -> None:
+    if session.info.pop(_BUMPED, False):
+        own_change_committed()
+
+
+def _after_rollback(session: Session) -> None:
+    session.info.pop(_BUMPED, None)
+
+
 def track_changes() -> None:
     """Register the session events once per process."""
     if not event.contains(Session, "before_flush", _before_flush):
         event.listen(Session, "before_flush", _before_flush)
         event.listen(Session, "do_orm_execute", _do_orm_execute)
+        event.listen(Session, "after_commit", _after_commit)
+        event.listen(Session, "after_rollback", _after_rollback)

@@ -132,7 +132,7 @@ def test_a_lost_kept_connection_is_replaced_and_the_read_made_again(app, factory
     end_read()
     db.session.remove()
     first = changes._all(db.session)
-    _pid, kept = changes._kept.by_engine[db.engine]
-    kept.driver_connection.close()  # as a database restart leaves it
+    _pid, kept, driver = changes._kept.by_engine[db.engine]
+    driver.close()  # as a database restart leaves it
     assert changes._all(db.session) == first
     assert changes._kept.by_engine[db.engine][1] is not kept

@@ -71,8 +71,15 @@ def _cache(name: str) -> GenerationCache:
 
 
 def scope() -> tuple[Hashable, ...]:
-    """What every fragment's HTML depends on besides its data: care mode, the language, the URL prefix."""
-    return (*variant(), request.script_root)
+    """What every fragment's HTML depends on besides its data: care mode, the language, the URL prefix.
+
+    Asked by every kept part of a page: worked out once a request."""
+    held = request._get_current_object()
+    try:
+        return held.consult_scope
+    except AttributeError:
+        found = held.consult_scope = (*variant(), held.script_root)
+        return found
 
 
 @contextmanager
