@@ -17,11 +17,11 @@ import threading
 import weakref
 
 from flask import g, has_request_context
-from sqlalchemy import Connection, event, insert, select, text, update
+from sqlalchemy import Connection, event, func, insert, select, text, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, UOWTransaction, scoped_session
 
-from consult.change_notices import NOTIFY, listener_for, own_change_committed
+from consult.change_notices import CHANNEL, NOTIFY, listener_for, own_change_committed
 from consult.change_notices import stop_all as stop_listeners
 from consult.models import (
     ApiToken,
@@ -65,27 +65,36 @@ TRACKED_TABLES = {name: frozenset(m.__table__.name for m in models) for name, mo
 
 
 def bump(session: Session, name: str = COMMENTS) -> None:
-    """Move the counter on, inside the caller's transaction (creating it if an old database lacks it)."""
-    result = session.execute(
-        update(ChangeCounter).where(ChangeCounter.name == name).values(value=ChangeCounter.value + 1),
-        execution_options={"synchronize_session": False},
-    )
-    if result.rowcount == 0:
+    """Move the counter on, inside the caller's transaction (creating it if an old database lacks it).
+
+    On PostgreSQL the same statement says NOTIFY (``pg_notify`` in its RETURNING: no round trip of its
+    own), delivered to the listening workers if and when the transaction commits."""
+    postgres = session.get_bind().dialect.name == "postgresql"
+    result = session.execute(_moved(name, postgres), execution_options={"synchronize_session": False})
+    if _count(result, postgres) == 0:
         session.execute(insert(ChangeCounter).values(name=name, value=1))
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text(NOTIFY))  # delivered to the listening workers if and when this commits
+        if postgres:
+            session.execute(text(NOTIFY))
+    if postgres:
         session.info[_BUMPED] = True
 
 
 def bump_on(connection: Connection, name: str) -> None:
     """bump() for a write made on a connection of its own, outside the ORM (an export's progress)."""
-    result = connection.execute(
-        update(ChangeCounter).where(ChangeCounter.name == name).values(value=ChangeCounter.value + 1)
-    )
-    if result.rowcount == 0:
+    postgres = connection.dialect.name == "postgresql"
+    if _count(connection.execute(_moved(name, postgres)), postgres) == 0:
         connection.execute(insert(ChangeCounter).values(name=name, value=1))
-    if connection.dialect.name == "postgresql":
-        connection.execute(text(NOTIFY))
+        if postgres:
+            connection.execute(text(NOTIFY))
+
+
+def _moved(name: str, postgres: bool):
+    statement = update(ChangeCounter).where(ChangeCounter.name == name).values(value=ChangeCounter.value + 1)
+    return statement.returning(func.pg_notify(CHANNEL, "")) if postgres else statement
+
+
+def _count(result, postgres: bool) -> int:
+    return len(result.all()) if postgres else result.rowcount
 
 
 def generation(session: Session, name: str = COMMENTS) -> int:
