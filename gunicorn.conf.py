@@ -2,6 +2,7 @@
 
 import multiprocessing
 import os
+import sys
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("GUNICORN_WORKERS", str(max(2, multiprocessing.cpu_count()))))
@@ -36,8 +37,9 @@ max_requests_jitter = max_requests // 10
 
 
 def post_fork(server, worker):
-    """In each worker: its threads read the change counters on a connection each keeps
-    (consult/changes.keep_reader_connections)."""
-    from consult.changes import keep_reader_connections
-
-    keep_reader_connections()
+    """In each worker of the consult app: its threads read the change counters on a connection each
+    keeps (consult/changes.keep_reader_connections). The benchmarks' bare page is served with this file
+    too: it never imported consult, and its workers must not start to."""
+    changes = sys.modules.get("consult.changes")  # imported by the preloaded app
+    if changes is not None:
+        changes.keep_reader_connections()

@@ -139,3 +139,24 @@ def test_three_instances_on_one_host_keep_to_their_own_control_sockets(tmp_path_
     finally:
         for instance in instances:
             instance.stop()
+
+
+def test_post_fork_keeps_reader_connections_only_in_the_consult_apps_workers(monkeypatch):
+    """A worker of the (preloaded) consult app reads the counters on kept connections; a worker of another
+    app served with this file (the benchmarks' bare page) does not import consult for it."""
+    import importlib.util
+    import sys
+
+    from consult import changes
+
+    spec = importlib.util.spec_from_file_location("consult_gunicorn_conf", CONF)
+    conf = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(conf)
+    calls = []
+    monkeypatch.setattr(changes, "keep_reader_connections", lambda on=True: calls.append(on))
+    conf.post_fork(None, None)
+    assert calls == [True]
+    monkeypatch.delitem(sys.modules, "consult.changes")
+    conf.post_fork(None, None)
+    assert calls == [True]
+    assert "consult.changes" not in sys.modules
