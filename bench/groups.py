@@ -206,14 +206,7 @@ def peak_rss_mb(*command: str, env: dict, cwd: Path = ROOT) -> tuple[float, floa
 
 def server_flask(server: LiveServer, checkout: Path, *args: str) -> str:
     """`flask --app consult ARGS` against the server's database with a checkout's code; its output."""
-    done = subprocess.run(
-        [str(BIN / "flask"), "--app", "consult", *args],
-        cwd=checkout,
-        env=server.env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    done = server.flask(*args, timeout=3600, code=checkout)
     if done.returncode != 0:
         sys.exit(f"flask {' '.join(args)} ({checkout}) failed: {done.stderr[-2000:]}")
     return done.stdout

@@ -36,7 +36,7 @@ sys.path.insert(0, str(ROOT))
 from bench.balance import balanced, steady_workers  # noqa: E402
 from bench.draft_page import BareServer, load_average  # noqa: E402
 from bench.moderation_queue import session_cookie  # noqa: E402
-from tests.live import BIN, LiveServer  # noqa: E402
+from tests.live import LiveServer  # noqa: E402
 
 SLUG = "chengshi-shufang-tiaoli"
 PASSWORD = "Bench-staff-pass-1"
@@ -93,16 +93,7 @@ def wrk(url: str, script: Path, auth: dict[str, str], seconds: int) -> Run:
 
 def flask(server: LiveServer, *args: str, stdin: str | None = None, timeout: int = 3600) -> str:
     """`flask --app consult …` against the server's database (seeding a million rows takes minutes)."""
-    result = subprocess.run(
-        [str(BIN / "flask"), "--app", "consult", *args],
-        cwd=ROOT,
-        env=server.env,
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
+    result = server.flask(*args, stdin=stdin, timeout=timeout)
     if result.returncode != 0:
         raise RuntimeError(f"flask {' '.join(args)} failed: {result.stderr[-2000:]}")
     return result.stdout

@@ -48,16 +48,19 @@ class LiveServer:
         self.proc: subprocess.Popen | None = None
         self.log = instance / "server.log"
 
-    def flask(self, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
-        """Run `flask --app consult …` against this server's database."""
+    def flask(
+        self, *args: str, stdin: str | None = None, timeout: int = 300, code: Path = ROOT
+    ) -> subprocess.CompletedProcess:
+        """Run `flask --app consult …` against this server's database (with another checkout's ``code``
+        for the benchmarks that compare two)."""
         return subprocess.run(
             [str(BIN / "flask"), "--app", "consult", *args],
-            cwd=ROOT,
+            cwd=code,
             env=self.env,
             input=stdin,
             capture_output=True,
             text=True,
-            timeout=300,
+            timeout=timeout,
             check=False,
         )
 
