@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Flask
-from flask.sessions import SecureCookieSessionInterface
+from flask import Flask, Request
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
+from itsdangerous import BadSignature
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
@@ -14,6 +15,11 @@ from consult.generation_cache import cache_for
 from consult.i18n import _l
 from consult.models import User
 
+# A permanent session's cookie (staff, SESSION_IDLE_MINUTES) is signed again with a new expiry when it is
+# at least this old, not on every request: the idle timeout counts from the last renewal, so it ends
+# between SESSION_IDLE_MINUTES - 1 minute and SESSION_IDLE_MINUTES after the last request.
+SESSION_RENEW_AFTER_SECONDS = 60
+
 
 class SessionCookies(SecureCookieSessionInterface):
     """Flask's signed session cookie, with its signing serializer built once per set of keys.
@@ -21,10 +27,40 @@ class SessionCookies(SecureCookieSessionInterface):
     Flask builds a new serializer (and itsdangerous tries it out on an empty dict) twice per request;
     the serializer holds nothing per request, so one per secret key and fallbacks serves them all. It is
     consult/auth/signing.PlainSerializer: Flask's format, written without zlib.
+
+    Flask also signs a permanent session again on every response (SESSION_REFRESH_EACH_REQUEST) so its
+    expiry moves with each request; here that happens once the cookie is SESSION_RENEW_AFTER_SECONDS old.
     """
 
     def __init__(self) -> None:
         self._serializers: dict[tuple, object] = {}
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        """Flask's session, with the time its cookie was signed kept on it (``signed_at``)."""
+        serializer = self.get_signing_serializer(app)
+        if serializer is None:
+            return None
+        value = request.cookies.get(self.get_cookie_name(app))
+        if not value:
+            return self.session_class()
+        max_age = int(app.permanent_session_lifetime.total_seconds())
+        try:
+            data, signed_at = serializer.loads(value, max_age=max_age, return_timestamp=True)
+        except BadSignature:
+            return self.session_class()
+        session = self.session_class(data)
+        session.signed_at = int(signed_at.timestamp())
+        return session
+
+    def should_set_cookie(self, app: Flask, session) -> bool:
+        if session.modified:
+            return True
+        if not (session.permanent and app.config["SESSION_REFRESH_EACH_REQUEST"]):
+            return False
+        signed_at = getattr(session, "signed_at", None)
+        # The signer's clock: the one the cookie's timestamp and its max_age check use.
+        now = self.get_signing_serializer(app).make_signer().get_timestamp()
+        return signed_at is None or now - signed_at >= SESSION_RENEW_AFTER_SECONDS
 
     def get_signing_serializer(self, app: Flask):
         if not app.secret_key:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from consult.auth.session import SESSION_RENEW_AFTER_SECONDS
+from consult.auth.signing import KeptKeySigner
 from consult.extensions import db
 from consult.models import AuditLog
 from tests.conftest import csrf_token_from
@@ -64,6 +66,47 @@ def test_the_staff_session_expires_after_the_idle_timeout(make_app, factory):
     cookie = next(h for h in resp.headers.getlist("Set-Cookie") if h.startswith("session="))
     assert "Expires=" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
     assert app.permanent_session_lifetime.total_seconds() == 30 * 60
+
+
+def _session_cookie(resp) -> str | None:
+    return next((h for h in resp.headers.getlist("Set-Cookie") if h.startswith("session=")), None)
+
+
+def test_the_staff_cookie_is_renewed_once_a_minute_not_signed_again_on_every_request(
+    make_app, factory, monkeypatch
+):
+    app = make_app(SESSION_IDLE_MINUTES=30)
+    with app.app_context():
+        user, password = factory.user("staff")
+        c = app.test_client()
+        token = csrf_token_from(c.get("/login").data)
+        assert _session_cookie(
+            c.post("/login", data={"username": user.username, "password": password, "csrf_token": token})
+        )
+        c.get("/admin/")  # the first page with a form puts the CSRF token in the session
+        # Within the minute: the page is served without a new cookie (nothing to sign, nothing to send).
+        resp = c.get("/admin/")
+        assert resp.status_code == 200 and _session_cookie(resp) is None
+        assert "Cookie" in resp.headers["Vary"]
+        # A minute later, by the signer's clock (the one the cookie's timestamp and max age use): renewed,
+        # with a new expiry, once.
+        real = KeptKeySigner.get_timestamp
+        monkeypatch.setattr(
+            KeptKeySigner, "get_timestamp", lambda self: real(self) + SESSION_RENEW_AFTER_SECONDS
+        )
+        resp = c.get("/admin/")
+        assert resp.status_code == 200
+        renewed = _session_cookie(resp)
+        assert renewed and "Expires=" in renewed and "HttpOnly" in renewed
+        assert _session_cookie(c.get("/admin/")) is None
+        # The idle timeout still ends the session: 30 minutes after the last renewal it is refused.
+        monkeypatch.setattr(
+            KeptKeySigner,
+            "get_timestamp",
+            lambda self: real(self) + SESSION_RENEW_AFTER_SECONDS + 30 * 60 + 1,
+        )
+        resp = c.get("/admin/")
+        assert resp.status_code == 302 and "/login" in resp.headers["Location"]
 
 
 def _try(app, username, password, address="203.0.113.50"):
