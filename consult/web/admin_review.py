@@ -253,9 +253,7 @@ def _assign(slug: str, article_id: int | None, comment_id: int | None, place_art
         else:
             unassign(actor, RequestContext.from_request(), article_id, comment_id)
     except DomainError as err:
-        return _render_place(
-            slug, place_article, status=err.status, work_state=WorkInput(scope, "", err.message)
-        )
+        return _refused_work(slug, place_article, comment_id, WorkInput(scope, "", err.message), err.status)
     flash(_("已更新分工。") if wanted else _("已取消分配。"))
     return _back(slug, place_article, f"#{'work' if comment_id is None else f'c{comment_id}'}")
 
@@ -267,11 +265,54 @@ def _note(slug: str, article_id: int | None, comment_id: int | None, place_artic
     try:
         add_note(actor, RequestContext.from_request(), body, article_id, comment_id)
     except DomainError as err:
-        return _render_place(
-            slug, place_article, status=err.status, work_state=WorkInput(scope, body, err.message)
-        )
+        return _refused_work(slug, place_article, comment_id, WorkInput(scope, body, err.message), err.status)
     flash(_("已添加内部备注。"))
     return _back(slug, place_article, f"#{'work' if comment_id is None else f'c{comment_id}'}")
+
+
+def _refused_work(
+    slug: str, place_article: int | None, comment_id: int | None, state: WorkInput, status: int
+):
+    """A refused note or assignment, shown again where its form is: the article's on the review page, a
+    comment's on the comment's own page."""
+    if comment_id is None:
+        return _render_place(slug, place_article, status=status, work_state=state)
+    return _render_comment(slug, comment_id, state, status)
+
+
+def _render_comment(slug: str, comment_id: int, work_state: WorkInput, status: int = 200):
+    """One comment's page: its text and decision, its assignment and internal notes with their forms."""
+    draft, comment = comment_place(slug, comment_id)
+    place = review_place(draft, comment.article_id)
+    undecided_only = request.values.get("undecided") == "1"
+    page = _page_arg() if request.method == "GET" else _form_page()
+    params: dict[str, Any] = {"undecided": "1"} if undecided_only else {}
+    if page > 1:
+        params["page"] = page
+    html = render_template(
+        "admin/review/comment.html",
+        draft=draft,
+        place=place,
+        comment=comment,
+        work=place_work(place, [comment.id]),
+        work_state=work_state,
+        staff=staff_members(),
+        undecided_only=undecided_only,
+        page_number=page,
+        back=_place_url(slug, comment.article_id, **params),
+        words=review_words(),
+        outcome_of=dict(outcome_choices()),
+        channel_of=channel_names(),
+    )
+    return html, status
+
+
+@bp.get("/review/<slug>/comments/<int:comment_id>")
+@access("staff")
+def review_comment(slug: str, comment_id: int):
+    """One comment's assignment and internal notes, with the forms to change them (the review list
+    shows them and links here)."""
+    return _render_comment(slug, comment_id, WorkInput())
 
 
 @bp.post("/review/<slug>/articles/<int:article_id>/assign")

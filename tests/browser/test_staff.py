@@ -137,6 +137,24 @@ def test_staff_records_a_decision_in_the_review_view(browser, staff_server, scre
     assert "browserstaff" in shown.locator(".decided-by").inner_text()
     screenshot(page, "staff-decision-6-saved")
 
+    # The comment's assignment and internal notes are on its own page, linked from the list.
+    with page.expect_navigation():
+        page.locator(f"#c{target} .work-link a").click()
+    assert page.locator("h1").inner_text().startswith(f"意见 #{target}")
+    page.get_by_label("本条意见分配给").select_option(label="browserstaff（browserstaff）")
+    with page.expect_navigation():
+        page.get_by_role("button", name="保存分工").click()
+    assert page.locator(".flash").inner_text() == "已更新分工。"
+    assert "browserstaff" in page.locator(f"#c{target} .comment-work .assigned").inner_text()
+    with page.expect_navigation():
+        page.locator(f"#c{target} .work-link a").click()
+    page.get_by_label("内部备注（只有工作人员可见，不公开）").fill("已电话联系提出人")
+    screenshot(page, "staff-decision-6b-comment-work")
+    with page.expect_navigation():
+        page.get_by_role("button", name="添加备注").click()
+    assert "已电话联系提出人" in page.locator(f"#c{target} .internal-note").inner_text()
+    screenshot(page, "staff-decision-6c-list-with-note")
+
     # The JSON API has it, on that comment only.
     published = comments_by_id(staff_server, "published")
     decision = published[target]["decision"]

@@ -144,7 +144,10 @@ def test_the_article_page_lists_published_comments_with_their_decisions(login_as
         "已有规定",
         "不属于立法范畴",
     ]
-    assert "除“采纳”外，必须填写公开的理由" in decided.select_one("form .hint").get_text()
+    # One hint for every reason field of the page (the bulk form shows it), not one copy per comment.
+    assert decided.select_one("form.decision-form textarea")["aria-describedby"] == "outcome-hint"
+    assert "除“采纳”外，必须填写公开的理由" in page.select_one("#outcome-hint").get_text()
+    assert decided.select_one("form.decision-form .hint") is None
     assert len(page.select("input[type=checkbox][name=ids][form=bulk]")) == 3
     assert page.select_one("#bulk input[name=scope]")["value"] == "bulk"
     assert "待审核的不算" not in page.get_text()
@@ -809,6 +812,77 @@ def test_a_comment_is_assigned_to_a_colleague_and_listed_under_their_tasks(login
     )
 
 
+def test_a_comment_has_its_own_page_for_its_assignment_and_notes_and_the_list_links_to_it(
+    login_as, setup, factory
+):
+    """The review list carries one form per comment (its decision): a comment's assignment and notes
+    are shown in the list and changed on the comment's own page (issue 16 §6: a lighter review page)."""
+    draft, first, _third, on_first, *_ = setup
+    staff = login_as("staff")
+    colleague = login_as("staff")
+    listing = f"/admin/review/{draft.slug}/articles/{first}"
+    target = on_first[1]
+    page = soup(staff.get(f"{listing}?undecided=1"))
+    item = page.select_one(f"#c{target.id}")
+    # No assignment or note form per comment on the list: the article's own two, and a decision form each.
+    assert [f["data-scope"] for f in page.select("form[data-scope]")] == ["assign-article", "note-article"]
+    assert len(page.select("select[name=assignee]")) == 1
+    assert len(page.select("form.decision-form")) == 2
+    link = item.select_one(".work-link a")
+    assert link["href"] == f"/admin/review/{draft.slug}/comments/{target.id}?undecided=1"
+    assert link.get_text(strip=True).startswith("分工和内部备注")
+
+    own = soup(staff.get(link["href"]))
+    assert own.select_one("h1").get_text(" ", strip=True).startswith(f"意见 #{target.id}")
+    assert own.select_one(".comment-body").get_text() == "第一条意见1"
+    assert own.select_one(".badge-undecided").get_text() == "未处理"
+    assert own.select_one("#work .assigned").get_text(strip=True) == "本条意见尚未分配"
+    options = {o["value"] for o in own.select(f"form[data-scope=assign-{target.id}] select option")}
+    assert {"", str(staff.user.id), str(colleague.user.id)} <= options
+    back = own.select(".breadcrumb a")[-1]
+    assert back["href"] == f"{listing}?undecided=1" and back.get_text(strip=True) == "第一条"
+    note_form = own.select_one(f"form[data-scope=note-{target.id}]")
+    assert note_form["action"] == f"/admin/review/{draft.slug}/comments/{target.id}/notes"
+    assert note_form.select_one("input[name=undecided]")["value"] == "1"
+
+    # Assigned and noted from its page: back on the list (filter kept, at the comment) with both shown.
+    resp = post_form(
+        staff,
+        link["href"],
+        f"/admin/review/{draft.slug}/comments/{target.id}/assign",
+        assignee=str(colleague.user.id),
+        undecided="1",
+    )
+    assert resp.status_code == 303
+    assert resp.headers["Location"].endswith(f"{listing}?undecided=1#c{target.id}")
+    resp = post_form(
+        staff,
+        link["href"],
+        f"/admin/review/{draft.slug}/comments/{target.id}/notes",
+        body="已约谈",
+        undecided="1",
+    )
+    assert resp.headers["Location"].endswith(f"{listing}?undecided=1#c{target.id}")
+    item = soup(staff.get(f"{listing}?undecided=1")).select_one(f"#c{target.id}")
+    assert colleague.user.username in item.select_one(".comment-work .assigned").get_text()
+    assert "已约谈" in item.select_one(".internal-note").get_text()
+    own = soup(staff.get(link["href"]))
+    assert colleague.user.username in own.select_one("#work .assigned").get_text()
+    assert own.select_one(f"form[data-scope=assign-{target.id}] option[selected]")["value"] == str(
+        colleague.user.id
+    )
+    assert "已约谈" in own.select_one("#work .internal-note").get_text()
+
+    # A general opinion's page leads back to the general opinions; another draft's comment is a 404.
+    general = setup[5][0]
+    own = soup(staff.get(f"/admin/review/{draft.slug}/comments/{general.id}"))
+    assert own.select(".breadcrumb a")[-1]["href"] == f"/admin/review/{draft.slug}/general"
+    other = factory.draft()
+    end_read()
+    assert staff.get(f"/admin/review/{other.slug}/comments/{target.id}").status_code == 404
+    assert staff.get(f"/admin/review/{draft.slug}/comments/999999").status_code == 404
+
+
 def test_internal_notes_are_shown_to_staff_marked_and_never_public(login_as, client, setup):
     draft, first, _third, on_first, *_ = setup
     staff = login_as("staff")
@@ -853,11 +927,17 @@ def test_a_refused_note_is_shown_again_with_the_text_kept(login_as, setup):
     assert form.find_parent("details").has_attr("open")
     long = "长" * 2001
     target = on_first[2]
-    resp = post_form(staff, url, f"/admin/review/{draft.slug}/comments/{target.id}/notes", body=long)
+    # A comment's note is refused on the comment's own page, where its form is, with the text kept.
+    page_url = f"/admin/review/{draft.slug}/comments/{target.id}"
+    resp = post_form(staff, page_url, f"{page_url}/notes", body=long, undecided="1", page="1")
     assert resp.status_code == 400
-    form = soup(resp).select_one(f"form[data-scope=note-{target.id}]")
+    refused = soup(resp)
+    assert refused.select_one("h1").get_text(" ", strip=True).startswith(f"意见 #{target.id}")
+    form = refused.select_one(f"form[data-scope=note-{target.id}]")
     assert textarea_value(form.select_one("textarea")) == long
-    assert form.find_parent("details").has_attr("open")
+    assert "2000" in form.select_one(".field-error").get_text()
+    assert form.select_one("textarea")["aria-invalid"] == "true"
+    assert form.select_one("input[name=undecided]")["value"] == "1"  # the way back keeps the filter
     assert staff.post(f"{url}/notes", data={"body": "无令牌"}).status_code == 400
     assert (
         post_form(staff, url, f"/admin/review/{draft.slug}/articles/999999/notes", body="x").status_code
@@ -875,14 +955,16 @@ def test_notes_assignments_and_mine_are_for_staff_and_admins_only(login_as, clie
         f"/admin/review/{draft.slug}/comments/{on_first[0].id}/assign",
         f"/admin/review/{draft.slug}/comments/{on_first[0].id}/notes",
     ]
-    resp = client.get("/admin/mine")
-    assert resp.status_code == 302 and "/login" in resp.headers["Location"]
+    for page in ("/admin/mine", f"/admin/review/{draft.slug}/comments/{on_first[0].id}"):
+        resp = client.get(page)
+        assert resp.status_code == 302 and "/login" in resp.headers["Location"], page
     token = csrf_token_from(client.get("/").data)
     for url in posts:
         resp = client.post(url, data={"csrf_token": token, "body": "x", "assignee": ""})
         assert resp.status_code == 302 and "/login" in resp.headers["Location"], url
     point = login_as("contact_point")
     assert point.get("/admin/mine").status_code == 403
+    assert point.get(f"/admin/review/{draft.slug}/comments/{on_first[0].id}").status_code == 403
     token = csrf_token_from(point.get("/").data)
     for url in posts:
         assert point.post(url, data={"csrf_token": token, "body": "x"}).status_code == 403, url
