@@ -7,7 +7,7 @@ in a temporary instance folder (SQLite by default; `--database-url` takes an emp
 e.g. one made with `createdb consult_review`), serves the app and bench/bare_app.py with gunicorn
 (2 workers each, gunicorn.conf.py, page cache off) and loads each URL with wrk (16 connections) in
 turns with the bare page, as a staff member signed in through /login: the review page of the draft's
-busiest article (50 comments with their decision, assignment and note forms), its last page, its
+busiest article (50 comments, each with its decision form, assignment and notes), its last page, its
 "undecided only" view, and the general opinions. Prints each URL's 95th percentile latency as a ratio
 of the bare page's p95 in the same round, and the median of the rounds. Target (issue 15): <= 3x.
 """
