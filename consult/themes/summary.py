@@ -4,7 +4,8 @@ Counting: a group of near-duplicates (consult/groups, two or more members) is on
 with "共N条" beside its quotation; comments are counted too, and by channel. One streamed pass over the
 draft's counted comments (pending and published, as for the themes) with their theme and group gives
 every figure; the quotations' texts are then read for a few candidates per theme only, so a draft of
-100,000 comments is summarised from ids and a few hundred texts.
+100,000 comments is summarised from ids and a few hundred texts. Only published comments are quoted:
+a pending one has not been moderated yet (it may carry personal data or abuse), though it is counted.
 """
 
 from __future__ import annotations
@@ -101,33 +102,37 @@ class _Tally:
 
     def __init__(self) -> None:
         self.comments = 0
-        self.groups: dict[int, list[int]] = {}  # group id → [members here, lowest comment id]
-        self.singles: list[int] = []  # a max-heap (negated) of the lowest ids: quotation candidates
+        # group id → [members here, lowest published member's id (None: none published, not quoted)]
+        self.groups: dict[int, list] = {}
+        self.singles: list[int] = []  # a max-heap (negated) of the lowest published ids: candidates
 
-    def add(self, comment_id: int, group_id: int | None) -> None:
+    def add(self, comment_id: int, group_id: int | None, published: bool) -> None:
         self.comments += 1
         if group_id is None:
-            heapq.heappush(self.singles, -comment_id)
-            if len(self.singles) > CANDIDATES:
-                heapq.heappop(self.singles)
+            if published:
+                heapq.heappush(self.singles, -comment_id)
+                if len(self.singles) > CANDIDATES:
+                    heapq.heappop(self.singles)
             return
-        entry = self.groups.setdefault(group_id, [0, comment_id])
+        entry = self.groups.setdefault(group_id, [0, None])
         entry[0] += 1
-        entry[1] = min(entry[1], comment_id)
+        if published and (entry[1] is None or comment_id < entry[1]):
+            entry[1] = comment_id
 
     @property
     def opinions(self) -> int:
         return self.comments - sum(n for n, _first in self.groups.values()) + len(self.groups)
 
     def candidates(self) -> list[tuple[int, int]]:
-        """(size, comment id) of the largest opinions, then the earliest single comments."""
-        grouped = sorted(((n, first) for n, first in self.groups.values()), key=lambda x: (-x[0], x[1]))
+        """(size, comment id) of the largest opinions, then the earliest single comments (published)."""
+        quotable = ((n, first) for n, first in self.groups.values() if first is not None)
+        grouped = sorted(quotable, key=lambda x: (-x[0], x[1]))
         singles = sorted(-c for c in self.singles)
         return (grouped + [(1, c) for c in singles])[:CANDIDATES]
 
 
 def _rows(draft_id: int):
-    """(article key, channel, theme id, comment id, group id) of each counted comment, streamed."""
+    """(article key, channel, theme id, comment id, group id, status) of each counted comment, streamed."""
     group = and_(CommentGroup.id == GroupMember.group_id, CommentGroup.size >= 2)
     query = (
         select(
@@ -136,6 +141,7 @@ def _rows(draft_id: int):
             ThemeMember.theme_id,
             Comment.id,
             CommentGroup.id,
+            Comment.status,
         )
         .outerjoin(ThemeMember, ThemeMember.comment_id == Comment.id)
         .outerjoin(GroupMember, GroupMember.comment_id == Comment.id)
@@ -153,6 +159,8 @@ def _clip(text: str) -> str:
 def _quotes(tally: _Tally, keywords: list[str]) -> list[Quote]:
     """The largest opinions, the one raising most of the theme's keywords first among equals."""
     candidates = tally.candidates()
+    if not candidates:
+        return []
     ids = [cid for _n, cid in candidates]
     texts = dict(
         db.session.execute(
@@ -210,13 +218,14 @@ def opinion_summary(draft: Draft) -> OpinionSummaryView:
     unthemed: dict[int, _Tally] = {}
     scope: dict[int, _Tally] = {}
     channels: dict[int, Counter] = {}
-    for key, channel, theme_id, comment_id, group_id in _rows(draft.id):
-        scope.setdefault(key, _Tally()).add(comment_id, group_id)
+    for key, channel, theme_id, comment_id, group_id, status in _rows(draft.id):
+        published = status == "published"
+        scope.setdefault(key, _Tally()).add(comment_id, group_id, published)
         channels.setdefault(key, Counter())[channel] += 1
         if theme_id in themes:
-            by_theme.setdefault(theme_id, _Tally()).add(comment_id, group_id)
+            by_theme.setdefault(theme_id, _Tally()).add(comment_id, group_id, published)
         else:
-            unthemed.setdefault(key, _Tally()).add(comment_id, group_id)
+            unthemed.setdefault(key, _Tally()).add(comment_id, group_id, published)
     edits = dict(
         db.session.execute(
             select(SummarySection.article_key, SummarySection.text).where(SummarySection.draft_id == draft.id)

@@ -28,7 +28,7 @@ from consult.feedback.exports_docx import (
 )
 from consult.i18n import _
 from consult.themes.summary import OpinionSummaryView, Section
-from consult.themes.summary_words import DOCX_MIMETYPE, quote_text, state_text, title_of
+from consult.themes.summary_words import DOCX_MIMETYPE, no_quote_text, quote_text, state_text, title_of
 
 __all__ = ["DOCX_MIMETYPE", "quote_text", "state_text", "summary_docx", "title_of"]
 WIDTHS = (3000, 1400, 8600)  # 主题, 意见数, 代表性意见 in twentieths of a point (A4 landscape)
@@ -57,7 +57,7 @@ def _section(doc, section: Section) -> None:
         counts = _("%(m)d条", m=theme.opinions)
         if theme.comments != theme.opinions:
             counts += "\n" + _("（原始意见%(n)d条）", n=theme.comments)
-        quotes = "\n".join(quote_text(q) for q in theme.quotes)
+        quotes = "\n".join(quote_text(q) for q in theme.quotes) or no_quote_text()
         for cell, text, width in zip(cells, (theme.label, counts, quotes), WIDTHS, strict=True):
             _cell_text(cell, text, width)
 

@@ -33,3 +33,8 @@ def quote_text(quote: Quote) -> str:
     if quote.group_size:
         ref += _("，相同或相似意见共%(n)d条", n=quote.group_size)
     return _("“%(quote)s”（%(ref)s）", quote=quote.text, ref=ref)
+
+
+def no_quote_text() -> str:
+    """Said where a theme has no quotation: its comments all wait for moderation."""
+    return _("（本主题的意见尚待审核，暂无可引用的已公开意见）")

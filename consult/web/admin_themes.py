@@ -24,7 +24,7 @@ from consult.themes.operations import (
 )
 from consult.themes.queries import MEMBERS_PAGE, shown_label, theme_in_draft, theme_members, themes_of_draft
 from consult.themes.summary import opinion_summary
-from consult.themes.summary_words import DOCX_MIMETYPE, state_text
+from consult.themes.summary_words import DOCX_MIMETYPE, no_quote_text, state_text
 from consult.web.forms import form_page
 
 bp = Blueprint("admin_themes", __name__, url_prefix="/admin")
@@ -65,6 +65,7 @@ def _summary_page(
         draft=draft,
         view=view,
         state=state_text(view),
+        no_quote=no_quote_text(),
         errors=errors,
         message=message,
         kept=kept or {},
