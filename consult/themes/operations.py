@@ -24,6 +24,7 @@ from consult.models.types import ID_MAX
 from consult.sanitize import plain_text
 from consult.themes.build import COUNTED, BuildResult, build_draft, mark_changed, refresh_sizes
 from consult.themes.jobs import writer_lock
+from consult.themes.summary import section_version
 
 if TYPE_CHECKING:
     from consult.context import RequestContext
@@ -138,8 +139,14 @@ def move_comment(
         return member
 
 
-def edit_section(actor: User, ctx: RequestContext, slug: str, article_id: int | None, text: str) -> None:
-    """Staff's text for one article's section of the summary (empty: back to the drafted text)."""
+def edit_section(
+    actor: User, ctx: RequestContext, slug: str, article_id: int | None, text: str, seen: str | None = None
+) -> None:
+    """Staff's text for one article's section of the summary (empty: back to the drafted text).
+
+    ``seen``: the version of the text the form showed (consult/themes/summary.section_version); when a
+    colleague saved another text since, the save is refused (Conflict) and nothing is written.
+    """
     draft = by_slug(slug)
     key = article_id or GENERAL
     body = plain_text(text or "").strip()
@@ -149,6 +156,9 @@ def edit_section(actor: User, ctx: RequestContext, slug: str, article_id: int | 
     end_read()
     with write_transaction() as session:
         section = session.get(SummarySection, (draft.id, key))
+        if seen is not None and seen != section_version(section.text if section is not None else None):
+            message = _("这一部分刚被其他工作人员修改过，上面显示的是现在保存的文字。请核对后再保存")
+            raise Conflict(message, {"text": message})
         if not body:
             if section is not None:
                 session.delete(section)

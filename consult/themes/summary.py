@@ -10,6 +10,7 @@ a pending one has not been moderated yet (it may carry personal data or abuse), 
 
 from __future__ import annotations
 
+import hashlib
 import heapq
 from collections import Counter
 from dataclasses import dataclass, field
@@ -75,9 +76,25 @@ class Section:
         return self.edited if self.edited is not None else self.drafted
 
     @property
+    def version(self) -> str:
+        """The version of staff's text the page shows (section_version), sent back with the form."""
+        return section_version(self.edited)
+
+    @property
     def channel_counts(self) -> list[tuple[str, str, int]]:
         """(channel, Chinese name, comments) in the vocabulary's order, channels with none left out."""
         return [(c, channel_label(c), self.channels[c]) for c in CHANNELS if self.channels.get(c)]
+
+
+def section_version(edited: str | None) -> str:
+    """A short fingerprint of a section's saved text (None: none saved, the drafted text shows).
+
+    The edit form carries the version it showed; a save over a text a colleague has changed since is
+    refused (consult/themes/operations.edit_section) instead of silently replacing their words.
+    """
+    if edited is None:
+        return "drafted"
+    return hashlib.sha256(edited.encode()).hexdigest()[:16]
 
 
 @dataclass

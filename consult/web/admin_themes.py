@@ -9,7 +9,7 @@ from consult.auth.access import access, current_actor
 from consult.context import RequestContext
 from consult.downloads import download
 from consult.drafts.queries import by_slug
-from consult.errors import DomainError, NotFound
+from consult.errors import Conflict, DomainError, NotFound
 from consult.i18n import _
 from consult.models.counts import GENERAL
 from consult.models.types import ID_MAX
@@ -55,7 +55,12 @@ def _themes_page(slug: str, errors: dict | None = None, message: str | None = No
 
 
 def _summary_page(
-    slug: str, errors: dict | None = None, message: str | None = None, status: int = 200, kept=None
+    slug: str,
+    errors: dict | None = None,
+    message: str | None = None,
+    status: int = 200,
+    kept=None,
+    conflict: str | None = None,
 ):
     draft = by_slug(slug)
     view = opinion_summary(draft)
@@ -69,6 +74,7 @@ def _summary_page(
         errors=errors,
         message=message,
         kept=kept or {},
+        conflict=conflict,
     )
 
 
@@ -205,11 +211,13 @@ def save_section(slug: str):
     """Save staff's text for one article's section (empty: back to the drafted text)."""
     article_id = _int("article_id")
     text = request.form.get("text", "")
+    seen = request.form.get("seen")
     anchor = f"section-{article_id or 'general'}"
     try:
-        edit_section(current_actor(), RequestContext.from_request(), slug, article_id, text)
+        edit_section(current_actor(), RequestContext.from_request(), slug, article_id, text, seen)
     except DomainError as err:
-        return _summary_page(slug, {anchor: err.message}, err.message, err.status, {anchor: text})
+        conflict = anchor if isinstance(err, Conflict) else None
+        return _summary_page(slug, {anchor: err.message}, err.message, err.status, {anchor: text}, conflict)
     flash(_("已保存。意见汇总需要重新签发。"))
     return redirect(url_for("admin_themes.summary", slug=slug) + f"#{anchor}", 303)
 

@@ -97,11 +97,26 @@ def test_themes_and_summary_in_a_browser(browser, themes_server, screenshot):
     assert page.locator("h1 .badge").inner_text() == "草稿"
     screenshot(page, "themes-summary-draft")
     check_axe(page)
+    other = page.context.new_page()  # a colleague with the same summary open
+    other.goto(themes_server.url + f"/admin/review/{SLUG}/summary")
     text = page.locator("section.summary-section textarea").first
     text.fill("本条意见主要集中在开放时间，多数意见建议延长至晚上十点。")
     page.locator("section.summary-section").first.get_by_role("button", name="保存").click()
     page.wait_for_load_state()
     assert page.get_by_text("已保存").first.is_visible()
+    # The colleague's later save would replace those words: refused, both texts shown.
+    other.locator("section.summary-section textarea").first.fill("开放时间的意见较多。")
+    with other.expect_navigation():
+        other.locator("section.summary-section").first.get_by_role("button", name="保存").click()
+    conflict = other.locator("section.summary-section .conflict-text").first
+    assert "多数意见建议延长至晚上十点" in conflict.locator(".saved-text").inner_text()
+    assert other.locator("section.summary-section textarea").first.input_value() == "开放时间的意见较多。"
+    conflict.scroll_into_view_if_needed()
+    whole = screenshot(other, "themes-summary-conflict")
+    section = other.locator("section.summary-section").first
+    section.screenshot(path=str(whole.with_name("themes-summary-conflict-section.png")))
+    check_axe(other)
+    other.close()
     page.get_by_label("我已核对全文").check()
     page.get_by_role("button", name="签发").click()
     page.wait_for_load_state()

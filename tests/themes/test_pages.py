@@ -163,6 +163,56 @@ def test_a_section_too_long_is_refused_with_the_text_kept(staff, themed):
     assert soup(refused).find(id="section-general-error")
 
 
+def test_two_staff_editing_one_section_the_later_save_is_refused_and_keeps_its_text(staff, login_as, themed):
+    """Two staff open the summary; the first saves; the second's save would silently replace those words:
+    it is refused (409) with the colleague's saved text shown and the second's own text kept to check."""
+    draft, _ids = themed
+    colleague = login_as("staff")
+    article_id = draft.current_version.texts[0].article_id
+    key = f"section-{article_id}"
+
+    def seen(client) -> str:
+        return (
+            soup(client.get(SUMMARY)).find("section", id=key).find("input", attrs={"name": "seen"})["value"]
+        )
+
+    mine, theirs = seen(staff), seen(colleague)
+    assert mine == theirs
+    saved = post(
+        colleague, f"{SUMMARY}/sections", SUMMARY, article_id=article_id, text="同事的文字。", seen=theirs
+    )
+    assert saved.status_code == 303
+    refused = post(staff, f"{SUMMARY}/sections", SUMMARY, article_id=article_id, text="我的文字。", seen=mine)
+    assert refused.status_code == 409
+    page = soup(refused)
+    section = page.find("section", id=key)
+    assert section.find(class_="saved-text").get_text() == "同事的文字。"
+    assert section.find(id=f"{key}-text").get_text() == "我的文字。"
+    assert "刚被其他工作人员修改过" in section.find(id=f"{key}-error").get_text()
+    end_read()
+    assert first_text(staff, key) == "同事的文字。"  # nothing written
+    # Saved again from the refused page (it carries the version it now shows): the staff member's words win.
+    again = section.find("input", attrs={"name": "seen"})["value"]
+    resp = post(staff, f"{SUMMARY}/sections", SUMMARY, article_id=article_id, text="我的文字。", seen=again)
+    assert resp.status_code == 303
+    assert first_text(staff, key) == "我的文字。"
+    # Back to the drafted text, then a save from a page that showed the old text is refused too.
+    assert (
+        post(
+            staff, f"{SUMMARY}/sections", SUMMARY, article_id=article_id, text="", seen=seen(staff)
+        ).status_code
+        == 303
+    )
+    assert (
+        post(staff, f"{SUMMARY}/sections", SUMMARY, article_id=article_id, text="x", seen=again).status_code
+        == 409
+    )
+
+
+def first_text(client, key: str) -> str:
+    return soup(client.get(SUMMARY)).find(id=f"{key}-text").get_text()
+
+
 def test_the_staff_overview_links_both_pages(staff, themed):
     page = soup(staff.get("/admin/"))
     hrefs = {a["href"] for a in page.select(".overview-links a")}
