@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sys
-import time
 from pathlib import Path
 
 import click
@@ -18,6 +17,7 @@ from consult.cli.counts import counts_cli
 from consult.cli.exports import exports_cli
 from consult.cli.feedback import init_feedback_cli
 from consult.cli.groups import groups_cli
+from consult.cli.rounds import run_rounds
 from consult.cli.themes import themes_cli
 from consult.context import CLI
 from consult.demo.seed import database_has_drafts, refuse_in_production, seed_demo
@@ -202,7 +202,9 @@ def search_worker(once: bool, interval: float) -> None:
     """Drain the search outbox continuously (one per deployment); between drains, rewrite the index
     segments that still hold withdrawn text, one at a time (--once: until none is left)."""
 
-    while True:
+    def round_() -> int:
+        """A drain, then one segment still holding withdrawn text (1 if one was rewritten: drain again
+        before the next without waiting)."""
         try:
             result = drain(wait=True)
         except Exception:  # an error is recorded on the rows; keep serving the others
@@ -210,17 +212,16 @@ def search_worker(once: bool, interval: float) -> None:
             result = None
         if result is not None and result.events:
             click.echo(_("已处理%(n)d条索引变更。", n=result.events))
-        try:  # then one segment still holding withdrawn text, and drain again before the next
-            rewrote = rewrite_step(wait=True)
-        except Exception:  # the record stays: the next round retries it
-            current_app.logger.exception("search segment rewrite failed; retrying")
-            rewrote = False
-        if rewrote:
-            click.echo(_("已重写一个仍含撤回文字的索引段。"))
-            continue
-        if once:
-            return
-        time.sleep(interval)
+        return int(rewrite_step(wait=True))  # a failure: the record stays, the next round retries it
+
+    run_rounds(
+        round_,
+        once=once,
+        interval=interval,
+        failure="search segment rewrite failed; retrying",
+        done=lambda _n: _("已重写一个仍含撤回文字的索引段。"),
+        until_idle=True,
+    )
 
 
 @search_cli.command("check")

@@ -4,12 +4,10 @@ past EXPORT_RETENTION_HOURS."""
 
 from __future__ import annotations
 
-import time
-
 import click
-from flask import current_app
 from flask.cli import AppGroup
 
+from consult.cli.rounds import run_rounds
 from consult.feedback.export_jobs import run_jobs
 from consult.i18n import _, _l
 
@@ -22,15 +20,11 @@ exports_cli = AppGroup("exports", help=_l("导出任务：在后台写入较大�
 def exports_worker(once: bool, interval: float) -> None:
     """Write the queued export jobs, oldest first, one at a time; delete expired files each round."""
 
-    while True:
-        try:
-            ran = run_jobs(wait=True)
-        except Exception:  # a job's own failure is recorded on it; this is the database or the disk
-            current_app.logger.exception("export worker round failed; retrying")
-            ran = 0
-        if ran:
-            click.echo(_("已处理%(n)d个导出任务。", n=ran))
-        if once:
-            return
-        if not ran:
-            time.sleep(interval)
+    # A job's own failure is recorded on it; a failed round is the database or the disk.
+    run_rounds(
+        lambda: run_jobs(wait=True),
+        once=once,
+        interval=interval,
+        failure="export worker round failed; retrying",
+        done=lambda n: _("已处理%(n)d个导出任务。", n=n),
+    )

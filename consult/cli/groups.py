@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import sys
-import time
 
 import click
-from flask import current_app
 from flask.cli import AppGroup
 
+from consult.cli.rounds import run_rounds
 from consult.errors import DomainError
 from consult.groups.drain import drain
 from consult.groups.operations import rebuild_draft
@@ -34,15 +33,11 @@ def groups_rebuild(slug: str) -> None:
 @click.option("--interval", type=float, default=1.0, help=_l("没有变更时的等待秒数"))
 def groups_worker(once: bool, interval: float) -> None:
     """Group comments as they change (one per deployment; `make run` does it after each commit)."""
-    while True:
-        try:
-            done = drain(wait=True)
-        except Exception:  # recorded on the row; the others go on
-            current_app.logger.exception("grouping drain failed; retrying")
-            done = 0
-        if done:
-            click.echo(_("已处理%(n)d条分组变更。", n=done))
-        if once and not done:
-            return
-        if not done:
-            time.sleep(interval)
+    run_rounds(
+        lambda: drain(wait=True),
+        once=once,
+        interval=interval,
+        failure="grouping drain failed; retrying",
+        done=lambda n: _("已处理%(n)d条分组变更。", n=n),
+        until_idle=True,
+    )

@@ -5,12 +5,11 @@ THEME_JOBS_INLINE the web processes run them in a background thread instead)."""
 from __future__ import annotations
 
 import sys
-import time
 
 import click
-from flask import current_app
 from flask.cli import AppGroup
 
+from consult.cli.rounds import run_rounds
 from consult.context import CLI
 from consult.errors import DomainError
 from consult.i18n import _, _l
@@ -41,15 +40,10 @@ def themes_rebuild(slug: str) -> None:
 @click.option("--interval", type=float, default=2.0, help=_l("没有任务时的等待秒数"))
 def themes_worker(once: bool, interval: float) -> None:
     """Run the recomputations staff queued, oldest first, one at a time."""
-    while True:
-        try:
-            ran = run_jobs(wait=True)
-        except Exception:  # a job's own failure is recorded on it; this is the database
-            current_app.logger.exception("themes worker round failed; retrying")
-            ran = 0
-        if ran:
-            click.echo(_("已完成%(n)d个意见主题重新计算任务。", n=ran))
-        if once:
-            return
-        if not ran:
-            time.sleep(interval)
+    run_rounds(
+        lambda: run_jobs(wait=True),
+        once=once,
+        interval=interval,
+        failure="themes worker round failed; retrying",
+        done=lambda n: _("已完成%(n)d个意见主题重新计算任务。", n=n),
+    )
