@@ -75,7 +75,7 @@ def admin_comments():
 
 
 def _comments_json() -> bytes:
-    args = load_query(StaffCommentsQuerySchema())
+    args = load_query(StaffCommentsQuerySchema)
     page, per_page = args["page"], args["per_page"]
     after = decode_cursor(args.get("after"))
     if args.get("after") and after is None:

@@ -23,7 +23,7 @@ def send_export(exported: ExportedFile):
 @access("staff")
 def admin_export_summary(slug: str):
     """The summary of opinions of a draft: ?format=xlsx|csv|docx, ?status=published (default)|all."""
-    args = load_query(ExportQuerySchema(), left_to_the_door=("format",))
+    args = load_query(ExportQuerySchema, left_to_the_door=("format",))
     asked = request_export(
         current_actor(),
         RequestContext.from_request(),

@@ -65,7 +65,7 @@ class FeedbackItems:
 
 def _items(slug: str, article_id: int | None):
     draft = public_draft(slug)
-    args = load_query(FeedbackItemsQuerySchema())
+    args = load_query(FeedbackItemsQuerySchema)
     after = decode_cursor(args.get("after"))
     if args.get("after") and after is None:
         raise ValidationError(_("参数 after 无效"), {"after": _("应为上一页答复中的 next")})

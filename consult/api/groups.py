@@ -51,7 +51,7 @@ def admin_draft_groups(slug: str):
 
 
 def _groups_json(slug: str) -> bytes:
-    args = load_query(GroupsQuerySchema())
+    args = load_query(GroupsQuerySchema)
     after = decode_key(args.get("after"))
     if args.get("after") and after is None:
         raise ValidationError(_("参数 after 无效"), {"after": _("应为上一页答复中的 next_after")})

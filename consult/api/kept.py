@@ -2,15 +2,17 @@
 
 The ``comments`` change counter (consult/changes.py) moves with every comment, decision, draft and article
 text written in any worker; it is read *before* the data, so an answer is never kept under a newer
-number than what it shows. An answer is kept as the plain data the schema dumped (JSON-ready), bounded
-per process (consult/generation_cache.py). Refusals (a bad cursor, an unknown draft) raise inside and are
-never kept.
+number than what it shows. An answer is kept as the JSON bytes ``jsonify`` writes for what the schema
+dumped (``kept_json``: a kept page is not encoded again per request), bounded per process
+(consult/generation_cache.py). Refusals (a bad cursor, an unknown draft) raise inside and are never kept.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable
 from typing import Any
+
+from flask import Response, current_app
 
 from consult.changes import generation
 from consult.extensions import db
@@ -31,3 +33,9 @@ def kept(key: tuple[Hashable, ...], make: Callable[[], Any]) -> Any:
     # One answer per language (a message or label in it is in the asker's); the API cannot import the
     # web's variant() (doors do not import each other), and care mode changes no JSON.
     return cache.get_or_make((number, locale_name(), *key), make)
+
+
+def kept_json(key: tuple[Hashable, ...], make: Callable[[], Any]) -> Response:
+    """``make()``'s answer as ``jsonify`` sends it, its encoded body kept (``kept``) under ``key``."""
+    body = kept(("json", *key), lambda: current_app.json.response(make()).get_data())
+    return current_app.response_class(body, mimetype=current_app.json.mimetype)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import jsonify, request
 
 from consult.api import bp
-from consult.api.kept import kept
+from consult.api.kept import kept_json
 from consult.api.schemas.base import Context, load, load_query
 from consult.api.schemas.public import (
     CommentPageSchema,
@@ -58,13 +58,13 @@ def list_comments(slug: str):
     Pages by key: ``before`` (the previous answer's ``next``) seeks, so the last page costs what the
     first does; ``total`` is on every page, read from the kept counts (nothing is counted here).
     """
-    args = load_query(CommentsQuerySchema())
+    args = load_query(CommentsQuerySchema)
     page, per_page, article_id = args["page"], args["per_page"], args.get("article_id")
     before = decode_cursor(args.get("before"))
     if args.get("before") and before is None:
         raise ValidationError(_("参数 before 无效"), {"before": _("应为上一页答复中的 next")})
     key = ("comments", slug, page, per_page, article_id, before)
-    return jsonify(kept(key, lambda: _comment_page(slug, page, per_page, article_id, before)))
+    return kept_json(key, lambda: _comment_page(slug, page, per_page, article_id, before))
 
 
 def _comment_page(slug: str, page: int, per_page: int, article_id: int | None, before) -> dict:

@@ -18,7 +18,7 @@ from consult.search.queries import clean_query, public_search
 @public
 def search():
     """One page of results (consult/api/schemas/search.py); ``q`` is required."""
-    args = load_query(SearchQuerySchema(), left_to_the_door=("q",))
+    args = load_query(SearchQuerySchema, left_to_the_door=("q",))
     q = clean_query(args.get("q"))
     if not q:
         raise ValidationError(_("请填写搜索内容（参数 q）"), {"q": _("不能为空")})

@@ -21,7 +21,7 @@ from consult.themes.summary_words import DOCX_MIMETYPE
 @access("staff")
 def admin_draft_themes(slug: str):
     """A draft's themes per article, largest first, with their comments' ids."""
-    args = load_query(ThemesQuerySchema())
+    args = load_query(ThemesQuerySchema)
     draft = by_slug(slug)
     views = themes_of_draft(draft.id, args.get("article_id"))
     return jsonify(ThemeListSchema().dump({"themes": views}))
@@ -31,7 +31,7 @@ def admin_draft_themes(slug: str):
 @access("staff")
 def admin_draft_summary(slug: str):
     """The drafted summary of opinions: ?format=json (default) or docx."""
-    args = load_query(SummaryQuerySchema())
+    args = load_query(SummaryQuerySchema)
     if args["format"] == "docx":
         data, filename = export_summary_docx(current_actor(), RequestContext.from_request(), slug)
         return download(data, DOCX_MIMETYPE, filename, len(data))

@@ -19,7 +19,7 @@ from consult.feedback.opendata import build_json
 @public
 def get_comparison(slug: str):
     """The comparison table (修改对照表) between versions ``from`` and ``to`` (default: previous, current)."""
-    args = load_query(CompareQuerySchema())
+    args = load_query(CompareQuerySchema)
     comparison = compare_versions(db.session, slug, args.get("from_"), args.get("to"))
     return jsonify(ComparisonSchema().dump(comparison))
 
@@ -28,7 +28,7 @@ def get_comparison(slug: str):
 @public
 def get_open_data(slug: str):
     """The open-data package of a concluded draft as JSON; ``download=1`` serves it as a file."""
-    download = load_query(OpenDataQuerySchema()).get("download") in ("1", "true")
+    download = load_query(OpenDataQuerySchema).get("download") in ("1", "true")
     package = build_json(db.session, slug)
     return download_file(
         package.file, package.mimetype, package.filename, package.size, attachment=download, personal=False
