@@ -156,6 +156,14 @@ def _seen(ids: set[int]) -> dict[int, int]:
     return seen
 
 
+def _list_url(slug: str, article_id: int | None, page: int) -> str:
+    """The review list of the place at ``page``, keeping the "undecided only" filter this request carries."""
+    params: dict[str, Any] = {"undecided": "1"} if request.values.get("undecided") == "1" else {}
+    if page > 1:
+        params["page"] = page
+    return _place_url(slug, article_id, **params)
+
+
 def _place_url(slug: str, article_id: int | None, **params) -> str:
     if article_id is None:
         return url_for("admin_review.review_general", slug=slug, **params)
@@ -187,13 +195,7 @@ def _decide(slug: str, article_id: int | None):
         flash(_("已为选中的%(n)d条意见保存处理结果：%(o)s。", n=n, o=label))
     else:
         flash(_("已保存意见 #%(id)d 的处理结果：%(o)s。", id=min(ids), o=label))
-    params: dict[str, Any] = {}
-    if form.get("undecided") == "1":
-        params["undecided"] = "1"
-    if _form_page() > 1:
-        params["page"] = _form_page()
-    anchor = "" if bulk else f"#c{min(ids)}"
-    return redirect(_place_url(slug, article_id, **params) + anchor, code=303)
+    return _back(slug, article_id, "" if bulk else f"#c{min(ids)}")
 
 
 @bp.get("/review/<slug>/articles/<int:article_id>")
@@ -229,12 +231,7 @@ def decide_general(slug: str):
 
 def _back(slug: str, article_id: int | None, anchor: str):
     """Back to the review page the form was on, keeping its filter and page."""
-    params: dict[str, Any] = {}
-    if request.form.get("undecided") == "1":
-        params["undecided"] = "1"
-    if _form_page() > 1:
-        params["page"] = _form_page()
-    return redirect(_place_url(slug, article_id, **params) + anchor, code=303)
+    return redirect(_list_url(slug, article_id, _form_page()) + anchor, code=303)
 
 
 def _assignee_arg() -> int | None:
@@ -286,9 +283,6 @@ def _render_comment(slug: str, comment_id: int, work_state: WorkInput, status: i
     place = review_place(draft, comment.article_id)
     undecided_only = request.values.get("undecided") == "1"
     page = _page_arg() if request.method == "GET" else _form_page()
-    params: dict[str, Any] = {"undecided": "1"} if undecided_only else {}
-    if page > 1:
-        params["page"] = page
     html = render_template(
         "admin/review/comment.html",
         draft=draft,
@@ -299,7 +293,7 @@ def _render_comment(slug: str, comment_id: int, work_state: WorkInput, status: i
         staff=staff_members(),
         undecided_only=undecided_only,
         page_number=page,
-        back=_place_url(slug, comment.article_id, **params),
+        back=_list_url(slug, comment.article_id, page),
         words=review_words(),
         outcome_of=dict(outcome_choices()),
         channel_of=channel_names(),

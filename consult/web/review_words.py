@@ -1,6 +1,6 @@
 """The review page's fixed words and labels, translated once per render instead of once per comment.
 
-A page of 50 comments used to ask gettext about 3,000 times (every word of every comment's three forms),
+A page of 50 comments used to ask gettext about 3,000 times (every word of every comment's forms),
 the vocabulary's lazy labels 250 times and csrf_token() 150 times; the words do not depend on the comment.
 Words with a blank are kept as patterns and filled in the template (``|format``).
 """
@@ -34,10 +34,6 @@ def review_words() -> dict[str, str]:
         "assigned_to": _("由%(who)s负责"),
         "work": _("分工和内部备注"),
         "assign_comment": _("本条意见分配给"),
-        "unassigned": _("（未分配）"),
-        "save_assignment": _("保存分工"),
-        "note_label": _("内部备注（只有工作人员可见，不公开）"),
-        "add_note": _("添加备注"),
         "internal": _("内部备注，不公开"),
         "deleted_account": _("已删除的账号"),
     }
