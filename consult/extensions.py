@@ -1,5 +1,6 @@
 """Unbound extension objects, initialised by create_app."""
 
+from flask import session
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_login import LoginManager
@@ -27,7 +28,21 @@ db = SQLAlchemy(
 )
 migrate = Migrate()
 csrf = CSRFProtect()
-login_manager = LoginManager()
+
+
+class SessionLoginManager(LoginManager):
+    """Flask-Login's manager, which looks at a session's protection only when there is a session."""
+
+    def _session_protection_failed(self) -> bool:
+        # Flask-Login skips an empty session (a new visitor, or one just signed out) only after it has
+        # hashed the visitor's address and user agent into an identifier to compare: on every first
+        # page of every visitor. The answer for an empty session is the same without it.
+        if not session:
+            return False
+        return super()._session_protection_failed()
+
+
+login_manager = SessionLoginManager()
 babel = Babel()
 # No route-level limits: the comment quota calls the limiter itself (consult.ratelimits);
 # create_app removes the per-request check Flask-Limiter installs, which would only cost time.

@@ -8,7 +8,7 @@ from itsdangerous import BadSignature
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from consult.auth.signing import PlainSerializer
+from consult.auth.signing import PlainSerializer, SessionJSON
 from consult.changes import ACCOUNTS, generation
 from consult.extensions import db, login_manager
 from consult.generation_cache import cache_for
@@ -26,7 +26,8 @@ class SessionCookies(SecureCookieSessionInterface):
 
     Flask builds a new serializer (and itsdangerous tries it out on an empty dict) twice per request;
     the serializer holds nothing per request, so one per secret key and fallbacks serves them all. It is
-    consult/auth/signing.PlainSerializer: Flask's format, written without zlib.
+    consult/auth/signing.PlainSerializer: Flask's format, written without zlib, a session of plain values
+    written without Flask's tag walk (SessionJSON).
 
     Flask also signs a permanent session again on every response (SESSION_REFRESH_EACH_REQUEST) so its
     expiry moves with each request; here that happens once the cookie is SESSION_RENEW_AFTER_SECONDS old.
@@ -66,14 +67,21 @@ class SessionCookies(SecureCookieSessionInterface):
         if not app.secret_key:
             return None
         keys = (app.secret_key, *(app.config.get("SECRET_KEY_FALLBACKS") or ()))
-        serializer = self._serializers.get(keys)
+        provider = app.json
+        cache_key = (
+            keys,
+            type(provider),
+            getattr(provider, "ensure_ascii", None),
+            getattr(provider, "sort_keys", None),
+        )
+        serializer = self._serializers.get(cache_key)
         if serializer is None:
             # Flask's own arguments (SecureCookieSessionInterface.get_signing_serializer): the current
             # key last, the fallbacks before it.
-            serializer = self._serializers[keys] = PlainSerializer(
+            serializer = self._serializers[cache_key] = PlainSerializer(
                 [*keys[1:], keys[0]],
                 salt=self.salt,
-                serializer=self.serializer,
+                serializer=SessionJSON.for_app(app),
                 signer_kwargs={"key_derivation": self.key_derivation, "digest_method": self.digest_method},
             )
         return serializer
