@@ -290,8 +290,12 @@ def refuse_nul_characters() -> None:
     """No text we store may hold a NUL character (PostgreSQL refuses them): answer 400, not 500."""
     if "\x00" in request.path or (request.query_string and any("\x00" in v for v in request.args.values())):
         raise ValidationError(_("请求中含有无效字符"))
-    if request.method in ("GET", "HEAD") and not request.content_length:
-        return  # no body to look at (the common case: a page view)
+    if request.method in ("GET", "HEAD") and not (
+        request.environ.get("CONTENT_LENGTH") and request.content_length
+    ):
+        # No body to look at (the common case: a page view). The environ first: werkzeug's lookup of a
+        # missing header raises and catches an error.
+        return
     if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data") and any(
         "\x00" in v for v in request.form.values()
     ):

@@ -1,4 +1,4 @@
-"""The client's address, and the salted hash we keep instead of it."""
+"""The client's address, the salted hash we keep instead of it, and an answer's header read cheaply."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import hashlib
 import hmac
 
 from flask import current_app, request
+from werkzeug.datastructures import Headers
 
 
 def client_address() -> str:
@@ -24,3 +25,13 @@ def address_hash(address: str | None) -> str | None:
         return None
     key = current_app.config["SECRET_KEY"].encode()
     return hmac.new(key, b"addr:" + address.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def header_value(headers: Headers, name: str) -> str | None:
+    """The first value of the header ``name`` (any case), or None: werkzeug's ``get`` and ``in`` raise
+    and catch an error for a missing name, which the hooks of every answer ask for several times."""
+    lowered = name.lower()
+    for header, value in headers.items():
+        if header.lower() == lowered:
+            return value
+    return None

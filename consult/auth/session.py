@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, Request
+from flask import Flask, Request, Response
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from itsdangerous import BadSignature
 from sqlalchemy import select
@@ -14,6 +14,7 @@ from consult.extensions import db, login_manager
 from consult.generation_cache import cache_for
 from consult.i18n import _l
 from consult.models import User
+from consult.net import header_value
 
 # A permanent session's cookie (staff, SESSION_IDLE_MINUTES) is signed again with a new expiry when it is
 # at least this old, not on every request: the idle timeout counts from the last renewal, so it ends
@@ -31,6 +32,10 @@ class SessionCookies(SecureCookieSessionInterface):
 
     Flask also signs a permanent session again on every response (SESSION_REFRESH_EACH_REQUEST) so its
     expiry moves with each request; here that happens once the cookie is SESSION_RENEW_AFTER_SECONDS old.
+
+    Writing the cookie is Flask's ``save_session``, but for ``Vary: Cookie``: Flask parses the answer's
+    Vary header into a set and writes it back, twice a response, to add a name that every page's Vary
+    holds already (consult/web/preferences.vary); here the header is parsed only when it lacks Cookie.
     """
 
     def __init__(self) -> None:
@@ -63,6 +68,32 @@ class SessionCookies(SecureCookieSessionInterface):
         now = self.get_signing_serializer(app).make_signer().get_timestamp()
         return signed_at is None or now - signed_at >= SESSION_RENEW_AFTER_SECONDS
 
+    def save_session(self, app: Flask, session, response: Response) -> None:
+        """flask.sessions.SecureCookieSessionInterface.save_session (Flask 3.1), Vary added as said above."""
+        name = self.get_cookie_name(app)
+        cookie = {
+            "domain": self.get_cookie_domain(app),
+            "path": self.get_cookie_path(app),
+            "secure": self.get_cookie_secure(app),
+            "partitioned": self.get_cookie_partitioned(app),
+            "samesite": self.get_cookie_samesite(app),
+            "httponly": self.get_cookie_httponly(app),
+        }
+        if session.accessed:  # Vary: Cookie when the session was looked at
+            _vary_on_cookie(response)
+        if not session:  # empty: no cookie, and the one the browser holds removed if it was emptied now
+            if session.modified:
+                response.delete_cookie(name, **cookie)
+                if not session.accessed:
+                    _vary_on_cookie(response)
+            return
+        if not self.should_set_cookie(app, session):
+            return
+        value = self.get_signing_serializer(app).dumps(dict(session))
+        response.set_cookie(name, value, expires=self.get_expiration_time(app, session), **cookie)
+        if not session.accessed:
+            _vary_on_cookie(response)
+
     def get_signing_serializer(self, app: Flask):
         if not app.secret_key:
             return None
@@ -85,6 +116,14 @@ class SessionCookies(SecureCookieSessionInterface):
                 signer_kwargs={"key_derivation": self.key_derivation, "digest_method": self.digest_method},
             )
         return serializer
+
+
+def _vary_on_cookie(response: Response) -> None:
+    """``response.vary.add("Cookie")``, without parsing and writing the header when it names Cookie."""
+    present = header_value(response.headers, "Vary")
+    if present and any(part.strip().lower() == "cookie" for part in present.split(",")):
+        return
+    response.vary.add("Cookie")
 
 
 def init_login(app: Flask) -> None:

@@ -74,6 +74,10 @@ PERSONAL_PREFIXES = (
     "/api/v1/receipts",
 )
 NO_STORE = "no-store"
+# What the hook works with: each security header with its lowercase name, and each prefix without its
+# closing slash (the address itself, "/admin", is as personal as what lies under it).
+_SECURITY_HEADERS = tuple((name, name.lower(), value) for name, value in SECURITY_HEADERS.items())
+_PERSONAL_EXACT = frozenset(prefix.rstrip("/") for prefix in PERSONAL_PREFIXES)
 
 
 def init_headers(app: Flask) -> None:
@@ -83,29 +87,35 @@ def init_headers(app: Flask) -> None:
 
 def add_headers(response: Response) -> Response:
     """The security headers on every answer; no-store on the personal ones."""
-    # One pass over the answer's few headers, not a case-folding scan per header (setdefault).
-    present = {name.lower() for name, _ in response.headers.items()}
-    for name, value in SECURITY_HEADERS.items():
-        if name.lower() not in present:
+    # One pass over the answer's few headers: werkzeug's lookups (get, `in`) raise and catch an error
+    # for each name that is missing, and most are.
+    present: dict[str, str] = {}
+    for name, value in response.headers.items():
+        present.setdefault(name.lower(), value)
+    for name, lowered, value in _SECURITY_HEADERS:
+        if lowered not in present:
             response.headers.add(name, value)
-    if NO_STORE in response.headers.get("Cache-Control", "") or request.endpoint == "static":
+    if NO_STORE in present.get("cache-control", "") or request.endpoint == "static":
         return response  # already never stored (downloads, /healthz), or a static file
-    if is_personal(response):
+    if is_personal(response, "set-cookie" in present):
         response.headers["Cache-Control"] = NO_STORE
-        response.headers.pop("Expires", None)
+        if "expires" in present:
+            response.headers.pop("Expires", None)
     return response
 
 
-def is_personal(response: Response) -> bool:
-    """Whether this answer may hold something about one person (and so must not be stored)."""
+def is_personal(response: Response, sets_cookie: bool | None = None) -> bool:
+    """Whether this answer may hold something about one person (and so must not be stored).
+
+    ``sets_cookie``: whether the answer has a Set-Cookie header already, when the caller knows."""
     if request.method not in ("GET", "HEAD"):
         return True  # a refused form comes back with what the person typed (name, contact) in it
     path = request.path
-    if any(path == prefix.rstrip("/") or path.startswith(prefix) for prefix in PERSONAL_PREFIXES):
+    if path in _PERSONAL_EXACT or path.startswith(PERSONAL_PREFIXES):
         return True
     if g.get("actor") is not None or current_user.is_authenticated:
         return True
-    if "Set-Cookie" in response.headers:
+    if sets_cookie if sets_cookie is not None else "Set-Cookie" in response.headers:
         return True
     # The session cookie is written after this hook: ask the session interface whether it will be.
     return current_app.session_interface.should_set_cookie(current_app, session)

@@ -20,6 +20,7 @@ from flask import Blueprint, Response, current_app, has_request_context, request
 
 from consult.auth.access import public
 from consult.i18n import locale_name
+from consult.net import header_value
 
 bp = Blueprint("preferences", __name__)
 
@@ -163,7 +164,7 @@ VARY = ("Cookie", "Accept-Language")
 def vary(response: Response) -> Response:
     """A shared proxy must keep one copy per preference: the page depends on the cookies and the language."""
     if request.endpoint != "static":
-        if "Vary" in response.headers:
+        if header_value(response.headers, "Vary") is not None:
             response.vary.update(VARY)
         else:  # the usual case, without parsing and writing the header twice
             response.headers["Vary"] = ", ".join(VARY)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+import traceback
 from pathlib import Path
 
 import pytest
+from werkzeug.exceptions import BadRequestKeyError
 
 from consult.receipts import display
 from consult.web.headers import CONTENT_SECURITY_POLICY
@@ -186,3 +188,29 @@ def test_a_refused_form_is_not_stored_whether_or_not_it_sets_the_session_cookie(
     assert resp.status_code == 400 and "Set-Cookie" not in resp.headers
     assert_security_headers(resp)
     assert_no_store(resp)  # the page keeps what was typed, contact details included
+
+
+HOOKS = {"add_headers", "is_personal", "vary", "save_session", "_vary_on_cookie", "refuse_nul_characters"}
+
+
+def test_the_hooks_of_every_answer_look_up_no_missing_header_through_werkzeug(client, factory, monkeypatch):
+    """werkzeug's get and `in` raise and catch a BadRequestKeyError for each missing header. Before, the
+    hooks of a new visitor's page asked that way six times (Cache-Control, Set-Cookie, Expires, Vary,
+    Content-Length, Transfer-Encoding); their headers are still what test_security_headers_* check."""
+    draft = factory.draft()
+    client.get(f"/drafts/{draft.slug}")
+    raised_in = []
+    real = BadRequestKeyError.__init__
+
+    def noting(self, *args, **kwargs):
+        raised_in.append({frame.name for frame in traceback.extract_stack()} & HOOKS)
+        real(self, *args, **kwargs)
+
+    monkeypatch.setattr(BadRequestKeyError, "__init__", noting)
+    client.delete_cookie("session")
+    resp = client.get(f"/drafts/{draft.slug}")
+    assert resp.status_code == 200
+    assert [hooks for hooks in raised_in if hooks] == []
+    assert_security_headers(resp)
+    assert resp.headers["Cache-Control"] == "no-store"  # a new visitor's first cookie
+    assert resp.headers["Vary"] == "Cookie, Accept-Language"
