@@ -14,7 +14,7 @@ from consult.extensions import db, login_manager
 from consult.generation_cache import cache_for
 from consult.i18n import _l
 from consult.models import User
-from consult.net import header_value
+from consult.net import cookie, header_value
 
 # A permanent session's cookie (staff, SESSION_IDLE_MINUTES) is signed again with a new expiry when it is
 # at least this old, not on every request: the idle timeout counts from the last renewal, so it ends
@@ -46,7 +46,7 @@ class SessionCookies(SecureCookieSessionInterface):
         serializer = self.get_signing_serializer(app)
         if serializer is None:
             return None
-        value = request.cookies.get(self.get_cookie_name(app))
+        value = cookie(self.get_cookie_name(app))
         if not value:
             return self.session_class()
         max_age = int(app.permanent_session_lifetime.total_seconds())

@@ -20,7 +20,7 @@ from flask import Blueprint, Response, current_app, has_request_context, request
 
 from consult.auth.access import public
 from consult.i18n import locale_name
-from consult.net import header_value
+from consult.net import cookie, header_value
 
 bp = Blueprint("preferences", __name__)
 
@@ -42,14 +42,14 @@ ACCEPT_KEPT_ENTRIES = 1000
 
 def care_mode() -> bool:
     """Whether this visitor chose care mode (the cookie says "on"); False outside a request."""
-    return has_request_context() and request.cookies.get(CARE_COOKIE) == CARE_ON
+    return has_request_context() and cookie(CARE_COOKIE) == CARE_ON
 
 
 def chosen_language() -> str | None:
     """The language this visitor chose ("zh" or "en"), or None when they chose none (or it is unknown)."""
     if not has_request_context():
         return None
-    value = request.cookies.get(LANG_COOKIE)
+    value = cookie(LANG_COOKIE)
     return value if value in LANGUAGES else None
 
 
@@ -60,7 +60,7 @@ def language() -> str:
     chosen = chosen_language()
     if chosen:
         return chosen
-    header = request.headers.get("Accept-Language", "")
+    header = request.environ.get("HTTP_ACCEPT_LANGUAGE", "")  # headers.get raises and catches on a miss
     best = _BEST_FOR_HEADER.get(header)
     if best is None:
         best = request.accept_languages.best_match(LANGUAGES, default="zh")

@@ -5,7 +5,9 @@ the same id, and the Chinese 500 page shows it (错误编号) so a citizen can q
 
 The id is the proxy's (nginx's `$request_id`) only when a proxy is trusted (TRUSTED_PROXIES > 0) and
 the value is a short token of letters, digits, `-` and `_`: a client-chosen id could otherwise forge
-lines in the log or pass one person's error off as another's. Anything else gets a fresh random id.
+lines in the log or pass one person's error off as another's. Anything else gets a fresh random id:
+64 bits of the random module (reseeded in each forked worker), not of the operating system's source,
+since an id only tells requests apart and a getrandom call lets the other threads take the GIL.
 
 The line holds nothing about a person: the route's rule (`/receipts/<code>`), never the path that
 was asked (`/receipts/K7Q2-…`), no query string (search terms), no address, no user agent, no user.
@@ -26,8 +28,8 @@ from __future__ import annotations
 import json
 import logging
 import os
+import random
 import re
-import secrets
 import sys
 import time
 import traceback
@@ -148,7 +150,7 @@ def trusted_incoming_id() -> str | None:
 def request_id() -> str:
     """This request's id (assigned on first use)."""
     if "request_id" not in g:
-        g.request_id = trusted_incoming_id() or secrets.token_hex(8)
+        g.request_id = trusted_incoming_id() or f"{random.getrandbits(64):016x}"
     return g.request_id
 
 

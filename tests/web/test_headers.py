@@ -191,12 +191,14 @@ def test_a_refused_form_is_not_stored_whether_or_not_it_sets_the_session_cookie(
 
 
 HOOKS = {"add_headers", "is_personal", "vary", "save_session", "_vary_on_cookie", "refuse_nul_characters"}
+HOOKS |= {"open_session", "care_mode", "chosen_language", "language"}  # the cookies and Accept-Language
 
 
 def test_the_hooks_of_every_answer_look_up_no_missing_header_through_werkzeug(client, factory, monkeypatch):
-    """werkzeug's get and `in` raise and catch a BadRequestKeyError for each missing header. Before, the
-    hooks of a new visitor's page asked that way six times (Cache-Control, Set-Cookie, Expires, Vary,
-    Content-Length, Transfer-Encoding); their headers are still what test_security_headers_* check."""
+    """werkzeug's get and `in` raise and catch a BadRequestKeyError for each missing header or cookie.
+    Before, what every answer runs asked that way nine times for a new visitor's page (Cache-Control,
+    Set-Cookie, Expires, Vary, Content-Length, Transfer-Encoding, Accept-Language and the session, care
+    and language cookies); their headers are still what test_security_headers_* check."""
     draft = factory.draft()
     client.get(f"/drafts/{draft.slug}")
     raised_in = []

@@ -205,3 +205,23 @@ def test_the_direct_line_is_the_line_logging_writes():
     assert json_line(record.created, "info", "request", fields, record.process) == JsonLineFormatter().format(
         record
     )
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_forked_workers_make_different_request_ids(app):
+    """The ids come from the random module, which reseeds itself in a forked child (gunicorn's workers):
+    two workers never repeat each other's sequence."""
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: its next ids, then out without running pytest's teardown
+        with app.test_request_context():
+            os.write(write, request_log.request_id().encode())
+        os._exit(0)
+    os.close(write)
+    os.waitpid(pid, 0)
+    child = os.read(read, 64).decode()
+    os.close(read)
+    with app.test_request_context():
+        parent = request_log.request_id()
+    assert GENERATED.fullmatch(child) and GENERATED.fullmatch(parent)
+    assert child != parent
