@@ -85,7 +85,15 @@ def configure_extensions(app: Flask) -> None:
     from consult.auth.session import init_login
     from consult.changes import track_changes
     from consult.db import init_db
-    from consult.extensions import babel, csrf, db, limiter, migrate
+    from consult.extensions import (
+        babel,
+        csrf,
+        csrf_on_writes_only,
+        db,
+        limiter,
+        limiter_without_hooks,
+        migrate,
+    )
     from consult.groups import init_groups
     from consult.search import init_search
 
@@ -96,6 +104,7 @@ def configure_extensions(app: Flask) -> None:
     init_groups(app)
     migrate.init_app(app, db, directory=os.path.join(ROOT, "migrations"), render_as_batch=True)
     csrf.init_app(app)
+    csrf_on_writes_only(app)
     # the translations' helpers and the locale selector, imported as this step runs (see above)
     from consult.i18n import compile_catalogues, data_text, html_lang, install_fast_gettext
 
@@ -108,8 +117,7 @@ def configure_extensions(app: Flask) -> None:
     app.jinja_env.globals["html_lang"] = html_lang
     app.jinja_env.filters["zh"] = data_text  # draft and people's text, marked lang="zh-CN"
     limiter.init_app(app)
-    checks = app.before_request_funcs.get(None, [])
-    app.before_request_funcs[None] = [f for f in checks if getattr(f, "__self__", None) is not limiter]
+    limiter_without_hooks(app)
     init_login(app)
 
 

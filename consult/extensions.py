@@ -1,6 +1,8 @@
 """Unbound extension objects, initialised by create_app."""
 
-from flask import session
+from functools import partial
+
+from flask import Flask, current_app, request, session
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_login import LoginManager
@@ -45,5 +47,38 @@ class SessionLoginManager(LoginManager):
 login_manager = SessionLoginManager()
 babel = Babel()
 # No route-level limits: the comment quota calls the limiter itself (consult.ratelimits);
-# create_app removes the per-request check Flask-Limiter installs, which would only cost time.
+# create_app removes the hooks Flask-Limiter installs on every request (limiter_without_hooks).
 limiter = Limiter(key_func=client_address, default_limits=[], headers_enabled=False)
+
+
+def _limiters_hook(hook) -> bool:
+    if getattr(hook, "__self__", None) is limiter:  # its check before and its context's reset after
+        return True
+    return isinstance(hook, partial) and bool(hook.args) and hook.args[0] is limiter  # its headers
+
+
+def limiter_without_hooks(app: Flask) -> None:
+    """Take out the per-request hooks Flask-Limiter installed on ``app``: the check of route limits
+    (there are none), the rate-limit headers and conditional deductions (turned off, none declared) and
+    the reset of its per-request context (which only those hooks fill). The storage, which
+    consult.ratelimits asks directly, stays."""
+    for hooks in (app.before_request_funcs, app.after_request_funcs, app.teardown_request_funcs):
+        if None in hooks:
+            hooks[None] = [hook for hook in hooks[None] if not _limiters_hook(hook)]
+
+
+def csrf_on_writes_only(app: Flask) -> None:
+    """Flask-WTF's CSRF hook, asked only for the methods it checks (WTF_CSRF_METHODS).
+
+    For any other method (a page view) it returns without a word, but only after looking the view up
+    and formatting its name to see whether it is exempt: on every GET. The answer is the same."""
+    hooks = app.before_request_funcs.get(None, [])
+    for i, hook in enumerate(hooks):
+        if getattr(hook, "__qualname__", "") == "CSRFProtect.init_app.<locals>.csrf_protect":
+
+            def csrf_protect(check=hook):
+                if request.method in current_app.config["WTF_CSRF_METHODS"]:
+                    return check()
+                return None
+
+            hooks[i] = csrf_protect

@@ -190,3 +190,19 @@ def test_unknown_receipt_codes_are_limited_on_the_pages_and_forms(make_app, fact
     refused = client.get(f"/receipts/{code}")
     assert refused.status_code == 429
     assert "查询次数过多" in refused.get_data(as_text=True)
+
+
+def test_flask_limiters_per_request_hooks_are_gone_and_the_quotas_still_answer(make_app, factory):
+    """The quotas ask the limiter's storage (consult.ratelimits); Flask-Limiter's own hooks (its route
+    check, its headers and deductions after every answer, its context reset) had nothing to do and ran
+    on every request. Before, the headers hook and the reset were still installed."""
+    app = _app(make_app, RECEIPT_LOOKUP_LIMIT="2 per minute")
+    for hooks in (app.before_request_funcs, app.after_request_funcs, app.teardown_request_funcs):
+        assert not [hook for hook in hooks.get(None, []) if "limiter" in repr(hook).lower()]
+    client = app.test_client()
+    misses = [client.get(f"/api/v1/receipts/{n:013d}").status_code for n in range(1, 5)]
+    assert misses == [404, 404, 429, 429]
+    page = client.get("/")
+    assert page.status_code == 200 and not any(
+        name.startswith("X-RateLimit") for name, _ in page.headers.items()
+    )

@@ -235,3 +235,18 @@ def test_every_api_write_with_the_session_cookie_alone_is_refused(site):
             covered.append(f"{method} {rule.rule}")
     assert problems == [], "\n".join(problems)
     assert len(covered) >= 9, covered
+
+
+def test_a_page_view_skips_flask_wtfs_hook_and_a_write_still_goes_through_it(client, factory, monkeypatch):
+    """Flask-WTF looked the view up and formatted its name (is it exempt?) on every GET before seeing
+    that a GET is never checked; the hook now runs for the methods it checks only."""
+    from flask_wtf.csrf import CSRFProtect
+
+    asked = []
+    real = CSRFProtect._is_exempt
+    monkeypatch.setattr(CSRFProtect, "_is_exempt", lambda self: asked.append(1) or real(self))
+    draft = factory.draft()
+    assert client.get(f"/drafts/{draft.slug}").status_code == 200
+    assert asked == []
+    refused = client.post("/login", data={"username": "x", "password": "y"})
+    assert refused.status_code == 400 and asked == [1]
