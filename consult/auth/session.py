@@ -71,7 +71,7 @@ class SessionCookies(SecureCookieSessionInterface):
     def save_session(self, app: Flask, session, response: Response) -> None:
         """flask.sessions.SecureCookieSessionInterface.save_session (Flask 3.1), Vary added as said above."""
         name = self.get_cookie_name(app)
-        cookie = {
+        params = {
             "domain": self.get_cookie_domain(app),
             "path": self.get_cookie_path(app),
             "secure": self.get_cookie_secure(app),
@@ -83,14 +83,14 @@ class SessionCookies(SecureCookieSessionInterface):
             _vary_on_cookie(response)
         if not session:  # empty: no cookie, and the one the browser holds removed if it was emptied now
             if session.modified:
-                response.delete_cookie(name, **cookie)
+                response.delete_cookie(name, **params)
                 if not session.accessed:
                     _vary_on_cookie(response)
             return
         if not self.should_set_cookie(app, session):
             return
         value = self.get_signing_serializer(app).dumps(dict(session))
-        response.set_cookie(name, value, expires=self.get_expiration_time(app, session), **cookie)
+        response.set_cookie(name, value, expires=self.get_expiration_time(app, session), **params)
         if not session.accessed:
             _vary_on_cookie(response)
 
