@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 
-from flask import current_app, request
+from flask import Request, current_app, request
 from werkzeug.datastructures import Headers
 
 
@@ -38,8 +38,9 @@ def header_value(headers: Headers, name: str) -> str | None:
     return None
 
 
-def cookie(name: str) -> str | None:
-    """The request's cookie ``name``, or None. ``request.cookies.get`` raises and catches an error for a
-    missing cookie, and most visitors have none of the preference cookies (or no cookie at all)."""
-    cookies = request.cookies
+def cookie(name: str, asked: Request | None = None) -> str | None:
+    """The cookie ``name`` of ``asked`` (this request by default), or None. ``request.cookies.get`` raises
+    and catches an error for a missing cookie, and most visitors have none of the preference cookies (or
+    no cookie at all)."""
+    cookies = (request if asked is None else asked).cookies
     return cookies[name] if name in cookies else None  # noqa: SIM401 (get is what costs)

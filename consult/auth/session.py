@@ -34,8 +34,8 @@ class SessionCookies(SecureCookieSessionInterface):
     expiry moves with each request; here that happens once the cookie is SESSION_RENEW_AFTER_SECONDS old.
 
     Writing the cookie is Flask's ``save_session``, but for ``Vary: Cookie``: Flask parses the answer's
-    Vary header into a set and writes it back, twice a response, to add a name that every page's Vary
-    holds already (consult/web/preferences.vary); here the header is parsed only when it lacks Cookie.
+    Vary header into a set twice a response, to add a name that every page's Vary holds already
+    (consult/web/preferences.vary); here the header is parsed only when it lacks Cookie.
     """
 
     def __init__(self) -> None:
@@ -46,7 +46,7 @@ class SessionCookies(SecureCookieSessionInterface):
         serializer = self.get_signing_serializer(app)
         if serializer is None:
             return None
-        value = cookie(self.get_cookie_name(app))
+        value = cookie(self.get_cookie_name(app), request)
         if not value:
             return self.session_class()
         max_age = int(app.permanent_session_lifetime.total_seconds())

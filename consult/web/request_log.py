@@ -180,7 +180,7 @@ def _only_own_handler() -> StderrHandler | None:
         or log.propagate
         or log.filters
         or handler.filters
-        or not isinstance(handler.formatter, JsonLineFormatter)
+        or type(handler.formatter) is not JsonLineFormatter  # a subclass may write its own format
         or handler.level > logging.INFO
     ):
         return None
@@ -197,7 +197,7 @@ def write_request_line(fields: Mapping[str, Any]) -> None:
     if handler is None:
         log.info("request", extra=dict(fields))
         return
-    line = json_line(time.time(), "info", "request", fields, os.getpid()) + "\n"
+    line = json_line(time.time(), "info", "request", fields, os.getpid()) + handler.terminator
     with handler.lock:
         try:
             stream = handler.stream

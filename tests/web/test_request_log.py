@@ -13,7 +13,7 @@ from bs4 import BeautifulSoup
 from sqlalchemy.exc import OperationalError
 
 from consult.web import request_log
-from consult.web.request_log import HEADER, JsonLineFormatter, json_line, log
+from consult.web.request_log import HEADER, log
 
 GENERATED = re.compile(r"[0-9a-f]{16}")
 
@@ -198,13 +198,38 @@ def test_an_operators_handler_gets_the_request_as_a_record(client, capsys):
     assert log.handlers[0] is request_log._own_handler
 
 
-def test_the_direct_line_is_the_line_logging_writes():
-    fields = {"request_id": "abcd1234abcd1234", "method": "GET", "route": "/drafts/<slug>", "endpoint": "x.y"}
-    fields |= {"status": 200, "duration_ms": 1.5}
-    record = log.makeRecord(log.name, logging.INFO, __file__, 1, "request", (), None, extra=fields)
-    assert json_line(record.created, "info", "request", fields, record.process) == JsonLineFormatter().format(
-        record
-    )
+def test_the_direct_line_is_the_line_logging_writes(client, monkeypatch, capsys):
+    """The line written straight (this module's handler alone) and the one written through a record
+    (another handler present) are the same JSON object, in the format the formatter wrote before this
+    change: time, level, event, the request's fields in order, pid."""
+    own = request_log._own_handler
+    capsys.readouterr()
+    monkeypatch.setattr(log, "handlers", [own])
+    straight = client.get("/")
+    monkeypatch.setattr(log, "handlers", [own, logging.NullHandler()])
+    through_logging = client.get("/")
+    lines = [raw for raw in capsys.readouterr().err.splitlines() if raw.startswith("{")]
+    assert len(lines) == 2
+    for raw, resp in zip(lines, (straight, through_logging), strict=True):
+        entry = json.loads(raw)
+        assert list(entry) == [
+            "time",
+            "level",
+            "event",
+            "request_id",
+            "method",
+            "route",
+            "endpoint",
+            "status",
+            "duration_ms",
+            "pid",
+        ]
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+00:00", entry["time"])
+        expected = {"level": "info", "event": "request", "request_id": resp.headers[HEADER], "method": "GET"}
+        expected |= {"route": "/", "endpoint": "public.home", "status": 200, "pid": os.getpid()}
+        assert {k: entry[k] for k in expected} == expected
+        # The old formatter's encoding: no spaces, Chinese as is.
+        assert raw == json.dumps(entry, ensure_ascii=False, separators=(",", ":"))
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
