@@ -85,15 +85,7 @@ def configure_extensions(app: Flask) -> None:
     from consult.auth.session import init_login
     from consult.changes import track_changes
     from consult.db import init_db
-    from consult.extensions import (
-        babel,
-        csrf,
-        csrf_on_writes_only,
-        db,
-        limiter,
-        limiter_without_hooks,
-        migrate,
-    )
+    from consult.extensions import babel, csrf, csrf_on_writes_only, db, limiter, migrate, unhook_limiter
     from consult.groups import init_groups
     from consult.search import init_search
 
@@ -117,7 +109,7 @@ def configure_extensions(app: Flask) -> None:
     app.jinja_env.globals["html_lang"] = html_lang
     app.jinja_env.filters["zh"] = data_text  # draft and people's text, marked lang="zh-CN"
     limiter.init_app(app)
-    limiter_without_hooks(app)
+    unhook_limiter(app)
     init_login(app)
 
 

@@ -47,7 +47,7 @@ class SessionLoginManager(LoginManager):
 login_manager = SessionLoginManager()
 babel = Babel()
 # No route-level limits: the comment quota calls the limiter itself (consult.ratelimits);
-# create_app removes the hooks Flask-Limiter installs on every request (limiter_without_hooks).
+# create_app removes the hooks Flask-Limiter installs on every request (unhook_limiter).
 limiter = Limiter(key_func=client_address, default_limits=[], headers_enabled=False)
 
 
@@ -57,7 +57,7 @@ def _limiters_hook(hook) -> bool:
     return isinstance(hook, partial) and bool(hook.args) and hook.args[0] is limiter  # its headers
 
 
-def limiter_without_hooks(app: Flask) -> None:
+def unhook_limiter(app: Flask) -> None:
     """Take out the per-request hooks Flask-Limiter installed on ``app``: the check of route limits
     (there are none), the rate-limit headers and conditional deductions (turned off, none declared) and
     the reset of its per-request context (which only those hooks fill). The storage, which
